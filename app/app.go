@@ -1,0 +1,300 @@
+// Package app is the console's core without any widget: it owns the cache,
+// the in-memory queue index and the sync client, and tells listeners what
+// changed. The ui package renders it; tests drive it directly.
+package app
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"switchboard/model"
+	"switchboard/store"
+	"switchboard/sync/client"
+)
+
+// Change tells listeners what moved since the last notification.
+type Change struct {
+	Queue  bool // the queue's content or order changed
+	Cases  []string
+	Status bool
+}
+
+// Core is one open console.
+type Core struct {
+	store *store.Store
+
+	mu     sync.RWMutex
+	index  map[string]model.Summary
+	order  []model.Summary // sorted view, rebuilt lazily
+	sorted bool
+	status client.Status
+	synced chan struct{} // closed at the first caught-up
+	once   sync.Once
+
+	notify    chan struct{}
+	pendMu    sync.Mutex
+	pending   Change
+	listeners []func(Change)
+}
+
+// Open opens the cache in dir and loads the queue index from it.
+func Open(dir string) (*Core, error) {
+	st, err := store.Open(filepath.Join(dir, "console.db"))
+	if err != nil {
+		return nil, err
+	}
+	sums, err := st.Summaries()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	c := &Core{
+		store:  st,
+		index:  make(map[string]model.Summary, len(sums)),
+		synced: make(chan struct{}),
+		notify: make(chan struct{}, 1),
+		status: client.Status{State: client.StateOffline},
+	}
+	for _, s := range sums {
+		c.index[s.ID] = s
+	}
+	c.status.Cursor, _ = st.Cursor()
+	c.status.Head = c.status.Cursor
+	return c, nil
+}
+
+// Close closes the cache. Stop the sync first (cancel Start's context and
+// wait for it).
+func (c *Core) Close() error { return c.store.Close() }
+
+// OnChange registers a listener. Listeners are called from one background
+// goroutine, at most every 100 ms, with the changes coalesced; they must
+// hand widget work to the UI thread themselves.
+func (c *Core) OnChange(f func(Change)) {
+	c.mu.Lock()
+	c.listeners = append(c.listeners, f)
+	c.mu.Unlock()
+}
+
+// Start syncs with the hub until ctx ends; it returns at once. done is
+// closed when the sync goroutines have stopped.
+func (c *Core) Start(ctx context.Context, hubURL, token string) (done <-chan struct{}) {
+	ch := make(chan struct{})
+	cl := &client.Client{HubURL: hubURL, Token: token, Cache: cacheOf{c}, OnStatus: c.setStatus}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); c.dispatch(ctx) }()
+	go func() {
+		defer wg.Done()
+		if err := cl.Run(ctx); err != nil && ctx.Err() == nil {
+			c.setStatus(client.Status{State: client.StateOffline, Err: err.Error()})
+		}
+	}()
+	go func() { wg.Wait(); close(ch) }()
+	return ch
+}
+
+// Synced is closed once the first initial sync has caught up.
+func (c *Core) Synced() <-chan struct{} { return c.synced }
+
+// Status is the connection status now.
+func (c *Core) Status() client.Status {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.status
+}
+
+// Count is the number of cached cases.
+func (c *Core) Count() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.index)
+}
+
+// Queue returns the cases matching filter, in queue order: active cases
+// first, then by priority, then most recent activity. The slice is the
+// caller's.
+func (c *Core) Queue(f Filter) []model.Summary {
+	c.mu.Lock()
+	if !c.sorted {
+		c.order = c.order[:0]
+		for _, s := range c.index {
+			c.order = append(c.order, s)
+		}
+		slices.SortFunc(c.order, compareQueue)
+		c.sorted = true
+	}
+	order := c.order
+	c.mu.Unlock()
+	// order is replaced, never written in place, once sorted; reading it
+	// without the lock is safe because resorting allocates anew below.
+	out := make([]model.Summary, 0, len(order))
+	for _, s := range order {
+		if f.Match(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func compareQueue(a, b model.Summary) int {
+	if a.Status.Active() != b.Status.Active() {
+		if a.Status.Active() {
+			return -1
+		}
+		return 1
+	}
+	if a.Priority != b.Priority {
+		return int(b.Priority) - int(a.Priority)
+	}
+	if c := b.LastMessageAt.Compare(a.LastMessageAt); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
+}
+
+// Filter narrows the queue.
+type Filter struct {
+	Text       string // matched against author, handle and preview, case-insensitive
+	ActiveOnly bool
+	Channel    model.Channel // empty: all
+}
+
+// Match reports whether s passes the filter.
+func (f Filter) Match(s model.Summary) bool {
+	if f.ActiveOnly && !s.Status.Active() {
+		return false
+	}
+	if f.Channel != "" && s.Channel != f.Channel {
+		return false
+	}
+	if f.Text == "" {
+		return true
+	}
+	q := strings.ToLower(f.Text)
+	return strings.Contains(strings.ToLower(s.Author), q) ||
+		strings.Contains(strings.ToLower(s.Handle), q) ||
+		strings.Contains(strings.ToLower(s.Preview), q)
+}
+
+// CaseDetail is what the case view shows.
+type CaseDetail struct {
+	Case     model.Case
+	Thread   []model.Message
+	Customer *model.Customer
+	// Others are the customer's other cases, newest first.
+	Others []model.Summary
+}
+
+// Case loads a case with its thread and customer from the cache. It reads
+// disk: call it off the UI goroutine.
+func (c *Core) Case(id string) (CaseDetail, error) {
+	cs, msgs, err := c.store.Case(id)
+	if err != nil {
+		return CaseDetail{}, err
+	}
+	d := CaseDetail{Case: cs, Thread: msgs}
+	if cs.CustomerID != "" {
+		cust, cases, err := c.store.Customer(cs.CustomerID)
+		if err == nil {
+			d.Customer = &cust
+			for _, o := range cases {
+				if o.ID != id {
+					d.Others = append(d.Others, o)
+				}
+			}
+			slices.SortFunc(d.Others, func(a, b model.Summary) int { return b.Created.Compare(a.Created) })
+		}
+	}
+	return d, nil
+}
+
+func (c *Core) setStatus(s client.Status) {
+	c.mu.Lock()
+	c.status = s
+	c.mu.Unlock()
+	if s.State == client.StateOnline {
+		c.once.Do(func() { close(c.synced) })
+	}
+	c.post(Change{Status: true})
+}
+
+func (c *Core) post(ch Change) {
+	c.pendMu.Lock()
+	c.pending.Queue = c.pending.Queue || ch.Queue
+	c.pending.Status = c.pending.Status || ch.Status
+	c.pending.Cases = append(c.pending.Cases, ch.Cases...)
+	c.pendMu.Unlock()
+	select {
+	case c.notify <- struct{}{}:
+	default:
+	}
+}
+
+// dispatch coalesces changes so a long initial sync refreshes the screen
+// ten times a second, not once per page.
+func (c *Core) dispatch(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.notify:
+		}
+		c.pendMu.Lock()
+		ch := c.pending
+		c.pending = Change{}
+		c.pendMu.Unlock()
+		c.mu.RLock()
+		ls := slices.Clone(c.listeners)
+		c.mu.RUnlock()
+		for _, l := range ls {
+			l(ch)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// cacheOf adapts the store for the sync client and keeps the index in step
+// with every page applied.
+type cacheOf struct{ c *Core }
+
+func (a cacheOf) Apply(evs []model.Event) (store.Applied, error) {
+	res, err := a.c.store.Apply(evs)
+	if err != nil || len(res.Cases) == 0 {
+		return res, err
+	}
+	ids := make([]string, len(res.Cases))
+	a.c.mu.Lock()
+	for i, s := range res.Cases {
+		a.c.index[s.ID] = s
+		ids[i] = s.ID
+	}
+	a.c.sorted = false
+	a.c.order = nil // Queue callers may still hold the old slice
+	a.c.mu.Unlock()
+	a.c.post(Change{Queue: true, Cases: ids})
+	return res, nil
+}
+
+func (a cacheOf) Cursor() (uint64, error) { return a.c.store.Cursor() }
+func (a cacheOf) ClientID() string        { return a.c.store.ClientID() }
+func (a cacheOf) Reset() error {
+	if err := a.c.store.Reset(); err != nil {
+		return err
+	}
+	a.c.mu.Lock()
+	a.c.index = map[string]model.Summary{}
+	a.c.sorted = false
+	a.c.order = nil
+	a.c.mu.Unlock()
+	a.c.post(Change{Queue: true})
+	return nil
+}

@@ -1,0 +1,177 @@
+// Command switchboard is the agent's console. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"image/png"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+
+	"switchboard/app"
+	"switchboard/assets"
+	"switchboard/ui"
+)
+
+func main() {
+	hubURL := flag.String("hub", "ws://127.0.0.1:8750", "the hub's base URL (ws://, wss://); /v1/sync is appended")
+	token := flag.String("token", os.Getenv("SWITCHBOARD_TOKEN"), "bearer token for the hub (or SWITCHBOARD_TOKEN)")
+	data := flag.String("data", "", "folder of the local cache (default: the user config folder)")
+	capture := flag.String("capture", "", "render the main window to this PNG once the initial sync is done, then exit")
+	wait := flag.Duration("capture-wait", 30*time.Second, "with --capture: how long to wait for the initial sync")
+	flag.Parse()
+
+	fixLocale()
+	dir := *data
+	if dir == "" {
+		cfg, err := os.UserConfigDir()
+		if err != nil {
+			fail(fmt.Errorf("no --data and no user config folder: %w", err))
+		}
+		dir = filepath.Join(cfg, "switchboard")
+	}
+	core, err := app.Open(dir)
+	if err != nil {
+		fail(err)
+	}
+	defer core.Close()
+
+	if *capture != "" {
+		if err := captureWindow(core, *hubURL, *token, *capture, *wait); err != nil {
+			fail(err)
+		}
+		return
+	}
+	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		fail(errors.New("no display: set DISPLAY, run `make run XVFB=1` to use a virtual one, or use --capture FILE.png"))
+	}
+
+	a := fyneapp.NewWithID("com.switchboard.console")
+	a.SetIcon(assets.AppIcon)
+	w := a.NewWindow("Switchboard")
+	console := ui.New(core)
+	w.SetContent(console.Content())
+	w.Resize(fyne.NewSize(1280, 800))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := core.Start(ctx, *hubURL, *token)
+	go tick(ctx, console)
+	w.SetOnClosed(func() { cancel() })
+	w.ShowAndRun()
+	cancel()
+	<-done
+}
+
+// tick refreshes relative ages and the retry countdown.
+func tick(ctx context.Context, c *ui.Console) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fyne.Do(func() { c.Locked(c.Tick) })
+		}
+	}
+}
+
+// captureWindow renders the console with Fyne's software painter, which
+// needs no display, after the first sync has caught up.
+func captureWindow(core *app.Core, hubURL, token, file string, wait time.Duration) error {
+	a := test.NewApp()
+	a.Settings().SetTheme(theme.DefaultTheme())
+	console := ui.New(core)
+	w := test.NewWindow(console.Content())
+	defer w.Close()
+	w.Resize(fyne.NewSize(1280, 800))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := core.Start(ctx, hubURL, token)
+	defer func() { cancel(); <-done }()
+	select {
+	case <-core.Synced():
+	case <-time.After(wait):
+		return fmt.Errorf("capture: no sync with %s within %s (is the hub running?)", hubURL, wait)
+	}
+	// Let the coalesced change notification reach the widgets.
+	time.Sleep(300 * time.Millisecond)
+	console.Locked(console.SelectFirst)
+	// The case loads on a goroutine; wait for it to be shown.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		var shown bool
+		console.Locked(func() { shown = console.Detail().Title() != "" })
+		if shown {
+			break
+		}
+	}
+	var f *os.File
+	var err error
+	console.Locked(func() {
+		// The windowless canvas has no frame loop to redo layouts whose
+		// minimum sizes changed since the content was set.
+		relayout(w.Canvas().Content())
+		img := w.Canvas().Capture()
+		f, err = os.Create(file)
+		if err == nil {
+			err = png.Encode(f, img)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("capture: %w", err)
+	}
+	fmt.Fprintf(os.Stderr, "capture: wrote %s (%d cases)\n", file, core.Count())
+	return nil
+}
+
+// fixLocale gives Fyne a locale it can parse: under C or POSIX it would log
+// errors and fall back anyway.
+func fixLocale() {
+	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		switch val := os.Getenv(v); val {
+		case "":
+			continue
+		case "C", "POSIX", "C.UTF-8", "C.utf8":
+			os.Setenv(v, "en_US.UTF-8")
+		}
+	}
+	if os.Getenv("LANG") == "" && os.Getenv("LC_ALL") == "" {
+		os.Setenv("LANG", "en_US.UTF-8")
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "switchboard:", err)
+	os.Exit(1)
+}
+
+// relayout lays out every container and widget again, parents first.
+func relayout(o fyne.CanvasObject) {
+	switch x := o.(type) {
+	case *fyne.Container:
+		if x.Layout != nil {
+			x.Layout.Layout(x.Objects, x.Size())
+		}
+		for _, c := range x.Objects {
+			relayout(c)
+		}
+	case fyne.Widget:
+		r := test.WidgetRenderer(x)
+		r.Layout(x.Size())
+		for _, c := range r.Objects() {
+			relayout(c)
+		}
+	}
+}

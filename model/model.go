@@ -1,0 +1,250 @@
+// Package model holds Switchboard's domain types and the pure rules on them.
+// It imports nothing of the project, so the hub, the console and the
+// connectors agree on one vocabulary.
+package model
+
+import (
+	"strings"
+	"time"
+)
+
+// Channel is the platform a case came from.
+type Channel string
+
+const (
+	ChannelTwitter  Channel = "twitter"
+	ChannelFacebook Channel = "facebook"
+	ChannelForum    Channel = "forum"
+)
+
+// Valid reports whether c is a channel Switchboard knows.
+func (c Channel) Valid() bool {
+	switch c {
+	case ChannelTwitter, ChannelFacebook, ChannelForum:
+		return true
+	}
+	return false
+}
+
+// Status is where a case stands in its life.
+type Status string
+
+const (
+	StatusNew     Status = "new"
+	StatusOpen    Status = "open"
+	StatusPending Status = "pending"
+	StatusSolved  Status = "solved"
+	StatusClosed  Status = "closed"
+)
+
+// Active reports whether the case still needs the team.
+func (s Status) Active() bool { return s == StatusNew || s == StatusOpen || s == StatusPending }
+
+// Priority orders cases; higher is more urgent.
+type Priority int
+
+const (
+	PriorityLow Priority = iota
+	PriorityNormal
+	PriorityHigh
+	PriorityUrgent
+)
+
+func (p Priority) String() string {
+	switch p {
+	case PriorityLow:
+		return "low"
+	case PriorityNormal:
+		return "normal"
+	case PriorityHigh:
+		return "high"
+	case PriorityUrgent:
+		return "urgent"
+	}
+	return "unknown"
+}
+
+// Direction says who wrote a message: the customer (in), an agent to the
+// customer (out), or an agent to the team only (note).
+type Direction string
+
+const (
+	DirectionIn   Direction = "in"
+	DirectionOut  Direction = "out"
+	DirectionNote Direction = "note"
+)
+
+// Delivery is the state of an outbound message on its platform.
+type Delivery string
+
+const (
+	DeliveryNone   Delivery = ""
+	DeliveryQueued Delivery = "queued"
+	DeliverySent   Delivery = "sent"
+	DeliveryFailed Delivery = "failed"
+	DeliveryManual Delivery = "manual"
+)
+
+// Identity is a person on one platform.
+type Identity struct {
+	Platform    Channel `json:"platform"`
+	Handle      string  `json:"handle"`
+	PlatformID  string  `json:"platform_id,omitempty"`
+	DisplayName string  `json:"display_name"`
+	Followers   int     `json:"followers"`
+	Verified    bool    `json:"verified,omitempty"`
+	// Expert marks a known community expert (customers helping customers).
+	Expert    bool  `json:"expert,omitempty"`
+	Influence int   `json:"influence"`
+	Reach     Reach `json:"reach,omitempty"`
+}
+
+// Key identifies the identity across the system: platform and handle.
+func (i Identity) Key() string { return string(i.Platform) + ":" + strings.ToLower(i.Handle) }
+
+// Name is what to show for the identity.
+func (i Identity) Name() string {
+	if i.DisplayName != "" {
+		return i.DisplayName
+	}
+	return i.Handle
+}
+
+// Case is one conversation with one customer on one channel.
+type Case struct {
+	ID        string   `json:"id"`
+	Channel   Channel  `json:"channel"`
+	ThreadRef string   `json:"thread_ref"`
+	Source    string   `json:"source"`
+	Subject   string   `json:"subject"`
+	Author    Identity `json:"author"`
+	// CustomerID is the CRM customer number, once the identity is linked.
+	CustomerID    string    `json:"customer_id,omitempty"`
+	Status        Status    `json:"status"`
+	Priority      Priority  `json:"priority"`
+	Assignee      string    `json:"assignee,omitempty"`
+	Tags          []string  `json:"tags,omitempty"`
+	Public        bool      `json:"public"`
+	Lang          string    `json:"lang,omitempty"`
+	URL           string    `json:"url,omitempty"`
+	Created       time.Time `json:"created"`
+	Updated       time.Time `json:"updated"`
+	LastMessageAt time.Time `json:"last_message_at"`
+	// WaitingSince is when the customer's oldest unanswered message arrived;
+	// zero when the team has the last word.
+	WaitingSince  time.Time `json:"waiting_since,omitzero"`
+	FirstResponse time.Time `json:"first_response,omitzero"`
+	Resolved      time.Time `json:"resolved,omitzero"`
+	MessageCount  int       `json:"message_count"`
+	Version       int64     `json:"version"`
+}
+
+// Summary is the compact record the queue shows; start-up reads only these.
+type Summary struct {
+	ID            string    `json:"id"`
+	Channel       Channel   `json:"ch"`
+	Author        string    `json:"au"`
+	Handle        string    `json:"h"`
+	Reach         Reach     `json:"r,omitempty"`
+	Preview       string    `json:"p"`
+	Status        Status    `json:"s"`
+	Priority      Priority  `json:"pr"`
+	Assignee      string    `json:"as,omitempty"`
+	CustomerID    string    `json:"cu,omitempty"`
+	Created       time.Time `json:"c"`
+	LastMessageAt time.Time `json:"l"`
+	WaitingSince  time.Time `json:"w,omitzero"`
+	MessageCount  int       `json:"n"`
+	Version       int64     `json:"v"`
+}
+
+// Summary derives the queue record of c.
+func (c *Case) Summary() Summary {
+	return Summary{
+		ID:            c.ID,
+		Channel:       c.Channel,
+		Author:        c.Author.Name(),
+		Handle:        c.Author.Handle,
+		Reach:         c.Author.Reach,
+		Preview:       FirstLine(c.Subject, 140),
+		Status:        c.Status,
+		Priority:      c.Priority,
+		Assignee:      c.Assignee,
+		CustomerID:    c.CustomerID,
+		Created:       c.Created,
+		LastMessageAt: c.LastMessageAt,
+		WaitingSince:  c.WaitingSince,
+		MessageCount:  c.MessageCount,
+		Version:       c.Version,
+	}
+}
+
+// Message is one post in a case's thread.
+type Message struct {
+	ID         string    `json:"id"`
+	CaseID     string    `json:"case_id"`
+	Direction  Direction `json:"direction"`
+	Author     Identity  `json:"author"`
+	Text       string    `json:"text"`
+	Time       time.Time `json:"time"`
+	PlatformID string    `json:"platform_id,omitempty"`
+	Delivery   Delivery  `json:"delivery,omitempty"`
+	Public     bool      `json:"public"`
+}
+
+// Purchase is one line of a customer's history in the CRM.
+type Purchase struct {
+	Date   time.Time `json:"date"`
+	Item   string    `json:"item"`
+	Amount float64   `json:"amount"`
+}
+
+// Customer is a CRM record.
+type Customer struct {
+	ID            string     `json:"id"`
+	Name          string     `json:"name"`
+	Tier          string     `json:"tier"`
+	LifetimeValue float64    `json:"lifetime_value"`
+	Email         string     `json:"email,omitempty"`
+	Identities    []Identity `json:"identities,omitempty"`
+	Purchases     []Purchase `json:"purchases,omitempty"`
+	Vouchers      []string   `json:"vouchers,omitempty"`
+	Notes         string     `json:"notes,omitempty"`
+}
+
+// EventType names what an event records.
+type EventType string
+
+const (
+	EventCaseUpserted     EventType = "case.upserted"
+	EventMessageAdded     EventType = "message.added"
+	EventCustomerUpserted EventType = "customer.upserted"
+)
+
+// Event is one entry of the hub's append-only log. Seq is gap-free from 1.
+// Each event carries the full new state of the entity it names, so a
+// console applies it without knowing the rule that produced it.
+type Event struct {
+	Seq      uint64    `json:"seq"`
+	Type     EventType `json:"type"`
+	Time     time.Time `json:"time"`
+	Case     *Case     `json:"case,omitempty"`
+	Message  *Message  `json:"message,omitempty"`
+	Customer *Customer `json:"customer,omitempty"`
+}
+
+// FirstLine returns the first non-empty line of s, cut to max runes.
+func FirstLine(s string, max int) string {
+	for _, line := range strings.Split(s, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		r := []rune(line)
+		if len(r) > max {
+			return strings.TrimSpace(string(r[:max-1])) + "…"
+		}
+		return line
+	}
+	return ""
+}

@@ -1,0 +1,375 @@
+// Package store is the console's local cache: a bbolt file holding every
+// case, message and customer the console has seen, and the cursor into the
+// hub's log. It can always be rebuilt from the hub.
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
+
+	"switchboard/model"
+)
+
+// SchemaVersion is the layout this build writes. Open migrates older files
+// and refuses newer ones.
+const SchemaVersion = 1
+
+// Buckets, all created in one transaction at open.
+var (
+	bucketMeta       = []byte("meta")
+	bucketSummaries  = []byte("summaries")
+	bucketCases      = []byte("cases")
+	bucketMessages   = []byte("messages")
+	bucketCustomers  = []byte("customers")
+	bucketByCustomer = []byte("by_customer")
+
+	allBuckets = [][]byte{bucketMeta, bucketSummaries, bucketCases, bucketMessages, bucketCustomers, bucketByCustomer}
+
+	keySchema   = []byte("schema_version")
+	keyCursor   = []byte("cursor")
+	keyClientID = []byte("client_id")
+)
+
+// migrations[i] upgrades a file from schema i+1 to i+2, inside one
+// transaction. Empty while there is only version 1.
+var migrations []func(tx *bolt.Tx) error
+
+// ErrGap is returned when a page of events does not start right after the cursor.
+var ErrGap = errors.New("store: events do not follow the cursor")
+
+// Store is an open cache file.
+type Store struct {
+	db *bolt.DB
+}
+
+// Open opens or creates the cache at path. A second console on the same
+// file gets a clear error after a second instead of hanging on the lock.
+func Open(path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("store: create folder: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("store: %s is in use by another Switchboard console", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s := &Store{db: db}
+	if err := s.init(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) init() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("store: create bucket %s: %w", name, err)
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		v := 0
+		if raw := meta.Get(keySchema); raw != nil {
+			if len(raw) != 8 {
+				return fmt.Errorf("store: corrupt schema version (%d bytes)", len(raw))
+			}
+			v = int(binary.BigEndian.Uint64(raw))
+		} else {
+			v = SchemaVersion // a new file starts at the current layout
+		}
+		if v > SchemaVersion {
+			return fmt.Errorf("store: cache has schema %d, this console knows up to %d: update the console", v, SchemaVersion)
+		}
+		for ; v < SchemaVersion; v++ {
+			if err := migrations[v-1](tx); err != nil {
+				return fmt.Errorf("store: migrate schema %d to %d: %w", v, v+1, err)
+			}
+		}
+		if err := meta.Put(keySchema, u64(SchemaVersion)); err != nil {
+			return err
+		}
+		if meta.Get(keyClientID) == nil {
+			if err := meta.Put(keyClientID, []byte(uuid.NewString())); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// SchemaVersion reads the version stored in the file.
+func (s *Store) SchemaVersion() (int, error) {
+	var v int
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v = int(binary.BigEndian.Uint64(tx.Bucket(bucketMeta).Get(keySchema)))
+		return nil
+	})
+	return v, err
+}
+
+// ClientID is this console's stable identity towards the hub.
+func (s *Store) ClientID() string {
+	var id string
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		id = string(tx.Bucket(bucketMeta).Get(keyClientID))
+		return nil
+	})
+	return id
+}
+
+// Cursor is the seq of the last applied hub event.
+func (s *Store) Cursor() (uint64, error) {
+	var c uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c = cursor(tx)
+		return nil
+	})
+	return c, err
+}
+
+func cursor(tx *bolt.Tx) uint64 {
+	raw := tx.Bucket(bucketMeta).Get(keyCursor)
+	if len(raw) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(raw)
+}
+
+// Applied tells what a page of events changed.
+type Applied struct {
+	Cursor    uint64
+	Cases     []model.Summary // new state of every case touched
+	Customers []string
+	Skipped   int // events at or below the cursor, already applied
+}
+
+// Apply writes a page of consecutive events and moves the cursor in the same
+// transaction. Events at or below the cursor are skipped (a replayed page);
+// a page that starts past cursor+1 is refused with ErrGap and changes nothing.
+func (s *Store) Apply(evs []model.Event) (Applied, error) {
+	var out Applied
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		cur := cursor(tx)
+		touched := map[string]bool{}
+		for _, ev := range evs {
+			if ev.Seq <= cur {
+				out.Skipped++
+				continue
+			}
+			if ev.Seq != cur+1 {
+				return fmt.Errorf("%w: cursor %d, next event %d", ErrGap, cur, ev.Seq)
+			}
+			if err := applyOne(tx, ev, touched); err != nil {
+				return fmt.Errorf("store: apply event %d: %w", ev.Seq, err)
+			}
+			if ev.Customer != nil {
+				out.Customers = append(out.Customers, ev.Customer.ID)
+			}
+			cur = ev.Seq
+		}
+		out.Cursor = cur
+		sums := tx.Bucket(bucketSummaries)
+		for id := range touched {
+			var sum model.Summary
+			if err := json.Unmarshal(sums.Get([]byte(id)), &sum); err != nil {
+				return fmt.Errorf("store: read summary %s: %w", id, err)
+			}
+			out.Cases = append(out.Cases, sum)
+		}
+		return tx.Bucket(bucketMeta).Put(keyCursor, u64(cur))
+	})
+	if err != nil {
+		return Applied{}, err
+	}
+	return out, nil
+}
+
+func applyOne(tx *bolt.Tx, ev model.Event, touched map[string]bool) error {
+	switch ev.Type {
+	case model.EventCaseUpserted:
+		if ev.Case == nil {
+			return errors.New("case event without case")
+		}
+		return putCase(tx, ev.Case, touched)
+	case model.EventMessageAdded:
+		m := ev.Message
+		if m == nil {
+			return errors.New("message event without message")
+		}
+		raw, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMessages).Put(messageKey(m.CaseID, ev.Seq), raw)
+	case model.EventCustomerUpserted:
+		c := ev.Customer
+		if c == nil {
+			return errors.New("customer event without customer")
+		}
+		raw, err := json.Marshal(c)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketCustomers).Put([]byte(c.ID), raw)
+	}
+	return nil // a kind this build does not know: the cursor still moves
+}
+
+func putCase(tx *bolt.Tx, c *model.Case, touched map[string]bool) error {
+	cases := tx.Bucket(bucketCases)
+	byCust := tx.Bucket(bucketByCustomer)
+	if old := cases.Get([]byte(c.ID)); old != nil {
+		var prev model.Case
+		if err := json.Unmarshal(old, &prev); err == nil && prev.CustomerID != "" && prev.CustomerID != c.CustomerID {
+			if err := byCust.Delete(customerKey(prev.CustomerID, c.ID)); err != nil {
+				return err
+			}
+		}
+	}
+	full, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	sum, err := json.Marshal(c.Summary())
+	if err != nil {
+		return err
+	}
+	if err := cases.Put([]byte(c.ID), full); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketSummaries).Put([]byte(c.ID), sum); err != nil {
+		return err
+	}
+	if c.CustomerID != "" {
+		if err := byCust.Put(customerKey(c.CustomerID, c.ID), nil); err != nil {
+			return err
+		}
+	}
+	touched[c.ID] = true
+	return nil
+}
+
+// Summaries returns the queue record of every cached case, unordered.
+func (s *Store) Summaries() ([]model.Summary, error) {
+	var out []model.Summary
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSummaries)
+		out = make([]model.Summary, 0, b.Stats().KeyN)
+		return b.ForEach(func(k, v []byte) error {
+			var sum model.Summary
+			if err := json.Unmarshal(v, &sum); err != nil {
+				return fmt.Errorf("store: summary %s: %w", k, err)
+			}
+			out = append(out, sum)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// ErrNotFound is returned for an id the cache does not hold.
+var ErrNotFound = errors.New("store: not found")
+
+// Case returns a case and its thread in arrival order.
+func (s *Store) Case(id string) (model.Case, []model.Message, error) {
+	var c model.Case
+	var msgs []model.Message
+	err := s.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketCases).Get([]byte(id))
+		if raw == nil {
+			return fmt.Errorf("case %s: %w", id, ErrNotFound)
+		}
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return fmt.Errorf("store: case %s: %w", id, err)
+		}
+		prefix := append([]byte(id), 0)
+		cur := tx.Bucket(bucketMessages).Cursor()
+		for k, v := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = cur.Next() {
+			var m model.Message
+			if err := json.Unmarshal(v, &m); err != nil {
+				return fmt.Errorf("store: message %x: %w", k, err)
+			}
+			msgs = append(msgs, m)
+		}
+		return nil
+	})
+	return c, msgs, err
+}
+
+// Customer returns a CRM record and the summaries of all its cases.
+func (s *Store) Customer(id string) (model.Customer, []model.Summary, error) {
+	var c model.Customer
+	var cases []model.Summary
+	err := s.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketCustomers).Get([]byte(id))
+		if raw == nil {
+			return fmt.Errorf("customer %s: %w", id, ErrNotFound)
+		}
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return fmt.Errorf("store: customer %s: %w", id, err)
+		}
+		prefix := append([]byte(id), 0)
+		sums := tx.Bucket(bucketSummaries)
+		cur := tx.Bucket(bucketByCustomer).Cursor()
+		for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
+			caseID := k[len(prefix):]
+			var sum model.Summary
+			if err := json.Unmarshal(sums.Get(caseID), &sum); err != nil {
+				return fmt.Errorf("store: summary %s: %w", caseID, err)
+			}
+			cases = append(cases, sum)
+		}
+		return nil
+	})
+	return c, cases, err
+}
+
+func messageKey(caseID string, seq uint64) []byte {
+	k := make([]byte, 0, len(caseID)+9)
+	k = append(k, caseID...)
+	k = append(k, 0)
+	return binary.BigEndian.AppendUint64(k, seq)
+}
+
+func customerKey(customerID, caseID string) []byte {
+	k := make([]byte, 0, len(customerID)+len(caseID)+1)
+	k = append(k, customerID...)
+	k = append(k, 0)
+	return append(k, caseID...)
+}
+
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+// Reset drops every cached case, message and customer and the cursor, for a
+// full resync from a hub whose log no longer matches. The client id stays.
+func (s *Store) Reset() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if bytes.Equal(name, bucketMeta) {
+				continue
+			}
+			if err := tx.DeleteBucket(name); err != nil {
+				return fmt.Errorf("store: reset %s: %w", name, err)
+			}
+			if _, err := tx.CreateBucket(name); err != nil {
+				return fmt.Errorf("store: reset %s: %w", name, err)
+			}
+		}
+		return tx.Bucket(bucketMeta).Delete(keyCursor)
+	})
+}

@@ -1,0 +1,263 @@
+// Package client is the console's side of the sync protocol: it dials the
+// hub, resumes from the cache's cursor, applies pages of events to the
+// cache and reconnects with backoff for as long as its context lives.
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"switchboard/model"
+	"switchboard/store"
+	"switchboard/sync/wire"
+)
+
+// State is the connection state the status bar shows.
+type State string
+
+const (
+	StateOffline    State = "offline"
+	StateConnecting State = "connecting"
+	StateSyncing    State = "syncing"
+	StateOnline     State = "online"
+)
+
+// Status is a snapshot of the connection.
+type Status struct {
+	State  State
+	Cursor uint64 // last applied seq
+	Head   uint64 // hub's newest seq as last heard
+	// From is the cursor when this sync began, so progress is
+	// (Cursor-From)/(Head-From).
+	From      uint64
+	Err       string    // why the last connection ended
+	NextRetry time.Time // when offline: the next attempt
+}
+
+// Progress is the share of the current sync done, 0..1.
+func (s Status) Progress() float64 {
+	if s.Head <= s.From {
+		return 1
+	}
+	return float64(s.Cursor-s.From) / float64(s.Head-s.From)
+}
+
+// Cache is what the client needs from the store.
+type Cache interface {
+	Apply(evs []model.Event) (store.Applied, error)
+	Cursor() (uint64, error)
+	ClientID() string
+	Reset() error
+}
+
+// Client syncs one cache with one hub.
+type Client struct {
+	// HubURL is the hub's base URL (ws://, wss://, http:// or https://);
+	// the client appends /v1/sync.
+	HubURL string
+	Token  string
+	Cache  Cache
+	// OnStatus and OnApplied are called from the client's goroutine.
+	OnStatus  func(Status)
+	OnApplied func(store.Applied)
+
+	MinBackoff time.Duration // zero: 500ms
+	MaxBackoff time.Duration // zero: 30s
+	// ReadWait is the silence after which the hub counts as gone; the hub
+	// pings more often than that. Zero: 70s.
+	ReadWait time.Duration
+	Dialer   *websocket.Dialer
+
+	status Status
+}
+
+// SyncURL turns a hub base URL into the websocket endpoint.
+func SyncURL(base string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(base))
+	if err != nil {
+		return "", fmt.Errorf("hub URL %q: %w", base, err)
+	}
+	switch u.Scheme {
+	case "ws", "wss":
+	case "http":
+		u.Scheme = "ws"
+	case "https":
+		u.Scheme = "wss"
+	default:
+		return "", fmt.Errorf("hub URL %q: scheme must be ws, wss, http or https", base)
+	}
+	if u.Host == "" {
+		return "", fmt.Errorf("hub URL %q: no host", base)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + wire.SyncPath
+	return u.String(), nil
+}
+
+// Run syncs until ctx ends, reconnecting with exponential backoff and
+// jitter. It returns only for ctx's end or a configuration error.
+func (c *Client) Run(ctx context.Context) error {
+	target, err := SyncURL(c.HubURL)
+	if err != nil {
+		return err
+	}
+	minB, maxB := c.MinBackoff, c.MaxBackoff
+	if minB == 0 {
+		minB = 500 * time.Millisecond
+	}
+	if maxB == 0 {
+		maxB = 30 * time.Second
+	}
+	backoff := minB
+	for {
+		c.set(func(s *Status) { s.State = StateConnecting; s.NextRetry = time.Time{} })
+		reachedOnline, err := c.session(ctx, target)
+		if ctx.Err() != nil {
+			c.set(func(s *Status) { s.State = StateOffline; s.Err = "" })
+			return ctx.Err()
+		}
+		if reachedOnline {
+			backoff = minB
+		}
+		// Full jitter keeps a room of consoles from reconnecting in step
+		// after a hub restart.
+		wait := backoff/2 + rand.N(backoff/2+1)
+		msg := "connection ended"
+		if err != nil {
+			msg = err.Error()
+		}
+		c.set(func(s *Status) { s.State = StateOffline; s.Err = msg; s.NextRetry = time.Now().Add(wait) })
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		backoff = min(backoff*2, maxB)
+	}
+}
+
+func (c *Client) set(f func(*Status)) {
+	f(&c.status)
+	if c.OnStatus != nil {
+		c.OnStatus(c.status)
+	}
+}
+
+// session runs one connection; it reports whether it got caught up.
+func (c *Client) session(ctx context.Context, target string) (bool, error) {
+	dialer := c.Dialer
+	if dialer == nil {
+		dialer = &websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment, EnableCompression: true}
+	}
+	hdr := http.Header{}
+	if c.Token != "" {
+		hdr.Set("Authorization", "Bearer "+c.Token)
+	}
+	conn, resp, err := dialer.DialContext(ctx, target, hdr)
+	if err != nil {
+		if resp != nil {
+			return false, fmt.Errorf("hub refused: %s", resp.Status)
+		}
+		return false, fmt.Errorf("hub unreachable: %w", err)
+	}
+	defer conn.Close()
+	conn.SetReadLimit(wire.MaxFrame)
+	readWait := c.ReadWait
+	if readWait == 0 {
+		readWait = 70 * time.Second
+	}
+	extend := func() { _ = conn.SetReadDeadline(time.Now().Add(readWait)) }
+	conn.SetPingHandler(func(data string) error {
+		extend()
+		return conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(10*time.Second))
+	})
+
+	// Close cleanly when the console shuts down: the hub sees a 1000, not
+	// a dropped TCP connection.
+	stop := context.AfterFunc(ctx, func() {
+		_ = conn.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseNormalClosure, "console closing"), time.Now().Add(time.Second))
+		_ = conn.Close()
+	})
+	defer stop()
+
+	cursor, err := c.Cache.Cursor()
+	if err != nil {
+		return false, err
+	}
+	hello, err := wire.Encode(wire.Hello{Protocol: wire.Protocol, ClientID: c.Cache.ClientID(), Cursor: cursor})
+	if err != nil {
+		return false, err
+	}
+	_ = conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	if err := conn.WriteMessage(websocket.TextMessage, hello); err != nil {
+		return false, fmt.Errorf("send hello: %w", err)
+	}
+
+	caughtUp := false
+	for {
+		extend()
+		_, raw, err := conn.ReadMessage()
+		if err != nil {
+			if ce := (*websocket.CloseError)(nil); errors.As(err, &ce) {
+				return caughtUp, fmt.Errorf("hub closed the connection: %s", closeText(ce))
+			}
+			return caughtUp, fmt.Errorf("connection lost: %w", err)
+		}
+		f, err := wire.Decode(raw)
+		if err != nil {
+			return caughtUp, fmt.Errorf("bad frame from hub: %w", err)
+		}
+		switch f := f.(type) {
+		case wire.Welcome:
+			c.set(func(s *Status) {
+				s.Head, s.Cursor, s.From, s.Err = f.Head, cursor, cursor, ""
+				s.State = StateSyncing
+				if f.Head <= cursor {
+					s.State = StateOnline
+				}
+			})
+		case wire.Events:
+			applied, err := c.Cache.Apply(f.Events)
+			if err != nil {
+				return caughtUp, fmt.Errorf("apply events: %w", err)
+			}
+			cursor = applied.Cursor
+			c.set(func(s *Status) {
+				s.Cursor = cursor
+				s.Head = max(f.Head, cursor)
+			})
+			if c.OnApplied != nil && (len(applied.Cases) > 0 || len(applied.Customers) > 0) {
+				c.OnApplied(applied)
+			}
+		case wire.CaughtUp:
+			caughtUp = true
+			c.set(func(s *Status) { s.State = StateOnline; s.Head = max(s.Head, f.Seq) })
+		case wire.Error:
+			if f.Code == wire.CodeResync {
+				if err := c.Cache.Reset(); err != nil {
+					return caughtUp, fmt.Errorf("reset cache for resync: %w", err)
+				}
+				c.set(func(s *Status) { s.Cursor, s.From = 0, 0 })
+				return true, fmt.Errorf("hub asked for a full resync: %s", f.Reason)
+			}
+			return caughtUp, fmt.Errorf("hub error: %w", f)
+		default:
+			return caughtUp, fmt.Errorf("unexpected %T from hub", f)
+		}
+	}
+}
+
+func closeText(ce *websocket.CloseError) string {
+	if ce.Text != "" {
+		return fmt.Sprintf("%d %s", ce.Code, ce.Text)
+	}
+	return fmt.Sprint(ce.Code)
+}

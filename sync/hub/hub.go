@@ -1,0 +1,378 @@
+// Package hub is Switchboard's backend core: it owns the event log, folds
+// inbound platform messages into cases, and serves the sync websocket.
+package hub
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"switchboard/model"
+)
+
+// Config tunes a Hub; the zero value is usable.
+type Config struct {
+	Reach  model.ReachThresholds // zero: model.DefaultReach
+	Now    func() time.Time      // zero: time.Now
+	Logger *slog.Logger          // zero: slog.Default()
+	// MaxText caps an inbound message's text, in bytes.
+	MaxText int // zero: 64 KiB
+}
+
+// Hub holds the state folded from the log. Every change goes through the
+// log first; the maps are a cache of it, rebuilt at start.
+type Hub struct {
+	log EventLog
+	cfg Config
+
+	mu        sync.Mutex // serialises appends and guards the maps below
+	cases     map[string]*model.Case
+	threads   map[string]string // channel|thread ref → case id
+	seen      map[string]string // channel|platform id → message id
+	customers map[string]*model.Customer
+	idents    map[string]string // identity key → customer id
+
+	subMu sync.Mutex
+	subs  map[chan struct{}]struct{}
+}
+
+// New builds a hub on log, replaying it to rebuild its state.
+func New(log EventLog, cfg Config) (*Hub, error) {
+	if cfg.Reach == (model.ReachThresholds{}) {
+		cfg.Reach = model.DefaultReach
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxText == 0 {
+		cfg.MaxText = 64 << 10
+	}
+	h := &Hub{
+		log:       log,
+		cfg:       cfg,
+		cases:     map[string]*model.Case{},
+		threads:   map[string]string{},
+		seen:      map[string]string{},
+		customers: map[string]*model.Customer{},
+		idents:    map[string]string{},
+		subs:      map[chan struct{}]struct{}{},
+	}
+	var after uint64
+	for {
+		evs, err := log.Read(after, 1000)
+		if err != nil {
+			return nil, fmt.Errorf("hub: replay log: %w", err)
+		}
+		if len(evs) == 0 {
+			break
+		}
+		for _, ev := range evs {
+			h.fold(ev)
+		}
+		after = evs[len(evs)-1].Seq
+	}
+	cfg.Logger.Info("hub state rebuilt", "events", after, "cases", len(h.cases), "customers", len(h.customers))
+	return h, nil
+}
+
+// Log is the hub's event log.
+func (h *Hub) Log() EventLog { return h.log }
+
+func (h *Hub) fold(ev model.Event) {
+	switch ev.Type {
+	case model.EventCaseUpserted:
+		c := *ev.Case
+		h.cases[c.ID] = &c
+		h.threads[threadKey(c.Channel, c.ThreadRef)] = c.ID
+	case model.EventMessageAdded:
+		if ev.Message.PlatformID != "" {
+			if c, ok := h.cases[ev.Message.CaseID]; ok {
+				h.seen[threadKey(c.Channel, ev.Message.PlatformID)] = ev.Message.ID
+			}
+		}
+	case model.EventCustomerUpserted:
+		c := *ev.Customer
+		h.customers[c.ID] = &c
+		for _, id := range c.Identities {
+			h.idents[id.Key()] = c.ID
+		}
+	}
+}
+
+func threadKey(ch model.Channel, ref string) string { return string(ch) + "|" + ref }
+
+// Inbound is one message from a platform, normalised by a connector.
+type Inbound struct {
+	Channel    model.Channel
+	ThreadRef  string // messages with the same ref join one case
+	PlatformID string // the platform's id of this message, for dedupe
+	Author     model.Identity
+	Text       string
+	Time       time.Time
+	Public     bool
+	Source     string // where it was posted: "@brand mentions", "Facebook page Hotel Alpenblick"
+	URL        string
+	Lang       string
+	// Direction is in for customers and the community; out for the brand's
+	// own posts seen on the platform.
+	Direction model.Direction
+}
+
+// ErrInvalid wraps every rejection of bad inbound data.
+var ErrInvalid = errors.New("invalid inbound message")
+
+func (h *Hub) validate(in *Inbound) error {
+	switch {
+	case !in.Channel.Valid():
+		return fmt.Errorf("%w: unknown channel %q", ErrInvalid, in.Channel)
+	case strings.TrimSpace(in.ThreadRef) == "":
+		return fmt.Errorf("%w: no thread ref", ErrInvalid)
+	case strings.TrimSpace(in.Author.Handle) == "":
+		return fmt.Errorf("%w: no author handle", ErrInvalid)
+	case strings.TrimSpace(in.Text) == "":
+		return fmt.Errorf("%w: empty text", ErrInvalid)
+	case len(in.Text) > h.cfg.MaxText:
+		return fmt.Errorf("%w: text of %d bytes, limit %d", ErrInvalid, len(in.Text), h.cfg.MaxText)
+	case !utf8.ValidString(in.Text):
+		return fmt.Errorf("%w: text is not UTF-8", ErrInvalid)
+	}
+	if in.Direction == "" {
+		in.Direction = model.DirectionIn
+	}
+	if in.Direction != model.DirectionIn && in.Direction != model.DirectionOut {
+		return fmt.Errorf("%w: direction %q", ErrInvalid, in.Direction)
+	}
+	if in.Time.IsZero() {
+		in.Time = h.cfg.Now()
+	}
+	in.Time = in.Time.UTC()
+	in.Author.Platform = in.Channel
+	return nil
+}
+
+// Ingest folds one inbound message into its case, creating the case for a
+// new thread. The same platform message twice is stored once: the second
+// call returns the first message's case with dup set.
+func (h *Hub) Ingest(in Inbound) (caseID string, dup bool, err error) {
+	if err := h.validate(&in); err != nil {
+		return "", false, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if in.PlatformID != "" {
+		if _, ok := h.seen[threadKey(in.Channel, in.PlatformID)]; ok {
+			return h.threads[threadKey(in.Channel, in.ThreadRef)], true, nil
+		}
+	}
+	now := h.cfg.Now().UTC()
+	h.cfg.Reach.Rate(&in.Author)
+
+	var c model.Case
+	if id, ok := h.threads[threadKey(in.Channel, in.ThreadRef)]; ok {
+		c = *h.cases[id]
+		c.Tags = append([]string(nil), c.Tags...)
+	} else {
+		c = model.Case{
+			ID:        uuid.NewString(),
+			Channel:   in.Channel,
+			ThreadRef: in.ThreadRef,
+			Source:    in.Source,
+			Subject:   in.Text,
+			Author:    in.Author,
+			Status:    model.StatusNew,
+			Priority:  model.PriorityNormal,
+			Public:    in.Public,
+			Lang:      in.Lang,
+			URL:       in.URL,
+			Created:   in.Time,
+		}
+		if c.Author.Reach == model.ReachHigh && c.Public {
+			c.Priority = model.PriorityHigh
+		}
+	}
+	if c.CustomerID == "" && in.Direction == model.DirectionIn && in.Author.Key() == c.Author.Key() {
+		c.CustomerID = h.idents[in.Author.Key()]
+	}
+	if in.Author.Key() == c.Author.Key() {
+		c.Author = in.Author // fresher follower counts
+	}
+	msg := model.Message{
+		ID:         uuid.NewString(),
+		CaseID:     c.ID,
+		Direction:  in.Direction,
+		Author:     in.Author,
+		Text:       in.Text,
+		Time:       in.Time,
+		PlatformID: in.PlatformID,
+		Public:     in.Public,
+	}
+	if in.Direction == model.DirectionOut {
+		msg.Delivery = model.DeliverySent
+		if c.FirstResponse.IsZero() {
+			c.FirstResponse = in.Time
+		}
+		c.WaitingSince = time.Time{}
+		if c.Status == model.StatusNew {
+			c.Status = model.StatusOpen
+		}
+	} else {
+		if c.WaitingSince.IsZero() && in.Author.Key() == c.Author.Key() {
+			c.WaitingSince = in.Time
+		}
+		if c.Status == model.StatusSolved || c.Status == model.StatusClosed {
+			c.Status = model.StatusOpen
+			c.Resolved = time.Time{}
+		}
+	}
+	if in.Time.After(c.LastMessageAt) {
+		c.LastMessageAt = in.Time
+	}
+	c.MessageCount++
+	c.Updated = now
+	c.Version++
+	_, err = h.appendLocked(
+		model.Event{Type: model.EventMessageAdded, Time: now, Message: &msg},
+		model.Event{Type: model.EventCaseUpserted, Time: now, Case: &c},
+	)
+	if err != nil {
+		return "", false, err
+	}
+	return c.ID, false, nil
+}
+
+// UpsertCustomer stores a CRM record; cases of its identities that are not
+// yet linked are linked to it.
+func (h *Hub) UpsertCustomer(c model.Customer) error {
+	if strings.TrimSpace(c.ID) == "" || strings.TrimSpace(c.Name) == "" {
+		return fmt.Errorf("%w: customer needs a number and a name", ErrInvalid)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	now := h.cfg.Now().UTC()
+	evs := []model.Event{{Type: model.EventCustomerUpserted, Time: now, Customer: &c}}
+	keys := map[string]bool{}
+	for _, id := range c.Identities {
+		keys[id.Key()] = true
+	}
+	for _, old := range h.cases {
+		if old.CustomerID == "" && keys[old.Author.Key()] {
+			linked := *old
+			linked.CustomerID = c.ID
+			linked.Version++
+			linked.Updated = now
+			evs = append(evs, model.Event{Type: model.EventCaseUpserted, Time: now, Case: &linked})
+		}
+	}
+	_, err := h.appendLocked(evs...)
+	return err
+}
+
+// Case returns a copy of a case's current state.
+func (h *Hub) Case(id string) (model.Case, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c, ok := h.cases[id]
+	if !ok {
+		return model.Case{}, false
+	}
+	return *c, true
+}
+
+// CaseCount is the number of cases the hub holds.
+func (h *Hub) CaseCount() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.cases)
+}
+
+// appendLocked writes events to the log, folds them and wakes the sessions.
+// The caller holds h.mu.
+func (h *Hub) appendLocked(evs ...model.Event) ([]model.Event, error) {
+	stored, err := h.log.Append(evs)
+	if err != nil {
+		return nil, err
+	}
+	for _, ev := range stored {
+		h.fold(ev)
+	}
+	h.wake()
+	return stored, nil
+}
+
+// subscribe returns a channel that receives a signal after every append.
+// Signals coalesce: a session reads the log itself, so it never misses an
+// event however slow it is, and the hub never waits for it.
+func (h *Hub) subscribe() (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	h.subMu.Lock()
+	h.subs[ch] = struct{}{}
+	h.subMu.Unlock()
+	return ch, func() {
+		h.subMu.Lock()
+		delete(h.subs, ch)
+		h.subMu.Unlock()
+	}
+}
+
+func (h *Hub) wake() {
+	h.subMu.Lock()
+	defer h.subMu.Unlock()
+	for ch := range h.subs {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// HasCustomer reports whether a CRM record with this number exists.
+func (h *Hub) HasCustomer(id string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, ok := h.customers[id]
+	return ok
+}
+
+// CaseByThread finds the case of a platform thread.
+func (h *Hub) CaseByThread(ch model.Channel, ref string) (model.Case, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	id, ok := h.threads[threadKey(ch, ref)]
+	if !ok {
+		return model.Case{}, false
+	}
+	return *h.cases[id], true
+}
+
+// ErrUnknownCase is returned for a case id the hub does not hold.
+var ErrUnknownCase = errors.New("unknown case")
+
+// SetStatus moves a case to a status, recording resolution times.
+func (h *Hub) SetStatus(caseID string, st model.Status, at time.Time) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	old, ok := h.cases[caseID]
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrUnknownCase, caseID)
+	}
+	c := *old
+	c.Status = st
+	if !st.Active() && c.Resolved.IsZero() {
+		c.Resolved = at.UTC()
+	} else if st.Active() {
+		c.Resolved = time.Time{}
+	}
+	c.Version++
+	c.Updated = h.cfg.Now().UTC()
+	_, err := h.appendLocked(model.Event{Type: model.EventCaseUpserted, Time: c.Updated, Case: &c})
+	return err
+}

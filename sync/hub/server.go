@@ -1,0 +1,231 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"switchboard/sync/wire"
+)
+
+// Timing of the connection discipline; tests shorten them.
+type Timing struct {
+	HelloWait time.Duration // time for the client's hello
+	WriteWait time.Duration // deadline of every write
+	PongWait  time.Duration // silence after which a peer is gone
+	PingEvery time.Duration // must be below PongWait
+}
+
+// DefaultTiming is what the hub uses in production.
+var DefaultTiming = Timing{HelloWait: 10 * time.Second, WriteWait: 10 * time.Second, PongWait: 60 * time.Second, PingEvery: 25 * time.Second}
+
+// Server serves the hub over HTTP.
+type Server struct {
+	hub      *Hub
+	timing   Timing
+	upgrader websocket.Upgrader
+	logger   *slog.Logger
+
+	ctx    context.Context // cancelled by Close: sessions say goodbye
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// NewServer wraps a hub. The upgrader keeps gorilla's Origin check: a
+// browser page from another origin cannot open a session; native consoles
+// send no Origin.
+func NewServer(h *Hub, t Timing) *Server {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{
+		hub:      h,
+		timing:   t,
+		upgrader: websocket.Upgrader{ReadBufferSize: 16 << 10, WriteBufferSize: 64 << 10, EnableCompression: true},
+		logger:   h.cfg.Logger,
+		ctx:      ctx,
+		cancel:   cancel,
+	}
+}
+
+// Handler routes the hub's HTTP API.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+wire.SyncPath, s.serveSync)
+	mux.HandleFunc("GET /healthz", s.serveHealth)
+	return mux
+}
+
+// Close ends every session with a close frame (1001, going away) and waits
+// for them.
+func (s *Server) Close() {
+	s.cancel()
+	s.wg.Wait()
+}
+
+func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "head": s.hub.log.Head(), "cases": s.hub.CaseCount()})
+}
+
+func (s *Server) serveSync(w http.ResponseWriter, r *http.Request) {
+	conn, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		s.logger.Warn("sync: upgrade refused", "remote", r.RemoteAddr, "err", err)
+		return // the upgrader has answered with an HTTP error
+	}
+	s.wg.Add(1)
+	defer s.wg.Done()
+	sess := &session{srv: s, conn: conn, remote: r.RemoteAddr}
+	sess.run()
+}
+
+type session struct {
+	srv    *Server
+	conn   *websocket.Conn
+	remote string
+}
+
+func (ss *session) write(f wire.Frame) error {
+	b, err := wire.Encode(f)
+	if err != nil {
+		return err
+	}
+	_ = ss.conn.SetWriteDeadline(time.Now().Add(ss.srv.timing.WriteWait))
+	return ss.conn.WriteMessage(websocket.TextMessage, b)
+}
+
+func (ss *session) close(code int, reason string) {
+	msg := websocket.FormatCloseMessage(code, reason)
+	_ = ss.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(ss.srv.timing.WriteWait))
+	_ = ss.conn.Close()
+}
+
+func (ss *session) run() {
+	t := ss.srv.timing
+	log := ss.srv.logger.With("remote", ss.remote)
+	ss.conn.SetReadLimit(wire.MaxFrame)
+
+	_ = ss.conn.SetReadDeadline(time.Now().Add(t.HelloWait))
+	_, raw, err := ss.conn.ReadMessage()
+	if err != nil {
+		log.Info("sync: no hello", "err", err)
+		ss.conn.Close()
+		return
+	}
+	f, err := wire.Decode(raw)
+	hello, ok := f.(wire.Hello)
+	if err != nil || !ok {
+		reason := "first frame must be hello"
+		if err != nil {
+			reason = err.Error()
+		}
+		_ = ss.write(wire.Error{Code: wire.CodeBadHello, Reason: reason})
+		ss.close(websocket.ClosePolicyViolation, "expected hello")
+		return
+	}
+	if hello.Protocol != wire.Protocol {
+		_ = ss.write(wire.Error{Code: wire.CodeProtocol, Reason: "hub speaks protocol 1"})
+		ss.close(websocket.CloseProtocolError, "protocol mismatch")
+		return
+	}
+	head := ss.srv.hub.log.Head()
+	if hello.Cursor > head {
+		// The console has events this hub never wrote: its data was reset.
+		_ = ss.write(wire.Error{Code: wire.CodeResync, Reason: "cursor is ahead of the hub's log; drop the cache and sync from 0"})
+		ss.close(websocket.CloseNormalClosure, "resync")
+		return
+	}
+	log = log.With("client", hello.ClientID)
+	if err := ss.write(wire.Welcome{Agent: "demo", Role: "agent", Head: head}); err != nil {
+		ss.conn.Close()
+		return
+	}
+	log.Info("sync: session open", "cursor", hello.Cursor, "head", head)
+
+	ctx, cancel := context.WithCancel(ss.srv.ctx)
+	defer cancel()
+	go ss.readLoop(cancel, log)
+	ss.writeLoop(ctx, hello.Cursor, log)
+}
+
+// readLoop owns reads: it keeps the read deadline moving with pongs and
+// answers frames a client may not send yet.
+func (ss *session) readLoop(cancel context.CancelFunc, log *slog.Logger) {
+	defer cancel()
+	t := ss.srv.timing
+	_ = ss.conn.SetReadDeadline(time.Now().Add(t.PongWait))
+	ss.conn.SetPongHandler(func(string) error {
+		return ss.conn.SetReadDeadline(time.Now().Add(t.PongWait))
+	})
+	for {
+		_, raw, err := ss.conn.ReadMessage()
+		if err != nil {
+			if !websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway) {
+				log.Info("sync: read ended", "err", err)
+			}
+			return
+		}
+		_ = ss.conn.SetReadDeadline(time.Now().Add(t.PongWait))
+		if _, err := wire.Decode(raw); err != nil {
+			log.Info("sync: bad frame", "err", err)
+		} else {
+			log.Info("sync: unexpected frame")
+		}
+	}
+}
+
+// writeLoop is the only writer: it pages the log from the client's cursor,
+// says caught_up once, then follows the log live, pinging on a ticker.
+func (ss *session) writeLoop(ctx context.Context, cursor uint64, log *slog.Logger) {
+	wake, unsubscribe := ss.srv.hub.subscribe()
+	defer unsubscribe()
+	ping := time.NewTicker(ss.srv.timing.PingEvery)
+	defer ping.Stop()
+	caughtUp := false
+	for {
+		evs, err := ss.srv.hub.log.Read(cursor, wire.MaxPage)
+		if err != nil {
+			log.Error("sync: read log", "err", err)
+			ss.close(websocket.CloseInternalServerErr, "log unreadable")
+			return
+		}
+		if len(evs) > 0 {
+			if err := ss.write(wire.Events{Events: evs, Head: ss.srv.hub.log.Head()}); err != nil {
+				log.Info("sync: write failed, dropping session", "err", err)
+				ss.conn.Close()
+				return
+			}
+			cursor = evs[len(evs)-1].Seq
+			if len(evs) == wire.MaxPage {
+				continue
+			}
+		}
+		if !caughtUp {
+			if err := ss.write(wire.CaughtUp{Seq: cursor}); err != nil {
+				ss.conn.Close()
+				return
+			}
+			caughtUp = true
+		}
+		select {
+		case <-wake:
+		case <-ping.C:
+			if err := ss.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(ss.srv.timing.WriteWait)); err != nil {
+				ss.conn.Close()
+				return
+			}
+		case <-ctx.Done():
+			if ss.srv.ctx.Err() != nil {
+				ss.close(websocket.CloseGoingAway, "hub shutting down")
+			} else {
+				ss.conn.Close()
+			}
+			log.Info("sync: session closed")
+			return
+		}
+	}
+}

@@ -1,0 +1,213 @@
+// Package wire is the sync protocol between hub and console: the frames,
+// their JSON encoding, and the limits both sides enforce. docs/protocol.md
+// describes the same thing for people.
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"switchboard/model"
+)
+
+// Protocol is the version this build speaks.
+const Protocol = 1
+
+const (
+	// MaxFrame is the largest frame either side reads; larger ones close
+	// the connection with 1009 (message too big).
+	MaxFrame = 4 << 20
+	// MaxPage is the most events the hub puts in one events frame.
+	MaxPage = 500
+	// SyncPath is the websocket endpoint under the hub's base URL.
+	SyncPath = "/v1/sync"
+)
+
+// Type is the frame discriminator, the "type" field of every frame.
+type Type string
+
+const (
+	TypeHello    Type = "hello"
+	TypeWelcome  Type = "welcome"
+	TypeEvents   Type = "events"
+	TypeCaughtUp Type = "caught_up"
+	TypeError    Type = "error"
+)
+
+// Frame is any message on the wire.
+type Frame interface{ frameType() Type }
+
+// Hello is the client's first frame.
+type Hello struct {
+	Protocol int    `json:"protocol"`
+	ClientID string `json:"client_id"`
+	// Cursor is the seq of the last event the client has applied; 0 for none.
+	Cursor uint64 `json:"cursor"`
+}
+
+// Welcome answers a valid hello.
+type Welcome struct {
+	Agent string `json:"agent"`
+	Role  string `json:"role"`
+	// Head is the seq of the newest event in the hub's log.
+	Head uint64 `json:"head"`
+}
+
+// Events carries consecutive events in seq order.
+type Events struct {
+	Events []model.Event `json:"events"`
+	// Head is the hub's head when the page was sent, for progress.
+	Head uint64 `json:"head"`
+}
+
+// CaughtUp says the client has every event up to Seq.
+type CaughtUp struct {
+	Seq uint64 `json:"seq"`
+}
+
+// Error reports a problem with what the peer sent.
+type Error struct {
+	Code   string `json:"code"`
+	Reason string `json:"reason"`
+}
+
+// Error codes.
+const (
+	CodeBadFrame    = "bad_frame"
+	CodeUnknownType = "unknown_type"
+	CodeProtocol    = "protocol_mismatch"
+	CodeBadHello    = "bad_hello"
+	CodeResync      = "resync"
+)
+
+func (Hello) frameType() Type    { return TypeHello }
+func (Welcome) frameType() Type  { return TypeWelcome }
+func (Events) frameType() Type   { return TypeEvents }
+func (CaughtUp) frameType() Type { return TypeCaughtUp }
+func (Error) frameType() Type    { return TypeError }
+
+func (e Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Reason) }
+
+// ErrTooLarge is returned for frames over MaxFrame.
+var ErrTooLarge = errors.New("wire: frame too large")
+
+// Encode writes f as a JSON object with its "type" field first.
+func Encode(f Frame) ([]byte, error) {
+	body, err := json.Marshal(f)
+	if err != nil {
+		return nil, fmt.Errorf("wire: encode %s: %w", f.frameType(), err)
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(body) + 24)
+	buf.WriteString(`{"type":"`)
+	buf.WriteString(string(f.frameType()))
+	buf.WriteByte('"')
+	if len(body) > 2 {
+		buf.WriteByte(',')
+		buf.Write(body[1:])
+	} else {
+		buf.WriteByte('}')
+	}
+	if buf.Len() > MaxFrame {
+		return nil, ErrTooLarge
+	}
+	return buf.Bytes(), nil
+}
+
+// Decode parses one frame and checks it is well formed. Unknown fields are
+// ignored (newer peers may add some); an unknown type is an Error with
+// CodeUnknownType.
+func Decode(b []byte) (Frame, error) {
+	if len(b) > MaxFrame {
+		return nil, ErrTooLarge
+	}
+	var head struct {
+		Type Type `json:"type"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return nil, Error{Code: CodeBadFrame, Reason: "not a JSON object: " + err.Error()}
+	}
+	var f Frame
+	switch head.Type {
+	case TypeHello:
+		var h Hello
+		if err := json.Unmarshal(b, &h); err != nil {
+			return nil, bad(head.Type, err)
+		}
+		if h.Protocol <= 0 {
+			return nil, Error{Code: CodeBadHello, Reason: "hello without protocol version"}
+		}
+		f = h
+	case TypeWelcome:
+		var w Welcome
+		if err := json.Unmarshal(b, &w); err != nil {
+			return nil, bad(head.Type, err)
+		}
+		f = w
+	case TypeEvents:
+		var e Events
+		if err := json.Unmarshal(b, &e); err != nil {
+			return nil, bad(head.Type, err)
+		}
+		if err := checkEvents(e.Events); err != nil {
+			return nil, err
+		}
+		f = e
+	case TypeCaughtUp:
+		var c CaughtUp
+		if err := json.Unmarshal(b, &c); err != nil {
+			return nil, bad(head.Type, err)
+		}
+		f = c
+	case TypeError:
+		var e Error
+		if err := json.Unmarshal(b, &e); err != nil {
+			return nil, bad(head.Type, err)
+		}
+		f = e
+	case "":
+		return nil, Error{Code: CodeBadFrame, Reason: "frame without type"}
+	default:
+		return nil, Error{Code: CodeUnknownType, Reason: fmt.Sprintf("unknown frame type %q", head.Type)}
+	}
+	return f, nil
+}
+
+func bad(t Type, err error) error {
+	return Error{Code: CodeBadFrame, Reason: fmt.Sprintf("malformed %s: %v", t, err)}
+}
+
+// checkEvents rejects pages a console must not apply: out of order, or an
+// event without the entity its type names.
+func checkEvents(evs []model.Event) error {
+	if len(evs) > MaxPage {
+		return Error{Code: CodeBadFrame, Reason: fmt.Sprintf("%d events in one page, limit %d", len(evs), MaxPage)}
+	}
+	for i, ev := range evs {
+		if ev.Seq == 0 {
+			return Error{Code: CodeBadFrame, Reason: "event without seq"}
+		}
+		if i > 0 && ev.Seq != evs[i-1].Seq+1 {
+			return Error{Code: CodeBadFrame, Reason: fmt.Sprintf("events not consecutive: %d after %d", ev.Seq, evs[i-1].Seq)}
+		}
+		var ok bool
+		switch ev.Type {
+		case model.EventCaseUpserted:
+			ok = ev.Case != nil && ev.Case.ID != ""
+		case model.EventMessageAdded:
+			ok = ev.Message != nil && ev.Message.ID != "" && ev.Message.CaseID != ""
+		case model.EventCustomerUpserted:
+			ok = ev.Customer != nil && ev.Customer.ID != ""
+		default:
+			// A newer hub may log kinds this console does not know; it
+			// still advances its cursor past them.
+			ok = true
+		}
+		if !ok {
+			return Error{Code: CodeBadFrame, Reason: fmt.Sprintf("event %d (%s) without its entity", ev.Seq, ev.Type)}
+		}
+	}
+	return nil
+}

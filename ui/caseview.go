@@ -1,0 +1,208 @@
+package ui
+
+import (
+	"fmt"
+	"image/color"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"switchboard/app"
+	"switchboard/model"
+)
+
+// CaseView shows the open case: header, caution, and the thread in and out.
+type CaseView struct {
+	widget.BaseWidget
+
+	icon    *widget.Icon
+	title   *widget.Label
+	meta    *widget.Label
+	caution *fyne.Container
+	thread  *fyne.Container
+	scroll  *container.Scroll
+	empty   *widget.Label
+	body    *fyne.Container
+}
+
+// NewCaseView makes an empty case view.
+func NewCaseView() *CaseView {
+	v := &CaseView{
+		icon:   widget.NewIcon(nil),
+		title:  heading(""),
+		meta:   widget.NewLabel(""),
+		thread: container.NewVBox(),
+		empty:  widget.NewLabel("Select a case in the queue."),
+	}
+	v.title.Wrapping = fyne.TextWrapWord
+	v.meta.Importance = widget.LowImportance
+	v.meta.Wrapping = fyne.TextWrapWord
+	warn := widget.NewLabelWithStyle("Public, high reach: answer with care.", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	warn.Importance = widget.WarningImportance
+	bg := canvas.NewRectangle(color.NRGBA{R: 0xFF, G: 0x98, B: 0x00, A: 0x30})
+	bg.CornerRadius = 6
+	v.caution = container.NewStack(bg, container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), nil, warn))
+	v.caution.Hide()
+	v.scroll = container.NewVScroll(v.thread)
+	head := container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSquareSize(32), v.icon), nil, container.NewVBox(v.title, v.meta))
+	v.body = container.NewBorder(container.NewVBox(head, v.caution, widget.NewSeparator()), nil, nil, nil, v.scroll)
+	v.body.Hide()
+	v.ExtendBaseWidget(v)
+	return v
+}
+
+// CreateRenderer implements fyne.Widget.
+func (v *CaseView) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(container.NewStack(container.NewCenter(v.empty), v.body))
+}
+
+// ShowError replaces the view with a load error.
+func (v *CaseView) ShowError(err error) {
+	v.body.Hide()
+	v.empty.SetText("Could not open the case: " + err.Error())
+	v.empty.Show()
+}
+
+// SetCase fills the view with a case.
+func (v *CaseView) SetCase(d app.CaseDetail, now time.Time) {
+	c := d.Case
+	v.empty.Hide()
+	v.icon.SetResource(ChannelIcon(c.Channel))
+	v.title.SetText(model.FirstLine(c.Subject, 90))
+	parts := []string{c.Source, string(c.Status), c.Priority.String() + " priority"}
+	if c.Assignee != "" {
+		parts = append(parts, "assigned to "+c.Assignee)
+	}
+	if c.Public {
+		parts = append(parts, "public")
+	} else {
+		parts = append(parts, "private")
+	}
+	if !c.WaitingSince.IsZero() {
+		parts = append(parts, "waiting "+Age(now.Sub(c.WaitingSince)))
+	}
+	v.meta.SetText(strings.Join(parts, " · "))
+	if c.Public && c.Author.Reach == model.ReachHigh {
+		v.caution.Show()
+	} else {
+		v.caution.Hide()
+	}
+	objs := make([]fyne.CanvasObject, 0, len(d.Thread))
+	for _, m := range d.Thread {
+		objs = append(objs, messageCard(m, c.Author.Key()))
+	}
+	v.thread.Objects = objs
+	v.thread.Refresh()
+	v.body.Show()
+	v.scroll.ScrollToBottom()
+}
+
+// Thread is the text of the messages shown, for tests.
+func (v *CaseView) Thread() []string {
+	var out []string
+	for _, o := range v.thread.Objects {
+		if c, ok := o.(*messageBox); ok {
+			out = append(out, c.text.Text)
+		}
+	}
+	return out
+}
+
+// Title is the case's heading, for tests.
+func (v *CaseView) Title() string { return v.title.Text }
+
+// CautionShown reports whether the high-reach caution is visible.
+func (v *CaseView) CautionShown() bool { return v.caution.Visible() }
+
+type messageBox struct {
+	widget.BaseWidget
+	text *widget.Label
+	obj  fyne.CanvasObject
+}
+
+func (m *messageBox) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(m.obj) }
+
+func messageCard(m model.Message, customerKey string) fyne.CanvasObject {
+	who := m.Author.Name()
+	if m.Author.Handle != "" && m.Author.Handle != who {
+		who += "  " + m.Author.Handle
+	}
+	var tags []string
+	switch {
+	case m.Direction == model.DirectionOut:
+		tags = append(tags, "reply")
+		if m.Delivery != "" {
+			tags = append(tags, string(m.Delivery))
+		}
+	case m.Direction == model.DirectionNote:
+		tags = append(tags, "internal note")
+	case m.Author.Expert:
+		tags = append(tags, "community expert")
+	case m.Author.Key() != customerKey:
+		tags = append(tags, "other user")
+	}
+	stamp := m.Time.Local().Format("Mon 2 Jan 15:04")
+	if len(tags) > 0 {
+		stamp = strings.Join(tags, " · ") + " · " + stamp
+	}
+	head := container.NewBorder(nil, nil,
+		widget.NewLabelWithStyle(who, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil,
+		lowLabel(stamp, fyne.TextAlignTrailing))
+	text := widget.NewLabel(m.Text)
+	text.Wrapping = fyne.TextWrapWord
+
+	var fill color.Color
+	switch {
+	case m.Direction == model.DirectionOut:
+		fill = color.NRGBA{R: 0x21, G: 0x96, B: 0xF3, A: 0x26}
+	case m.Direction == model.DirectionNote:
+		fill = color.NRGBA{R: 0xFF, G: 0xEB, B: 0x3B, A: 0x30}
+	case m.Author.Expert:
+		fill = color.NRGBA{R: 0x4C, G: 0xAF, B: 0x50, A: 0x26}
+	default:
+		fill = color.NRGBA{R: 0x80, G: 0x80, B: 0x80, A: 0x1C}
+	}
+	bg := canvas.NewRectangle(fill)
+	bg.CornerRadius = 8
+	card := container.NewStack(bg, container.NewPadded(container.NewVBox(head, text)))
+	var placed fyne.CanvasObject = card
+	if m.Direction != model.DirectionIn {
+		// Our side of the conversation sits indented, as in a chat.
+		placed = container.NewBorder(nil, nil, spacer(48), nil, card)
+	} else {
+		placed = container.NewBorder(nil, nil, nil, spacer(48), card)
+	}
+	b := &messageBox{text: text, obj: placed}
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+func lowLabel(s string, align fyne.TextAlign) *widget.Label {
+	l := widget.NewLabelWithStyle(s, align, fyne.TextStyle{})
+	l.Importance = widget.LowImportance
+	l.SizeName = theme.SizeNameCaptionText
+	return l
+}
+
+func spacer(w float32) fyne.CanvasObject {
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(w, 1))
+	return r
+}
+
+func formatCount(n int) string {
+	switch {
+	case n >= 1_000_000:
+		return fmt.Sprintf("%.1fM", float64(n)/1e6)
+	case n >= 10_000:
+		return fmt.Sprintf("%dk", n/1000)
+	case n >= 1_000:
+		return fmt.Sprintf("%.1fk", float64(n)/1000)
+	}
+	return fmt.Sprint(n)
+}

@@ -1,0 +1,259 @@
+// Package ui is the console's Fyne front end. It renders what app.Core
+// knows and never touches the disk or the network itself: loads run on
+// goroutines and come back through fyne.Do.
+package ui
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"switchboard/app"
+	"switchboard/model"
+	"switchboard/sync/client"
+)
+
+// Backend is what the console needs from the core.
+type Backend interface {
+	Queue(app.Filter) []model.Summary
+	Case(id string) (app.CaseDetail, error)
+	Status() client.Status
+	Count() int
+	OnChange(func(app.Change))
+}
+
+// Console is the main window's content.
+type Console struct {
+	be  Backend
+	now func() time.Time
+
+	filterMu sync.Mutex
+	filter   app.Filter
+	rows     []model.Summary // what the list shows; only touched on the UI goroutine
+	selected string
+
+	search  *widget.Entry
+	channel *widget.Select
+	active  *widget.Check
+	list    *widget.List
+	count   *widget.Label
+
+	detail   *CaseView
+	customer *CustomerPanel
+	status   *StatusBar
+
+	root fyne.CanvasObject
+
+	// mu is held by every update that arrives from another goroutine. On
+	// the desktop those all run on the UI goroutine and it is never
+	// contended; in windowless use (tests, --capture) fyne.Do runs them on
+	// the calling goroutine, and mu keeps them from racing with the reader.
+	mu sync.Mutex
+}
+
+// do runs f on the UI goroutine, holding mu.
+func (c *Console) do(f func()) {
+	fyne.Do(func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		f()
+	})
+}
+
+// Locked runs f with the console's update lock held, for windowless callers
+// that read or drive widgets while background updates may arrive.
+func (c *Console) Locked(f func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f()
+}
+
+// New builds the console on be. Call it on the UI goroutine.
+func New(be Backend) *Console {
+	c := &Console{be: be, now: time.Now}
+	c.detail = NewCaseView()
+	c.customer = NewCustomerPanel(c.Select)
+	c.status = NewStatusBar()
+
+	c.list = widget.NewList(
+		func() int { return len(c.rows) },
+		func() fyne.CanvasObject { return NewCaseRow() },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i < len(c.rows) {
+				o.(*CaseRow).Set(c.rows[i], c.now())
+			}
+		},
+	)
+	c.list.OnSelected = func(i widget.ListItemID) {
+		if i < len(c.rows) && c.rows[i].ID != c.selected {
+			c.selected = c.rows[i].ID
+			c.load(c.selected)
+		}
+	}
+
+	c.count = widget.NewLabel("")
+	c.count.Importance = widget.LowImportance
+	c.search = widget.NewEntry()
+	c.search.SetPlaceHolder("Search author, handle, text…")
+	c.search.OnChanged = func(s string) { c.setFilter(func(f *app.Filter) { f.Text = s }) }
+	c.channel = widget.NewSelect([]string{"All channels", "Twitter/X", "Facebook", "Forums"}, func(s string) {
+		ch := map[string]model.Channel{"Twitter/X": model.ChannelTwitter, "Facebook": model.ChannelFacebook, "Forums": model.ChannelForum}[s]
+		c.setFilter(func(f *app.Filter) { f.Channel = ch })
+	})
+	c.channel.SetSelectedIndex(0)
+	c.active = widget.NewCheck("Open only", func(b bool) { c.setFilter(func(f *app.Filter) { f.ActiveOnly = b }) })
+
+	filters := container.NewBorder(nil, nil, nil, container.NewHBox(c.channel, c.active), c.search)
+	queueHead := container.NewBorder(nil, nil, widget.NewLabelWithStyle("Queue", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), c.count)
+	queue := container.NewBorder(container.NewVBox(filters, queueHead), nil, nil, nil, c.list)
+
+	right := container.NewHSplit(c.detail, c.customer)
+	right.Offset = 0.66
+	main := container.NewHSplit(queue, right)
+	main.Offset = 0.36
+	c.root = container.NewBorder(nil, c.status, nil, nil, main)
+
+	be.OnChange(func(ch app.Change) {
+		// Runs on the core's goroutine: compute off the UI thread, then
+		// hand the result over.
+		var rows []model.Summary
+		if ch.Queue {
+			rows = be.Queue(c.filterSnapshot())
+		}
+		st, n := be.Status(), be.Count()
+		c.do(func() {
+			if ch.Queue {
+				c.setRows(rows)
+				for _, id := range ch.Cases {
+					if id == c.selected {
+						c.load(id)
+						break
+					}
+				}
+			}
+			c.status.Set(st, n)
+		})
+	})
+	c.reloadQueue()
+	c.status.Set(be.Status(), be.Count())
+	return c
+}
+
+// Content is the console's root object.
+func (c *Console) Content() fyne.CanvasObject { return c.root }
+
+// filterSnapshot copies the filter for the core's goroutine.
+func (c *Console) filterSnapshot() app.Filter {
+	c.filterMu.Lock()
+	defer c.filterMu.Unlock()
+	return c.filter
+}
+
+// setFilter changes the filter on the UI goroutine and shows the result.
+func (c *Console) setFilter(f func(*app.Filter)) {
+	c.filterMu.Lock()
+	f(&c.filter)
+	c.filterMu.Unlock()
+	c.reloadQueue()
+}
+
+// reloadQueue recomputes the rows for the current filter.
+func (c *Console) reloadQueue() {
+	c.setRows(c.be.Queue(c.filterSnapshot()))
+}
+
+func (c *Console) setRows(rows []model.Summary) {
+	c.rows = rows
+	c.count.SetText(fmt.Sprintf("%d cases", len(rows)))
+	c.list.Refresh()
+	for i, r := range rows {
+		if r.ID == c.selected {
+			c.list.Select(i)
+			return
+		}
+	}
+	c.list.UnselectAll()
+}
+
+// Tick refreshes relative ages; the caller runs it on a timer via fyne.Do.
+func (c *Console) Tick() {
+	c.list.Refresh()
+	c.status.Set(c.be.Status(), c.be.Count())
+}
+
+// Select opens a case by id, in the queue when it is listed there.
+func (c *Console) Select(id string) {
+	for i, r := range c.rows {
+		if r.ID == id {
+			c.list.Select(i)
+			c.list.ScrollTo(i)
+			return
+		}
+	}
+	c.list.UnselectAll()
+	c.selected = id
+	c.load(id)
+}
+
+// SelectFirst opens the first case of the queue, if any.
+func (c *Console) SelectFirst() {
+	if len(c.rows) > 0 {
+		c.list.Select(0)
+	}
+}
+
+// Selected is the id of the open case.
+func (c *Console) Selected() string { return c.selected }
+
+// Rows are the cases the queue lists, in order.
+func (c *Console) Rows() []model.Summary { return c.rows }
+
+// Detail is the case view.
+func (c *Console) Detail() *CaseView { return c.detail }
+
+// Customer is the customer panel.
+func (c *Console) Customer() *CustomerPanel { return c.customer }
+
+// Search is the queue's search entry.
+func (c *Console) Search() *widget.Entry { return c.search }
+
+// ChannelFilter is the queue's channel selector.
+func (c *Console) ChannelFilter() *widget.Select { return c.channel }
+
+// OpenOnly is the queue's "open only" switch.
+func (c *Console) OpenOnly() *widget.Check { return c.active }
+
+// StatusBar is the status bar.
+func (c *Console) StatusBar() *StatusBar { return c.status }
+
+// load reads the case on a goroutine and shows it when it is still the
+// selected one.
+func (c *Console) load(id string) {
+	go func() {
+		d, err := c.be.Case(id)
+		c.do(func() {
+			if id != c.selected {
+				return
+			}
+			if err != nil {
+				c.detail.ShowError(err)
+				c.customer.Clear()
+				return
+			}
+			c.detail.SetCase(d, c.now())
+			c.customer.SetDetail(d)
+		})
+	}()
+}
+
+// theme-independent spacing helper for the panels.
+func heading(text string) *widget.Label {
+	l := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l.SizeName = theme.SizeNameSubHeadingText
+	return l
+}

@@ -1,0 +1,207 @@
+package ui_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"switchboard/app"
+	"switchboard/model"
+	"switchboard/store"
+	"switchboard/ui"
+)
+
+func TestMain(m *testing.M) {
+	os.Setenv("LANG", "en_US.UTF-8") // Fyne cannot parse the C locale
+	os.Exit(m.Run())
+}
+
+// fixture writes a cache the way the sync client does, then opens it as the
+// console would at start-up.
+func fixture(t *testing.T) *app.Core {
+	t.Helper()
+	dir := t.TempDir()
+	now := time.Now().UTC()
+	brenner := model.Identity{Platform: model.ChannelTwitter, Handle: "@mbrenner_travels", DisplayName: "Dr. Markus Brenner", Followers: 148_300, Verified: true}
+	model.DefaultReach.Rate(&brenner)
+	forumUser := model.Identity{Platform: model.ChannelForum, Handle: "e5_driver_bo", DisplayName: "e5_driver_bo", Followers: 12}
+	cases := []model.Case{
+		{ID: "c-lounge", Channel: model.ChannelTwitter, Subject: "@SkyWingsAir refused at the lounge", Author: brenner, CustomerID: "4711",
+			Status: model.StatusNew, Priority: model.PriorityHigh, Public: true, Created: now.Add(-time.Hour), LastMessageAt: now.Add(-time.Hour), Version: 1},
+		{ID: "c-old", Channel: model.ChannelFacebook, Subject: "Seat upgrade question", Author: brenner, CustomerID: "4711",
+			Status: model.StatusSolved, Priority: model.PriorityNormal, Public: true, Created: now.Add(-72 * time.Hour), LastMessageAt: now.Add(-70 * time.Hour), Version: 3},
+		{ID: "c-forum", Channel: model.ChannelForum, Subject: "Software 4.2 range", Author: forumUser,
+			Status: model.StatusOpen, Priority: model.PriorityNormal, Public: true, Created: now.Add(-2 * time.Hour), LastMessageAt: now.Add(-30 * time.Minute), Version: 2},
+	}
+	var evs []model.Event
+	add := func(ev model.Event) { ev.Seq = uint64(len(evs) + 1); ev.Time = now; evs = append(evs, ev) }
+	add(model.Event{Type: model.EventCustomerUpserted, Customer: &model.Customer{ID: "4711", Name: "Dr. Markus Brenner", Tier: "senator", LifetimeValue: 182450, Identities: []model.Identity{brenner}}})
+	for i := range cases {
+		add(model.Event{Type: model.EventCaseUpserted, Case: &cases[i]})
+	}
+	msgs := []model.Message{
+		{ID: "m1", CaseID: "c-lounge", Direction: model.DirectionIn, Author: brenner, Text: "Senator for 9 years and turned away at the lounge.", Time: now.Add(-time.Hour)},
+		{ID: "m2", CaseID: "c-lounge", Direction: model.DirectionIn, Author: brenner, Text: "Still no reply.", Time: now.Add(-50 * time.Minute)},
+		{ID: "m3", CaseID: "c-forum", Direction: model.DirectionIn, Author: forumUser, Text: "Range dropped after 4.2", Time: now.Add(-2 * time.Hour)},
+		{ID: "m4", CaseID: "c-forum", Direction: model.DirectionIn, Author: model.Identity{Platform: model.ChannelForum, Handle: "RolandK", Expert: true}, Text: "It is the new range forecast.", Time: now.Add(-30 * time.Minute)},
+	}
+	for i := range msgs {
+		add(model.Event{Type: model.EventMessageAdded, Message: &msgs[i]})
+	}
+	st, err := store.Open(filepath.Join(dir, "console.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Apply(evs); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	core, err := app.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { core.Close() })
+	return core
+}
+
+// eventually polls cond under the console's lock until it holds.
+func eventually(t *testing.T, c *ui.Console, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var ok bool
+		c.Locked(func() { ok = cond() })
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestQueueListsCachedCasesAndSelectionShowsThreadAndCustomer(t *testing.T) {
+	test.NewTempApp(t)
+	core := fixture(t)
+	c := ui.New(core)
+	w := test.NewWindow(c.Content())
+	defer w.Close()
+	w.Resize(fyne.NewSize(1280, 800))
+
+	var ids []string
+	c.Locked(func() {
+		for _, r := range c.Rows() {
+			ids = append(ids, r.ID)
+		}
+	})
+	// Active cases first, high priority first; the solved one last.
+	if want := []string{"c-lounge", "c-forum", "c-old"}; strings.Join(ids, ",") != strings.Join(want, ",") {
+		t.Fatalf("queue = %v, want %v", ids, want)
+	}
+
+	c.Locked(func() { c.Select("c-lounge") })
+	eventually(t, c, "the lounge case to open", func() bool { return c.Detail().Title() != "" })
+	c.Locked(func() {
+		if got := c.Detail().Title(); !strings.Contains(got, "refused at the lounge") {
+			t.Errorf("title = %q", got)
+		}
+		if got := c.Detail().Thread(); len(got) != 2 || got[1] != "Still no reply." {
+			t.Errorf("thread = %q", got)
+		}
+		if !c.Detail().CautionShown() {
+			t.Error("a public case from a high-reach author shows no caution")
+		}
+		if got := c.Customer().Name(); got != "Dr. Markus Brenner" {
+			t.Errorf("customer = %q", got)
+		}
+		if got := c.Customer().Tier(); got != "SENATOR" {
+			t.Errorf("tier = %q", got)
+		}
+		others := c.Customer().OtherCases()
+		if len(others) != 1 || !strings.Contains(others[0].Text, "Seat upgrade") {
+			t.Fatalf("other cases = %v", others)
+		}
+		// One click opens the customer's other case.
+		test.Tap(others[0])
+	})
+	eventually(t, c, "the other case to open", func() bool { return strings.Contains(c.Detail().Title(), "Seat upgrade") })
+	c.Locked(func() {
+		if c.Selected() != "c-old" {
+			t.Errorf("selected = %q", c.Selected())
+		}
+		// Same author, still high reach and public: the caution stays.
+		if !c.Detail().CautionShown() {
+			t.Error("caution hidden on the author's other public case")
+		}
+	})
+
+	// An unlinked author shows the platform profile, not a customer.
+	c.Locked(func() { c.Select("c-forum") })
+	eventually(t, c, "the forum case", func() bool { return strings.Contains(c.Detail().Title(), "4.2") })
+	c.Locked(func() {
+		if got := c.Customer().Name(); got != "e5_driver_bo" {
+			t.Errorf("unlinked author name = %q", got)
+		}
+		if got := c.Customer().Tier(); got != "" {
+			t.Errorf("unlinked author has tier %q", got)
+		}
+		if c.Detail().CautionShown() {
+			t.Error("caution on a low-reach author")
+		}
+	})
+}
+
+func TestFilterNarrowsTheQueue(t *testing.T) {
+	test.NewTempApp(t)
+	core := fixture(t)
+	c := ui.New(core)
+	w := test.NewWindow(c.Content())
+	defer w.Close()
+	w.Resize(fyne.NewSize(1280, 800))
+
+	rows := func() (ids []string) {
+		c.Locked(func() {
+			for _, r := range c.Rows() {
+				ids = append(ids, r.ID)
+			}
+		})
+		return ids
+	}
+	c.Locked(func() { test.Type(c.Search(), "range") })
+	if got := rows(); len(got) != 1 || got[0] != "c-forum" {
+		t.Fatalf("search 'range' = %v", got)
+	}
+	c.Locked(func() { c.Search().SetText("") })
+	if got := rows(); len(got) != 3 {
+		t.Fatalf("cleared search = %v", got)
+	}
+	c.Locked(func() { c.ChannelFilter().SetSelected("Facebook") })
+	if got := rows(); len(got) != 1 || got[0] != "c-old" {
+		t.Fatalf("facebook only = %v", got)
+	}
+	c.Locked(func() { test.Tap(c.OpenOnly()) })
+	if got := rows(); len(got) != 0 {
+		t.Fatalf("open facebook cases = %v", got)
+	}
+}
+
+func TestStatusBarOffline(t *testing.T) {
+	test.NewTempApp(t)
+	core := fixture(t)
+	c := ui.New(core)
+	w := test.NewWindow(c.Content())
+	defer w.Close()
+	var text string
+	c.Locked(func() { text = c.StatusBar().Text() })
+	if !strings.HasPrefix(text, "Offline") {
+		t.Fatalf("status before any sync = %q", text)
+	}
+}
