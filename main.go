@@ -28,6 +28,7 @@ func main() {
 	data := flag.String("data", "", "folder of the local cache (default: the user config folder)")
 	capture := flag.String("capture", "", "render the main window to this PNG once the initial sync is done, then exit")
 	wait := flag.Duration("capture-wait", 30*time.Second, "with --capture: how long to wait for the initial sync")
+	pick := flag.String("capture-select", "", "with --capture: open the first case whose author, handle or text contains this")
 	flag.Parse()
 
 	fixLocale()
@@ -46,7 +47,7 @@ func main() {
 	defer core.Close()
 
 	if *capture != "" {
-		if err := captureWindow(core, *hubURL, *token, *capture, *wait); err != nil {
+		if err := captureWindow(core, *hubURL, *token, *capture, *pick, *wait); err != nil {
 			fail(err)
 		}
 		return
@@ -87,7 +88,7 @@ func tick(ctx context.Context, c *ui.Console) {
 
 // captureWindow renders the console with Fyne's software painter, which
 // needs no display, after the first sync has caught up.
-func captureWindow(core *app.Core, hubURL, token, file string, wait time.Duration) error {
+func captureWindow(core *app.Core, hubURL, token, file, pick string, wait time.Duration) error {
 	a := test.NewApp()
 	a.Settings().SetTheme(theme.DefaultTheme())
 	console := ui.New(core)
@@ -105,7 +106,7 @@ func captureWindow(core *app.Core, hubURL, token, file string, wait time.Duratio
 	}
 	// Let the coalesced change notification reach the widgets.
 	time.Sleep(300 * time.Millisecond)
-	console.Locked(console.SelectFirst)
+	console.Locked(func() { console.SelectFirst(pick) })
 	// The case loads on a goroutine; wait for it to be shown.
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		var shown bool

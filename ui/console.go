@@ -113,7 +113,7 @@ func New(be Backend) *Console {
 	queue := container.NewBorder(container.NewVBox(filters, queueHead), nil, nil, nil, c.list)
 
 	right := container.NewHSplit(c.detail, c.customer)
-	right.Offset = 0.66
+	right.Offset = 0.62
 	main := container.NewHSplit(queue, right)
 	main.Offset = 0.36
 	c.root = container.NewBorder(nil, c.status, nil, nil, main)
@@ -200,10 +200,16 @@ func (c *Console) Select(id string) {
 	c.load(id)
 }
 
-// SelectFirst opens the first case of the queue, if any.
-func (c *Console) SelectFirst() {
-	if len(c.rows) > 0 {
-		c.list.Select(0)
+// SelectFirst opens the first case of the queue that matches text (see
+// app.Filter), or the first case when text is empty.
+func (c *Console) SelectFirst(text string) {
+	f := app.Filter{Text: text}
+	for i, r := range c.rows {
+		if f.Match(r) {
+			c.list.Select(i)
+			c.list.ScrollTo(i)
+			return
+		}
 	}
 }
 

@@ -61,7 +61,11 @@ func (s *StatusBar) Set(st client.Status, cases int) {
 	default:
 		text, dot = "Offline: working from the local cache", color.NRGBA{R: 0xE5, G: 0x39, B: 0x35, A: 0xFF}
 		if !st.NextRetry.IsZero() {
-			text += fmt.Sprintf(" · retrying in %s", time.Until(st.NextRetry).Round(time.Second))
+			if d := time.Until(st.NextRetry).Round(time.Second); d >= time.Second {
+				text += fmt.Sprintf(" · retrying in %s", d)
+			} else {
+				text += " · retrying now"
+			}
 		}
 		if st.Err != "" {
 			text += " · " + st.Err

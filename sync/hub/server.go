@@ -3,6 +3,8 @@ package hub
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -33,6 +35,8 @@ type Server struct {
 
 	ctx    context.Context // cancelled by Close: sessions say goodbye
 	cancel context.CancelFunc
+	mu     sync.Mutex // orders session starts before Close's wait
+	closed bool
 	wg     sync.WaitGroup
 }
 
@@ -62,6 +66,9 @@ func (s *Server) Handler() http.Handler {
 // Close ends every session with a close frame (1001, going away) and waits
 // for them.
 func (s *Server) Close() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
 	s.cancel()
 	s.wg.Wait()
 }
@@ -72,14 +79,22 @@ func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) serveSync(w http.ResponseWriter, r *http.Request) {
+	// A session must join the wait group before Close waits on it.
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		http.Error(w, "hub shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer s.wg.Done()
 	conn, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		s.logger.Warn("sync: upgrade refused", "remote", r.RemoteAddr, "err", err)
 		return // the upgrader has answered with an HTTP error
 	}
-	s.wg.Add(1)
-	defer s.wg.Done()
-	sess := &session{srv: s, conn: conn, remote: r.RemoteAddr}
+	sess := &session{srv: s, conn: conn, remote: r.RemoteAddr, replies: make(chan wire.Frame, 16)}
 	sess.run()
 }
 
@@ -87,6 +102,9 @@ type session struct {
 	srv    *Server
 	conn   *websocket.Conn
 	remote string
+	// replies carries answers from the reader to the writer, the one
+	// goroutine that writes.
+	replies chan wire.Frame
 }
 
 func (ss *session) write(f wire.Frame) error {
@@ -170,10 +188,19 @@ func (ss *session) readLoop(cancel context.CancelFunc, log *slog.Logger) {
 			return
 		}
 		_ = ss.conn.SetReadDeadline(time.Now().Add(t.PongWait))
-		if _, err := wire.Decode(raw); err != nil {
-			log.Info("sync: bad frame", "err", err)
-		} else {
-			log.Info("sync: unexpected frame")
+		f, err := wire.Decode(raw)
+		var reply wire.Error
+		switch {
+		case errors.As(err, &reply):
+		case err != nil:
+			reply = wire.Error{Code: wire.CodeBadFrame, Reason: err.Error()}
+		default:
+			reply = wire.Error{Code: wire.CodeUnknownType, Reason: fmt.Sprintf("a client may not send %q", f.Type())}
+		}
+		log.Info("sync: frame refused", "code", reply.Code, "reason", reply.Reason)
+		select {
+		case ss.replies <- reply:
+		default: // a flood of bad frames: the answers are dropped, not queued
 		}
 	}
 }
@@ -194,13 +221,23 @@ func (ss *session) writeLoop(ctx context.Context, cursor uint64, log *slog.Logge
 			return
 		}
 		if len(evs) > 0 {
-			if err := ss.write(wire.Events{Events: evs, Head: ss.srv.hub.log.Head()}); err != nil {
+			read := len(evs)
+			head := ss.srv.hub.log.Head()
+			err := ss.write(wire.Events{Events: evs, Head: head})
+			// Events carry whole entities: a page of long messages can
+			// exceed MaxFrame. Encode fails before anything is written,
+			// so send a smaller page instead.
+			for errors.Is(err, wire.ErrTooLarge) && len(evs) > 1 {
+				evs = evs[:len(evs)/2]
+				err = ss.write(wire.Events{Events: evs, Head: head})
+			}
+			if err != nil {
 				log.Info("sync: write failed, dropping session", "err", err)
 				ss.conn.Close()
 				return
 			}
 			cursor = evs[len(evs)-1].Seq
-			if len(evs) == wire.MaxPage {
+			if read == wire.MaxPage || len(evs) < read {
 				continue
 			}
 		}
@@ -213,6 +250,11 @@ func (ss *session) writeLoop(ctx context.Context, cursor uint64, log *slog.Logge
 		}
 		select {
 		case <-wake:
+		case f := <-ss.replies:
+			if err := ss.write(f); err != nil {
+				ss.conn.Close()
+				return
+			}
 		case <-ping.C:
 			if err := ss.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(ss.srv.timing.WriteWait)); err != nil {
 				ss.conn.Close()

@@ -37,7 +37,7 @@ const (
 )
 
 // Frame is any message on the wire.
-type Frame interface{ frameType() Type }
+type Frame interface{ Type() Type }
 
 // Hello is the client's first frame.
 type Hello struct {
@@ -82,11 +82,11 @@ const (
 	CodeResync      = "resync"
 )
 
-func (Hello) frameType() Type    { return TypeHello }
-func (Welcome) frameType() Type  { return TypeWelcome }
-func (Events) frameType() Type   { return TypeEvents }
-func (CaughtUp) frameType() Type { return TypeCaughtUp }
-func (Error) frameType() Type    { return TypeError }
+func (Hello) Type() Type    { return TypeHello }
+func (Welcome) Type() Type  { return TypeWelcome }
+func (Events) Type() Type   { return TypeEvents }
+func (CaughtUp) Type() Type { return TypeCaughtUp }
+func (Error) Type() Type    { return TypeError }
 
 func (e Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Reason) }
 
@@ -97,12 +97,12 @@ var ErrTooLarge = errors.New("wire: frame too large")
 func Encode(f Frame) ([]byte, error) {
 	body, err := json.Marshal(f)
 	if err != nil {
-		return nil, fmt.Errorf("wire: encode %s: %w", f.frameType(), err)
+		return nil, fmt.Errorf("wire: encode %s: %w", f.Type(), err)
 	}
 	var buf bytes.Buffer
 	buf.Grow(len(body) + 24)
 	buf.WriteString(`{"type":"`)
-	buf.WriteString(string(f.frameType()))
+	buf.WriteString(string(f.Type()))
 	buf.WriteByte('"')
 	if len(body) > 2 {
 		buf.WriteByte(',')
