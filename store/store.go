@@ -89,6 +89,9 @@ func (s *Store) init() error {
 		} else {
 			v = SchemaVersion // a new file starts at the current layout
 		}
+		if v < 1 {
+			return fmt.Errorf("store: corrupt schema version %d", v)
+		}
 		if v > SchemaVersion {
 			return fmt.Errorf("store: cache has schema %d, this console knows up to %d: update the console", v, SchemaVersion)
 		}

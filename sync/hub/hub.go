@@ -34,7 +34,7 @@ type Hub struct {
 	mu        sync.Mutex // serialises appends and guards the maps below
 	cases     map[string]*model.Case
 	threads   map[string]string // channel|thread ref → case id
-	seen      map[string]string // channel|platform id → message id
+	seen      map[string]string // channel|platform id → case id
 	customers map[string]*model.Customer
 	idents    map[string]string // identity key → customer id
 
@@ -95,9 +95,14 @@ func (h *Hub) fold(ev model.Event) {
 		h.threads[threadKey(c.Channel, c.ThreadRef)] = c.ID
 	case model.EventMessageAdded:
 		if ev.Message.PlatformID != "" {
+			// The first message of a thread is logged before its case, so
+			// the case may not be folded yet; Ingest sets the author's
+			// platform to the channel.
+			ch := ev.Message.Author.Platform
 			if c, ok := h.cases[ev.Message.CaseID]; ok {
-				h.seen[threadKey(c.Channel, ev.Message.PlatformID)] = ev.Message.ID
+				ch = c.Channel
 			}
+			h.seen[threadKey(ch, ev.Message.PlatformID)] = ev.Message.CaseID
 		}
 	case model.EventCustomerUpserted:
 		c := *ev.Customer
@@ -169,8 +174,8 @@ func (h *Hub) Ingest(in Inbound) (caseID string, dup bool, err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if in.PlatformID != "" {
-		if _, ok := h.seen[threadKey(in.Channel, in.PlatformID)]; ok {
-			return h.threads[threadKey(in.Channel, in.ThreadRef)], true, nil
+		if id, ok := h.seen[threadKey(in.Channel, in.PlatformID)]; ok {
+			return id, true, nil
 		}
 	}
 	now := h.cfg.Now().UTC()
