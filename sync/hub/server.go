@@ -29,6 +29,7 @@ var DefaultTiming = Timing{HelloWait: 10 * time.Second, WriteWait: 10 * time.Sec
 // Server serves the hub over HTTP.
 type Server struct {
 	hub      *Hub
+	auth     Authenticator
 	timing   Timing
 	upgrader websocket.Upgrader
 	logger   *slog.Logger
@@ -89,12 +90,16 @@ func (s *Server) serveSync(w http.ResponseWriter, r *http.Request) {
 	s.wg.Add(1)
 	s.mu.Unlock()
 	defer s.wg.Done()
+	agent, ok := s.agentOf(w, r)
+	if !ok {
+		return // 401 before the upgrade
+	}
 	conn, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		s.logger.Warn("sync: upgrade refused", "remote", r.RemoteAddr, "err", err)
 		return // the upgrader has answered with an HTTP error
 	}
-	sess := &session{srv: s, conn: conn, remote: r.RemoteAddr, replies: make(chan wire.Frame, 16)}
+	sess := &session{srv: s, conn: conn, remote: r.RemoteAddr, agent: agent, replies: make(chan wire.Frame, 16)}
 	sess.run()
 }
 
@@ -102,6 +107,7 @@ type session struct {
 	srv    *Server
 	conn   *websocket.Conn
 	remote string
+	agent  Agent
 	// replies carries answers from the reader to the writer, the one
 	// goroutine that writes.
 	replies chan wire.Frame
@@ -157,8 +163,8 @@ func (ss *session) run() {
 		ss.close(websocket.CloseNormalClosure, "resync")
 		return
 	}
-	log = log.With("client", hello.ClientID)
-	if err := ss.write(wire.Welcome{Agent: "demo", Role: "agent", Head: head}); err != nil {
+	log = log.With("client", hello.ClientID, "agent", ss.agent.Name)
+	if err := ss.write(wire.Welcome{Agent: ss.agent.Name, Role: string(ss.agent.Role), Head: head}); err != nil {
 		ss.conn.Close()
 		return
 	}
