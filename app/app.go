@@ -18,9 +18,10 @@ import (
 
 // Change tells listeners what moved since the last notification.
 type Change struct {
-	Queue  bool // the queue's content or order changed
-	Cases  []string
-	Status bool
+	Queue    bool // the queue's content or order changed
+	Cases    []string
+	Status   bool
+	Rejected bool // the list of rejected ops changed
 }
 
 // Core is one open console.
@@ -35,9 +36,14 @@ type Core struct {
 	synced chan struct{} // closed at the first caught-up
 	once   sync.Once
 
+	// opMu guards pending and orders outbox writes with their view.
+	opMu    sync.Mutex
+	pending map[string][]model.Op // case id → ops in the outbox
+	kick    func()                // wakes the sync client's outbox pump
+
 	notify    chan struct{}
 	pendMu    sync.Mutex
-	pending   Change
+	changes   Change
 	listeners []func(Change)
 }
 
@@ -62,6 +68,18 @@ func Open(dir string) (*Core, error) {
 	for _, s := range sums {
 		c.index[s.ID] = s
 	}
+	ops, err := st.Outbox()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	c.pending = map[string][]model.Op{}
+	for _, op := range ops {
+		c.pending[op.CaseID] = append(c.pending[op.CaseID], op)
+	}
+	for id := range c.pending {
+		c.refresh(id)
+	}
 	c.status.Cursor, _ = st.Cursor()
 	c.status.Head = c.status.Cursor
 	return c, nil
@@ -85,6 +103,9 @@ func (c *Core) OnChange(f func(Change)) {
 func (c *Core) Start(ctx context.Context, hubURL, token string) (done <-chan struct{}) {
 	ch := make(chan struct{})
 	cl := &client.Client{HubURL: hubURL, Token: token, Cache: cacheOf{c}, OnStatus: c.setStatus}
+	c.opMu.Lock()
+	c.kick = cl.Kick
+	c.opMu.Unlock()
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); c.dispatch(ctx) }()
@@ -197,7 +218,20 @@ func (c *Core) Case(id string) (CaseDetail, error) {
 	if err != nil {
 		return CaseDetail{}, err
 	}
-	d := CaseDetail{Case: cs, Thread: msgs}
+	// Threads of cases merged into this one show here, in time order.
+	for _, other := range cs.Merged {
+		if _, more, err := c.store.Case(other); err == nil {
+			msgs = append(msgs, more...)
+		}
+	}
+	if len(cs.Merged) > 0 {
+		slices.SortStableFunc(msgs, func(a, b model.Message) int { return a.Time.Compare(b.Time) })
+	}
+	c.opMu.Lock()
+	ops := slices.Clone(c.pending[id])
+	c.opMu.Unlock()
+	cs, queued := overlay(cs, ops, c.Me())
+	d := CaseDetail{Case: cs, Thread: append(msgs, queued...)}
 	if cs.CustomerID != "" {
 		cust, cases, err := c.store.Customer(cs.CustomerID)
 		if err == nil {
@@ -225,9 +259,10 @@ func (c *Core) setStatus(s client.Status) {
 
 func (c *Core) post(ch Change) {
 	c.pendMu.Lock()
-	c.pending.Queue = c.pending.Queue || ch.Queue
-	c.pending.Status = c.pending.Status || ch.Status
-	c.pending.Cases = append(c.pending.Cases, ch.Cases...)
+	c.changes.Queue = c.changes.Queue || ch.Queue
+	c.changes.Status = c.changes.Status || ch.Status
+	c.changes.Rejected = c.changes.Rejected || ch.Rejected
+	c.changes.Cases = append(c.changes.Cases, ch.Cases...)
 	c.pendMu.Unlock()
 	select {
 	case c.notify <- struct{}{}:
@@ -245,8 +280,8 @@ func (c *Core) dispatch(ctx context.Context) {
 		case <-c.notify:
 		}
 		c.pendMu.Lock()
-		ch := c.pending
-		c.pending = Change{}
+		ch := c.changes
+		c.changes = Change{}
 		c.pendMu.Unlock()
 		c.mu.RLock()
 		ls := slices.Clone(c.listeners)
@@ -272,17 +307,48 @@ func (a cacheOf) Apply(evs []model.Event) (store.Applied, error) {
 		return res, err
 	}
 	ids := make([]string, len(res.Cases))
+	var overlaid []string
+	a.c.opMu.Lock()
 	a.c.mu.Lock()
 	for i, s := range res.Cases {
-		a.c.index[s.ID] = s
 		ids[i] = s.ID
+		if len(a.c.pending[s.ID]) > 0 {
+			overlaid = append(overlaid, s.ID)
+			continue
+		}
+		a.c.index[s.ID] = s
 	}
 	a.c.sorted = false
 	a.c.order = nil // Queue callers may still hold the old slice
 	a.c.mu.Unlock()
+	for _, id := range overlaid {
+		a.c.refresh(id)
+	}
+	a.c.opMu.Unlock()
 	a.c.post(Change{Queue: true, Cases: ids})
 	return res, nil
 }
+
+func (a cacheOf) Outbox() ([]model.Op, error) { return a.c.store.Outbox() }
+
+func (a cacheOf) Acked(opID string) error {
+	if err := a.c.store.Acked(opID); err != nil {
+		return err
+	}
+	a.c.settle(opID)
+	return nil
+}
+
+func (a cacheOf) Rejected(opID string, r model.Rejection, current *model.Case) error {
+	if err := a.c.store.Rejected(opID, r, current); err != nil {
+		return err
+	}
+	a.c.settle(opID)
+	a.c.post(Change{Rejected: true})
+	return nil
+}
+
+func (a cacheOf) Welcomed(agent, role string) error { return a.c.store.Welcomed(agent, role) }
 
 func (a cacheOf) Cursor() (uint64, error) { return a.c.store.Cursor() }
 func (a cacheOf) ClientID() string        { return a.c.store.ClientID() }

@@ -83,6 +83,9 @@ const (
 	DeliverySent   Delivery = "sent"
 	DeliveryFailed Delivery = "failed"
 	DeliveryManual Delivery = "manual"
+	// DeliveryPending marks, in a console only, a message still in its
+	// outbox: the hub has not accepted it yet.
+	DeliveryPending Delivery = "pending"
 )
 
 // Identity is a person on one platform.
@@ -137,6 +140,10 @@ type Case struct {
 	Resolved      time.Time `json:"resolved,omitzero"`
 	MessageCount  int       `json:"message_count"`
 	Version       int64     `json:"version"`
+	// Merged are cases folded into this one (their threads show here);
+	// MergedInto is set on such a case.
+	Merged     []string `json:"merged,omitempty"`
+	MergedInto string   `json:"merged_into,omitempty"`
 }
 
 // Summary is the compact record the queue shows; start-up reads only these.

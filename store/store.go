@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -32,7 +33,8 @@ var (
 	bucketCustomers  = []byte("customers")
 	bucketByCustomer = []byte("by_customer")
 
-	allBuckets = [][]byte{bucketMeta, bucketSummaries, bucketCases, bucketMessages, bucketCustomers, bucketByCustomer}
+	allBuckets = [][]byte{bucketMeta, bucketSummaries, bucketCases, bucketMessages, bucketCustomers, bucketByCustomer,
+		bucketOutbox, bucketOutboxID, bucketRejected}
 
 	keySchema   = []byte("schema_version")
 	keyCursor   = []byte("cursor")
@@ -359,11 +361,12 @@ func customerKey(customerID, caseID string) []byte {
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
 // Reset drops every cached case, message and customer and the cursor, for a
-// full resync from a hub whose log no longer matches. The client id stays.
+// full resync from a hub whose log no longer matches. The client id and the
+// outbox stay: they cannot be rebuilt from the hub.
 func (s *Store) Reset() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
-			if bytes.Equal(name, bucketMeta) {
+			if slices.ContainsFunc(kept, func(k []byte) bool { return bytes.Equal(k, name) }) {
 				continue
 			}
 			if err := tx.DeleteBucket(name); err != nil {

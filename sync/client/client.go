@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -56,7 +57,16 @@ type Cache interface {
 	Cursor() (uint64, error)
 	ClientID() string
 	Reset() error
+	// Outbox lists the ops not yet answered, oldest first.
+	Outbox() ([]model.Op, error)
+	Acked(opID string) error
+	Rejected(opID string, r model.Rejection, current *model.Case) error
+	// Welcomed records who the hub says this console acts for.
+	Welcomed(agent, role string) error
 }
+
+// Window is how many ops may be in flight, unanswered, on one connection.
+const Window = 64
 
 // Client syncs one cache with one hub.
 type Client struct {
@@ -77,6 +87,17 @@ type Client struct {
 	Dialer   *websocket.Dialer
 
 	status Status
+	kick   chan struct{}
+	once   sync.Once
+}
+
+// Kick wakes the outbox pump after an op was queued.
+func (c *Client) Kick() {
+	c.once.Do(func() { c.kick = make(chan struct{}, 1) })
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
 }
 
 // SyncURL turns a hub base URL into the websocket endpoint.
@@ -201,6 +222,18 @@ func (c *Client) session(ctx context.Context, target string) (bool, error) {
 		return false, fmt.Errorf("send hello: %w", err)
 	}
 
+	c.once.Do(func() { c.kick = make(chan struct{}, 1) })
+	pump := &pump{conn: conn, cache: c.Cache, kick: c.kick, answered: make(chan struct{}, 1), sent: map[string]bool{}}
+	pumpCtx, stopPump := context.WithCancel(ctx)
+	pumpDone := make(chan error, 1)
+	started := false
+	defer func() {
+		stopPump()
+		if started {
+			<-pumpDone
+		}
+	}()
+
 	caughtUp := false
 	for {
 		extend()
@@ -215,8 +248,23 @@ func (c *Client) session(ctx context.Context, target string) (bool, error) {
 		if err != nil {
 			return caughtUp, fmt.Errorf("bad frame from hub: %w", err)
 		}
+		select {
+		case err := <-pumpDone:
+			pumpDone <- err
+			if err != nil {
+				return caughtUp, err
+			}
+		default:
+		}
 		switch f := f.(type) {
 		case wire.Welcome:
+			if err := c.Cache.Welcomed(f.Agent, f.Role); err != nil {
+				return false, fmt.Errorf("record welcome: %w", err)
+			}
+			if !started {
+				started = true
+				go func() { pumpDone <- pump.run(pumpCtx) }()
+			}
 			c.set(func(s *Status) {
 				s.Head, s.Cursor, s.From, s.Err = f.Head, cursor, cursor, ""
 				s.State = StateSyncing
@@ -240,6 +288,16 @@ func (c *Client) session(ctx context.Context, target string) (bool, error) {
 		case wire.CaughtUp:
 			caughtUp = true
 			c.set(func(s *Status) { s.State = StateOnline; s.Head = max(s.Head, f.Seq) })
+		case wire.Ack:
+			if err := c.Cache.Acked(f.OpID); err != nil {
+				return caughtUp, fmt.Errorf("record ack: %w", err)
+			}
+			pump.done(f.OpID)
+		case wire.Reject:
+			if err := c.Cache.Rejected(f.OpID, model.Rejection{Code: f.Code, Reason: f.Reason}, f.Current); err != nil {
+				return caughtUp, fmt.Errorf("record reject: %w", err)
+			}
+			pump.done(f.OpID)
 		case wire.Error:
 			if f.Code == wire.CodeResync {
 				if err := c.Cache.Reset(); err != nil {
@@ -260,4 +318,72 @@ func closeText(ce *websocket.CloseError) string {
 		return fmt.Sprintf("%d %s", ce.Code, ce.Text)
 	}
 	return fmt.Sprint(ce.Code)
+}
+
+// pump sends the outbox: up to Window ops in flight, in outbox order, each
+// once per connection. The hub applies them in order and dedupes by id, so
+// after a reconnect everything unanswered is simply sent again.
+type pump struct {
+	conn     *websocket.Conn
+	cache    Cache
+	kick     <-chan struct{}
+	answered chan struct{}
+
+	mu sync.Mutex
+	// sent holds every op id sent on this connection: true while in
+	// flight, false once answered (a stale outbox read must not resend it).
+	sent    map[string]bool
+	pending int
+}
+
+func (p *pump) done(opID string) {
+	p.mu.Lock()
+	if p.sent[opID] {
+		p.sent[opID] = false
+		p.pending--
+	}
+	p.mu.Unlock()
+	select {
+	case p.answered <- struct{}{}:
+	default:
+	}
+}
+
+func (p *pump) run(ctx context.Context) error {
+	for {
+		ops, err := p.cache.Outbox()
+		if err != nil {
+			return fmt.Errorf("read outbox: %w", err)
+		}
+		for _, op := range ops {
+			p.mu.Lock()
+			_, skip := p.sent[op.ID]
+			full := p.pending >= Window
+			if !skip && !full {
+				p.sent[op.ID] = true
+				p.pending++
+			}
+			p.mu.Unlock()
+			if full {
+				break
+			}
+			if skip {
+				continue
+			}
+			b, err := wire.Encode(wire.Op{Op: op})
+			if err != nil {
+				return err
+			}
+			_ = p.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+			if err := p.conn.WriteMessage(websocket.TextMessage, b); err != nil {
+				return nil // the reader sees the broken connection too
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-p.kick:
+		case <-p.answered:
+		}
+	}
 }

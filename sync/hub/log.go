@@ -25,10 +25,27 @@ type EventLog interface {
 	Read(after uint64, max int) ([]model.Event, error)
 	// Head is the seq of the newest event, 0 when empty.
 	Head() uint64
+	// AppendOp appends an op's events (possibly none) and records its
+	// answer in the same atomic step, so that a repeat of the op finds the
+	// first answer after any crash or restart.
+	AppendOp(a OpAnswer, evs []model.Event) ([]model.Event, OpAnswer, error)
+	// LookupOp returns the recorded answer of an op.
+	LookupOp(opID string) (OpAnswer, bool, error)
 	Close() error
 }
 
+// OpAnswer is the hub's first and only answer to an op: applied up to
+// Seq, or rejected.
+type OpAnswer struct {
+	OpID    string           `json:"op_id"`
+	Seq     uint64           `json:"seq,omitempty"`
+	Reject  *model.Rejection `json:"reject,omitempty"`
+	Current *model.Case      `json:"current,omitempty"`
+	At      time.Time        `json:"at"`
+}
+
 var (
+	bucketOps  = []byte("ops")
 	bucketLog  = []byte("log")
 	bucketMeta = []byte("meta")
 	keySchema  = []byte("schema_version")
@@ -66,6 +83,9 @@ func OpenBoltLog(dir string) (*BoltLog, error) {
 		if err := meta.Put(keySchema, binary.BigEndian.AppendUint64(nil, logSchema)); err != nil {
 			return err
 		}
+		if _, err = tx.CreateBucketIfNotExists(bucketOps); err != nil {
+			return err
+		}
 		_, err = tx.CreateBucketIfNotExists(bucketLog)
 		return err
 	})
@@ -81,30 +101,79 @@ func (l *BoltLog) Append(evs []model.Event) ([]model.Event, error) {
 	if len(evs) == 0 {
 		return nil, nil
 	}
-	out := make([]model.Event, len(evs))
+	var out []model.Event
 	err := l.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketLog)
-		for i, ev := range evs {
-			seq, err := b.NextSequence()
-			if err != nil {
-				return err
-			}
-			ev.Seq = seq
-			raw, err := json.Marshal(ev)
-			if err != nil {
-				return fmt.Errorf("encode event: %w", err)
-			}
-			if err := b.Put(binary.BigEndian.AppendUint64(nil, seq), raw); err != nil {
-				return err
-			}
-			out[i] = ev
-		}
-		return nil
+		var err error
+		out, err = appendTx(tx, evs)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("hub: append: %w", err)
 	}
 	return out, nil
+}
+
+func appendTx(tx *bolt.Tx, evs []model.Event) ([]model.Event, error) {
+	b := tx.Bucket(bucketLog)
+	out := make([]model.Event, len(evs))
+	for i, ev := range evs {
+		seq, err := b.NextSequence()
+		if err != nil {
+			return nil, err
+		}
+		ev.Seq = seq
+		raw, err := json.Marshal(ev)
+		if err != nil {
+			return nil, fmt.Errorf("encode event: %w", err)
+		}
+		if err := b.Put(binary.BigEndian.AppendUint64(nil, seq), raw); err != nil {
+			return nil, err
+		}
+		out[i] = ev
+	}
+	return out, nil
+}
+
+// AppendOp implements EventLog.
+func (l *BoltLog) AppendOp(a OpAnswer, evs []model.Event) ([]model.Event, OpAnswer, error) {
+	var out []model.Event
+	err := l.db.Update(func(tx *bolt.Tx) error {
+		ops := tx.Bucket(bucketOps)
+		if ops.Get([]byte(a.OpID)) != nil {
+			return fmt.Errorf("op %s answered twice", a.OpID)
+		}
+		var err error
+		if out, err = appendTx(tx, evs); err != nil {
+			return err
+		}
+		if len(out) > 0 {
+			a.Seq = out[len(out)-1].Seq
+		}
+		raw, err := json.Marshal(a)
+		if err != nil {
+			return err
+		}
+		return ops.Put([]byte(a.OpID), raw)
+	})
+	if err != nil {
+		return nil, OpAnswer{}, fmt.Errorf("hub: append op: %w", err)
+	}
+	return out, a, nil
+}
+
+// LookupOp implements EventLog.
+func (l *BoltLog) LookupOp(opID string) (OpAnswer, bool, error) {
+	var a OpAnswer
+	var found bool
+	err := l.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketOps).Get([]byte(opID))
+		if raw == nil {
+			return nil
+		}
+		found = true
+		return json.Unmarshal(raw, &a)
+	})
+	return a, found, err
 }
 
 // Read implements EventLog.

@@ -8,7 +8,10 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/gorilla/websocket"
 
@@ -21,10 +24,16 @@ type Timing struct {
 	WriteWait time.Duration // deadline of every write
 	PongWait  time.Duration // silence after which a peer is gone
 	PingEvery time.Duration // must be below PongWait
+	// FrameRate and FrameBurst limit the frames one connection may send
+	// (a token bucket); a flood closes the connection with 1008. Zero
+	// FrameRate: DefaultTiming's.
+	FrameRate  float64
+	FrameBurst int
 }
 
 // DefaultTiming is what the hub uses in production.
-var DefaultTiming = Timing{HelloWait: 10 * time.Second, WriteWait: 10 * time.Second, PongWait: 60 * time.Second, PingEvery: 25 * time.Second}
+var DefaultTiming = Timing{HelloWait: 10 * time.Second, WriteWait: 10 * time.Second, PongWait: 60 * time.Second, PingEvery: 25 * time.Second,
+	FrameRate: 500, FrameBurst: 2000}
 
 // Server serves the hub over HTTP.
 type Server struct {
@@ -45,6 +54,9 @@ type Server struct {
 // browser page from another origin cannot open a session; native consoles
 // send no Origin.
 func NewServer(h *Hub, t Timing) *Server {
+	if t.FrameRate == 0 {
+		t.FrameRate, t.FrameBurst = DefaultTiming.FrameRate, DefaultTiming.FrameBurst
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
 		hub:      h,
@@ -108,6 +120,8 @@ type session struct {
 	conn   *websocket.Conn
 	remote string
 	agent  Agent
+	// closeCode, when set, is the close code the writer ends with.
+	closeCode atomic.Int32
 	// replies carries answers from the reader to the writer, the one
 	// goroutine that writes.
 	replies chan wire.Frame
@@ -172,15 +186,17 @@ func (ss *session) run() {
 
 	ctx, cancel := context.WithCancel(ss.srv.ctx)
 	defer cancel()
-	go ss.readLoop(cancel, log)
+	go ss.readLoop(ctx, cancel, log)
 	ss.writeLoop(ctx, hello.Cursor, log)
 }
 
-// readLoop owns reads: it keeps the read deadline moving with pongs and
-// answers frames a client may not send yet.
-func (ss *session) readLoop(cancel context.CancelFunc, log *slog.Logger) {
+// readLoop owns reads: it keeps the read deadline moving with pongs,
+// applies ops in the order they arrive, and answers frames a client may not
+// send.
+func (ss *session) readLoop(ctx context.Context, cancel context.CancelFunc, log *slog.Logger) {
 	defer cancel()
 	t := ss.srv.timing
+	limit := rate.NewLimiter(rate.Limit(ss.srv.timing.FrameRate), ss.srv.timing.FrameBurst)
 	_ = ss.conn.SetReadDeadline(time.Now().Add(t.PongWait))
 	ss.conn.SetPongHandler(func(string) error {
 		return ss.conn.SetReadDeadline(time.Now().Add(t.PongWait))
@@ -194,7 +210,35 @@ func (ss *session) readLoop(cancel context.CancelFunc, log *slog.Logger) {
 			return
 		}
 		_ = ss.conn.SetReadDeadline(time.Now().Add(t.PongWait))
+		if !limit.Allow() {
+			log.Warn("sync: rate limit exceeded, closing")
+			select {
+			case ss.replies <- wire.Error{Code: wire.CodeRateLimited, Reason: "too many frames; slow down and reconnect"}:
+			default:
+			}
+			ss.closeCode.CompareAndSwap(0, websocket.ClosePolicyViolation)
+			return
+		}
 		f, err := wire.Decode(raw)
+		if op, ok := f.(wire.Op); ok && err == nil {
+			a, err := ss.srv.hub.ApplyOp(ss.agent, op.Op)
+			if err != nil {
+				log.Error("sync: apply op", "op", op.ID, "err", err)
+				ss.closeCode.CompareAndSwap(0, websocket.CloseInternalServerErr)
+				return // the client resends the op after reconnecting
+			}
+			var answer wire.Frame = wire.Ack{OpID: a.OpID, Seq: a.Seq}
+			if a.Reject != nil {
+				answer = wire.Reject{OpID: a.OpID, Code: a.Reject.Code, Reason: a.Reject.Reason, Current: a.Current}
+			}
+			// Answers are never dropped: a slow writer slows this reader.
+			select {
+			case ss.replies <- answer:
+			case <-ctx.Done():
+				return
+			}
+			continue
+		}
 		var reply wire.Error
 		switch {
 		case errors.As(err, &reply):
@@ -219,6 +263,9 @@ func (ss *session) writeLoop(ctx context.Context, cursor uint64, log *slog.Logge
 	ping := time.NewTicker(ss.srv.timing.PingEvery)
 	defer ping.Stop()
 	caughtUp := false
+	// held are acks waiting for their events to be sent: a console learns
+	// an op's effect before it drops the op from its outbox.
+	var held []wire.Ack
 	for {
 		evs, err := ss.srv.hub.log.Read(cursor, wire.MaxPage)
 		if err != nil {
@@ -247,6 +294,13 @@ func (ss *session) writeLoop(ctx context.Context, cursor uint64, log *slog.Logge
 				continue
 			}
 		}
+		for len(held) > 0 && held[0].Seq <= cursor {
+			if err := ss.write(held[0]); err != nil {
+				ss.conn.Close()
+				return
+			}
+			held = held[1:]
+		}
 		if !caughtUp {
 			if err := ss.write(wire.CaughtUp{Seq: cursor}); err != nil {
 				ss.conn.Close()
@@ -257,6 +311,10 @@ func (ss *session) writeLoop(ctx context.Context, cursor uint64, log *slog.Logge
 		select {
 		case <-wake:
 		case f := <-ss.replies:
+			if a, ok := f.(wire.Ack); ok && (a.Seq > cursor || len(held) > 0) {
+				held = append(held, a) // answers keep their order
+				continue
+			}
 			if err := ss.write(f); err != nil {
 				ss.conn.Close()
 				return
@@ -267,9 +325,15 @@ func (ss *session) writeLoop(ctx context.Context, cursor uint64, log *slog.Logge
 				return
 			}
 		case <-ctx.Done():
-			if ss.srv.ctx.Err() != nil {
+			switch code := int(ss.closeCode.Load()); {
+			case code != 0:
+				for len(ss.replies) > 0 {
+					_ = ss.write(<-ss.replies)
+				}
+				ss.close(code, "")
+			case ss.srv.ctx.Err() != nil:
 				ss.close(websocket.CloseGoingAway, "hub shutting down")
-			} else {
+			default:
 				ss.conn.Close()
 			}
 			log.Info("sync: session closed")

@@ -34,6 +34,9 @@ const (
 	TypeEvents   Type = "events"
 	TypeCaughtUp Type = "caught_up"
 	TypeError    Type = "error"
+	TypeOp       Type = "op"
+	TypeAck      Type = "ack"
+	TypeReject   Type = "reject"
 )
 
 // Frame is any message on the wire.
@@ -73,6 +76,27 @@ type Error struct {
 	Reason string `json:"reason"`
 }
 
+// Op is an agent's action; the fields are those of model.Op.
+type Op struct {
+	model.Op
+}
+
+// Ack says an op was applied (or had been applied before). Seq is the last
+// event the op produced, 0 when it changed nothing; the hub sends the
+// events up to Seq before the ack.
+type Ack struct {
+	OpID string `json:"op_id"`
+	Seq  uint64 `json:"seq"`
+}
+
+// Reject says an op was refused, why, and what the case looks like now.
+type Reject struct {
+	OpID    string      `json:"op_id"`
+	Code    string      `json:"code"`
+	Reason  string      `json:"reason"`
+	Current *model.Case `json:"current,omitempty"`
+}
+
 // Error codes.
 const (
 	CodeBadFrame    = "bad_frame"
@@ -80,6 +104,8 @@ const (
 	CodeProtocol    = "protocol_mismatch"
 	CodeBadHello    = "bad_hello"
 	CodeResync      = "resync"
+	CodeBadOp       = "bad_op"
+	CodeRateLimited = "rate_limited"
 )
 
 func (Hello) Type() Type    { return TypeHello }
@@ -87,6 +113,10 @@ func (Welcome) Type() Type  { return TypeWelcome }
 func (Events) Type() Type   { return TypeEvents }
 func (CaughtUp) Type() Type { return TypeCaughtUp }
 func (Error) Type() Type    { return TypeError }
+
+func (Op) Type() Type     { return TypeOp }
+func (Ack) Type() Type    { return TypeAck }
+func (Reject) Type() Type { return TypeReject }
 
 func (e Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Reason) }
 
@@ -167,6 +197,33 @@ func Decode(b []byte) (Frame, error) {
 			return nil, bad(head.Type, err)
 		}
 		f = e
+	case TypeOp:
+		var o Op
+		if err := json.Unmarshal(b, &o); err != nil {
+			return nil, bad(head.Type, err)
+		}
+		if err := o.Validate(); err != nil {
+			return nil, Error{Code: CodeBadOp, Reason: err.Error()}
+		}
+		f = o
+	case TypeAck:
+		var a Ack
+		if err := json.Unmarshal(b, &a); err != nil {
+			return nil, bad(head.Type, err)
+		}
+		if a.OpID == "" {
+			return nil, Error{Code: CodeBadFrame, Reason: "ack without op_id"}
+		}
+		f = a
+	case TypeReject:
+		var r Reject
+		if err := json.Unmarshal(b, &r); err != nil {
+			return nil, bad(head.Type, err)
+		}
+		if r.OpID == "" || r.Code == "" {
+			return nil, Error{Code: CodeBadFrame, Reason: "reject without op_id or code"}
+		}
+		f = r
 	case "":
 		return nil, Error{Code: CodeBadFrame, Reason: "frame without type"}
 	default:

@@ -1,0 +1,191 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"switchboard/model"
+	"switchboard/store"
+)
+
+// The console applies an agent's ops to what it shows at once, before the
+// hub has answered: the view of a case is the cached case with the pending
+// ops of the outbox applied by the same rule the hub uses. The hub's answer
+// replaces the guess: its events carry the real state, a reject carries the
+// current state and lands in the rejected list.
+
+// Me is the agent name this console acts as (known after the first welcome).
+func (c *Core) Me() string {
+	if a := c.store.Agent(); a != "" {
+		return a
+	}
+	return "me"
+}
+
+// Do queues an op: it gets an id, is checked against the current view of
+// its case, written to the outbox (fsynced) and shown. When Do returns nil
+// the op is queued and will reach the hub. It writes to disk: call it off
+// the UI goroutine.
+func (c *Core) Do(op model.Op) (model.Op, error) {
+	op.ID = uuid.NewString()
+	op.Created = time.Now().UTC()
+	if err := op.Validate(); err != nil {
+		return op, err
+	}
+	view, err := c.view(op.CaseID)
+	if err != nil {
+		return op, err
+	}
+	if op.Kind == model.OpSetStatus || op.Kind == model.OpSetPriority {
+		op.BaseVersion = view.Version
+	}
+	// Refuse at once what the hub would refuse for sure on this view.
+	if _, _, rej := model.ApplyOp(view, op, model.Actor{Name: c.Me()}, time.Now()); rej != nil && rej.Code != model.RejectConsent {
+		return op, rej
+	}
+	c.opMu.Lock()
+	defer c.opMu.Unlock()
+	if err := c.store.Enqueue(op); err != nil {
+		return op, err
+	}
+	c.pending[op.CaseID] = append(c.pending[op.CaseID], op)
+	c.refresh(op.CaseID)
+	if k := c.kick; k != nil {
+		k()
+	}
+	return op, nil
+}
+
+// Pending is the number of ops waiting for the hub.
+func (c *Core) Pending() int {
+	c.opMu.Lock()
+	defer c.opMu.Unlock()
+	n := 0
+	for _, ops := range c.pending {
+		n += len(ops)
+	}
+	return n
+}
+
+// Rejected lists the ops the hub refused, oldest first.
+func (c *Core) Rejected() ([]store.RejectedOp, error) {
+	ros, err := c.store.RejectedOps()
+	slices.SortFunc(ros, func(a, b store.RejectedOp) int { return a.At.Compare(b.At) })
+	return ros, err
+}
+
+// Discard drops a rejected op.
+func (c *Core) Discard(opID string) error {
+	if err := c.store.Resolve(opID, nil); err != nil {
+		return err
+	}
+	c.post(Change{Rejected: true})
+	return nil
+}
+
+// Retry queues a rejected op again as a new op against the case as it is
+// now; a reply refused because someone else holds the case is sent with
+// the agent's confirmation.
+func (c *Core) Retry(opID string) (model.Op, error) {
+	ros, err := c.store.RejectedOps()
+	if err != nil {
+		return model.Op{}, err
+	}
+	i := slices.IndexFunc(ros, func(r store.RejectedOp) bool { return r.Op.ID == opID })
+	if i < 0 {
+		return model.Op{}, fmt.Errorf("no rejected op %s", opID)
+	}
+	op := ros[i].Op
+	op.ID, op.Created = uuid.NewString(), time.Now().UTC()
+	if op.Kind == model.OpReply && ros[i].Reject.Code == model.RejectClaimed {
+		op.Confirm = true
+	}
+	view, err := c.view(op.CaseID)
+	if err != nil {
+		return op, err
+	}
+	if op.BaseVersion != 0 {
+		op.BaseVersion = view.Version
+	}
+	c.opMu.Lock()
+	defer c.opMu.Unlock()
+	if err := c.store.Resolve(opID, &op); err != nil {
+		return op, err
+	}
+	c.pending[op.CaseID] = append(c.pending[op.CaseID], op)
+	c.refresh(op.CaseID)
+	c.post(Change{Rejected: true})
+	if k := c.kick; k != nil {
+		k()
+	}
+	return op, nil
+}
+
+// view is the case as the agent should see it: cached state plus pending ops.
+func (c *Core) view(id string) (model.Case, error) {
+	cs, _, err := c.store.Case(id)
+	if err != nil {
+		return cs, err
+	}
+	c.opMu.Lock()
+	ops := slices.Clone(c.pending[id])
+	c.opMu.Unlock()
+	v, _ := overlay(cs, ops, c.Me())
+	return v, nil
+}
+
+// overlay applies pending ops to a case and returns the view and the
+// messages the ops add, marked as waiting for the hub.
+func overlay(cs model.Case, ops []model.Op, me string) (model.Case, []model.Message) {
+	var msgs []model.Message
+	for _, op := range ops {
+		next, msg, rej := model.ApplyOp(cs, op, model.Actor{Name: me}, op.Created)
+		if rej != nil {
+			continue // the hub will say so; show the case without it
+		}
+		cs = next
+		if msg != nil {
+			msg.Delivery = model.DeliveryPending
+			msgs = append(msgs, *msg)
+		}
+	}
+	return cs, msgs
+}
+
+// refresh recomputes the queue entry of a case from cache and pending ops.
+// The caller holds opMu.
+func (c *Core) refresh(id string) {
+	cs, _, err := c.store.Case(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return
+	}
+	if err != nil {
+		return
+	}
+	v, _ := overlay(cs, c.pending[id], c.Me())
+	c.mu.Lock()
+	c.index[id] = v.Summary()
+	c.sorted, c.order = false, nil
+	c.mu.Unlock()
+	c.post(Change{Queue: true, Cases: []string{id}})
+}
+
+// settle drops an answered op from the pending view.
+func (c *Core) settle(opID string) {
+	c.opMu.Lock()
+	defer c.opMu.Unlock()
+	for id, ops := range c.pending {
+		if i := slices.IndexFunc(ops, func(o model.Op) bool { return o.ID == opID }); i >= 0 {
+			c.pending[id] = slices.Delete(ops, i, i+1)
+			if len(c.pending[id]) == 0 {
+				delete(c.pending, id)
+			}
+			c.refresh(id)
+			return
+		}
+	}
+}

@@ -1,0 +1,163 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Rejection codes an op can be answered with.
+const (
+	RejectInvalid     = "invalid"
+	RejectUnknownCase = "unknown_case"
+	RejectClaimed     = "claimed"   // another agent holds the case
+	RejectStale       = "stale"     // base_version is behind the case
+	RejectForbidden   = "forbidden" // the role may not do this
+	RejectConsent     = "consent_required"
+	RejectTooLong     = "too_long"
+)
+
+// Rejection says why an op was not applied.
+type Rejection struct {
+	Code   string `json:"code"`
+	Reason string `json:"reason"`
+}
+
+func (r *Rejection) Error() string { return r.Code + ": " + r.Reason }
+
+func reject(code, format string, args ...any) *Rejection {
+	return &Rejection{Code: code, Reason: fmt.Sprintf(format, args...)}
+}
+
+// Actor is who applies an op.
+type Actor struct {
+	Name string
+	Lead bool
+}
+
+// ApplyOp is the rule for one op on one case, shared by the hub (which
+// decides) and the console (which shows the op's effect before the hub has
+// answered). It returns the new case and, for replies and notes, the new
+// message; or why the op is refused. c is not modified. merge and
+// link_identity touch other records and are completed by the hub.
+func ApplyOp(c Case, op Op, by Actor, now time.Time) (Case, *Message, *Rejection) {
+	if err := op.Validate(); err != nil {
+		return c, nil, reject(RejectInvalid, "%v", err)
+	}
+	now = now.UTC()
+	c.Tags = slices.Clone(c.Tags)
+	var msg *Message
+	switch op.Kind {
+	case OpClaim:
+		to := by.Name
+		if op.Assignee != "" && op.Assignee != by.Name {
+			if !by.Lead {
+				return c, nil, reject(RejectForbidden, "only a lead can assign a case to %s", op.Assignee)
+			}
+			to = op.Assignee
+		} else if c.Assignee != "" && c.Assignee != by.Name && !by.Lead {
+			return c, nil, reject(RejectClaimed, "claimed by %s", c.Assignee)
+		}
+		if c.Assignee == to {
+			return c, nil, nil // already theirs: nothing changes
+		}
+		c.Assignee = to
+		if c.Status == StatusNew {
+			c.Status = StatusOpen
+		}
+	case OpRelease:
+		if c.Assignee == "" {
+			return c, nil, nil
+		}
+		if c.Assignee != by.Name && !by.Lead {
+			return c, nil, reject(RejectForbidden, "claimed by %s; only they or a lead can release it", c.Assignee)
+		}
+		c.Assignee = ""
+	case OpReply, OpNote:
+		if op.Kind == OpReply && c.Assignee != "" && c.Assignee != by.Name && !op.Confirm {
+			return c, nil, reject(RejectClaimed, "claimed by %s; confirm to reply anyway", c.Assignee)
+		}
+		if limit := ChannelLimit(c.Channel); op.Kind == OpReply && limit > 0 && utf8.RuneCountInString(op.Text) > limit {
+			return c, nil, reject(RejectTooLong, "%d characters, %s allows %d", utf8.RuneCountInString(op.Text), c.Channel, limit)
+		}
+		msg = &Message{
+			ID: op.ID, CaseID: c.ID, Text: op.Text, Time: now,
+			Author: Identity{Platform: c.Channel, Handle: by.Name, DisplayName: by.Name},
+		}
+		if op.Kind == OpNote {
+			msg.Direction = DirectionNote
+		} else {
+			msg.Direction = DirectionOut
+			msg.Public = c.Public
+			msg.Delivery = DeliveryQueued
+			if c.FirstResponse.IsZero() {
+				c.FirstResponse = now
+			}
+			c.WaitingSince = time.Time{}
+			if c.Assignee == "" {
+				c.Assignee = by.Name // who answers owns the case
+			}
+			if c.Status == StatusNew {
+				c.Status = StatusOpen
+			}
+			c.LastMessageAt = now
+		}
+		c.MessageCount++
+	case OpSetStatus:
+		if op.BaseVersion != 0 && op.BaseVersion != c.Version {
+			return c, nil, reject(RejectStale, "case changed since version %d (now %d, %s)", op.BaseVersion, c.Version, c.Status)
+		}
+		if c.Status == op.Status {
+			return c, nil, nil
+		}
+		c.Status = op.Status
+		if op.Status.Active() {
+			c.Resolved = time.Time{}
+		} else if c.Resolved.IsZero() {
+			c.Resolved = now
+		}
+	case OpSetPriority:
+		if op.BaseVersion != 0 && op.BaseVersion != c.Version {
+			return c, nil, reject(RejectStale, "case changed since version %d (now %d, %s priority)", op.BaseVersion, c.Version, c.Priority)
+		}
+		if c.Priority == *op.Priority {
+			return c, nil, nil
+		}
+		c.Priority = *op.Priority
+	case OpTag:
+		t := strings.ToLower(strings.TrimSpace(op.Tag))
+		if slices.Contains(c.Tags, t) {
+			return c, nil, nil
+		}
+		c.Tags = append(c.Tags, t)
+		slices.Sort(c.Tags)
+	case OpUntag:
+		t := strings.ToLower(strings.TrimSpace(op.Tag))
+		i := slices.Index(c.Tags, t)
+		if i < 0 {
+			return c, nil, nil
+		}
+		c.Tags = slices.Delete(c.Tags, i, i+1)
+	case OpLinkIdentity:
+		if op.Consent == nil || !op.Consent.Service {
+			return c, nil, reject(RejectConsent, "linking %s to customer %s needs the customer's consent for service", c.Author.Handle, op.CustomerID)
+		}
+		if c.CustomerID == op.CustomerID {
+			return c, nil, nil
+		}
+		c.CustomerID = op.CustomerID
+	case OpMerge:
+		if c.MergedInto != "" {
+			return c, nil, reject(RejectInvalid, "case was itself merged into %s", c.MergedInto)
+		}
+		if slices.Contains(c.Merged, op.Other) {
+			return c, nil, nil
+		}
+		c.Merged = append(slices.Clone(c.Merged), op.Other)
+	}
+	c.Version++
+	c.Updated = now
+	return c, msg, nil
+}

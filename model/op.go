@@ -1,0 +1,114 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// OpKind names an agent operation.
+type OpKind string
+
+const (
+	OpClaim        OpKind = "claim"
+	OpRelease      OpKind = "release"
+	OpReply        OpKind = "reply"
+	OpNote         OpKind = "note"
+	OpSetStatus    OpKind = "set_status"
+	OpSetPriority  OpKind = "set_priority"
+	OpTag          OpKind = "tag"
+	OpUntag        OpKind = "untag"
+	OpLinkIdentity OpKind = "link_identity"
+	OpMerge        OpKind = "merge"
+)
+
+// Op is one action of an agent on a case. The console gives it a UUID when
+// the agent acts; the hub applies each ID at most once.
+type Op struct {
+	ID     string `json:"op_id"`
+	Kind   OpKind `json:"kind"`
+	CaseID string `json:"case_id"`
+	// BaseVersion is the case version the agent saw; set_status and
+	// set_priority are refused when the case has moved on since.
+	BaseVersion int64     `json:"base_version,omitempty"`
+	Text        string    `json:"text,omitempty"`     // reply, note
+	Status      Status    `json:"status,omitempty"`   // set_status
+	Priority    *Priority `json:"priority,omitempty"` // set_priority
+	Tag         string    `json:"tag,omitempty"`      // tag, untag
+	// Assignee on a claim hands the case to someone else (leads only).
+	Assignee string `json:"assignee,omitempty"`
+	// Confirm sends a reply on a case another agent has claimed.
+	Confirm    bool   `json:"confirm,omitempty"`
+	CustomerID string `json:"customer_id,omitempty"` // link_identity
+	// Consent is what the customer agreed to, for link_identity.
+	Consent *Consent `json:"consent,omitempty"`
+	// Other is the case merged into CaseID, for merge.
+	Other   string    `json:"other_case_id,omitempty"`
+	Created time.Time `json:"created"`
+}
+
+// Consent records what a customer agreed to, per purpose.
+type Consent struct {
+	Service   bool      `json:"service"`
+	Marketing bool      `json:"marketing"`
+	By        string    `json:"by,omitempty"`
+	At        time.Time `json:"at,omitzero"`
+}
+
+// MaxOpText caps reply and note text in bytes.
+const MaxOpText = 16 << 10
+
+// Validate checks an op's fields for its kind, without looking at any case.
+func (o Op) Validate() error {
+	if o.ID == "" || len(o.ID) > 64 {
+		return fmt.Errorf("op needs an op_id of 1–64 characters")
+	}
+	if o.CaseID == "" {
+		return fmt.Errorf("op %s: no case_id", o.Kind)
+	}
+	switch o.Kind {
+	case OpClaim, OpRelease:
+	case OpReply, OpNote:
+		if strings.TrimSpace(o.Text) == "" {
+			return fmt.Errorf("%s: empty text", o.Kind)
+		}
+		if len(o.Text) > MaxOpText || !utf8.ValidString(o.Text) {
+			return fmt.Errorf("%s: text must be UTF-8 of at most %d bytes", o.Kind, MaxOpText)
+		}
+	case OpSetStatus:
+		if !slices.Contains([]Status{StatusNew, StatusOpen, StatusPending, StatusSolved, StatusClosed}, o.Status) {
+			return fmt.Errorf("set_status: unknown status %q", o.Status)
+		}
+	case OpSetPriority:
+		if o.Priority == nil || *o.Priority < PriorityLow || *o.Priority > PriorityUrgent {
+			return fmt.Errorf("set_priority: priority must be 0–3")
+		}
+	case OpTag, OpUntag:
+		if t := strings.TrimSpace(o.Tag); t == "" || len(t) > 64 {
+			return fmt.Errorf("%s: tag must be 1–64 characters", o.Kind)
+		}
+	case OpLinkIdentity:
+		if o.CustomerID == "" {
+			return fmt.Errorf("link_identity: no customer_id")
+		}
+	case OpMerge:
+		if o.Other == "" || o.Other == o.CaseID {
+			return fmt.Errorf("merge: other_case_id must name another case")
+		}
+	default:
+		return fmt.Errorf("unknown op kind %q", o.Kind)
+	}
+	return nil
+}
+
+// ChannelLimit is the longest reply a channel takes, in characters; 0 for
+// no limit. X counts characters its own way; runes are the approximation
+// until the X connector counts them exactly.
+func ChannelLimit(ch Channel) int {
+	if ch == ChannelTwitter {
+		return 280
+	}
+	return 0
+}
