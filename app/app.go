@@ -37,9 +37,10 @@ type Core struct {
 	once   sync.Once
 
 	// opMu guards pending and orders outbox writes with their view.
-	opMu    sync.Mutex
-	pending map[string][]model.Op // case id → ops in the outbox
-	kick    func()                // wakes the sync client's outbox pump
+	opMu     sync.Mutex
+	pending  map[string][]model.Op // case id → ops in the outbox
+	rejected []store.RejectedOp    // refused ops, oldest first
+	kick     func()                // wakes the sync client's outbox pump
 
 	notify    chan struct{}
 	pendMu    sync.Mutex
@@ -79,6 +80,10 @@ func Open(dir string) (*Core, error) {
 	}
 	for id := range c.pending {
 		c.refresh(id)
+	}
+	if err := c.loadRejected(); err != nil {
+		st.Close()
+		return nil, err
 	}
 	c.status.Cursor, _ = st.Cursor()
 	c.status.Head = c.status.Cursor
@@ -341,6 +346,12 @@ func (a cacheOf) Acked(opID string) error {
 
 func (a cacheOf) Rejected(opID string, r model.Rejection, current *model.Case) error {
 	if err := a.c.store.Rejected(opID, r, current); err != nil {
+		return err
+	}
+	a.c.opMu.Lock()
+	err := a.c.loadRejected()
+	a.c.opMu.Unlock()
+	if err != nil {
 		return err
 	}
 	a.c.settle(opID)

@@ -71,30 +71,41 @@ func (c *Core) Pending() int {
 	return n
 }
 
-// Rejected lists the ops the hub refused, oldest first.
+// Rejected lists the ops the hub refused, oldest first. It reads memory
+// only: the list is loaded at Open and kept in step with the store.
 func (c *Core) Rejected() ([]store.RejectedOp, error) {
+	c.opMu.Lock()
+	defer c.opMu.Unlock()
+	return slices.Clone(c.rejected), nil
+}
+
+// loadRejected rereads the rejected list. The caller holds opMu.
+func (c *Core) loadRejected() error {
 	ros, err := c.store.RejectedOps()
+	if err != nil {
+		return err
+	}
 	slices.SortFunc(ros, func(a, b store.RejectedOp) int { return a.At.Compare(b.At) })
-	return ros, err
+	c.rejected = ros
+	return nil
 }
 
 // Discard drops a rejected op.
 func (c *Core) Discard(opID string) error {
+	c.opMu.Lock()
+	defer c.opMu.Unlock()
 	if err := c.store.Resolve(opID, nil); err != nil {
 		return err
 	}
 	c.post(Change{Rejected: true})
-	return nil
+	return c.loadRejected()
 }
 
 // Retry queues a rejected op again as a new op against the case as it is
 // now; a reply refused because someone else holds the case is sent with
 // the agent's confirmation.
 func (c *Core) Retry(opID string) (model.Op, error) {
-	ros, err := c.store.RejectedOps()
-	if err != nil {
-		return model.Op{}, err
-	}
+	ros, _ := c.Rejected()
 	i := slices.IndexFunc(ros, func(r store.RejectedOp) bool { return r.Op.ID == opID })
 	if i < 0 {
 		return model.Op{}, fmt.Errorf("no rejected op %s", opID)
@@ -114,6 +125,9 @@ func (c *Core) Retry(opID string) (model.Op, error) {
 	c.opMu.Lock()
 	defer c.opMu.Unlock()
 	if err := c.store.Resolve(opID, &op); err != nil {
+		return op, err
+	}
+	if err := c.loadRejected(); err != nil {
 		return op, err
 	}
 	c.pending[op.CaseID] = append(c.pending[op.CaseID], op)
@@ -189,3 +203,6 @@ func (c *Core) settle(opID string) {
 		}
 	}
 }
+
+// RejectedOp is an op the hub refused, as the UI lists it.
+type RejectedOp = store.RejectedOp

@@ -25,6 +25,14 @@ type Backend interface {
 	Status() client.Status
 	Count() int
 	OnChange(func(app.Change))
+	// Do queues an op; it writes the outbox, so it is called off the UI
+	// goroutine.
+	Do(model.Op) (model.Op, error)
+	Me() string
+	Pending() int
+	Rejected() ([]app.RejectedOp, error)
+	Retry(opID string) (model.Op, error)
+	Discard(opID string) error
 }
 
 // Console is the main window's content.
@@ -44,7 +52,9 @@ type Console struct {
 	count   *widget.Label
 
 	detail   *CaseView
+	actions  *ActionBar
 	customer *CustomerPanel
+	rejected *RejectedPanel
 	status   *StatusBar
 
 	root fyne.CanvasObject
@@ -79,6 +89,11 @@ func New(be Backend) *Console {
 	c.detail = NewCaseView()
 	c.customer = NewCustomerPanel(c.Select)
 	c.status = NewStatusBar()
+	c.actions = NewActionBar(c.act)
+	c.rejected = NewRejectedPanel(
+		func(id string) { c.background(func() error { _, err := be.Retry(id); return err }) },
+		func(id string) { c.background(func() error { return be.Discard(id) }) },
+		c.Select)
 
 	c.list = widget.NewList(
 		func() int { return len(c.rows) },
@@ -112,11 +127,11 @@ func New(be Backend) *Console {
 	queueHead := container.NewBorder(nil, nil, widget.NewLabelWithStyle("Queue", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), c.count)
 	queue := container.NewBorder(container.NewVBox(filters, queueHead), nil, nil, nil, c.list)
 
-	right := container.NewHSplit(c.detail, c.customer)
+	right := container.NewHSplit(container.NewBorder(nil, c.actions, nil, nil, c.detail), c.customer)
 	right.Offset = 0.62
 	main := container.NewHSplit(queue, right)
 	main.Offset = 0.36
-	c.root = container.NewBorder(nil, c.status, nil, nil, main)
+	c.root = container.NewBorder(nil, container.NewVBox(c.rejected, c.status), nil, nil, main)
 
 	be.OnChange(func(ch app.Change) {
 		// Runs on the core's goroutine: compute off the UI thread, then
@@ -125,8 +140,15 @@ func New(be Backend) *Console {
 		if ch.Queue {
 			rows = be.Queue(c.filterSnapshot())
 		}
-		st, n := be.Status(), be.Count()
+		st, n, pending := be.Status(), be.Count(), be.Pending()
+		var rejected []app.RejectedOp
+		if ch.Rejected {
+			rejected, _ = be.Rejected()
+		}
 		c.do(func() {
+			if ch.Rejected {
+				c.rejected.Set(rejected)
+			}
 			if ch.Queue {
 				c.setRows(rows)
 				for _, id := range ch.Cases {
@@ -137,10 +159,14 @@ func New(be Backend) *Console {
 				}
 			}
 			c.status.Set(st, n)
+			c.status.SetPending(pending)
 		})
 	})
 	c.reloadQueue()
 	c.status.Set(be.Status(), be.Count())
+	c.status.SetPending(be.Pending())
+	ros, _ := be.Rejected() // memory only
+	c.rejected.Set(ros)
 	return c
 }
 
@@ -178,6 +204,38 @@ func (c *Console) setRows(rows []model.Summary) {
 		}
 	}
 	c.list.UnselectAll()
+}
+
+// act queues an op on a goroutine and reports back on the UI goroutine.
+func (c *Console) act(op model.Op, done func(error)) {
+	go func() {
+		_, err := c.be.Do(op)
+		n := c.be.Pending()
+		var rows []model.Summary
+		if err == nil {
+			rows = c.be.Queue(c.filterSnapshot())
+		}
+		c.do(func() {
+			done(err)
+			c.status.SetPending(n)
+			if err == nil {
+				// Show the op's effect now, not at the next notification.
+				c.setRows(rows)
+				if op.CaseID == c.selected {
+					c.load(op.CaseID)
+				}
+			}
+		})
+	}()
+}
+
+// background runs f off the UI goroutine; a failure shows in the status bar.
+func (c *Console) background(f func() error) {
+	go func() {
+		if err := f(); err != nil {
+			c.do(func() { c.status.Flash(err.Error()) })
+		}
+	}()
 }
 
 // Tick refreshes relative ages; the caller runs it on a timer via fyne.Do.
@@ -234,6 +292,12 @@ func (c *Console) ChannelFilter() *widget.Select { return c.channel }
 // OpenOnly is the queue's "open only" switch.
 func (c *Console) OpenOnly() *widget.Check { return c.active }
 
+// Actions is the action bar of the open case.
+func (c *Console) Actions() *ActionBar { return c.actions }
+
+// RejectedPanel is the list of refused ops.
+func (c *Console) RejectedPanel() *RejectedPanel { return c.rejected }
+
 // StatusBar is the status bar.
 func (c *Console) StatusBar() *StatusBar { return c.status }
 
@@ -249,9 +313,11 @@ func (c *Console) load(id string) {
 			if err != nil {
 				c.detail.ShowError(err)
 				c.customer.Clear()
+				c.actions.Clear()
 				return
 			}
 			c.detail.SetCase(d, c.now())
+			c.actions.Set(d.Case, c.be.Me())
 			c.customer.SetDetail(d)
 		})
 	}()

@@ -21,6 +21,8 @@ type StatusBar struct {
 	state    *widget.Label
 	progress *widget.ProgressBar
 	counts   *widget.Label
+	pending  *widget.Label
+	flash    *widget.Label
 }
 
 // NewStatusBar makes a status bar.
@@ -30,7 +32,12 @@ func NewStatusBar() *StatusBar {
 		state:    widget.NewLabel(""),
 		progress: widget.NewProgressBar(),
 		counts:   widget.NewLabel(""),
+		pending:  widget.NewLabel(""),
+		flash:    widget.NewLabel(""),
 	}
+	s.pending.Importance = widget.WarningImportance
+	s.flash.Importance = widget.DangerImportance
+	s.flash.Truncation = fyne.TextTruncateEllipsis
 	s.state.Truncation = fyne.TextTruncateEllipsis
 	s.counts.Importance = widget.LowImportance
 	s.progress.Hide()
@@ -42,7 +49,7 @@ func NewStatusBar() *StatusBar {
 func (s *StatusBar) CreateRenderer() fyne.WidgetRenderer {
 	dot := container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(12), s.dot))
 	prog := container.NewGridWrap(fyne.NewSize(180, s.progress.MinSize().Height), s.progress)
-	bar := container.NewBorder(nil, nil, dot, container.NewHBox(container.NewCenter(prog), s.counts), s.state)
+	bar := container.NewBorder(nil, nil, dot, container.NewHBox(s.flash, s.pending, container.NewCenter(prog), s.counts), s.state)
 	return widget.NewSimpleRenderer(container.NewVBox(widget.NewSeparator(), bar))
 }
 
@@ -85,3 +92,21 @@ func (s *StatusBar) Set(st client.Status, cases int) {
 
 // Text is the state line, for tests.
 func (s *StatusBar) Text() string { return s.state.Text }
+
+// SetPending shows how many of the agent's actions wait for the hub.
+func (s *StatusBar) SetPending(n int) {
+	switch n {
+	case 0:
+		s.pending.SetText("")
+	case 1:
+		s.pending.SetText("1 action waiting for the hub")
+	default:
+		s.pending.SetText(fmt.Sprintf("%d actions waiting for the hub", n))
+	}
+}
+
+// Flash shows an error from a background action.
+func (s *StatusBar) Flash(msg string) { s.flash.SetText(msg) }
+
+// PendingText is the pending-actions note, for tests.
+func (s *StatusBar) PendingText() string { return s.pending.Text }

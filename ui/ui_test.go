@@ -60,6 +60,16 @@ func fixture(t *testing.T) *app.Core {
 	if _, err := st.Apply(evs); err != nil {
 		t.Fatal(err)
 	}
+	// One op the hub refused earlier: someone else had claimed the case.
+	refused := model.Op{ID: "op-refused", Kind: model.OpClaim, CaseID: "c-forum", Created: now}
+	if err := st.Enqueue(refused); err != nil {
+		t.Fatal(err)
+	}
+	cur := cases[2]
+	cur.Assignee, cur.Version = "ben", 3
+	if err := st.Rejected(refused.ID, model.Rejection{Code: model.RejectClaimed, Reason: "claimed by ben"}, &cur); err != nil {
+		t.Fatal(err)
+	}
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -203,5 +213,72 @@ func TestStatusBarOffline(t *testing.T) {
 	c.Locked(func() { text = c.StatusBar().Text() })
 	if !strings.HasPrefix(text, "Offline") {
 		t.Fatalf("status before any sync = %q", text)
+	}
+}
+
+func TestActionsQueueOpsAndShowThemAtOnce(t *testing.T) {
+	test.NewTempApp(t)
+	core := fixture(t)
+	c := ui.New(core)
+	w := test.NewWindow(c.Content())
+	defer w.Close()
+	w.Resize(fyne.NewSize(1280, 800))
+
+	c.Locked(func() { c.Select("c-lounge") })
+	eventually(t, c, "the case to open", func() bool { return c.Detail().Title() != "" })
+	c.Locked(func() {
+		a := c.Actions()
+		test.Type(a.ReplyEntry(), "We are so sorry, Dr. Brenner. A colleague is on the way to the lounge.")
+		test.Tap(a.SendButton())
+	})
+	eventually(t, c, "the reply to be queued", func() bool { return c.Actions().Info() == "Reply queued" })
+	eventually(t, c, "the pending reply in the thread", func() bool {
+		th := c.Detail().Thread()
+		return len(th) == 3 && strings.HasPrefix(th[2], "We are so sorry")
+	})
+	c.Locked(func() {
+		if got := c.Actions().ReplyEntry().Text; got != "" {
+			t.Errorf("reply box not cleared: %q", got)
+		}
+		// Replying claims the case for the agent.
+		if got := c.Actions().ClaimButton().Text; got != "Release" {
+			t.Errorf("claim button after reply = %q", got)
+		}
+		if got := c.StatusBar().PendingText(); got != "1 action waiting for the hub" {
+			t.Errorf("pending = %q", got)
+		}
+	})
+	if core.Pending() != 1 {
+		t.Fatalf("core pending = %d", core.Pending())
+	}
+
+	// A reply over X's limit is refused before it is queued.
+	c.Locked(func() {
+		test.Type(c.Actions().ReplyEntry(), strings.Repeat("x", 300))
+		test.Tap(c.Actions().SendButton())
+	})
+	eventually(t, c, "the too-long reply refused", func() bool { return strings.Contains(c.Actions().Info(), "not queued") })
+	if core.Pending() != 1 {
+		t.Fatalf("too-long reply queued: pending %d", core.Pending())
+	}
+}
+
+func TestRejectedOpsShowAndRetry(t *testing.T) {
+	test.NewTempApp(t)
+	core := fixture(t)
+	c := ui.New(core)
+	w := test.NewWindow(c.Content())
+	defer w.Close()
+	var lines []string
+	c.Locked(func() { lines = c.RejectedPanel().Lines() })
+	if len(lines) != 1 || !strings.Contains(lines[0], "claimed by ben") || !strings.Contains(lines[0], "with ben") {
+		t.Fatalf("rejected panel = %q", lines)
+	}
+	if _, err := core.Retry("op-refused"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, c, "retried op queued", func() bool { return core.Pending() == 1 })
+	if r, _ := core.Rejected(); len(r) != 0 {
+		t.Fatalf("still rejected after retry: %+v", r)
 	}
 }

@@ -1,0 +1,281 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"switchboard/app"
+	"switchboard/model"
+)
+
+// ActionBar is what an agent does with the open case: claim or release it,
+// set its status, reply or leave an internal note.
+type ActionBar struct {
+	widget.BaseWidget
+
+	// act queues an op off the UI goroutine and calls done on it.
+	act func(op model.Op, done func(error))
+
+	caseID   string
+	channel  model.Channel
+	assignee string
+	me       string
+	loading  bool // set while Set fills the widgets: no ops from that
+
+	owner   *widget.Label
+	claim   *widget.Button
+	status  *widget.Select
+	reply   *widget.Entry
+	counter *widget.Label
+	send    *widget.Button
+	note    *widget.Button
+	warn    *widget.Label
+	confirm *widget.Button
+	info    *widget.Label
+	body    *fyne.Container
+}
+
+var statuses = []string{string(model.StatusNew), string(model.StatusOpen), string(model.StatusPending), string(model.StatusSolved), string(model.StatusClosed)}
+
+// NewActionBar makes an action bar; act queues an op.
+func NewActionBar(act func(op model.Op, done func(error))) *ActionBar {
+	b := &ActionBar{act: act}
+	b.owner = widget.NewLabel("")
+	b.owner.Importance = widget.LowImportance
+	b.claim = widget.NewButtonWithIcon("Claim", theme.AccountIcon(), b.toggleClaim)
+	b.status = widget.NewSelect(statuses, func(s string) {
+		if b.loading || b.caseID == "" {
+			return
+		}
+		b.queue(model.Op{Kind: model.OpSetStatus, CaseID: b.caseID, Status: model.Status(s)}, "Status "+s)
+	})
+	b.reply = widget.NewMultiLineEntry()
+	b.reply.Wrapping = fyne.TextWrapWord
+	b.reply.SetMinRowsVisible(3)
+	b.reply.SetPlaceHolder("Write a reply…")
+	b.counter = widget.NewLabel("")
+	b.counter.Importance = widget.LowImportance
+	b.reply.OnChanged = func(string) { b.count() }
+	b.send = widget.NewButtonWithIcon("Send reply", theme.MailSendIcon(), func() { b.sendReply(false) })
+	b.send.Importance = widget.HighImportance
+	b.note = widget.NewButtonWithIcon("Add note", theme.DocumentCreateIcon(), func() {
+		text := b.reply.Text
+		b.queue(model.Op{Kind: model.OpNote, CaseID: b.caseID, Text: text}, "Note", func() { b.reply.SetText("") })
+	})
+	b.warn = widget.NewLabel("")
+	b.warn.Importance = widget.WarningImportance
+	b.warn.Wrapping = fyne.TextWrapWord
+	b.confirm = widget.NewButton("Reply anyway", func() { b.sendReply(true) })
+	b.info = widget.NewLabel("")
+	b.info.Importance = widget.LowImportance
+	b.info.Truncation = fyne.TextTruncateEllipsis
+	b.warn.Hide()
+	b.confirm.Hide()
+
+	top := container.NewBorder(nil, nil, container.NewHBox(b.claim, b.status), nil, b.owner)
+	buttons := container.NewBorder(nil, nil, b.counter, container.NewHBox(b.note, b.send), b.info)
+	b.body = container.NewVBox(widget.NewSeparator(), top, b.reply, container.NewBorder(nil, nil, nil, b.confirm, b.warn), buttons)
+	b.body.Hide()
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+// CreateRenderer implements fyne.Widget.
+func (b *ActionBar) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(b.body) }
+
+// Set shows the actions for a case as the agent me sees it.
+func (b *ActionBar) Set(c model.Case, me string) {
+	if c.ID != b.caseID {
+		b.reply.SetText("")
+		b.info.SetText("")
+		b.warn.Hide()
+		b.confirm.Hide()
+	}
+	b.caseID, b.channel, b.assignee, b.me = c.ID, c.Channel, c.Assignee, me
+	b.loading = true
+	b.status.SetSelected(string(c.Status))
+	b.loading = false
+	switch c.Assignee {
+	case "":
+		b.owner.SetText("Unassigned")
+		b.claim.SetText("Claim")
+	case me:
+		b.owner.SetText("Assigned to you")
+		b.claim.SetText("Release")
+	default:
+		b.owner.SetText("Assigned to " + c.Assignee)
+		b.claim.SetText("Claim")
+	}
+	b.count()
+	b.body.Show()
+	b.Refresh()
+}
+
+// Clear hides the bar.
+func (b *ActionBar) Clear() { b.caseID = ""; b.body.Hide() }
+
+func (b *ActionBar) count() {
+	n := utf8.RuneCountInString(b.reply.Text)
+	if limit := model.ChannelLimit(b.channel); limit > 0 {
+		b.counter.SetText(fmt.Sprintf("%d / %d", n, limit))
+		if n > limit {
+			b.counter.Importance = widget.DangerImportance
+		} else {
+			b.counter.Importance = widget.LowImportance
+		}
+		b.counter.Refresh()
+	} else {
+		b.counter.SetText(fmt.Sprint(n))
+	}
+}
+
+func (b *ActionBar) toggleClaim() {
+	kind, what := model.OpClaim, "Claim"
+	if b.assignee == b.me && b.me != "" {
+		kind, what = model.OpRelease, "Release"
+	}
+	b.queue(model.Op{Kind: kind, CaseID: b.caseID}, what)
+}
+
+func (b *ActionBar) sendReply(confirm bool) {
+	text := b.reply.Text
+	b.queue(model.Op{Kind: model.OpReply, CaseID: b.caseID, Text: text, Confirm: confirm}, "Reply", func() {
+		b.reply.SetText("")
+		b.warn.Hide()
+		b.confirm.Hide()
+	})
+}
+
+// queue hands an op to the core and shows the outcome: "queued" only once
+// the op is in the outbox on disk.
+func (b *ActionBar) queue(op model.Op, what string, onOK ...func()) {
+	if b.caseID == "" {
+		return
+	}
+	b.info.SetText(what + "…")
+	b.act(op, func(err error) {
+		var rej *model.Rejection
+		switch {
+		case err == nil:
+			b.info.SetText(what + " queued")
+			for _, f := range onOK {
+				f()
+			}
+		case errors.As(err, &rej) && rej.Code == model.RejectClaimed && op.Kind == model.OpReply:
+			b.info.SetText("")
+			b.warn.SetText(fmt.Sprintf("%s has claimed this case. Your reply goes out under your name.", b.assignee))
+			b.warn.Show()
+			b.confirm.Show()
+		default:
+			b.info.SetText(what + " not queued: " + err.Error())
+		}
+	})
+}
+
+// Info is the feedback line, for tests.
+func (b *ActionBar) Info() string { return b.info.Text }
+
+// ReplyEntry is the reply editor, for tests.
+func (b *ActionBar) ReplyEntry() *widget.Entry { return b.reply }
+
+// SendButton, ClaimButton and ConfirmButton are for tests.
+func (b *ActionBar) SendButton() *widget.Button    { return b.send }
+func (b *ActionBar) ClaimButton() *widget.Button   { return b.claim }
+func (b *ActionBar) ConfirmButton() *widget.Button { return b.confirm }
+
+// StatusSelect is the status selector, for tests.
+func (b *ActionBar) StatusSelect() *widget.Select { return b.status }
+
+// RejectedPanel lists the ops the hub refused, each with what, why, what is
+// there now, and retry / discard / open case.
+type RejectedPanel struct {
+	widget.BaseWidget
+	rows *fyne.Container
+	body *fyne.Container
+
+	retry, discard, open func(string)
+}
+
+// NewRejectedPanel makes an empty, hidden panel.
+func NewRejectedPanel(retry, discard func(opID string), open func(caseID string)) *RejectedPanel {
+	p := &RejectedPanel{rows: container.NewVBox(), retry: retry, discard: discard, open: open}
+	title := widget.NewLabelWithStyle("Refused by the hub", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title.Importance = widget.DangerImportance
+	p.body = container.NewVBox(widget.NewSeparator(), title, p.rows)
+	p.body.Hide()
+	p.ExtendBaseWidget(p)
+	return p
+}
+
+// CreateRenderer implements fyne.Widget.
+func (p *RejectedPanel) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(p.body) }
+
+// Set shows the rejected ops; none hides the panel.
+func (p *RejectedPanel) Set(ros []app.RejectedOp) {
+	p.rows.Objects = nil
+	for i, ro := range ros {
+		if i == 5 {
+			p.rows.Add(lowLabel(fmt.Sprintf("and %d more", len(ros)-5), fyne.TextAlignLeading))
+			break
+		}
+		opID, caseID := ro.Op.ID, ro.Op.CaseID
+		text := fmt.Sprintf("%s: %s", describeOp(ro.Op), ro.Reject.Reason)
+		if cur := ro.Current; cur != nil {
+			text += fmt.Sprintf(" — now %s", cur.Status)
+			if cur.Assignee != "" {
+				text += ", with " + cur.Assignee
+			}
+		}
+		l := widget.NewLabel(text)
+		l.Truncation = fyne.TextTruncateEllipsis
+		p.rows.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), container.NewHBox(
+			widget.NewButton("Retry", func() { p.retry(opID) }),
+			widget.NewButton("Discard", func() { p.discard(opID) }),
+			widget.NewButton("Open case", func() { p.open(caseID) }),
+		), l))
+	}
+	if len(ros) == 0 {
+		p.body.Hide()
+	} else {
+		p.body.Show()
+	}
+	p.rows.Refresh()
+	p.Refresh()
+}
+
+// Lines are the shown rejections, for tests.
+func (p *RejectedPanel) Lines() []string {
+	var out []string
+	for _, o := range p.rows.Objects {
+		if b, ok := o.(*fyne.Container); ok {
+			for _, x := range b.Objects {
+				if l, ok := x.(*widget.Label); ok {
+					out = append(out, l.Text)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func describeOp(op model.Op) string {
+	switch op.Kind {
+	case model.OpReply:
+		return "Reply “" + model.FirstLine(op.Text, 40) + "”"
+	case model.OpNote:
+		return "Note “" + model.FirstLine(op.Text, 40) + "”"
+	case model.OpSetStatus:
+		return "Status " + string(op.Status)
+	case model.OpSetPriority:
+		return "Priority " + op.Priority.String()
+	case model.OpTag, model.OpUntag:
+		return string(op.Kind) + " " + op.Tag
+	}
+	return string(op.Kind)
+}
