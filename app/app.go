@@ -14,6 +14,7 @@ import (
 	"switchboard/model"
 	"switchboard/store"
 	"switchboard/sync/client"
+	"switchboard/sync/wire"
 )
 
 // Change tells listeners what moved since the last notification.
@@ -22,6 +23,7 @@ type Change struct {
 	Cases    []string
 	Status   bool
 	Rejected bool // the list of rejected ops changed
+	Presence bool // who views or types where changed
 }
 
 // Core is one open console.
@@ -41,6 +43,10 @@ type Core struct {
 	pending  map[string][]model.Op // case id → ops in the outbox
 	rejected []store.RejectedOp    // refused ops, oldest first
 	kick     func()                // wakes the sync client's outbox pump
+	client   *client.Client
+
+	presMu   sync.Mutex
+	presence map[string]wire.Presence // agent/client → where they are
 
 	notify    chan struct{}
 	pendMu    sync.Mutex
@@ -107,9 +113,10 @@ func (c *Core) OnChange(f func(Change)) {
 // closed when the sync goroutines have stopped.
 func (c *Core) Start(ctx context.Context, hubURL, token string) (done <-chan struct{}) {
 	ch := make(chan struct{})
-	cl := &client.Client{HubURL: hubURL, Token: token, Cache: cacheOf{c}, OnStatus: c.setStatus}
+	cl := &client.Client{HubURL: hubURL, Token: token, Cache: cacheOf{c}, OnStatus: c.setStatus, OnPresence: c.onPresence}
 	c.opMu.Lock()
 	c.kick = cl.Kick
+	c.client = cl
 	c.opMu.Unlock()
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -267,6 +274,7 @@ func (c *Core) post(ch Change) {
 	c.changes.Queue = c.changes.Queue || ch.Queue
 	c.changes.Status = c.changes.Status || ch.Status
 	c.changes.Rejected = c.changes.Rejected || ch.Rejected
+	c.changes.Presence = c.changes.Presence || ch.Presence
 	c.changes.Cases = append(c.changes.Cases, ch.Cases...)
 	c.pendMu.Unlock()
 	select {
@@ -374,4 +382,61 @@ func (a cacheOf) Reset() error {
 	a.c.mu.Unlock()
 	a.c.post(Change{Queue: true})
 	return nil
+}
+
+// SetPresence tells the other agents which case this console shows and
+// whether the agent is typing in it; "" clears.
+func (c *Core) SetPresence(caseID string, typing bool) {
+	c.opMu.Lock()
+	cl := c.client
+	c.opMu.Unlock()
+	if cl == nil {
+		return
+	}
+	state := wire.PresenceViewing
+	if typing {
+		state = wire.PresenceTyping
+	}
+	cl.SetPresence(caseID, state)
+}
+
+func (c *Core) onPresence(ps []wire.Presence) {
+	c.presMu.Lock()
+	if ps == nil {
+		c.presence = nil // connection ended: nobody is known to be anywhere
+	}
+	for _, p := range ps {
+		key := p.Agent + "/" + p.ClientID
+		if p.State == "" {
+			delete(c.presence, key)
+			continue
+		}
+		if c.presence == nil {
+			c.presence = map[string]wire.Presence{}
+		}
+		c.presence[key] = p
+	}
+	c.presMu.Unlock()
+	c.post(Change{Presence: true})
+}
+
+// Presence lists the other agents in a case: "anna" viewing, "ben" typing.
+// It reads memory only.
+func (c *Core) Presence(caseID string) (viewing, typing []string) {
+	c.presMu.Lock()
+	defer c.presMu.Unlock()
+	me := c.Me()
+	for _, p := range c.presence {
+		if p.CaseID != caseID || p.Agent == me {
+			continue
+		}
+		if p.State == wire.PresenceTyping {
+			typing = append(typing, p.Agent)
+		} else {
+			viewing = append(viewing, p.Agent)
+		}
+	}
+	slices.Sort(viewing)
+	slices.Sort(typing)
+	return slices.Compact(viewing), slices.Compact(typing)
 }

@@ -244,3 +244,39 @@ func TestStaleStatusChangeIsRejectedWithCurrentState(t *testing.T) {
 		t.Fatalf("rejects after retry = %+v", r)
 	}
 }
+
+func TestPresenceShowsWhoIsInACaseAndExpiresWithTheConsole(t *testing.T) {
+	th := startAuthHub(t)
+	id := th.post(t, post{ch: model.ChannelTwitter, thread: "t5", handle: "@kim", text: "refund please"})
+	anna, ben := openConsole(t, t.TempDir()), openConsole(t, t.TempDir())
+	defer anna.Close()
+	defer ben.Close()
+	stopAnna := th.connect(t, anna, "tok-anna")
+	th.connect(t, ben, "tok-ben")
+	waitFor(t, "sync", func() bool { return anna.Status().Cursor == th.log.Head() && ben.Status().Cursor == th.log.Head() })
+
+	anna.SetPresence(id, false)
+	waitFor(t, "ben sees anna viewing", func() bool {
+		v, ty := ben.Presence(id)
+		return len(v) == 1 && v[0] == "anna" && len(ty) == 0
+	})
+	anna.SetPresence(id, true)
+	waitFor(t, "ben sees anna typing", func() bool {
+		v, ty := ben.Presence(id)
+		return len(ty) == 1 && ty[0] == "anna" && len(v) == 0
+	})
+	if v, ty := anna.Presence(id); len(v)+len(ty) != 0 {
+		t.Fatalf("anna sees herself: %v %v", v, ty)
+	}
+	// A console that joins later gets the current presence at once.
+	lea := openConsole(t, t.TempDir())
+	defer lea.Close()
+	th.connect(t, lea, "tok-lea")
+	waitFor(t, "lea sees anna typing", func() bool { _, ty := lea.Presence(id); return len(ty) == 1 })
+
+	stopAnna()
+	waitFor(t, "anna's presence gone with her console", func() bool {
+		v, ty := ben.Presence(id)
+		return len(v)+len(ty) == 0
+	})
+}

@@ -21,6 +21,8 @@ type ActionBar struct {
 
 	// act queues an op off the UI goroutine and calls done on it.
 	act func(op model.Op, done func(error))
+	// onTyping is called as the agent types a reply.
+	onTyping func()
 
 	caseID   string
 	channel  model.Channel
@@ -61,7 +63,12 @@ func NewActionBar(act func(op model.Op, done func(error))) *ActionBar {
 	b.reply.SetPlaceHolder("Write a reply…")
 	b.counter = widget.NewLabel("")
 	b.counter.Importance = widget.LowImportance
-	b.reply.OnChanged = func(string) { b.count() }
+	b.reply.OnChanged = func(s string) {
+		b.count()
+		if s != "" && b.onTyping != nil {
+			b.onTyping()
+		}
+	}
 	b.send = widget.NewButtonWithIcon("Send reply", theme.MailSendIcon(), func() { b.sendReply(false) })
 	b.send.Importance = widget.HighImportance
 	b.note = widget.NewButtonWithIcon("Add note", theme.DocumentCreateIcon(), func() {

@@ -24,6 +24,7 @@ type CaseView struct {
 	title   *widget.Label
 	meta    *widget.Label
 	caution *fyne.Container
+	others  *widget.Label
 	thread  *fyne.Container
 	scroll  *container.Scroll
 	empty   *widget.Label
@@ -48,9 +49,12 @@ func NewCaseView() *CaseView {
 	bg.CornerRadius = 6
 	v.caution = container.NewStack(bg, container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), nil, warn))
 	v.caution.Hide()
+	v.others = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	v.others.Importance = widget.WarningImportance
+	v.others.Hide()
 	v.scroll = container.NewVScroll(v.thread)
 	head := container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSquareSize(32), v.icon), nil, container.NewVBox(v.title, v.meta))
-	v.body = container.NewBorder(container.NewVBox(head, v.caution, widget.NewSeparator()), nil, nil, nil, v.scroll)
+	v.body = container.NewBorder(container.NewVBox(head, v.caution, v.others, widget.NewSeparator()), nil, nil, nil, v.scroll)
 	v.body.Hide()
 	v.ExtendBaseWidget(v)
 	return v
@@ -100,6 +104,32 @@ func (v *CaseView) SetCase(d app.CaseDetail, now time.Time) {
 	v.thread.Refresh()
 	v.body.Show()
 	v.scroll.ScrollToBottom()
+}
+
+// SetPresence shows the other agents in the case, so two people do not
+// answer one customer at once.
+func (v *CaseView) SetPresence(viewing, typing []string) {
+	var parts []string
+	if len(typing) > 0 {
+		parts = append(parts, strings.Join(typing, ", ")+" typing a reply")
+	}
+	if len(viewing) > 0 {
+		parts = append(parts, strings.Join(viewing, ", ")+" viewing")
+	}
+	if len(parts) == 0 {
+		v.others.Hide()
+		return
+	}
+	v.others.SetText("Also here: " + strings.Join(parts, "; "))
+	v.others.Show()
+}
+
+// PresenceText is the collision note, for tests ("" when hidden).
+func (v *CaseView) PresenceText() string {
+	if !v.others.Visible() {
+		return ""
+	}
+	return v.others.Text
 }
 
 // Thread is the text of the messages shown, for tests.

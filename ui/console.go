@@ -33,6 +33,9 @@ type Backend interface {
 	Rejected() ([]app.RejectedOp, error)
 	Retry(opID string) (model.Op, error)
 	Discard(opID string) error
+	// SetPresence and Presence are memory only: safe on the UI goroutine.
+	SetPresence(caseID string, typing bool)
+	Presence(caseID string) (viewing, typing []string)
 }
 
 // Console is the main window's content.
@@ -44,6 +47,8 @@ type Console struct {
 	filter   app.Filter
 	rows     []model.Summary // what the list shows; only touched on the UI goroutine
 	selected string
+
+	typingDone *time.Timer
 
 	search  *widget.Entry
 	channel *widget.Select
@@ -90,6 +95,7 @@ func New(be Backend) *Console {
 	c.customer = NewCustomerPanel(c.Select)
 	c.status = NewStatusBar()
 	c.actions = NewActionBar(c.act)
+	c.actions.onTyping = c.typing
 	c.rejected = NewRejectedPanel(
 		func(id string) { c.background(func() error { _, err := be.Retry(id); return err }) },
 		func(id string) { c.background(func() error { return be.Discard(id) }) },
@@ -100,13 +106,15 @@ func New(be Backend) *Console {
 		func() fyne.CanvasObject { return NewCaseRow() },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i < len(c.rows) {
-				o.(*CaseRow).Set(c.rows[i], c.now())
+				viewing, typing := c.be.Presence(c.rows[i].ID)
+				o.(*CaseRow).Set(c.rows[i], c.now(), append(typing, viewing...))
 			}
 		},
 	)
 	c.list.OnSelected = func(i widget.ListItemID) {
 		if i < len(c.rows) && c.rows[i].ID != c.selected {
 			c.selected = c.rows[i].ID
+			c.be.SetPresence(c.selected, false)
 			c.load(c.selected)
 		}
 	}
@@ -148,6 +156,10 @@ func New(be Backend) *Console {
 		c.do(func() {
 			if ch.Rejected {
 				c.rejected.Set(rejected)
+			}
+			if ch.Presence {
+				c.list.Refresh()
+				c.showPresence()
 			}
 			if ch.Queue {
 				c.setRows(rows)
@@ -255,7 +267,36 @@ func (c *Console) Select(id string) {
 	}
 	c.list.UnselectAll()
 	c.selected = id
+	c.be.SetPresence(id, false)
 	c.load(id)
+}
+
+// typing tells the others the agent types in the open case, and that they
+// stopped after a few quiet seconds.
+func (c *Console) typing() {
+	id := c.selected
+	if id == "" {
+		return
+	}
+	c.be.SetPresence(id, true)
+	if c.typingDone != nil {
+		c.typingDone.Stop()
+	}
+	c.typingDone = time.AfterFunc(5*time.Second, func() {
+		c.do(func() {
+			if c.selected == id {
+				c.be.SetPresence(id, false)
+			}
+		})
+	})
+}
+
+// showPresence shows who else is in the open case.
+func (c *Console) showPresence() {
+	if c.selected == "" {
+		return
+	}
+	c.detail.SetPresence(c.be.Presence(c.selected))
 }
 
 // SelectFirst opens the first case of the queue that matches text (see
@@ -317,6 +358,7 @@ func (c *Console) load(id string) {
 				return
 			}
 			c.detail.SetCase(d, c.now())
+			c.detail.SetPresence(c.be.Presence(id))
 			c.actions.Set(d.Case, c.be.Me())
 			c.customer.SetDetail(d)
 		})

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"image/color"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -27,6 +28,7 @@ type CaseRow struct {
 	age     *widget.Label
 	status  *Badge
 	preview *widget.Label
+	others  *widget.Label
 }
 
 var _ fyne.Widget = (*CaseRow)(nil)
@@ -40,7 +42,10 @@ func NewCaseRow() *CaseRow {
 		age:     widget.NewLabel(""),
 		status:  NewBadge("", color.Transparent),
 		preview: widget.NewLabel(""),
+		others:  widget.NewLabel(""),
 	}
+	r.others.Importance = widget.WarningImportance
+	r.others.SizeName = theme.SizeNameCaptionText
 	r.author.Truncation = fyne.TextTruncateEllipsis
 	r.preview.Truncation = fyne.TextTruncateEllipsis
 	r.age.Importance = widget.LowImportance
@@ -48,8 +53,14 @@ func NewCaseRow() *CaseRow {
 	return r
 }
 
-// Set shows s in the row, as of now.
-func (r *CaseRow) Set(s model.Summary, now time.Time) {
+// Set shows s in the row, as of now, with the other agents in the case.
+func (r *CaseRow) Set(s model.Summary, now time.Time, others []string) {
+	if len(others) > 0 {
+		r.others.SetText("● " + strings.Join(others, ", "))
+		r.others.Show()
+	} else {
+		r.others.Hide()
+	}
 	r.icon.SetResource(ChannelIcon(s.Channel))
 	r.author.SetText(s.Author)
 	r.badge.Set(s.Reach.Badge(), ReachColor(s.Reach))
@@ -60,7 +71,7 @@ func (r *CaseRow) Set(s model.Summary, now time.Time) {
 
 // CreateRenderer implements fyne.Widget.
 func (r *CaseRow) CreateRenderer() fyne.WidgetRenderer {
-	right := container.NewHBox(r.badge, r.status, r.age)
+	right := container.NewHBox(r.others, r.badge, r.status, r.age)
 	top := container.NewBorder(nil, nil, nil, right, r.author)
 	body := container.New(layout.NewCustomPaddedVBoxLayout(-theme.Padding()*2), top, r.preview)
 	icon := container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(28), r.icon))

@@ -78,6 +78,9 @@ type Client struct {
 	// OnStatus and OnApplied are called from the client's goroutine.
 	OnStatus  func(Status)
 	OnApplied func(store.Applied)
+	// OnPresence gets other agents' presence as the hub reports it; when
+	// a connection ends it gets a nil slice: everything known is stale.
+	OnPresence func([]wire.Presence)
 
 	MinBackoff time.Duration // zero: 500ms
 	MaxBackoff time.Duration // zero: 30s
@@ -89,6 +92,27 @@ type Client struct {
 	status Status
 	kick   chan struct{}
 	once   sync.Once
+
+	presMu sync.Mutex
+	mine   wire.Presence // this console's presence, sent on every connection
+}
+
+// SetPresence says which case this console shows and whether the agent
+// types; an empty caseID clears it. It is sent now and after reconnects.
+func (c *Client) SetPresence(caseID, state string) {
+	c.presMu.Lock()
+	if caseID == "" {
+		state = ""
+	}
+	c.mine = wire.Presence{CaseID: caseID, State: state}
+	c.presMu.Unlock()
+	c.Kick()
+}
+
+func (c *Client) presence() wire.Presence {
+	c.presMu.Lock()
+	defer c.presMu.Unlock()
+	return c.mine
 }
 
 // Kick wakes the outbox pump after an op was queued.
@@ -223,7 +247,10 @@ func (c *Client) session(ctx context.Context, target string) (bool, error) {
 	}
 
 	c.once.Do(func() { c.kick = make(chan struct{}, 1) })
-	pump := &pump{conn: conn, cache: c.Cache, kick: c.kick, answered: make(chan struct{}, 1), sent: map[string]bool{}}
+	pump := &pump{conn: conn, cache: c.Cache, kick: c.kick, answered: make(chan struct{}, 1), sent: map[string]bool{}, presence: c.presence}
+	if c.OnPresence != nil {
+		defer c.OnPresence(nil)
+	}
 	pumpCtx, stopPump := context.WithCancel(ctx)
 	pumpDone := make(chan error, 1)
 	started := false
@@ -288,6 +315,10 @@ func (c *Client) session(ctx context.Context, target string) (bool, error) {
 		case wire.CaughtUp:
 			caughtUp = true
 			c.set(func(s *Status) { s.State = StateOnline; s.Head = max(s.Head, f.Seq) })
+		case wire.Presence:
+			if c.OnPresence != nil {
+				c.OnPresence([]wire.Presence{f})
+			}
 		case wire.Ack:
 			if err := c.Cache.Acked(f.OpID); err != nil {
 				return caughtUp, fmt.Errorf("record ack: %w", err)
@@ -329,6 +360,10 @@ type pump struct {
 	kick     <-chan struct{}
 	answered chan struct{}
 
+	presence func() wire.Presence
+	lastPres wire.Presence
+	presSent bool
+
 	mu sync.Mutex
 	// sent holds every op id sent on this connection: true while in
 	// flight, false once answered (a stale outbox read must not resend it).
@@ -350,7 +385,21 @@ func (p *pump) done(opID string) {
 }
 
 func (p *pump) run(ctx context.Context) error {
+	// Presence expires on the hub unless repeated.
+	repeat := time.NewTicker(15 * time.Second)
+	defer repeat.Stop()
 	for {
+		if pr := p.presence(); !p.presSent || pr != p.lastPres {
+			b, err := wire.Encode(pr)
+			if err != nil {
+				return err
+			}
+			_ = p.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+			if err := p.conn.WriteMessage(websocket.TextMessage, b); err != nil {
+				return nil
+			}
+			p.lastPres, p.presSent = pr, true
+		}
 		ops, err := p.cache.Outbox()
 		if err != nil {
 			return fmt.Errorf("read outbox: %w", err)
@@ -384,6 +433,10 @@ func (p *pump) run(ctx context.Context) error {
 			return nil
 		case <-p.kick:
 		case <-p.answered:
+		case <-repeat.C:
+			if p.lastPres.CaseID != "" {
+				p.presSent = false
+			}
 		}
 	}
 }

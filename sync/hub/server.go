@@ -43,6 +43,8 @@ type Server struct {
 	upgrader websocket.Upgrader
 	logger   *slog.Logger
 
+	presence *presenceBoard
+
 	ctx    context.Context // cancelled by Close: sessions say goodbye
 	cancel context.CancelFunc
 	mu     sync.Mutex // orders session starts before Close's wait
@@ -58,7 +60,8 @@ func NewServer(h *Hub, t Timing) *Server {
 		t.FrameRate, t.FrameBurst = DefaultTiming.FrameRate, DefaultTiming.FrameBurst
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{
+	s := &Server{
+		presence: newPresenceBoard(h.cfg.Now),
 		hub:      h,
 		timing:   t,
 		upgrader: websocket.Upgrader{ReadBufferSize: 16 << 10, WriteBufferSize: 64 << 10, EnableCompression: true},
@@ -66,6 +69,19 @@ func NewServer(h *Hub, t Timing) *Server {
 		ctx:      ctx,
 		cancel:   cancel,
 	}
+	go func() {
+		t := time.NewTicker(PresenceTTL / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				s.presence.sweep()
+			}
+		}
+	}()
+	return s
 }
 
 // Handler routes the hub's HTTP API.
@@ -111,7 +127,8 @@ func (s *Server) serveSync(w http.ResponseWriter, r *http.Request) {
 		s.logger.Warn("sync: upgrade refused", "remote", r.RemoteAddr, "err", err)
 		return // the upgrader has answered with an HTTP error
 	}
-	sess := &session{srv: s, conn: conn, remote: r.RemoteAddr, agent: agent, replies: make(chan wire.Frame, 16)}
+	sess := &session{srv: s, conn: conn, remote: r.RemoteAddr, agent: agent,
+		replies: make(chan wire.Frame, 16), presence: make(chan wire.Presence, 256)}
 	sess.run()
 }
 
@@ -122,9 +139,26 @@ type session struct {
 	agent  Agent
 	// closeCode, when set, is the close code the writer ends with.
 	closeCode atomic.Int32
+	// presence is the session's send buffer for other agents' presence;
+	// when it is full the session is dropped.
+	presence chan wire.Presence
+	clientID string
+	cancel   context.CancelFunc
+	dropped  atomic.Bool
 	// replies carries answers from the reader to the writer, the one
 	// goroutine that writes.
 	replies chan wire.Frame
+}
+
+// drop ends a session that cannot keep up.
+func (ss *session) drop(reason string) {
+	if ss.dropped.CompareAndSwap(false, true) {
+		ss.srv.logger.Warn("sync: dropping session", "agent", ss.agent.Name, "reason", reason)
+		ss.closeCode.CompareAndSwap(0, websocket.CloseTryAgainLater)
+		if ss.cancel != nil {
+			ss.cancel()
+		}
+	}
 }
 
 func (ss *session) write(f wire.Frame) error {
@@ -184,8 +218,17 @@ func (ss *session) run() {
 	}
 	log.Info("sync: session open", "cursor", hello.Cursor, "head", head)
 
+	ss.clientID = hello.ClientID
 	ctx, cancel := context.WithCancel(ss.srv.ctx)
 	defer cancel()
+	ss.cancel = cancel
+	for _, p := range ss.srv.presence.join(ss) {
+		select {
+		case ss.presence <- p:
+		default: // more presence than the buffer holds: the rest is dropped
+		}
+	}
+	defer ss.srv.presence.leave(ss)
 	go ss.readLoop(ctx, cancel, log)
 	ss.writeLoop(ctx, hello.Cursor, log)
 }
@@ -220,6 +263,11 @@ func (ss *session) readLoop(ctx context.Context, cancel context.CancelFunc, log 
 			return
 		}
 		f, err := wire.Decode(raw)
+		if p, ok := f.(wire.Presence); ok && err == nil {
+			p.Agent, p.ClientID = ss.agent.Name, ss.clientID
+			ss.srv.presence.set(ss, p)
+			continue
+		}
 		if op, ok := f.(wire.Op); ok && err == nil {
 			a, err := ss.srv.hub.ApplyOp(ss.agent, op.Op)
 			if err != nil {
@@ -310,6 +358,11 @@ func (ss *session) writeLoop(ctx context.Context, cursor uint64, log *slog.Logge
 		}
 		select {
 		case <-wake:
+		case p := <-ss.presence:
+			if err := ss.write(p); err != nil {
+				ss.conn.Close()
+				return
+			}
 		case f := <-ss.replies:
 			if a, ok := f.(wire.Ack); ok && (a.Seq > cursor || len(held) > 0) {
 				held = append(held, a) // answers keep their order

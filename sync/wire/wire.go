@@ -37,6 +37,7 @@ const (
 	TypeOp       Type = "op"
 	TypeAck      Type = "ack"
 	TypeReject   Type = "reject"
+	TypePresence Type = "presence"
 )
 
 // Frame is any message on the wire.
@@ -97,6 +98,22 @@ type Reject struct {
 	Current *model.Case `json:"current,omitempty"`
 }
 
+// Presence says who looks at or types in a case. A client sends its own
+// (Agent empty: the hub fills it in); the hub sends everyone's, and an
+// empty State when someone left. Presence is not logged and expires.
+type Presence struct {
+	Agent    string `json:"agent,omitempty"`
+	ClientID string `json:"client_id,omitempty"`
+	CaseID   string `json:"case_id,omitempty"`
+	State    string `json:"state"` // viewing, typing, or "" for gone
+}
+
+// Presence states.
+const (
+	PresenceViewing = "viewing"
+	PresenceTyping  = "typing"
+)
+
 // Error codes.
 const (
 	CodeBadFrame    = "bad_frame"
@@ -114,9 +131,10 @@ func (Events) Type() Type   { return TypeEvents }
 func (CaughtUp) Type() Type { return TypeCaughtUp }
 func (Error) Type() Type    { return TypeError }
 
-func (Op) Type() Type     { return TypeOp }
-func (Ack) Type() Type    { return TypeAck }
-func (Reject) Type() Type { return TypeReject }
+func (Presence) Type() Type { return TypePresence }
+func (Op) Type() Type       { return TypeOp }
+func (Ack) Type() Type      { return TypeAck }
+func (Reject) Type() Type   { return TypeReject }
 
 func (e Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Reason) }
 
@@ -224,6 +242,18 @@ func Decode(b []byte) (Frame, error) {
 			return nil, Error{Code: CodeBadFrame, Reason: "reject without op_id or code"}
 		}
 		f = r
+	case TypePresence:
+		var p Presence
+		if err := json.Unmarshal(b, &p); err != nil {
+			return nil, bad(head.Type, err)
+		}
+		if p.State != "" && p.State != PresenceViewing && p.State != PresenceTyping {
+			return nil, Error{Code: CodeBadFrame, Reason: fmt.Sprintf("presence state %q", p.State)}
+		}
+		if len(p.CaseID) > 64 || len(p.Agent) > 128 || len(p.ClientID) > 64 {
+			return nil, Error{Code: CodeBadFrame, Reason: "presence field too long"}
+		}
+		f = p
 	case "":
 		return nil, Error{Code: CodeBadFrame, Reason: "frame without type"}
 	default:
