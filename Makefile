@@ -22,7 +22,7 @@ BIN := bin
 CONSOLE := $(BIN)/switchboard
 HUB := $(BIN)/hub
 
-.PHONY: all deps build run test vet fuzz bench lint clean
+.PHONY: all deps build demo-tokens run test vet fuzz bench lint clean
 
 all: build
 
@@ -43,20 +43,38 @@ build: deps
 	CGO_ENABLED=0 $(GO) build -o $(HUB) ./cmd/hub
 	$(GO) build -tags $(TAGS) -o $(CONSOLE) .
 
+# demo-tokens makes a token for demo-agent (role agent) and one for
+# demo-lead (role lead) once, and keeps them in $(RUN_DIR) with mode 0600.
+# A token the hub no longer accepts (its data was reset, or the token was
+# revoked) is replaced.
+demo-tokens: build
+	@set -o pipefail; umask 077; mkdir -p $(RUN_DIR); \
+	for role in agent lead; do \
+		f=$(RUN_DIR)/demo-$$role.token; \
+		if [ -s $$f ] && $(HUB) token list --data $(RUN_DIR)/hub | \
+			awk -v a=demo-$$role '$$2 == a && $$5 == "-" { ok = 1 } END { exit !ok }'; then continue; fi; \
+		$(HUB) token revoke --data $(RUN_DIR)/hub --agent demo-$$role >/dev/null 2>&1; \
+		$(HUB) token add --data $(RUN_DIR)/hub --agent demo-$$role --role $$role | tail -n 1 >$$f || exit 1; \
+		echo "make run: new token for demo-$$role ($$role) in $$f"; \
+	done
+
+# The console gets the agent token with --token only when its config file
+# does not hold it yet; it saves it there for the next start.
 run: EXTRA_PACKAGES = $(if $(XVFB),xvfb xauth)
-run: build
+run: build demo-tokens
 	@if [ -z "$(XVFB)" ] && [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
 		echo "make run: no display (DISPLAY and WAYLAND_DISPLAY are empty)."; \
 		echo "  Run it on a desktop, or 'make run XVFB=1' for a virtual display,"; \
-		echo "  or render a screenshot with: $(HUB) --demo & $(CONSOLE) --capture shot.png"; \
+		echo "  or render a screenshot with: $(HUB) --demo --data $(RUN_DIR)/hub &"; \
+		echo "  $(CONSOLE) --data $(RUN_DIR)/console --token \"\$$(cat $(RUN_DIR)/demo-agent.token)\" --capture shot.png"; \
 		exit 2; \
 	fi
-	@mkdir -p $(RUN_DIR)
 	@$(HUB) --listen $(HUB_ADDR) --data $(RUN_DIR)/hub --demo --demo-rate $(DEMO_RATE) 2>>$(RUN_DIR)/hub.log & \
 	hub=$$!; trap 'kill $$hub 2>/dev/null; wait $$hub 2>/dev/null' EXIT INT TERM; \
 	for i in $$(seq 50); do curl -fsS http://$(HUB_ADDR)/healthz >/dev/null 2>&1 && break; sleep 0.1; done; \
-	echo "hub: demo traffic on ws://$(HUB_ADDR) (log: $(RUN_DIR)/hub.log)"; \
-	$(if $(XVFB),xvfb-run -a -s '-screen 0 1440x900x24') $(CONSOLE) --hub ws://$(HUB_ADDR) --data $(RUN_DIR)/console
+	echo "hub: demo traffic on ws://$(HUB_ADDR) (log: $(RUN_DIR)/hub.log; lead token: $(RUN_DIR)/demo-lead.token)"; \
+	tok=; grep -qsFf $(RUN_DIR)/demo-agent.token $(RUN_DIR)/console/config.json || tok=$$(cat $(RUN_DIR)/demo-agent.token); \
+	$(if $(XVFB),xvfb-run -a -s '-screen 0 1440x900x24') $(CONSOLE) --hub ws://$(HUB_ADDR) --data $(RUN_DIR)/console $${tok:+--token "$$tok"}
 
 vet: deps
 	$(GO) vet -tags $(TAGS) ./...

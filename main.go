@@ -24,7 +24,9 @@ import (
 
 func main() {
 	hubURL := flag.String("hub", "ws://127.0.0.1:8750", "the hub's base URL (ws://, wss://); /v1/sync is appended")
-	token := flag.String("token", os.Getenv("SWITCHBOARD_TOKEN"), "bearer token for the hub (or SWITCHBOARD_TOKEN)")
+	// No env default: -h would print the token.
+	token := flag.String("token", "", "bearer token for the hub (else $SWITCHBOARD_TOKEN, else the config file); saved to DIR/config.json")
+	ca := flag.String("ca", "", "PEM file of a CA to trust for a wss:// hub (a self-signed hub certificate)")
 	data := flag.String("data", "", "folder of the local cache (default: the user config folder)")
 	capture := flag.String("capture", "", "render the main window to this PNG once the initial sync is done, then exit")
 	wait := flag.Duration("capture-wait", 30*time.Second, "with --capture: how long to wait for the initial sync")
@@ -45,9 +47,20 @@ func main() {
 		fail(err)
 	}
 	defer core.Close()
+	tok, err := app.ResolveToken(dir, *token, os.Getenv("SWITCHBOARD_TOKEN"))
+	if err != nil {
+		fail(err)
+	}
+	if *ca != "" {
+		d, err := app.HubDialer(*ca)
+		if err != nil {
+			fail(err)
+		}
+		core.SetDialer(d)
+	}
 
 	if *capture != "" {
-		if err := captureWindow(core, *hubURL, *token, *capture, *pick, *wait); err != nil {
+		if err := captureWindow(core, *hubURL, tok, *capture, *pick, *wait); err != nil {
 			fail(err)
 		}
 		return
@@ -64,7 +77,7 @@ func main() {
 	w.Resize(fyne.NewSize(1280, 800))
 
 	ctx, cancel := context.WithCancel(context.Background())
-	done := core.Start(ctx, *hubURL, *token)
+	done := core.Start(ctx, *hubURL, tok)
 	go tick(ctx, console)
 	w.SetOnClosed(func() { cancel() })
 	w.ShowAndRun()
@@ -102,6 +115,9 @@ func captureWindow(core *app.Core, hubURL, token, file, pick string, wait time.D
 	select {
 	case <-core.Synced():
 	case <-time.After(wait):
+		if last := core.Status().Err; last != "" {
+			return fmt.Errorf("capture: no sync with %s within %s: %s", hubURL, wait, last)
+		}
 		return fmt.Errorf("capture: no sync with %s within %s (is the hub running?)", hubURL, wait)
 	}
 	// Let the coalesced change notification reach the widgets.

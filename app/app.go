@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"switchboard/model"
 	"switchboard/store"
 	"switchboard/sync/client"
@@ -44,6 +46,7 @@ type Core struct {
 	rejected []store.RejectedOp    // refused ops, oldest first
 	kick     func()                // wakes the sync client's outbox pump
 	client   *client.Client
+	dialer   *websocket.Dialer
 
 	presMu   sync.Mutex
 	presence map[string]wire.Presence // agent/client → where they are
@@ -113,7 +116,7 @@ func (c *Core) OnChange(f func(Change)) {
 // closed when the sync goroutines have stopped.
 func (c *Core) Start(ctx context.Context, hubURL, token string) (done <-chan struct{}) {
 	ch := make(chan struct{})
-	cl := &client.Client{HubURL: hubURL, Token: token, Cache: cacheOf{c}, OnStatus: c.setStatus, OnPresence: c.onPresence}
+	cl := &client.Client{HubURL: hubURL, Token: token, Cache: cacheOf{c}, OnStatus: c.setStatus, OnPresence: c.onPresence, Dialer: c.dialer}
 	c.opMu.Lock()
 	c.kick = cl.Kick
 	c.client = cl
@@ -130,6 +133,10 @@ func (c *Core) Start(ctx context.Context, hubURL, token string) (done <-chan str
 	go func() { wg.Wait(); close(ch) }()
 	return ch
 }
+
+// SetDialer sets the websocket dialer (e.g. HubDialer for a private CA);
+// call it before Start.
+func (c *Core) SetDialer(d *websocket.Dialer) { c.dialer = d }
 
 // Synced is closed once the first initial sync has caught up.
 func (c *Core) Synced() <-chan struct{} { return c.synced }

@@ -1,43 +1,104 @@
 // Command hub is Switchboard's backend: the event log, the sync websocket,
 // and (with --demo) realistic traffic. It has no GUI and no cgo.
+//
+//	hub [--listen ADDR] [--data DIR] [--demo] [--tls-cert FILE --tls-key FILE]
+//	hub token add --agent NAME --role agent|lead [--data DIR]
+//	hub token list [--data DIR]
+//	hub token revoke --agent NAME | --id ID [--data DIR]
 package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"switchboard/demo"
 	"switchboard/sync/hub"
 )
 
+const defaultData = "hub-data"
+
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "hub:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+// run is the whole program; serving stops when ctx ends.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "token" {
+		return runToken(args[1:], stdout, stderr)
+	}
+	return serve(ctx, args, stderr)
+}
+
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("hub", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:8750", "address to serve on")
-	data := fs.String("data", "hub-data", "folder of the hub's database")
+	data := fs.String("data", defaultData, "folder of the hub's databases (hub.db, tokens.db)")
 	demoOn := fs.Bool("demo", false, "seed demo customers and cases and keep producing traffic")
 	rate := fs.Float64("demo-rate", 4, "with --demo: new messages per minute")
+	certFile := fs.String("tls-cert", "", "serve TLS (wss://) with this PEM certificate chain; needs --tls-key")
+	keyFile := fs.String("tls-key", "", "the PEM private key of --tls-cert")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `usage:
+  hub [flags]                                        serve the sync websocket
+  hub token add --agent NAME --role agent|lead [--data DIR]
+  hub token list [--data DIR]
+  hub token revoke --agent NAME | --id ID [--data DIR]
+
+flags:
+`)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (see hub -h)", fs.Arg(0))
+	}
+	var tlsConf *tls.Config
+	if *certFile != "" || *keyFile != "" {
+		if *certFile == "" || *keyFile == "" {
+			return errors.New("--tls-cert and --tls-key go together")
+		}
+		cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+		if err != nil {
+			return fmt.Errorf("TLS: %w", err)
+		}
+		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	slog.SetDefault(logger)
 
+	tokens, err := hub.OpenTokenStore(*data)
+	if err != nil {
+		return err
+	}
+	if recs, err := tokens.List(); err != nil {
+		return err
+	} else if countActive(recs) == 0 {
+		logger.Warn("no tokens: every console will be refused; add one with `hub token add --agent NAME --role agent`", "data", *data)
+	}
 	log, err := hub.OpenBoltLog(*data)
 	if err != nil {
 		return err
@@ -48,22 +109,27 @@ func run(args []string) error {
 		return err
 	}
 	srv := hub.NewServer(h, hub.DefaultTiming)
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	srv.SetAuth(tokens)
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *listen, err)
 	}
-	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, TLSConfig: tlsConf}
 	errc := make(chan error, 1)
-	go func() { errc <- httpSrv.Serve(ln) }()
-	logger.Info("hub listening", "addr", ln.Addr().String(), "data", *data, "demo", *demoOn)
+	scheme := "ws"
+	if tlsConf != nil {
+		scheme = "wss"
+		go func() { errc <- httpSrv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { errc <- httpSrv.Serve(ln) }()
+	}
+	logger.Info("hub listening", "url", scheme+"://"+ln.Addr().String(), "data", *data, "demo", *demoOn)
 
 	if *demoOn {
 		g := &demo.Generator{Hub: h, PerMinute: *rate, Logger: logger}
 		if err := g.Seed(); err != nil {
+			httpSrv.Close()
 			return err
 		}
 		go g.Run(ctx)
@@ -81,4 +147,102 @@ func run(args []string) error {
 	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return httpSrv.Shutdown(shut)
+}
+
+func countActive(recs []hub.TokenRecord) int {
+	n := 0
+	for _, r := range recs {
+		if r.Active() {
+			n++
+		}
+	}
+	return n
+}
+
+// runToken manages the hub's tokens. It works while the hub is serving:
+// the hub does not hold tokens.db open (see sync/hub/tokens.go).
+func runToken(args []string, stdout, stderr io.Writer) error {
+	usage := "usage: hub token add|list|revoke [flags] (hub token CMD -h for its flags)"
+	if len(args) == 0 {
+		return errors.New(usage)
+	}
+	cmd, args := args[0], args[1:]
+	fs := flag.NewFlagSet("hub token "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", defaultData, "folder of the hub's databases")
+	var agent, role, id *string
+	switch cmd {
+	case "add":
+		agent = fs.String("agent", "", "the agent's name (required)")
+		role = fs.String("role", string(hub.RoleAgent), "agent or lead")
+	case "list":
+	case "revoke":
+		agent = fs.String("agent", "", "revoke every active token of this agent")
+		id = fs.String("id", "", "revoke the token with this id (see hub token list)")
+	default:
+		return fmt.Errorf("unknown token command %q; %s", cmd, usage)
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	store, err := hub.OpenTokenStore(*data)
+	if err != nil {
+		return err
+	}
+	switch cmd {
+	case "add":
+		if *agent == "" {
+			return errors.New("token add: --agent is required")
+		}
+		r, err := hub.ParseRole(*role)
+		if err != nil {
+			return err
+		}
+		token, rec, err := store.Add(*agent, r)
+		if err != nil {
+			return err
+		}
+		// The token alone on the last line, so scripts can take it with
+		// tail -n 1.
+		fmt.Fprintf(stdout, "token %s for %s (%s), stored hashed in %s; it is shown only this once:\n%s\n",
+			rec.ID, rec.Agent, rec.Role, store.Path(), token)
+	case "list":
+		recs, err := store.List()
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tAGENT\tROLE\tCREATED\tREVOKED")
+		for _, r := range recs {
+			revoked := "-"
+			if !r.Active() {
+				revoked = r.Revoked.Format(time.RFC3339)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Agent, r.Role, r.Created.Format(time.RFC3339), revoked)
+		}
+		return tw.Flush()
+	case "revoke":
+		var recs []hub.TokenRecord
+		switch {
+		case (*agent == "") == (*id == ""):
+			return errors.New("token revoke: give either --agent NAME or --id ID")
+		case *id != "":
+			rec, err := store.RevokeID(*id)
+			if err != nil {
+				return err
+			}
+			recs = append(recs, rec)
+		default:
+			if recs, err = store.RevokeAgent(*agent); err != nil {
+				return err
+			}
+		}
+		for _, r := range recs {
+			fmt.Fprintf(stdout, "revoked token %s of %s (%s)\n", r.ID, r.Agent, r.Role)
+		}
+	}
+	return nil
 }

@@ -207,6 +207,9 @@ func (c *Client) session(ctx context.Context, target string) (bool, error) {
 	}
 	conn, resp, err := dialer.DialContext(ctx, target, hdr)
 	if err != nil {
+		if resp != nil && resp.StatusCode == http.StatusUnauthorized {
+			return false, errors.New("hub refused the token (401): check --token")
+		}
 		if resp != nil {
 			return false, fmt.Errorf("hub refused: %s", resp.Status)
 		}

@@ -118,7 +118,7 @@ func (s *Server) serveSync(w http.ResponseWriter, r *http.Request) {
 	s.wg.Add(1)
 	s.mu.Unlock()
 	defer s.wg.Done()
-	agent, ok := s.agentOf(w, r)
+	agent, token, ok := s.agentOf(w, r)
 	if !ok {
 		return // 401 before the upgrade
 	}
@@ -127,7 +127,7 @@ func (s *Server) serveSync(w http.ResponseWriter, r *http.Request) {
 		s.logger.Warn("sync: upgrade refused", "remote", r.RemoteAddr, "err", err)
 		return // the upgrader has answered with an HTTP error
 	}
-	sess := &session{srv: s, conn: conn, remote: r.RemoteAddr, agent: agent,
+	sess := &session{srv: s, conn: conn, remote: r.RemoteAddr, agent: agent, token: token,
 		replies: make(chan wire.Frame, 16), presence: make(chan wire.Presence, 256)}
 	sess.run()
 }
@@ -137,6 +137,7 @@ type session struct {
 	conn   *websocket.Conn
 	remote string
 	agent  Agent
+	token  string // to notice a revocation while the session lasts
 	// closeCode, when set, is the close code the writer ends with.
 	closeCode atomic.Int32
 	// presence is the session's send buffer for other agents' presence;
@@ -373,6 +374,12 @@ func (ss *session) writeLoop(ctx context.Context, cursor uint64, log *slog.Logge
 				return
 			}
 		case <-ping.C:
+			if !ss.srv.stillValid(ss.token) {
+				_ = ss.write(wire.Error{Code: wire.CodeRevoked, Reason: "the token of this session was revoked"})
+				ss.close(websocket.ClosePolicyViolation, "token revoked")
+				log.Info("sync: token revoked, session closed")
+				return
+			}
 			if err := ss.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(ss.srv.timing.WriteWait)); err != nil {
 				ss.conn.Close()
 				return

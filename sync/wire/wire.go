@@ -123,6 +123,7 @@ const (
 	CodeResync      = "resync"
 	CodeBadOp       = "bad_op"
 	CodeRateLimited = "rate_limited"
+	CodeRevoked     = "token_revoked"
 )
 
 func (Hello) Type() Type    { return TypeHello }
