@@ -88,8 +88,8 @@ func NewActionBar(act func(op model.Op, done func(error))) *ActionBar {
 	top := container.NewBorder(nil, nil, container.NewHBox(b.claim, b.status), nil, b.owner)
 	buttons := container.NewBorder(nil, nil, b.counter, container.NewHBox(b.note, b.send), b.info)
 	b.body = container.NewVBox(widget.NewSeparator(), top, b.reply, container.NewBorder(nil, nil, nil, b.confirm, b.warn), buttons)
-	b.body.Hide()
 	b.ExtendBaseWidget(b)
+	b.Hide()
 	return b
 }
 
@@ -120,12 +120,12 @@ func (b *ActionBar) Set(c model.Case, me string) {
 		b.claim.SetText("Claim")
 	}
 	b.count()
-	b.body.Show()
+	b.Show()
 	b.Refresh()
 }
 
 // Clear hides the bar.
-func (b *ActionBar) Clear() { b.caseID = ""; b.body.Hide() }
+func (b *ActionBar) Clear() { b.caseID = ""; b.Hide() }
 
 func (b *ActionBar) count() {
 	n := utf8.RuneCountInString(b.reply.Text)
@@ -215,8 +215,8 @@ func NewRejectedPanel(retry, discard func(opID string), open func(caseID string)
 	title := widget.NewLabelWithStyle("Refused by the hub", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.Importance = widget.DangerImportance
 	p.body = container.NewVBox(widget.NewSeparator(), title, p.rows)
-	p.body.Hide()
 	p.ExtendBaseWidget(p)
+	p.Hide() // hidden widgets take no room in their box
 	return p
 }
 
@@ -247,13 +247,13 @@ func (p *RejectedPanel) Set(ros []app.RejectedOp) {
 			widget.NewButton("Open case", func() { p.open(caseID) }),
 		), l))
 	}
-	if len(ros) == 0 {
-		p.body.Hide()
-	} else {
-		p.body.Show()
-	}
 	p.rows.Refresh()
-	p.Refresh()
+	if len(ros) == 0 {
+		p.Hide()
+	} else {
+		p.Show()
+		p.Refresh()
+	}
 }
 
 // Lines are the shown rejections, for tests.

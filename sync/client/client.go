@@ -160,6 +160,9 @@ func (c *Client) Run(ctx context.Context) error {
 	if maxB == 0 {
 		maxB = 30 * time.Second
 	}
+	if cur, err := c.Cache.Cursor(); err == nil {
+		c.status.Cursor, c.status.Head, c.status.From = cur, max(c.status.Head, cur), cur
+	}
 	backoff := minB
 	for {
 		c.set(func(s *Status) { s.State = StateConnecting; s.NextRetry = time.Time{} })
