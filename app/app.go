@@ -322,7 +322,18 @@ func (c *Core) dispatch(ctx context.Context) {
 type cacheOf struct{ c *Core }
 
 func (a cacheOf) Apply(evs []model.Event) (store.Applied, error) {
-	res, err := a.c.store.Apply(evs)
+	return a.index(a.c.store.Apply(evs))
+}
+
+func (a cacheOf) ApplySnapshot(evs []model.Event) (store.Applied, error) {
+	return a.index(a.c.store.ApplySnapshot(evs))
+}
+
+func (a cacheOf) BeginSnapshot() error         { return a.Reset() }
+func (a cacheOf) EndSnapshot(seq uint64) error { return a.c.store.EndSnapshot(seq) }
+
+// index brings the queue index in step with what a page changed.
+func (a cacheOf) index(res store.Applied, err error) (store.Applied, error) {
 	if err != nil || len(res.Cases) == 0 {
 		return res, err
 	}

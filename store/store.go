@@ -379,3 +379,40 @@ func (s *Store) Reset() error {
 		return tx.Bucket(bucketMeta).Delete(keyCursor)
 	})
 }
+
+// ApplySnapshot writes entities of a snapshot page without moving the
+// cursor; EndSnapshot sets it when the last page is in. Call Reset before
+// the first page.
+func (s *Store) ApplySnapshot(evs []model.Event) (Applied, error) {
+	var out Applied
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		touched := map[string]bool{}
+		for _, ev := range evs {
+			if err := applyOne(tx, ev, touched); err != nil {
+				return fmt.Errorf("store: apply snapshot: %w", err)
+			}
+			if ev.Customer != nil {
+				out.Customers = append(out.Customers, ev.Customer.ID)
+			}
+		}
+		sums := tx.Bucket(bucketSummaries)
+		for id := range touched {
+			var sum model.Summary
+			if err := json.Unmarshal(sums.Get([]byte(id)), &sum); err != nil {
+				return fmt.Errorf("store: read summary %s: %w", id, err)
+			}
+			out.Cases = append(out.Cases, sum)
+		}
+		out.Cursor = cursor(tx)
+		return nil
+	})
+	return out, err
+}
+
+// EndSnapshot sets the cursor to the seq the snapshot's state is at.
+func (s *Store) EndSnapshot(seq uint64) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyCursor, u64(seq)) })
+}
+
+// BeginSnapshot drops the cache for a snapshot; the outbox stays.
+func (s *Store) BeginSnapshot() error { return s.Reset() }

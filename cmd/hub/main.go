@@ -59,6 +59,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	rate := fs.Float64("demo-rate", 4, "with --demo: new messages per minute")
 	certFile := fs.String("tls-cert", "", "serve TLS (wss://) with this PEM certificate chain; needs --tls-key")
 	keyFile := fs.String("tls-key", "", "the PEM private key of --tls-cert")
+	retain := fs.Uint64("retain-events", 0, "keep at most this many events in the log (0: keep all); consoles further behind get a snapshot")
+	compactEvery := fs.Duration("compact-every", 10*time.Minute, "with --retain-events: how often to compact")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `usage:
   hub [flags]                                        serve the sync websocket
@@ -110,6 +112,9 @@ flags:
 	}
 	srv := hub.NewServer(h, hub.DefaultTiming)
 	srv.SetAuth(tokens)
+	if *retain > 0 {
+		go compact(ctx, log, *retain, *compactEvery, logger)
+	}
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -245,4 +250,22 @@ func runToken(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// compact trims the log to the newest keep events now and then.
+func compact(ctx context.Context, log *hub.BoltLog, keep uint64, every time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if h, err := log.Compact(keep); err != nil {
+			logger.Error("compaction failed", "err", err)
+		} else {
+			logger.Info("log compacted", "horizon", h, "head", log.Head())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

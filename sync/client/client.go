@@ -63,6 +63,11 @@ type Cache interface {
 	Rejected(opID string, r model.Rejection, current *model.Case) error
 	// Welcomed records who the hub says this console acts for.
 	Welcomed(agent, role string) error
+	// A snapshot replaces the cache (not the outbox): BeginSnapshot drops
+	// it, ApplySnapshot adds entities, EndSnapshot sets the cursor.
+	BeginSnapshot() error
+	ApplySnapshot(evs []model.Event) (store.Applied, error)
+	EndSnapshot(seq uint64) error
 }
 
 // Window is how many ops may be in flight, unanswered, on one connection.
@@ -321,6 +326,26 @@ func (c *Client) session(ctx context.Context, target string) (bool, error) {
 		case wire.CaughtUp:
 			caughtUp = true
 			c.set(func(s *Status) { s.State = StateOnline; s.Head = max(s.Head, f.Seq) })
+		case wire.Snapshot:
+			if f.First {
+				if err := c.Cache.BeginSnapshot(); err != nil {
+					return caughtUp, fmt.Errorf("begin snapshot: %w", err)
+				}
+			}
+			applied, err := c.Cache.ApplySnapshot(f.Events)
+			if err != nil {
+				return caughtUp, fmt.Errorf("apply snapshot: %w", err)
+			}
+			if c.OnApplied != nil && (len(applied.Cases) > 0 || len(applied.Customers) > 0) {
+				c.OnApplied(applied)
+			}
+			if f.Done {
+				if err := c.Cache.EndSnapshot(f.Seq); err != nil {
+					return caughtUp, fmt.Errorf("end snapshot: %w", err)
+				}
+				cursor = f.Seq
+				c.set(func(s *Status) { s.Cursor, s.From = cursor, cursor; s.Head = max(s.Head, cursor) })
+			}
 		case wire.Presence:
 			if c.OnPresence != nil {
 				c.OnPresence([]wire.Presence{f})

@@ -66,21 +66,12 @@ func New(log EventLog, cfg Config) (*Hub, error) {
 		idents:    map[string]string{},
 		subs:      map[chan struct{}]struct{}{},
 	}
-	var after uint64
-	for {
-		evs, err := log.Read(after, 1000)
-		if err != nil {
-			return nil, fmt.Errorf("hub: replay log: %w", err)
-		}
-		if len(evs) == 0 {
-			break
-		}
-		for _, ev := range evs {
-			h.fold(ev)
-		}
-		after = evs[len(evs)-1].Seq
+	// The log's state view, not the log itself: it survives compaction.
+	head, err := log.Snapshot(func(ev model.Event) error { h.fold(ev); return nil })
+	if err != nil {
+		return nil, fmt.Errorf("hub: load state: %w", err)
 	}
-	cfg.Logger.Info("hub state rebuilt", "events", after, "cases", len(h.cases), "customers", len(h.customers))
+	cfg.Logger.Info("hub state loaded", "head", head, "cases", len(h.cases), "customers", len(h.customers))
 	return h, nil
 }
 

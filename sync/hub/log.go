@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -31,6 +32,14 @@ type EventLog interface {
 	AppendOp(a OpAnswer, evs []model.Event) ([]model.Event, OpAnswer, error)
 	// LookupOp returns the recorded answer of an op.
 	LookupOp(opID string) (OpAnswer, bool, error)
+	// Horizon is the seq below which events may have been compacted away:
+	// Read(after) needs after >= Horizon().
+	Horizon() uint64
+	// Snapshot emits the current state (every customer, case and message)
+	// as events, from one consistent view, and returns the seq of the
+	// newest event that state includes. Messages carry the seq they were
+	// logged at, cases and customers none.
+	Snapshot(emit func(model.Event) error) (uint64, error)
 	Close() error
 }
 
@@ -44,14 +53,27 @@ type OpAnswer struct {
 	At      time.Time        `json:"at"`
 }
 
+// ErrCompacted is returned by Read for events older than the horizon.
+var ErrCompacted = errors.New("hub: events before the log's horizon were compacted")
+
 var (
+	// The state buckets hold the newest version of every entity, written in
+	// the same transaction as its event, so the log can be compacted and a
+	// console far behind gets a snapshot.
+	bucketCases     = []byte("state_cases")     // case id → case
+	bucketMessages  = []byte("state_messages")  // case id, 0, seq → message
+	bucketCustomers = []byte("state_customers") // customer id → customer
+	keyHorizon      = []byte("horizon")
+
 	bucketOps  = []byte("ops")
 	bucketLog  = []byte("log")
 	bucketMeta = []byte("meta")
 	keySchema  = []byte("schema_version")
 )
 
-const logSchema = 1
+// logSchema 2 added the state buckets; a schema-1 file is migrated by
+// replaying its log into them.
+const logSchema = 2
 
 // BoltLog is the EventLog in one bbolt file; keys are 8-byte big-endian seqs.
 type BoltLog struct {
@@ -77,17 +99,30 @@ func OpenBoltLog(dir string) (*BoltLog, error) {
 		if err != nil {
 			return err
 		}
-		if raw := meta.Get(keySchema); raw != nil && binary.BigEndian.Uint64(raw) > logSchema {
-			return fmt.Errorf("hub: log has schema %d, this hub knows up to %d", binary.BigEndian.Uint64(raw), logSchema)
+		var schema uint64
+		if raw := meta.Get(keySchema); raw != nil {
+			schema = binary.BigEndian.Uint64(raw)
 		}
-		if err := meta.Put(keySchema, binary.BigEndian.AppendUint64(nil, logSchema)); err != nil {
-			return err
+		if schema > logSchema {
+			return fmt.Errorf("hub: log has schema %d, this hub knows up to %d", schema, logSchema)
 		}
-		if _, err = tx.CreateBucketIfNotExists(bucketOps); err != nil {
-			return err
+		for _, b := range [][]byte{bucketOps, bucketLog, bucketCases, bucketMessages, bucketCustomers} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
 		}
-		_, err = tx.CreateBucketIfNotExists(bucketLog)
-		return err
+		if schema == 1 {
+			if err := tx.Bucket(bucketLog).ForEach(func(_, v []byte) error {
+				var ev model.Event
+				if err := json.Unmarshal(v, &ev); err != nil {
+					return err
+				}
+				return putState(tx, ev)
+			}); err != nil {
+				return fmt.Errorf("migrate to schema 2: %w", err)
+			}
+		}
+		return meta.Put(keySchema, binary.BigEndian.AppendUint64(nil, logSchema))
 	})
 	if err != nil {
 		db.Close()
@@ -127,6 +162,9 @@ func appendTx(tx *bolt.Tx, evs []model.Event) ([]model.Event, error) {
 			return nil, fmt.Errorf("encode event: %w", err)
 		}
 		if err := b.Put(binary.BigEndian.AppendUint64(nil, seq), raw); err != nil {
+			return nil, err
+		}
+		if err := putState(tx, ev); err != nil {
 			return nil, err
 		}
 		out[i] = ev
@@ -176,10 +214,140 @@ func (l *BoltLog) LookupOp(opID string) (OpAnswer, bool, error) {
 	return a, found, err
 }
 
+// putState keeps the state buckets in step with one event.
+func putState(tx *bolt.Tx, ev model.Event) error {
+	var k, v []byte
+	var b *bolt.Bucket
+	var err error
+	switch ev.Type {
+	case model.EventCaseUpserted:
+		b, k = tx.Bucket(bucketCases), []byte(ev.Case.ID)
+		v, err = json.Marshal(ev.Case)
+	case model.EventMessageAdded:
+		b = tx.Bucket(bucketMessages)
+		k = binary.BigEndian.AppendUint64(append([]byte(ev.Message.CaseID), 0), ev.Seq)
+		v, err = json.Marshal(ev.Message)
+	case model.EventCustomerUpserted:
+		b, k = tx.Bucket(bucketCustomers), []byte(ev.Customer.ID)
+		v, err = json.Marshal(ev.Customer)
+	default:
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return b.Put(k, v)
+}
+
+// Horizon implements EventLog.
+func (l *BoltLog) Horizon() uint64 {
+	var h uint64
+	_ = l.db.View(func(tx *bolt.Tx) error {
+		h = horizon(tx)
+		return nil
+	})
+	return h
+}
+
+func horizon(tx *bolt.Tx) uint64 {
+	if raw := tx.Bucket(bucketMeta).Get(keyHorizon); len(raw) == 8 {
+		return binary.BigEndian.Uint64(raw)
+	}
+	return 0
+}
+
+// Compact drops events so that at most keep remain, in transactions of
+// at most 10,000 deletions; the state buckets keep everything they say.
+// It returns the new horizon.
+func (l *BoltLog) Compact(keep uint64) (uint64, error) {
+	for {
+		var h uint64
+		var more bool
+		err := l.db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucketLog)
+			head := b.Sequence()
+			if head <= keep {
+				h = horizon(tx)
+				return nil
+			}
+			target := head - keep
+			h = horizon(tx)
+			c := b.Cursor()
+			n := 0
+			for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) <= target; k, _ = c.First() {
+				if n == 10_000 {
+					more = true
+					break
+				}
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+				h = binary.BigEndian.Uint64(k)
+				n++
+			}
+			return tx.Bucket(bucketMeta).Put(keyHorizon, binary.BigEndian.AppendUint64(nil, h))
+		})
+		if err != nil {
+			return 0, fmt.Errorf("hub: compact: %w", err)
+		}
+		if !more {
+			return h, nil
+		}
+	}
+}
+
+// Snapshot implements EventLog.
+func (l *BoltLog) Snapshot(emit func(model.Event) error) (uint64, error) {
+	var seq uint64
+	err := l.db.View(func(tx *bolt.Tx) error {
+		seq = tx.Bucket(bucketLog).Sequence()
+		if err := tx.Bucket(bucketCustomers).ForEach(func(_, v []byte) error {
+			var c model.Customer
+			if err := json.Unmarshal(v, &c); err != nil {
+				return err
+			}
+			return emit(model.Event{Type: model.EventCustomerUpserted, Customer: &c})
+		}); err != nil {
+			return err
+		}
+		msgs := tx.Bucket(bucketMessages).Cursor()
+		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
+			var c model.Case
+			if err := json.Unmarshal(v, &c); err != nil {
+				return err
+			}
+			if err := emit(model.Event{Type: model.EventCaseUpserted, Case: &c}); err != nil {
+				return err
+			}
+			prefix := append(append([]byte(nil), k...), 0)
+			for mk, mv := msgs.Seek(prefix); mk != nil && bytes.HasPrefix(mk, prefix); mk, mv = msgs.Next() {
+				var m model.Message
+				if err := json.Unmarshal(mv, &m); err != nil {
+					return err
+				}
+				// A message keeps the seq it was logged at: consoles order
+				// a thread by it.
+				at := binary.BigEndian.Uint64(mk[len(prefix):])
+				if err := emit(model.Event{Seq: at, Type: model.EventMessageAdded, Message: &m}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("hub: snapshot: %w", err)
+	}
+	return seq, nil
+}
+
 // Read implements EventLog.
 func (l *BoltLog) Read(after uint64, max int) ([]model.Event, error) {
 	var out []model.Event
 	err := l.db.View(func(tx *bolt.Tx) error {
+		if after < horizon(tx) {
+			return ErrCompacted
+		}
 		c := tx.Bucket(bucketLog).Cursor()
 		for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, after+1)); k != nil && len(out) < max; k, v = c.Next() {
 			var ev model.Event

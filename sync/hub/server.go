@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"switchboard/model"
 	"switchboard/sync/wire"
 )
 
@@ -317,6 +318,19 @@ func (ss *session) writeLoop(ctx context.Context, cursor uint64, log *slog.Logge
 	var held []wire.Ack
 	for {
 		evs, err := ss.srv.hub.log.Read(cursor, wire.MaxPage)
+		if errors.Is(err, ErrCompacted) {
+			// The console is behind the log's horizon (at hello, or fell
+			// behind a compaction): send the state instead, then go on.
+			seq, err := ss.sendSnapshot()
+			if err != nil {
+				log.Info("sync: snapshot failed, dropping session", "err", err)
+				ss.conn.Close()
+				return
+			}
+			log.Info("sync: sent snapshot", "from", cursor, "seq", seq)
+			cursor = seq
+			continue
+		}
 		if err != nil {
 			log.Error("sync: read log", "err", err)
 			ss.close(websocket.CloseInternalServerErr, "log unreadable")
@@ -400,4 +414,40 @@ func (ss *session) writeLoop(ctx context.Context, cursor uint64, log *slog.Logge
 			return
 		}
 	}
+}
+
+// sendSnapshot streams the hub's state in pages and returns its seq.
+func (ss *session) sendSnapshot() (uint64, error) {
+	var page []model.Event
+	first := true
+	flush := func(done bool, seq uint64) error {
+		err := ss.writeSnapshot(page, first, done, seq)
+		page, first = page[:0], false
+		return err
+	}
+	seq, err := ss.srv.hub.log.Snapshot(func(ev model.Event) error {
+		page = append(page, ev)
+		if len(page) == wire.MaxPage {
+			return flush(false, 0)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return seq, flush(true, seq)
+}
+
+// writeSnapshot writes one snapshot page, halving it while it is over the
+// frame limit (entities can be large).
+func (ss *session) writeSnapshot(evs []model.Event, first, done bool, seq uint64) error {
+	err := ss.write(wire.Snapshot{Events: evs, First: first, Done: done, Seq: seq})
+	if !errors.Is(err, wire.ErrTooLarge) || len(evs) < 2 {
+		return err
+	}
+	half := len(evs) / 2
+	if err := ss.writeSnapshot(evs[:half], first, false, 0); err != nil {
+		return err
+	}
+	return ss.writeSnapshot(evs[half:], false, done, seq)
 }

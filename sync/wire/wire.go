@@ -38,6 +38,7 @@ const (
 	TypeAck      Type = "ack"
 	TypeReject   Type = "reject"
 	TypePresence Type = "presence"
+	TypeSnapshot Type = "snapshot"
 )
 
 // Frame is any message on the wire.
@@ -98,6 +99,18 @@ type Reject struct {
 	Current *model.Case `json:"current,omitempty"`
 }
 
+// Snapshot replaces a client's cache when its cursor is older than the
+// hub's log horizon: pages of the current state (First on the first page:
+// drop the cache, but never the outbox), then Done with the Seq that state
+// is at, which becomes the client's cursor. Events in a snapshot are
+// entities, not log entries: only messages carry a seq (for thread order).
+type Snapshot struct {
+	Events []model.Event `json:"events"`
+	First  bool          `json:"first,omitempty"`
+	Done   bool          `json:"done,omitempty"`
+	Seq    uint64        `json:"seq,omitempty"`
+}
+
 // Presence says who looks at or types in a case. A client sends its own
 // (Agent empty: the hub fills it in); the hub sends everyone's, and an
 // empty State when someone left. Presence is not logged and expires.
@@ -133,6 +146,7 @@ func (CaughtUp) Type() Type { return TypeCaughtUp }
 func (Error) Type() Type    { return TypeError }
 
 func (Presence) Type() Type { return TypePresence }
+func (Snapshot) Type() Type { return TypeSnapshot }
 func (Op) Type() Type       { return TypeOp }
 func (Ack) Type() Type      { return TypeAck }
 func (Reject) Type() Type   { return TypeReject }
@@ -243,6 +257,20 @@ func Decode(b []byte) (Frame, error) {
 			return nil, Error{Code: CodeBadFrame, Reason: "reject without op_id or code"}
 		}
 		f = r
+	case TypeSnapshot:
+		var sn Snapshot
+		if err := json.Unmarshal(b, &sn); err != nil {
+			return nil, bad(head.Type, err)
+		}
+		if len(sn.Events) > MaxPage {
+			return nil, Error{Code: CodeBadFrame, Reason: fmt.Sprintf("%d entities in one snapshot page, limit %d", len(sn.Events), MaxPage)}
+		}
+		for _, ev := range sn.Events {
+			if err := checkEntity(ev); err != nil {
+				return nil, err
+			}
+		}
+		f = sn
 	case TypePresence:
 		var p Presence
 		if err := json.Unmarshal(b, &p); err != nil {
@@ -280,22 +308,30 @@ func checkEvents(evs []model.Event) error {
 		if i > 0 && ev.Seq != evs[i-1].Seq+1 {
 			return Error{Code: CodeBadFrame, Reason: fmt.Sprintf("events not consecutive: %d after %d", ev.Seq, evs[i-1].Seq)}
 		}
-		var ok bool
-		switch ev.Type {
-		case model.EventCaseUpserted:
-			ok = ev.Case != nil && ev.Case.ID != ""
-		case model.EventMessageAdded:
-			ok = ev.Message != nil && ev.Message.ID != "" && ev.Message.CaseID != ""
-		case model.EventCustomerUpserted:
-			ok = ev.Customer != nil && ev.Customer.ID != ""
-		default:
-			// A newer hub may log kinds this console does not know; it
-			// still advances its cursor past them.
-			ok = true
+		if err := checkEntity(ev); err != nil {
+			return err
 		}
-		if !ok {
-			return Error{Code: CodeBadFrame, Reason: fmt.Sprintf("event %d (%s) without its entity", ev.Seq, ev.Type)}
-		}
+	}
+	return nil
+}
+
+// checkEntity rejects an event without the entity its type names.
+func checkEntity(ev model.Event) error {
+	var ok bool
+	switch ev.Type {
+	case model.EventCaseUpserted:
+		ok = ev.Case != nil && ev.Case.ID != ""
+	case model.EventMessageAdded:
+		ok = ev.Message != nil && ev.Message.ID != "" && ev.Message.CaseID != ""
+	case model.EventCustomerUpserted:
+		ok = ev.Customer != nil && ev.Customer.ID != ""
+	default:
+		// A newer hub may log kinds this console does not know; it
+		// still advances its cursor past them.
+		ok = true
+	}
+	if !ok {
+		return Error{Code: CodeBadFrame, Reason: fmt.Sprintf("event %d (%s) without its entity", ev.Seq, ev.Type)}
 	}
 	return nil
 }
