@@ -249,7 +249,7 @@ func (c *Core) Case(id string) (CaseDetail, error) {
 	c.opMu.Lock()
 	ops := slices.Clone(c.pending[id])
 	c.opMu.Unlock()
-	cs, queued := overlay(cs, ops, c.Me())
+	cs, queued := overlay(cs, ops, c.actor())
 	d := CaseDetail{Case: cs, Thread: append(msgs, queued...)}
 	if cs.CustomerID != "" {
 		cust, cases, err := c.store.Customer(cs.CustomerID)

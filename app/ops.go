@@ -26,6 +26,11 @@ func (c *Core) Me() string {
 	return "me"
 }
 
+// actor is who this console acts as, for previews of ops.
+func (c *Core) actor() model.Actor {
+	return model.Actor{Name: c.Me(), Lead: c.store.Role() == "lead"}
+}
+
 // Do queues an op: it gets an id, is checked against the current view of
 // its case, written to the outbox (fsynced) and shown. When Do returns nil
 // the op is queued and will reach the hub. It writes to disk: call it off
@@ -44,7 +49,7 @@ func (c *Core) Do(op model.Op) (model.Op, error) {
 		op.BaseVersion = view.Version
 	}
 	// Refuse at once what the hub would refuse for sure on this view.
-	if _, _, rej := model.ApplyOp(view, op, model.Actor{Name: c.Me()}, time.Now()); rej != nil && rej.Code != model.RejectConsent {
+	if _, _, rej := model.ApplyOp(view, op, c.actor(), time.Now()); rej != nil && rej.Code != model.RejectConsent {
 		return op, rej
 	}
 	c.opMu.Lock()
@@ -148,16 +153,16 @@ func (c *Core) view(id string) (model.Case, error) {
 	c.opMu.Lock()
 	ops := slices.Clone(c.pending[id])
 	c.opMu.Unlock()
-	v, _ := overlay(cs, ops, c.Me())
+	v, _ := overlay(cs, ops, c.actor())
 	return v, nil
 }
 
 // overlay applies pending ops to a case and returns the view and the
 // messages the ops add, marked as waiting for the hub.
-func overlay(cs model.Case, ops []model.Op, me string) (model.Case, []model.Message) {
+func overlay(cs model.Case, ops []model.Op, me model.Actor) (model.Case, []model.Message) {
 	var msgs []model.Message
 	for _, op := range ops {
-		next, msg, rej := model.ApplyOp(cs, op, model.Actor{Name: me}, op.Created)
+		next, msg, rej := model.ApplyOp(cs, op, me, op.Created)
 		if rej != nil {
 			continue // the hub will say so; show the case without it
 		}
@@ -180,7 +185,7 @@ func (c *Core) refresh(id string) {
 	if err != nil {
 		return
 	}
-	v, _ := overlay(cs, c.pending[id], c.Me())
+	v, _ := overlay(cs, c.pending[id], c.actor())
 	c.mu.Lock()
 	c.index[id] = v.Summary()
 	c.sorted, c.order = false, nil

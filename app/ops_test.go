@@ -280,3 +280,32 @@ func TestPresenceShowsWhoIsInACaseAndExpiresWithTheConsole(t *testing.T) {
 		return len(v)+len(ty) == 0
 	})
 }
+
+func TestOnlyALeadReassigns(t *testing.T) {
+	th := startAuthHub(t)
+	id := th.post(t, post{ch: model.ChannelTwitter, thread: "t7", handle: "@kim", text: "lost luggage"})
+	anna, lea := openConsole(t, t.TempDir()), openConsole(t, t.TempDir())
+	defer anna.Close()
+	defer lea.Close()
+	th.connect(t, anna, "tok-anna")
+	th.connect(t, lea, "tok-lea")
+	waitFor(t, "sync", func() bool { return anna.Status().Cursor == th.log.Head() && lea.Status().Cursor == th.log.Head() })
+	var rej *model.Rejection
+	if _, err := anna.Do(model.Op{Kind: model.OpClaim, CaseID: id, Assignee: "ben"}); !errors.As(err, &rej) || rej.Code != model.RejectForbidden {
+		t.Fatalf("agent assigning to ben: %v", err)
+	}
+	if _, err := anna.Do(model.Op{Kind: model.OpClaim, CaseID: id}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "anna holds it", func() bool { hc, _ := th.hub.Case(id); return hc.Assignee == "anna" })
+	// The lead's console knows its role from the welcome and lets the
+	// lead hand the case to ben.
+	if _, err := lea.Do(model.Op{Kind: model.OpClaim, CaseID: id, Assignee: "ben"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "lea's op answered", func() bool { return lea.Pending() == 0 })
+	if hc, _ := th.hub.Case(id); hc.Assignee != "ben" {
+		r, _ := lea.Rejected()
+		t.Fatalf("after the lead's reassignment assignee = %q (rejects %+v)", hc.Assignee, r)
+	}
+}

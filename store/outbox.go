@@ -18,6 +18,7 @@ var (
 	bucketOutboxID = []byte("outbox_ids") // op id → order key
 	bucketRejected = []byte("rejected")   // op id → RejectedOp
 	keyAgent       = []byte("agent")
+	keyRole        = []byte("role")
 
 	kept = [][]byte{bucketMeta, bucketOutbox, bucketOutboxID, bucketRejected}
 )
@@ -190,10 +191,27 @@ func (s *Store) Agent() string {
 	return a
 }
 
-// Welcomed records the agent name the hub welcomed this console as.
-func (s *Store) Welcomed(agent, _ string) error {
-	if agent == s.Agent() {
+// Role is the role the hub last welcomed this console with.
+func (s *Store) Role() string {
+	var r string
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		r = string(tx.Bucket(bucketMeta).Get(keyRole))
+		return nil
+	})
+	return r
+}
+
+// Welcomed records the agent name and role the hub welcomed this console
+// as.
+func (s *Store) Welcomed(agent, role string) error {
+	if agent == s.Agent() && role == s.Role() {
 		return nil
 	}
-	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyAgent, []byte(agent)) })
+	return s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if err := meta.Put(keyAgent, []byte(agent)); err != nil {
+			return err
+		}
+		return meta.Put(keyRole, []byte(role))
+	})
 }
