@@ -26,9 +26,12 @@ func (c *Core) Me() string {
 	return "me"
 }
 
+// Lead reports whether this console acts for a team lead.
+func (c *Core) Lead() bool { return c.store.Role() == "lead" }
+
 // actor is who this console acts as, for previews of ops.
 func (c *Core) actor() model.Actor {
-	return model.Actor{Name: c.Me(), Lead: c.store.Role() == "lead"}
+	return model.Actor{Name: c.Me(), Lead: c.Lead()}
 }
 
 // Do queues an op: it gets an id, is checked against the current view of

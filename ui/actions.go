@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
@@ -30,17 +31,19 @@ type ActionBar struct {
 	me       string
 	loading  bool // set while Set fills the widgets: no ops from that
 
-	owner   *widget.Label
-	claim   *widget.Button
-	status  *widget.Select
-	reply   *widget.Entry
-	counter *widget.Label
-	send    *widget.Button
-	note    *widget.Button
-	warn    *widget.Label
-	confirm *widget.Button
-	info    *widget.Label
-	body    *fyne.Container
+	owner    *widget.Label
+	claim    *widget.Button
+	assign   *fyne.Container // leads only: hand the case to someone
+	assignTo *widget.Entry
+	status   *widget.Select
+	reply    *widget.Entry
+	counter  *widget.Label
+	send     *widget.Button
+	note     *widget.Button
+	warn     *widget.Label
+	confirm  *widget.Button
+	info     *widget.Label
+	body     *fyne.Container
 }
 
 var statuses = []string{string(model.StatusNew), string(model.StatusOpen), string(model.StatusPending), string(model.StatusSolved), string(model.StatusClosed)}
@@ -85,7 +88,18 @@ func NewActionBar(act func(op model.Op, done func(error))) *ActionBar {
 	b.warn.Hide()
 	b.confirm.Hide()
 
-	top := container.NewBorder(nil, nil, container.NewHBox(b.claim, b.status), nil, b.owner)
+	b.assignTo = widget.NewEntry()
+	b.assignTo.SetPlaceHolder("agent")
+	assignBtn := widget.NewButton("Assign", func() {
+		to := strings.TrimSpace(b.assignTo.Text)
+		if to == "" {
+			return
+		}
+		b.queue(model.Op{Kind: model.OpClaim, CaseID: b.caseID, Assignee: to}, "Assign to "+to, func() { b.assignTo.SetText("") })
+	})
+	b.assign = container.NewHBox(container.NewGridWrap(fyne.NewSize(110, b.assignTo.MinSize().Height), b.assignTo), assignBtn)
+	b.assign.Hide()
+	top := container.NewBorder(nil, nil, container.NewHBox(b.claim, b.status), b.assign, b.owner)
 	buttons := container.NewBorder(nil, nil, b.counter, container.NewHBox(b.note, b.send), b.info)
 	b.body = container.NewVBox(widget.NewSeparator(), top, b.reply, container.NewBorder(nil, nil, nil, b.confirm, b.warn), buttons)
 	b.ExtendBaseWidget(b)
@@ -96,8 +110,14 @@ func NewActionBar(act func(op model.Op, done func(error))) *ActionBar {
 // CreateRenderer implements fyne.Widget.
 func (b *ActionBar) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(b.body) }
 
-// Set shows the actions for a case as the agent me sees it.
-func (b *ActionBar) Set(c model.Case, me string) {
+// Set shows the actions for a case as the agent me sees it; a lead can
+// also assign it to someone.
+func (b *ActionBar) Set(c model.Case, me string, lead bool) {
+	if lead {
+		b.assign.Show()
+	} else {
+		b.assign.Hide()
+	}
 	if c.ID != b.caseID {
 		b.reply.SetText("")
 		b.info.SetText("")

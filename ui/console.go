@@ -29,6 +29,7 @@ type Backend interface {
 	// goroutine.
 	Do(model.Op) (model.Op, error)
 	Me() string
+	Lead() bool
 	Pending() int
 	Rejected() ([]app.RejectedOp, error)
 	Retry(opID string) (model.Op, error)
@@ -359,7 +360,7 @@ func (c *Console) load(id string) {
 			}
 			c.detail.SetCase(d, c.now())
 			c.detail.SetPresence(c.be.Presence(id))
-			c.actions.Set(d.Case, c.be.Me())
+			c.actions.Set(d.Case, c.be.Me(), c.be.Lead())
 			c.customer.SetDetail(d)
 		})
 	}()
