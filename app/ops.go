@@ -149,7 +149,7 @@ func (c *Core) Retry(opID string) (model.Op, error) {
 
 // view is the case as the agent should see it: cached state plus pending ops.
 func (c *Core) view(id string) (model.Case, error) {
-	cs, _, err := c.store.Case(id)
+	cs, err := c.store.CaseRecord(id)
 	if err != nil {
 		return cs, err
 	}
@@ -181,7 +181,7 @@ func overlay(cs model.Case, ops []model.Op, me model.Actor) (model.Case, []model
 // refresh recomputes the queue entry of a case from cache and pending ops.
 // The caller holds opMu.
 func (c *Core) refresh(id string) {
-	cs, _, err := c.store.Case(id)
+	cs, err := c.store.CaseRecord(id)
 	if errors.Is(err, store.ErrNotFound) {
 		return
 	}

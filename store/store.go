@@ -416,3 +416,16 @@ func (s *Store) EndSnapshot(seq uint64) error {
 
 // BeginSnapshot drops the cache for a snapshot; the outbox stays.
 func (s *Store) BeginSnapshot() error { return s.Reset() }
+
+// CaseRecord returns a case without its thread.
+func (s *Store) CaseRecord(id string) (model.Case, error) {
+	var c model.Case
+	err := s.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketCases).Get([]byte(id))
+		if raw == nil {
+			return fmt.Errorf("case %s: %w", id, ErrNotFound)
+		}
+		return json.Unmarshal(raw, &c)
+	})
+	return c, err
+}
