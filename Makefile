@@ -71,7 +71,7 @@ run: build demo-tokens
 	fi
 	@$(HUB) --listen $(HUB_ADDR) --data $(RUN_DIR)/hub --demo --demo-rate $(DEMO_RATE) 2>>$(RUN_DIR)/hub.log & \
 	hub=$$!; trap 'kill $$hub 2>/dev/null; wait $$hub 2>/dev/null' EXIT INT TERM; \
-	for i in $$(seq 50); do curl -fsS http://$(HUB_ADDR)/healthz >/dev/null 2>&1 && break; sleep 0.1; done; \
+	addr=$(HUB_ADDR); for i in $$(seq 50); do (exec 3<>/dev/tcp/$${addr%:*}/$${addr##*:}) 2>/dev/null && break; sleep 0.1; done; \
 	echo "hub: demo traffic on ws://$(HUB_ADDR) (log: $(RUN_DIR)/hub.log; lead token: $(RUN_DIR)/demo-lead.token)"; \
 	tok=; grep -qsFf $(RUN_DIR)/demo-agent.token $(RUN_DIR)/console/config.json || tok=$$(cat $(RUN_DIR)/demo-agent.token); \
 	$(if $(XVFB),xvfb-run -a -s '-screen 0 1440x900x24') $(CONSOLE) --hub ws://$(HUB_ADDR) --data $(RUN_DIR)/console $${tok:+--token "$$tok"}
