@@ -107,21 +107,7 @@ func (h *Hub) fold(ev model.Event) {
 func threadKey(ch model.Channel, ref string) string { return string(ch) + "|" + ref }
 
 // Inbound is one message from a platform, normalised by a connector.
-type Inbound struct {
-	Channel    model.Channel
-	ThreadRef  string // messages with the same ref join one case
-	PlatformID string // the platform's id of this message, for dedupe
-	Author     model.Identity
-	Text       string
-	Time       time.Time
-	Public     bool
-	Source     string // where it was posted: "@brand mentions", "Facebook page Hotel Alpenblick"
-	URL        string
-	Lang       string
-	// Direction is in for customers and the community; out for the brand's
-	// own posts seen on the platform.
-	Direction model.Direction
-}
+type Inbound = model.Inbound
 
 // ErrInvalid wraps every rejection of bad inbound data.
 var ErrInvalid = errors.New("invalid inbound message")

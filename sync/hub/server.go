@@ -45,6 +45,7 @@ type Server struct {
 	logger   *slog.Logger
 
 	presence *presenceBoard
+	routes   map[string]http.Handler
 
 	ctx    context.Context // cancelled by Close: sessions say goodbye
 	cancel context.CancelFunc
@@ -85,9 +86,25 @@ func NewServer(h *Hub, t Timing) *Server {
 	return s
 }
 
+// Mount adds a route (a connector's webhook, an ingest endpoint) to the
+// hub's HTTP API; call it before Handler.
+func (s *Server) Mount(pattern string, h http.Handler) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.routes == nil {
+		s.routes = map[string]http.Handler{}
+	}
+	s.routes[pattern] = h
+}
+
 // Handler routes the hub's HTTP API.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
+	s.mu.Lock()
+	for p, h := range s.routes {
+		mux.Handle(p, h)
+	}
+	s.mu.Unlock()
 	mux.HandleFunc("GET "+wire.SyncPath, s.serveSync)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	return mux

@@ -1,0 +1,36 @@
+package model
+
+import "time"
+
+// InboundAction says what an inbound item does to its message.
+type InboundAction string
+
+const (
+	InboundNew    InboundAction = ""       // a new message
+	InboundEdit   InboundAction = "edit"   // the author changed the text
+	InboundDelete InboundAction = "delete" // the author or platform removed it
+)
+
+// Inbound is one message from a platform, normalised by a connector: what
+// the hub folds into a case.
+type Inbound struct {
+	Channel    Channel
+	ThreadRef  string // messages with the same ref join one case
+	PlatformID string // the platform's id of this message, for dedupe
+	Author     Identity
+	Text       string
+	Time       time.Time
+	Public     bool
+	Source     string // where it was posted: "@brand mentions", "Facebook page Hotel Alpenblick"
+	URL        string
+	Lang       string
+	// Direction is in for customers and the community; out for the brand's
+	// own posts seen on the platform.
+	Direction Direction
+	// Action is new, edit or delete; edits and deletions name the message
+	// by PlatformID.
+	Action InboundAction
+	// Private marks a direct message (X DM, Messenger): replies go back the
+	// same private way.
+	Private bool
+}
