@@ -148,6 +148,9 @@ func ApplyOp(c Case, op Op, by Actor, now time.Time) (Case, *Message, *Rejection
 			return c, nil, nil
 		}
 		c.CustomerID = op.CustomerID
+	case OpMarkPosted:
+		// The hub updates the message; the case itself does not change.
+		return c, nil, nil
 	case OpMerge:
 		if c.MergedInto != "" {
 			return c, nil, reject(RejectInvalid, "case was itself merged into %s", c.MergedInto)

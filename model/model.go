@@ -196,7 +196,15 @@ type Message struct {
 	Time       time.Time `json:"time"`
 	PlatformID string    `json:"platform_id,omitempty"`
 	Delivery   Delivery  `json:"delivery,omitempty"`
-	Public     bool      `json:"public"`
+	// DeliveryError says why a reply failed or must be posted by hand.
+	DeliveryError string `json:"delivery_error,omitempty"`
+	Public        bool   `json:"public"`
+	Private       bool   `json:"private,omitempty"` // a DM or Messenger message
+	// Seq is the seq of the event that added the message; updates of the
+	// message (edits, deletions, delivery) name it by CaseID and Seq.
+	Seq     uint64    `json:"seq,omitempty"`
+	Edited  time.Time `json:"edited,omitzero"`
+	Deleted bool      `json:"deleted,omitempty"`
 }
 
 // Purchase is one line of a customer's history in the CRM.
@@ -223,8 +231,11 @@ type Customer struct {
 type EventType string
 
 const (
-	EventCaseUpserted     EventType = "case.upserted"
-	EventMessageAdded     EventType = "message.added"
+	EventCaseUpserted EventType = "case.upserted"
+	EventMessageAdded EventType = "message.added"
+	// EventMessageUpdated carries a message (with its Seq) that changed:
+	// edited, deleted, or its delivery moved on.
+	EventMessageUpdated   EventType = "message.updated"
 	EventCustomerUpserted EventType = "customer.upserted"
 )
 

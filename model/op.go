@@ -22,6 +22,9 @@ const (
 	OpUntag        OpKind = "untag"
 	OpLinkIdentity OpKind = "link_identity"
 	OpMerge        OpKind = "merge"
+	// OpMarkPosted records that an agent posted a manual reply (a forum
+	// has no reply API) by hand; MessageID names the reply.
+	OpMarkPosted OpKind = "mark_posted"
 )
 
 // Op is one action of an agent on a case. The console gives it a UUID when
@@ -45,8 +48,10 @@ type Op struct {
 	// Consent is what the customer agreed to, for link_identity.
 	Consent *Consent `json:"consent,omitempty"`
 	// Other is the case merged into CaseID, for merge.
-	Other   string    `json:"other_case_id,omitempty"`
-	Created time.Time `json:"created"`
+	Other string `json:"other_case_id,omitempty"`
+	// MessageID names a message, for mark_posted.
+	MessageID string    `json:"message_id,omitempty"`
+	Created   time.Time `json:"created"`
 }
 
 // Consent records what a customer agreed to, per purpose.
@@ -96,6 +101,10 @@ func (o Op) Validate() error {
 	case OpMerge:
 		if o.Other == "" || o.Other == o.CaseID {
 			return fmt.Errorf("merge: other_case_id must name another case")
+		}
+	case OpMarkPosted:
+		if o.MessageID == "" {
+			return fmt.Errorf("mark_posted: no message_id")
 		}
 	default:
 		return fmt.Errorf("unknown op kind %q", o.Kind)

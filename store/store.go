@@ -190,8 +190,12 @@ func (s *Store) Apply(evs []model.Event) (Applied, error) {
 		out.Cursor = cur
 		sums := tx.Bucket(bucketSummaries)
 		for id := range touched {
+			raw := sums.Get([]byte(id))
+			if raw == nil {
+				continue // a message of a case this cache has not seen
+			}
 			var sum model.Summary
-			if err := json.Unmarshal(sums.Get([]byte(id)), &sum); err != nil {
+			if err := json.Unmarshal(raw, &sum); err != nil {
 				return fmt.Errorf("store: read summary %s: %w", id, err)
 			}
 			out.Cases = append(out.Cases, sum)
@@ -221,6 +225,17 @@ func applyOne(tx *bolt.Tx, ev model.Event, touched map[string]bool) error {
 			return err
 		}
 		return tx.Bucket(bucketMessages).Put(messageKey(m.CaseID, ev.Seq), raw)
+	case model.EventMessageUpdated:
+		m := ev.Message
+		if m == nil || m.Seq == 0 {
+			return errors.New("message update without message or seq")
+		}
+		raw, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		touched[m.CaseID] = true // the thread changed: refresh a case shown
+		return tx.Bucket(bucketMessages).Put(messageKey(m.CaseID, m.Seq), raw)
 	case model.EventCustomerUpserted:
 		c := ev.Customer
 		if c == nil {
@@ -397,8 +412,12 @@ func (s *Store) ApplySnapshot(evs []model.Event) (Applied, error) {
 		}
 		sums := tx.Bucket(bucketSummaries)
 		for id := range touched {
+			raw := sums.Get([]byte(id))
+			if raw == nil {
+				continue // a message of a case this cache has not seen
+			}
 			var sum model.Summary
-			if err := json.Unmarshal(sums.Get([]byte(id)), &sum); err != nil {
+			if err := json.Unmarshal(raw, &sum); err != nil {
 				return fmt.Errorf("store: read summary %s: %w", id, err)
 			}
 			out.Cases = append(out.Cases, sum)

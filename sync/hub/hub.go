@@ -23,6 +23,9 @@ type Config struct {
 	Logger *slog.Logger          // zero: slog.Default()
 	// MaxText caps an inbound message's text, in bytes.
 	MaxText int // zero: 64 KiB
+	// RetryBase is the first delay before a failed delivery is retried; it
+	// doubles with each attempt up to 5 minutes. Zero: one second.
+	RetryBase time.Duration
 }
 
 // Hub holds the state folded from the log. Every change goes through the
@@ -55,6 +58,9 @@ func New(log EventLog, cfg Config) (*Hub, error) {
 	}
 	if cfg.MaxText == 0 {
 		cfg.MaxText = 64 << 10
+	}
+	if cfg.RetryBase == 0 {
+		cfg.RetryBase = time.Second
 	}
 	h := &Hub{
 		log:       log,
@@ -120,7 +126,7 @@ func (h *Hub) validate(in *Inbound) error {
 		return fmt.Errorf("%w: no thread ref", ErrInvalid)
 	case strings.TrimSpace(in.Author.Handle) == "":
 		return fmt.Errorf("%w: no author handle", ErrInvalid)
-	case strings.TrimSpace(in.Text) == "":
+	case strings.TrimSpace(in.Text) == "" && in.Action != model.InboundDelete:
 		return fmt.Errorf("%w: empty text", ErrInvalid)
 	case len(in.Text) > h.cfg.MaxText:
 		return fmt.Errorf("%w: text of %d bytes, limit %d", ErrInvalid, len(in.Text), h.cfg.MaxText)
@@ -150,6 +156,9 @@ func (h *Hub) Ingest(in Inbound) (caseID string, dup bool, err error) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if in.Action == model.InboundEdit || in.Action == model.InboundDelete {
+		return h.amendLocked(in)
+	}
 	if in.PlatformID != "" {
 		if id, ok := h.seen[threadKey(in.Channel, in.PlatformID)]; ok {
 			return id, true, nil
@@ -196,6 +205,7 @@ func (h *Hub) Ingest(in Inbound) (caseID string, dup bool, err error) {
 		Time:       in.Time,
 		PlatformID: in.PlatformID,
 		Public:     in.Public,
+		Private:    in.Private,
 	}
 	if in.Direction == model.DirectionOut {
 		msg.Delivery = model.DeliverySent
@@ -229,6 +239,42 @@ func (h *Hub) Ingest(in Inbound) (caseID string, dup bool, err error) {
 		return "", false, err
 	}
 	return c.ID, false, nil
+}
+
+// amendLocked applies an edit or deletion of a platform message. An edit
+// or deletion of a message the hub never saw is ignored (dup), as is one
+// that changes nothing, so a retried webhook stores nothing twice.
+func (h *Hub) amendLocked(in Inbound) (string, bool, error) {
+	caseID, ok := h.seen[threadKey(in.Channel, in.PlatformID)]
+	if !ok || in.PlatformID == "" {
+		return "", true, nil
+	}
+	thread, err := h.log.Thread(caseID)
+	if err != nil {
+		return "", false, err
+	}
+	for _, m := range thread {
+		if m.PlatformID != in.PlatformID {
+			continue
+		}
+		if in.Action == model.InboundDelete {
+			if m.Deleted {
+				return caseID, true, nil
+			}
+			m.Deleted = true
+		} else {
+			if m.Text == in.Text {
+				return caseID, true, nil
+			}
+			m.Text, m.Edited = in.Text, in.Time
+		}
+		now := h.cfg.Now().UTC()
+		if _, err := h.appendLocked(model.Event{Type: model.EventMessageUpdated, Time: now, Message: &m}); err != nil {
+			return "", false, err
+		}
+		return caseID, false, nil
+	}
+	return caseID, true, nil
 }
 
 // UpsertCustomer stores a CRM record; cases of its identities that are not

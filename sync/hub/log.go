@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -28,8 +29,16 @@ type EventLog interface {
 	Head() uint64
 	// AppendOp appends an op's events (possibly none) and records its
 	// answer in the same atomic step, so that a repeat of the op finds the
-	// first answer after any crash or restart.
-	AppendOp(a OpAnswer, evs []model.Event) ([]model.Event, OpAnswer, error)
+	// first answer after any crash or restart. Delivery jobs the op
+	// creates are recorded in that step too.
+	AppendOp(a OpAnswer, evs []model.Event, jobs ...Job) ([]model.Event, OpAnswer, error)
+	// PutJob appends events (possibly none) and stores a delivery job's new
+	// state in one atomic step.
+	PutJob(j Job, evs ...model.Event) ([]model.Event, error)
+	// Jobs lists delivery jobs in the given states.
+	Jobs(states ...JobState) ([]Job, error)
+	// Thread returns a case's messages in log order, each with its Seq.
+	Thread(caseID string) ([]model.Message, error)
 	// LookupOp returns the recorded answer of an op.
 	LookupOp(opID string) (OpAnswer, bool, error)
 	// Horizon is the seq below which events may have been compacted away:
@@ -64,6 +73,7 @@ var (
 	bucketMessages  = []byte("state_messages")  // case id, 0, seq → message
 	bucketCustomers = []byte("state_customers") // customer id → customer
 	keyHorizon      = []byte("horizon")
+	bucketJobs      = []byte("delivery_jobs") // op id → Job
 
 	bucketOps  = []byte("ops")
 	bucketLog  = []byte("log")
@@ -106,7 +116,7 @@ func OpenBoltLog(dir string) (*BoltLog, error) {
 		if schema > logSchema {
 			return fmt.Errorf("hub: log has schema %d, this hub knows up to %d", schema, logSchema)
 		}
-		for _, b := range [][]byte{bucketOps, bucketLog, bucketCases, bucketMessages, bucketCustomers} {
+		for _, b := range [][]byte{bucketOps, bucketLog, bucketCases, bucketMessages, bucketCustomers, bucketJobs} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -173,7 +183,7 @@ func appendTx(tx *bolt.Tx, evs []model.Event) ([]model.Event, error) {
 }
 
 // AppendOp implements EventLog.
-func (l *BoltLog) AppendOp(a OpAnswer, evs []model.Event) ([]model.Event, OpAnswer, error) {
+func (l *BoltLog) AppendOp(a OpAnswer, evs []model.Event, jobs ...Job) ([]model.Event, OpAnswer, error) {
 	var out []model.Event
 	err := l.db.Update(func(tx *bolt.Tx) error {
 		ops := tx.Bucket(bucketOps)
@@ -183,6 +193,11 @@ func (l *BoltLog) AppendOp(a OpAnswer, evs []model.Event) ([]model.Event, OpAnsw
 		var err error
 		if out, err = appendTx(tx, evs); err != nil {
 			return err
+		}
+		for _, j := range jobs {
+			if err := putJob(tx, j); err != nil {
+				return err
+			}
 		}
 		if len(out) > 0 {
 			a.Seq = out[len(out)-1].Seq
@@ -223,10 +238,14 @@ func putState(tx *bolt.Tx, ev model.Event) error {
 	case model.EventCaseUpserted:
 		b, k = tx.Bucket(bucketCases), []byte(ev.Case.ID)
 		v, err = json.Marshal(ev.Case)
-	case model.EventMessageAdded:
+	case model.EventMessageAdded, model.EventMessageUpdated:
+		m := *ev.Message
+		if ev.Type == model.EventMessageAdded {
+			m.Seq = ev.Seq
+		}
 		b = tx.Bucket(bucketMessages)
-		k = binary.BigEndian.AppendUint64(append([]byte(ev.Message.CaseID), 0), ev.Seq)
-		v, err = json.Marshal(ev.Message)
+		k = binary.BigEndian.AppendUint64(append([]byte(m.CaseID), 0), m.Seq)
+		v, err = json.Marshal(m)
 	case model.EventCustomerUpserted:
 		b, k = tx.Bucket(bucketCustomers), []byte(ev.Customer.ID)
 		v, err = json.Marshal(ev.Customer)
@@ -325,10 +344,12 @@ func (l *BoltLog) Snapshot(emit func(model.Event) error) (uint64, error) {
 				if err := json.Unmarshal(mv, &m); err != nil {
 					return err
 				}
+				if m.Seq == 0 { // written before messages carried their seq
+					m.Seq = binary.BigEndian.Uint64(mk[len(prefix):])
+				}
 				// A message keeps the seq it was logged at: consoles order
 				// a thread by it.
-				at := binary.BigEndian.Uint64(mk[len(prefix):])
-				if err := emit(model.Event{Seq: at, Type: model.EventMessageAdded, Message: &m}); err != nil {
+				if err := emit(model.Event{Seq: m.Seq, Type: model.EventMessageAdded, Message: &m}); err != nil {
 					return err
 				}
 			}
@@ -374,3 +395,66 @@ func (l *BoltLog) Head() uint64 {
 
 // Close implements EventLog.
 func (l *BoltLog) Close() error { return l.db.Close() }
+
+func putJob(tx *bolt.Tx, j Job) error {
+	raw, err := json.Marshal(j)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketJobs).Put([]byte(j.ID), raw)
+}
+
+// PutJob implements EventLog.
+func (l *BoltLog) PutJob(j Job, evs ...model.Event) ([]model.Event, error) {
+	var out []model.Event
+	err := l.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if out, err = appendTx(tx, evs); err != nil {
+			return err
+		}
+		return putJob(tx, j)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("hub: store delivery job %s: %w", j.ID, err)
+	}
+	return out, nil
+}
+
+// Jobs implements EventLog.
+func (l *BoltLog) Jobs(states ...JobState) ([]Job, error) {
+	var out []Job
+	err := l.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketJobs).ForEach(func(_, v []byte) error {
+			var j Job
+			if err := json.Unmarshal(v, &j); err != nil {
+				return err
+			}
+			if slices.Contains(states, j.State) {
+				out = append(out, j)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Thread implements EventLog.
+func (l *BoltLog) Thread(caseID string) ([]model.Message, error) {
+	var out []model.Message
+	err := l.db.View(func(tx *bolt.Tx) error {
+		prefix := append([]byte(caseID), 0)
+		c := tx.Bucket(bucketMessages).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			var m model.Message
+			if err := json.Unmarshal(v, &m); err != nil {
+				return err
+			}
+			if m.Seq == 0 {
+				m.Seq = binary.BigEndian.Uint64(k[len(prefix):])
+			}
+			out = append(out, m)
+		}
+		return nil
+	})
+	return out, err
+}

@@ -36,10 +36,25 @@ func (h *Hub) ApplyOp(by Agent, op model.Op) (OpAnswer, error) {
 		return refuse(rej, &cur)
 	}
 	var evs []model.Event
+	var jobs []Job
 	if msg != nil {
 		evs = append(evs, model.Event{Type: model.EventMessageAdded, Time: now, Message: msg})
+		if msg.Direction == model.DirectionOut {
+			jobs = append(jobs, h.replyJob(c, *msg))
+		}
 	}
 	switch op.Kind {
+	case model.OpMarkPosted:
+		m, err := h.message(c.ID, op.MessageID)
+		if err != nil {
+			return refuse(&model.Rejection{Code: model.RejectInvalid, Reason: err.Error()}, &cur)
+		}
+		if m.Delivery != model.DeliveryManual && m.Delivery != model.DeliveryFailed {
+			return refuse(&model.Rejection{Code: model.RejectInvalid, Reason: fmt.Sprintf("the reply is %s, not waiting to be posted by hand", m.Delivery)}, &cur)
+		}
+		m.Delivery, m.DeliveryError = model.DeliverySent, "posted by "+by.Name
+		evs = append(evs, model.Event{Type: model.EventMessageUpdated, Time: now, Message: &m})
+		jobs = append(jobs, Job{ID: m.ID, CaseID: c.ID, State: JobDone})
 	case model.OpMerge:
 		other, ok := h.cases[op.Other]
 		if !ok {
@@ -71,7 +86,7 @@ func (h *Hub) ApplyOp(by Agent, op model.Op) (OpAnswer, error) {
 	if c.Version != cur.Version {
 		evs = append(evs, model.Event{Type: model.EventCaseUpserted, Time: now, Case: &c})
 	}
-	stored, a, err := h.log.AppendOp(answer, evs)
+	stored, a, err := h.log.AppendOp(answer, evs, jobs...)
 	if err != nil {
 		return OpAnswer{}, err
 	}

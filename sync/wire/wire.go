@@ -323,6 +323,8 @@ func checkEntity(ev model.Event) error {
 		ok = ev.Case != nil && ev.Case.ID != ""
 	case model.EventMessageAdded:
 		ok = ev.Message != nil && ev.Message.ID != "" && ev.Message.CaseID != ""
+	case model.EventMessageUpdated:
+		ok = ev.Message != nil && ev.Message.ID != "" && ev.Message.CaseID != "" && ev.Message.Seq != 0
 	case model.EventCustomerUpserted:
 		ok = ev.Customer != nil && ev.Customer.ID != ""
 	default:
