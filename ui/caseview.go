@@ -29,6 +29,11 @@ type CaseView struct {
 	scroll  *container.Scroll
 	empty   *widget.Label
 	body    *fyne.Container
+
+	// Hooks for replies posted by hand; set by the console.
+	copyText   func(text string)
+	openURL    func(url string)
+	markPosted func(caseID, messageID string)
 }
 
 // NewCaseView makes an empty case view.
@@ -98,7 +103,7 @@ func (v *CaseView) SetCase(d app.CaseDetail, now time.Time) {
 	}
 	objs := make([]fyne.CanvasObject, 0, len(d.Thread))
 	for _, m := range d.Thread {
-		objs = append(objs, messageCard(m, c.Author.Key()))
+		objs = append(objs, v.messageCard(m, c))
 	}
 	v.thread.Objects = objs
 	v.thread.Refresh()
@@ -143,6 +148,28 @@ func (v *CaseView) Thread() []string {
 	return out
 }
 
+// ThreadButtons are the buttons inside the thread's messages, for tests.
+func (v *CaseView) ThreadButtons() []*widget.Button {
+	var out []*widget.Button
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *widget.Button:
+			out = append(out, x)
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				walk(c)
+			}
+		case *messageBox:
+			walk(x.obj)
+		}
+	}
+	for _, o := range v.thread.Objects {
+		walk(o)
+	}
+	return out
+}
+
 // Title is the case's heading, for tests.
 func (v *CaseView) Title() string { return v.title.Text }
 
@@ -157,7 +184,8 @@ type messageBox struct {
 
 func (m *messageBox) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(m.obj) }
 
-func messageCard(m model.Message, customerKey string) fyne.CanvasObject {
+func (v *CaseView) messageCard(m model.Message, c model.Case) fyne.CanvasObject {
+	customerKey := c.Author.Key()
 	who := m.Author.Name()
 	if m.Author.Handle != "" && m.Author.Handle != who {
 		who += "  " + m.Author.Handle
@@ -166,8 +194,17 @@ func messageCard(m model.Message, customerKey string) fyne.CanvasObject {
 	switch {
 	case m.Direction == model.DirectionOut:
 		tags = append(tags, "reply")
-		if m.Delivery != "" {
-			tags = append(tags, string(m.Delivery))
+		switch m.Delivery {
+		case model.DeliveryPending:
+			tags = append(tags, "waiting for the hub")
+		case model.DeliveryQueued:
+			tags = append(tags, "sending")
+		case model.DeliverySent:
+			tags = append(tags, "delivered")
+		case model.DeliveryFailed:
+			tags = append(tags, "FAILED")
+		case model.DeliveryManual:
+			tags = append(tags, "post by hand")
 		}
 	case m.Direction == model.DirectionNote:
 		tags = append(tags, "internal note")
@@ -175,6 +212,14 @@ func messageCard(m model.Message, customerKey string) fyne.CanvasObject {
 		tags = append(tags, "community expert")
 	case m.Author.Key() != customerKey:
 		tags = append(tags, "other user")
+	}
+	if m.Private {
+		tags = append(tags, "private")
+	}
+	if m.Deleted {
+		tags = append(tags, "deleted by author")
+	} else if !m.Edited.IsZero() {
+		tags = append(tags, "edited")
 	}
 	stamp := m.Time.Local().Format("Mon 2 Jan 15:04")
 	if len(tags) > 0 {
@@ -185,6 +230,45 @@ func messageCard(m model.Message, customerKey string) fyne.CanvasObject {
 		lowLabel(stamp, fyne.TextAlignTrailing))
 	text := widget.NewLabel(m.Text)
 	text.Wrapping = fyne.TextWrapWord
+	if m.Deleted {
+		text.Importance = widget.LowImportance
+	}
+	body := container.NewVBox(head, text)
+	if m.Direction == model.DirectionOut && (m.Delivery == model.DeliveryFailed || m.Delivery == model.DeliveryManual || m.DeliveryError != "") {
+		note := widget.NewLabel(m.DeliveryError)
+		note.Wrapping = fyne.TextWrapWord
+		if m.Delivery == model.DeliveryFailed {
+			note.Importance = widget.DangerImportance
+		} else {
+			note.Importance = widget.WarningImportance
+		}
+		body.Add(note)
+	}
+	if m.Direction == model.DirectionOut && m.Delivery == model.DeliveryManual {
+		// No reply API (forums): copy the text, open the thread, post it
+		// there, and say so.
+		msgID, text := m.ID, m.Text
+		row := container.NewHBox(
+			widget.NewButtonWithIcon("Copy text", theme.ContentCopyIcon(), func() {
+				if v.copyText != nil {
+					v.copyText(text)
+				}
+			}),
+			widget.NewButtonWithIcon("Mark posted", theme.ConfirmIcon(), func() {
+				if v.markPosted != nil {
+					v.markPosted(c.ID, msgID)
+				}
+			}))
+		if c.URL != "" {
+			url := c.URL
+			row.Add(widget.NewButtonWithIcon("Open thread", theme.ComputerIcon(), func() {
+				if v.openURL != nil {
+					v.openURL(url)
+				}
+			}))
+		}
+		body.Add(row)
+	}
 
 	var fill color.Color
 	switch {
@@ -199,7 +283,7 @@ func messageCard(m model.Message, customerKey string) fyne.CanvasObject {
 	}
 	bg := canvas.NewRectangle(fill)
 	bg.CornerRadius = 8
-	card := container.NewStack(bg, container.NewPadded(container.NewVBox(head, text)))
+	card := container.NewStack(bg, container.NewPadded(body))
 	var placed fyne.CanvasObject = card
 	if m.Direction != model.DirectionIn {
 		// Our side of the conversation sits indented, as in a chat.

@@ -5,6 +5,7 @@ package ui
 
 import (
 	"fmt"
+	"net/url"
 	"sync"
 	"time"
 
@@ -70,6 +71,21 @@ type Console struct {
 	// contended; in windowless use (tests, --capture) fyne.Do runs them on
 	// the calling goroutine, and mu keeps them from racing with the reader.
 	mu sync.Mutex
+	// bg counts the goroutines the console started (loads, actions).
+	bg sync.WaitGroup
+}
+
+// Wait blocks until the console's background loads and actions are done;
+// windowless callers use it before tearing the app down.
+func (c *Console) Wait() { c.bg.Wait() }
+
+// spawn runs f on a goroutine the console keeps count of.
+func (c *Console) spawn(f func()) {
+	c.bg.Add(1)
+	go func() {
+		defer c.bg.Done()
+		f()
+	}()
 }
 
 // do runs f on the UI goroutine, holding mu.
@@ -96,6 +112,26 @@ func New(be Backend) *Console {
 	c.customer = NewCustomerPanel(c.Select)
 	c.status = NewStatusBar()
 	c.actions = NewActionBar(c.act)
+	c.detail.copyText = func(text string) {
+		if a := fyne.CurrentApp(); a != nil {
+			a.Clipboard().SetContent(text)
+			c.actions.info.SetText("Reply copied: paste it in the thread")
+		}
+	}
+	c.detail.openURL = func(raw string) {
+		if u, err := url.Parse(raw); err == nil && (u.Scheme == "https" || u.Scheme == "http") {
+			if err := fyne.CurrentApp().OpenURL(u); err != nil {
+				c.status.Flash("could not open " + raw + ": " + err.Error())
+			}
+		}
+	}
+	c.detail.markPosted = func(caseID, msgID string) {
+		c.act(model.Op{Kind: model.OpMarkPosted, CaseID: caseID, MessageID: msgID}, func(err error) {
+			if err != nil {
+				c.status.Flash(err.Error())
+			}
+		})
+	}
 	c.actions.onTyping = c.typing
 	c.rejected = NewRejectedPanel(
 		func(id string) { c.background(func() error { _, err := be.Retry(id); return err }) },
@@ -221,7 +257,7 @@ func (c *Console) setRows(rows []model.Summary) {
 
 // act queues an op on a goroutine and reports back on the UI goroutine.
 func (c *Console) act(op model.Op, done func(error)) {
-	go func() {
+	c.spawn(func() {
 		_, err := c.be.Do(op)
 		n := c.be.Pending()
 		var rows []model.Summary
@@ -239,16 +275,16 @@ func (c *Console) act(op model.Op, done func(error)) {
 				}
 			}
 		})
-	}()
+	})
 }
 
 // background runs f off the UI goroutine; a failure shows in the status bar.
 func (c *Console) background(f func() error) {
-	go func() {
+	c.spawn(func() {
 		if err := f(); err != nil {
 			c.do(func() { c.status.Flash(err.Error()) })
 		}
-	}()
+	})
 }
 
 // Tick refreshes relative ages; the caller runs it on a timer via fyne.Do.
@@ -346,7 +382,7 @@ func (c *Console) StatusBar() *StatusBar { return c.status }
 // load reads the case on a goroutine and shows it when it is still the
 // selected one.
 func (c *Console) load(id string) {
-	go func() {
+	c.spawn(func() {
 		d, err := c.be.Case(id)
 		c.do(func() {
 			if id != c.selected {
@@ -363,7 +399,7 @@ func (c *Console) load(id string) {
 			c.actions.Set(d.Case, c.be.Me(), c.be.Lead())
 			c.customer.SetDetail(d)
 		})
-	}()
+	})
 }
 
 // theme-independent spacing helper for the panels.

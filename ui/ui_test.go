@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"switchboard/app"
 	"switchboard/model"
@@ -49,6 +50,8 @@ func fixture(t *testing.T) *app.Core {
 		{ID: "m2", CaseID: "c-lounge", Direction: model.DirectionIn, Author: brenner, Text: "Still no reply.", Time: now.Add(-50 * time.Minute)},
 		{ID: "m3", CaseID: "c-forum", Direction: model.DirectionIn, Author: forumUser, Text: "Range dropped after 4.2", Time: now.Add(-2 * time.Hour)},
 		{ID: "m4", CaseID: "c-forum", Direction: model.DirectionIn, Author: model.Identity{Platform: model.ChannelForum, Handle: "RolandK", Expert: true}, Text: "It is the new range forecast.", Time: now.Add(-30 * time.Minute)},
+		{ID: "m5", CaseID: "c-forum", Direction: model.DirectionOut, Author: model.Identity{Handle: "anna"}, Text: "Settings → Energy → Forecast: standard.", Time: now.Add(-20 * time.Minute),
+			Delivery: model.DeliveryManual, DeliveryError: "this platform has no reply API: post the reply by hand"},
 	}
 	for i := range msgs {
 		add(model.Event{Type: model.EventMessageAdded, Message: &msgs[i]})
@@ -102,6 +105,7 @@ func TestQueueListsCachedCasesAndSelectionShowsThreadAndCustomer(t *testing.T) {
 	test.NewTempApp(t)
 	core := fixture(t)
 	c := ui.New(core)
+	defer c.Wait()
 	w := test.NewWindow(c.Content())
 	defer w.Close()
 	w.Resize(fyne.NewSize(1280, 800))
@@ -173,6 +177,7 @@ func TestFilterNarrowsTheQueue(t *testing.T) {
 	test.NewTempApp(t)
 	core := fixture(t)
 	c := ui.New(core)
+	defer c.Wait()
 	w := test.NewWindow(c.Content())
 	defer w.Close()
 	w.Resize(fyne.NewSize(1280, 800))
@@ -207,6 +212,7 @@ func TestStatusBarOffline(t *testing.T) {
 	test.NewTempApp(t)
 	core := fixture(t)
 	c := ui.New(core)
+	defer c.Wait()
 	w := test.NewWindow(c.Content())
 	defer w.Close()
 	var text string
@@ -220,6 +226,7 @@ func TestActionsQueueOpsAndShowThemAtOnce(t *testing.T) {
 	test.NewTempApp(t)
 	core := fixture(t)
 	c := ui.New(core)
+	defer c.Wait()
 	w := test.NewWindow(c.Content())
 	defer w.Close()
 	w.Resize(fyne.NewSize(1280, 800))
@@ -267,6 +274,7 @@ func TestRejectedOpsShowAndRetry(t *testing.T) {
 	test.NewTempApp(t)
 	core := fixture(t)
 	c := ui.New(core)
+	defer c.Wait()
 	w := test.NewWindow(c.Content())
 	defer w.Close()
 	var lines []string
@@ -281,4 +289,36 @@ func TestRejectedOpsShowAndRetry(t *testing.T) {
 	if r, _ := core.Rejected(); len(r) != 0 {
 		t.Fatalf("still rejected after retry: %+v", r)
 	}
+}
+
+func TestManualReplyOffersCopyOpenAndMarkPosted(t *testing.T) {
+	a := test.NewTempApp(t)
+	core := fixture(t)
+	c := ui.New(core)
+	defer c.Wait()
+	w := test.NewWindow(c.Content())
+	defer w.Close()
+	w.Resize(fyne.NewSize(1280, 800))
+	c.Locked(func() { c.Select("c-forum") })
+	eventually(t, c, "the forum case", func() bool { return len(c.Detail().ThreadButtons()) > 0 })
+	var copyB, markB *widget.Button
+	c.Locked(func() {
+		for _, b := range c.Detail().ThreadButtons() {
+			switch b.Text {
+			case "Copy text":
+				copyB = b
+			case "Mark posted":
+				markB = b
+			}
+		}
+	})
+	if copyB == nil || markB == nil {
+		t.Fatal("manual reply without Copy text / Mark posted")
+	}
+	c.Locked(func() { test.Tap(copyB) })
+	if got := a.Clipboard().Content(); got != "Settings → Energy → Forecast: standard." {
+		t.Fatalf("clipboard = %q", got)
+	}
+	c.Locked(func() { test.Tap(markB) })
+	eventually(t, c, "mark_posted queued", func() bool { return core.Pending() == 1 })
 }
