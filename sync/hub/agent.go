@@ -82,3 +82,14 @@ func (s *Server) stillValid(token string) bool {
 	_, err := s.auth.Authenticate(token)
 	return !errors.Is(err, ErrUnauthorized) // a passing read error keeps the session
 }
+
+// RequireToken wraps an HTTP API (the generic ingest, the CRM import) so it
+// takes only requests with a valid bearer token, answered like the sync
+// upgrade: 401 without one, 503 when tokens cannot be read.
+func (s *Server) RequireToken(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, _, ok := s.agentOf(w, r); ok {
+			next.ServeHTTP(w, r)
+		}
+	})
+}
