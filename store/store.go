@@ -22,7 +22,7 @@ import (
 
 // SchemaVersion is the layout this build writes. Open migrates older files
 // and refuses newer ones.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Buckets, all created in one transaction at open.
 var (
@@ -42,8 +42,31 @@ var (
 )
 
 // migrations[i] upgrades a file from schema i+1 to i+2, inside one
-// transaction. Empty while there is only version 1.
-var migrations []func(tx *bolt.Tx) error
+// transaction.
+var migrations = []func(tx *bolt.Tx) error{
+	// 1 → 2: summaries from JSON to the binary codec.
+	func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSummaries)
+		type kv struct{ k, v []byte }
+		var all []kv
+		if err := b.ForEach(func(k, v []byte) error {
+			var sum model.Summary
+			if err := json.Unmarshal(v, &sum); err != nil {
+				return fmt.Errorf("summary %s: %w", k, err)
+			}
+			all = append(all, kv{append([]byte(nil), k...), encodeSummary(sum)})
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, e := range all {
+			if err := b.Put(e.k, e.v); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+}
 
 // ErrGap is returned when a page of events does not start right after the cursor.
 var ErrGap = errors.New("store: events do not follow the cursor")
@@ -194,8 +217,8 @@ func (s *Store) Apply(evs []model.Event) (Applied, error) {
 			if raw == nil {
 				continue // a message of a case this cache has not seen
 			}
-			var sum model.Summary
-			if err := json.Unmarshal(raw, &sum); err != nil {
+			sum, err := decodeSummary(raw)
+			if err != nil {
 				return fmt.Errorf("store: read summary %s: %w", id, err)
 			}
 			out.Cases = append(out.Cases, sum)
@@ -265,10 +288,7 @@ func putCase(tx *bolt.Tx, c *model.Case, touched map[string]bool) error {
 	if err != nil {
 		return err
 	}
-	sum, err := json.Marshal(c.Summary())
-	if err != nil {
-		return err
-	}
+	sum := encodeSummary(c.Summary())
 	if err := cases.Put([]byte(c.ID), full); err != nil {
 		return err
 	}
@@ -291,8 +311,8 @@ func (s *Store) Summaries() ([]model.Summary, error) {
 		b := tx.Bucket(bucketSummaries)
 		out = make([]model.Summary, 0, b.Stats().KeyN)
 		return b.ForEach(func(k, v []byte) error {
-			var sum model.Summary
-			if err := json.Unmarshal(v, &sum); err != nil {
+			sum, err := decodeSummary(v)
+			if err != nil {
 				return fmt.Errorf("store: summary %s: %w", k, err)
 			}
 			out = append(out, sum)
@@ -348,8 +368,8 @@ func (s *Store) Customer(id string) (model.Customer, []model.Summary, error) {
 		cur := tx.Bucket(bucketByCustomer).Cursor()
 		for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
 			caseID := k[len(prefix):]
-			var sum model.Summary
-			if err := json.Unmarshal(sums.Get(caseID), &sum); err != nil {
+			sum, err := decodeSummary(sums.Get(caseID))
+			if err != nil {
 				return fmt.Errorf("store: summary %s: %w", caseID, err)
 			}
 			cases = append(cases, sum)
@@ -416,8 +436,8 @@ func (s *Store) ApplySnapshot(evs []model.Event) (Applied, error) {
 			if raw == nil {
 				continue // a message of a case this cache has not seen
 			}
-			var sum model.Summary
-			if err := json.Unmarshal(raw, &sum); err != nil {
+			sum, err := decodeSummary(raw)
+			if err != nil {
 				return fmt.Errorf("store: read summary %s: %w", id, err)
 			}
 			out.Cases = append(out.Cases, sum)
