@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"switchboard/connector"
 	"switchboard/model"
 )
 
@@ -90,7 +91,9 @@ func (h *Hub) fold(ev model.Event) {
 		c := *ev.Case
 		h.cases[c.ID] = &c
 		h.threads[threadKey(c.Channel, c.ThreadRef)] = c.ID
-	case model.EventMessageAdded:
+	case model.EventMessageAdded, model.EventMessageUpdated:
+		// A delivered reply gets its platform id by an update: when the
+		// platform echoes our own reply back, it is known and deduped.
 		if ev.Message.PlatformID != "" {
 			// The first message of a thread is logged before its case, so
 			// the case may not be folded yet; Ingest sets the author's
@@ -403,4 +406,19 @@ func (h *Hub) SetStatus(caseID string, st model.Status, at time.Time) error {
 	c.Updated = h.cfg.Now().UTC()
 	_, err := h.appendLocked(model.Event{Type: model.EventCaseUpserted, Time: c.Updated, Case: &c})
 	return err
+}
+
+// Sink is the hub as connectors see it: invalid items are permanent
+// errors (a webhook answers 200 and the platform stops resending them),
+// anything else may be retried.
+func (h *Hub) Sink() connector.Sink { return sink{h} }
+
+type sink struct{ h *Hub }
+
+func (s sink) Ingest(in model.Inbound) (string, bool, error) {
+	id, dup, err := s.h.Ingest(in)
+	if errors.Is(err, ErrInvalid) {
+		return "", false, connector.Permanent(err)
+	}
+	return id, dup, err
 }

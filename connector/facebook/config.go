@@ -1,0 +1,117 @@
+// Package facebook connects one Facebook page to Switchboard: the Graph API
+// page webhook (feed comments and visitor posts, Messenger messages) comes
+// in through Webhook, and agents' replies go out through Sender as comment
+// replies or Messenger Send API messages.
+//
+// Everything follows Meta's documented shapes; base URL and API version are
+// configurable so tests talk to httptest servers and production to
+// graph.facebook.com with the same code.
+package facebook
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Path is where the hub mounts the webhook (GET handshake, POST events).
+const Path = "/webhooks/facebook"
+
+// Defaults for Config.
+const (
+	DefaultGraphURL   = "https://graph.facebook.com"
+	DefaultAPIVersion = "v21.0"
+)
+
+// Config configures one page. Secrets come from the hub's config file or
+// environment, never from the console.
+type Config struct {
+	// GraphURL is the Graph API base URL, without the version.
+	GraphURL string `json:"graph_url,omitempty"` // default DefaultGraphURL
+	// APIVersion is the Graph API version in request paths, "v21.0".
+	APIVersion string `json:"api_version,omitempty"` // default DefaultAPIVersion
+	// PageID is the numeric id of the page; items by it are the brand's own.
+	PageID string `json:"page_id"`
+	// PageName names the page in case sources: "Facebook page <name>".
+	PageName string `json:"page_name,omitempty"` // default: PageID
+	// PageAccessToken authorises replies (Sender only).
+	PageAccessToken string `json:"page_access_token,omitempty"`
+	// AppSecret keys the X-Hub-Signature-256 HMAC (Webhook only).
+	AppSecret string `json:"app_secret,omitempty"`
+	// VerifyToken is what the app dashboard sends in the subscription
+	// handshake (Webhook only).
+	VerifyToken string `json:"verify_token,omitempty"`
+
+	HTTPClient *http.Client `json:"-"` // default: 30 s timeout
+	Logger     *slog.Logger `json:"-"` // default: slog.Default()
+}
+
+var (
+	versionRE = regexp.MustCompile(`^v[0-9]+\.[0-9]+$`)
+	digitsRE  = regexp.MustCompile(`^[0-9]{1,64}$`)
+)
+
+// Validate checks everything both the webhook and the sender need.
+func (c Config) Validate() error {
+	return c.validate(true, true)
+}
+
+func (c Config) validate(webhook, sender bool) error {
+	c = c.withDefaults()
+	var errs []error
+	u, err := url.Parse(c.GraphURL)
+	switch {
+	case err != nil:
+		errs = append(errs, fmt.Errorf("graph_url: %w", err))
+	case u.Scheme != "https" && u.Scheme != "http", u.Host == "":
+		errs = append(errs, fmt.Errorf("graph_url %q: want an http(s) base URL", c.GraphURL))
+	case u.RawQuery != "" || u.Fragment != "":
+		errs = append(errs, fmt.Errorf("graph_url %q: no query or fragment", c.GraphURL))
+	}
+	if !versionRE.MatchString(c.APIVersion) {
+		errs = append(errs, fmt.Errorf("api_version %q: want the form v21.0", c.APIVersion))
+	}
+	if !digitsRE.MatchString(c.PageID) {
+		errs = append(errs, fmt.Errorf("page_id %q: want the page's numeric id", c.PageID))
+	}
+	if webhook {
+		if c.AppSecret == "" {
+			errs = append(errs, errors.New("app_secret: required to verify webhook signatures"))
+		}
+		if c.VerifyToken == "" {
+			errs = append(errs, errors.New("verify_token: required for the subscription handshake"))
+		}
+	}
+	if sender && c.PageAccessToken == "" {
+		errs = append(errs, errors.New("page_access_token: required to send replies"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("facebook: config: %w", err)
+	}
+	return nil
+}
+
+func (c Config) withDefaults() Config {
+	if c.GraphURL == "" {
+		c.GraphURL = DefaultGraphURL
+	}
+	c.GraphURL = strings.TrimRight(c.GraphURL, "/")
+	if c.APIVersion == "" {
+		c.APIVersion = DefaultAPIVersion
+	}
+	if c.PageName == "" {
+		c.PageName = c.PageID
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}

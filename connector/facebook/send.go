@@ -1,0 +1,291 @@
+package facebook
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"switchboard/connector"
+	"switchboard/model"
+)
+
+// Text limits, enforced before sending. Counted in UTF-16 code units, the
+// stricter of the usual ways "characters" are counted, so a reply that
+// passes here is never cut or refused for its length by Facebook.
+const (
+	MaxCommentText   = 8000 // a Facebook comment
+	MaxMessengerText = 2000 // a Messenger Send API text message
+)
+
+const maxResponse = 1 << 20
+
+// Sender delivers replies: public ones as a comment reply
+// (POST /{version}/{comment-or-post-id}/comments), private ones through
+// the Messenger Send API (POST /{version}/me/messages).
+type Sender struct {
+	cfg    Config
+	client *http.Client
+	base   string // GraphURL + "/" + APIVersion
+}
+
+var _ connector.Sender = (*Sender)(nil)
+
+// NewSender makes the sender for cfg's page. It needs PageID and
+// PageAccessToken.
+func NewSender(cfg Config) (*Sender, error) {
+	if err := cfg.validate(false, true); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	return &Sender{cfg: cfg, client: cfg.HTTPClient, base: cfg.GraphURL + "/" + cfg.APIVersion}, nil
+}
+
+// Send posts r and returns the platform id of the new comment or message.
+// Errors wrapped with connector.Permanent must not be retried; the Graph
+// API has no idempotency key, so the hub's record-intent-first discipline
+// is what keeps a retry from double-posting.
+func (s *Sender) Send(ctx context.Context, r connector.Reply) (string, error) {
+	if r.Channel != "" && r.Channel != model.ChannelFacebook {
+		return "", connector.Permanentf("facebook: reply for channel %q", r.Channel)
+	}
+	if r.Private {
+		return s.sendMessenger(ctx, r)
+	}
+	return s.sendComment(ctx, r)
+}
+
+func (s *Sender) sendComment(ctx context.Context, r connector.Reply) (string, error) {
+	target := r.InReplyTo
+	if target == "" {
+		target, _ = strings.CutPrefix(r.ThreadRef, postThreadPrefix)
+	}
+	if err := checkID("comment or post id", target); err != nil {
+		return "", err
+	}
+	if err := checkText(r.Text, MaxCommentText, "comment"); err != nil {
+		return "", err
+	}
+	// Form-encoded, as the Graph API reference's examples post it; the
+	// token rides in the body, out of URLs and so out of logs.
+	form := url.Values{"message": {r.Text}, "access_token": {s.cfg.PageAccessToken}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost,
+		s.base+"/"+url.PathEscape(target)+"/comments", strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", connector.Permanentf("facebook: comment request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	var out struct {
+		ID string `json:"id"`
+	}
+	if err := s.do(req, &out); err != nil {
+		return "", fmt.Errorf("facebook: reply to %s: %w", target, err)
+	}
+	if out.ID == "" {
+		return "", connector.Permanentf("facebook: reply to %s: response without id; the comment may be posted, check the page before resending", target)
+	}
+	return out.ID, nil
+}
+
+type sendRequest struct {
+	Recipient     sendRecipient `json:"recipient"`
+	MessagingType string        `json:"messaging_type"`
+	Message       sendMessage   `json:"message"`
+}
+
+type sendRecipient struct {
+	ID string `json:"id"`
+}
+
+type sendMessage struct {
+	Text string `json:"text"`
+}
+
+func (s *Sender) sendMessenger(ctx context.Context, r connector.Reply) (string, error) {
+	psid := r.Recipient
+	if psid == "" {
+		psid, _ = strings.CutPrefix(r.ThreadRef, messengerThreadPrefix)
+	}
+	if err := checkID("recipient PSID", psid); err != nil {
+		return "", err
+	}
+	if err := checkText(r.Text, MaxMessengerText, "Messenger message"); err != nil {
+		return "", err
+	}
+	body, err := json.Marshal(sendRequest{
+		Recipient:     sendRecipient{ID: psid},
+		MessagingType: "RESPONSE", // an answer to the person's message, inside the 24-hour window
+		Message:       sendMessage{Text: r.Text},
+	})
+	if err != nil {
+		return "", connector.Permanentf("facebook: encode message: %w", err)
+	}
+	// The Send API takes the token as the access_token parameter next to
+	// a JSON body; transport errors are reported without the URL.
+	u := s.base + "/me/messages?" + url.Values{"access_token": {s.cfg.PageAccessToken}}.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return "", connector.Permanentf("facebook: message request: %v", redact(err))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	var out struct {
+		RecipientID string `json:"recipient_id"`
+		MessageID   string `json:"message_id"`
+	}
+	if err := s.do(req, &out); err != nil {
+		return "", fmt.Errorf("facebook: message to %s: %w", psid, err)
+	}
+	if out.MessageID == "" {
+		return "", connector.Permanentf("facebook: message to %s: response without message_id; it may be sent, check the inbox before resending", psid)
+	}
+	return out.MessageID, nil
+}
+
+// do sends req and decodes a 2xx JSON answer into out. Failures come back
+// classified: connector.Permanent for what retrying cannot fix.
+func (s *Sender) do(req *http.Request, out any) error {
+	resp, err := s.client.Do(req)
+	if err != nil {
+		if ctxErr := req.Context().Err(); ctxErr != nil {
+			return ctxErr
+		}
+		return redact(err) // network: transient
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return fmt.Errorf("read response (http %d): %w", resp.StatusCode, redact(err))
+	}
+	if resp.StatusCode/100 == 2 {
+		if err := json.Unmarshal(data, out); err != nil {
+			return connector.Permanentf("http %d with an unreadable body (%v); it may have been posted", resp.StatusCode, err)
+		}
+		return nil
+	}
+	ge := graphError(resp.StatusCode, data)
+	if ge.Temporary() {
+		return ge
+	}
+	return connector.Permanent(ge)
+}
+
+// GraphError is a Graph API error answer.
+type GraphError struct {
+	Status    int    `json:"-"` // HTTP status
+	Code      int    `json:"code"`
+	Subcode   int    `json:"error_subcode"`
+	Type      string `json:"type"`
+	Message   string `json:"message"`
+	FBTraceID string `json:"fbtrace_id"`
+	// Transient is Graph's own is_transient hint.
+	Transient bool `json:"is_transient"`
+}
+
+func (e *GraphError) Error() string {
+	msg := e.Message
+	if msg == "" {
+		msg = http.StatusText(e.Status)
+	}
+	s := fmt.Sprintf("graph api: http %d", e.Status)
+	if e.Code != 0 {
+		s += fmt.Sprintf(", code %d", e.Code)
+		if e.Subcode != 0 {
+			s += fmt.Sprintf("/%d", e.Subcode)
+		}
+	}
+	if e.Type != "" {
+		s += " " + e.Type
+	}
+	s += ": " + msg
+	if e.FBTraceID != "" {
+		s += " (fbtrace_id " + e.FBTraceID + ")"
+	}
+	return s
+}
+
+// Temporary reports whether retrying later may succeed: server errors,
+// 429, Graph's is_transient, and the codes the Graph API's error-handling
+// guide says to wait and retry on (1 unknown, 2 service, 4/17/32/613 and
+// 80000–80014 rate limits, 341 application limit).
+func (e *GraphError) Temporary() bool {
+	if e.Status >= 500 || e.Status == http.StatusTooManyRequests || e.Transient {
+		return true
+	}
+	switch e.Code {
+	case 1, 2, 4, 17, 32, 341, 613:
+		return true
+	}
+	return e.Code >= 80000 && e.Code <= 80014
+}
+
+func graphError(status int, body []byte) *GraphError {
+	var wrap struct {
+		Error *GraphError `json:"error"`
+	}
+	ge := &GraphError{}
+	if json.Unmarshal(body, &wrap) == nil && wrap.Error != nil {
+		ge = wrap.Error
+	} else {
+		ge.Message = strings.TrimSpace(string(body))
+		if len(ge.Message) > 200 {
+			ge.Message = ge.Message[:200] + "…"
+		}
+		if !utf8.ValidString(ge.Message) {
+			ge.Message = ""
+		}
+	}
+	ge.Status = status
+	return ge
+}
+
+func checkID(what, id string) error {
+	if id == "" {
+		return connector.Permanentf("facebook: no %s to reply to", what)
+	}
+	if len(id) > maxIDLen || id == "." || id == ".." || strings.ContainsAny(id, "/?#\\ \t\r\n") {
+		return connector.Permanentf("facebook: %s %q is not a Graph id", what, id)
+	}
+	return nil
+}
+
+func checkText(text string, limit int, what string) error {
+	switch {
+	case strings.TrimSpace(text) == "":
+		return connector.Permanentf("facebook: empty %s", what)
+	case !utf8.ValidString(text):
+		return connector.Permanentf("facebook: %s is not UTF-8", what)
+	}
+	if n := utf16Len(text); n > limit {
+		return connector.Permanentf("facebook: %s of %d characters, limit %d", what, n, limit)
+	}
+	return nil
+}
+
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// redact keeps the page token out of an error's text: *url.Error quotes
+// the request URL, and the Send API's carries the token in its query.
+func redact(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	u := ue.URL
+	if i := strings.IndexByte(u, '?'); i >= 0 {
+		u = u[:i]
+	}
+	return fmt.Errorf("%s %s: %w", ue.Op, u, ue.Err)
+}
