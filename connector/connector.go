@@ -42,6 +42,10 @@ type Sender interface {
 	Send(ctx context.Context, r Reply) (platformID string, err error)
 }
 
+// ErrManual is what a sender answers for a platform without a reply API:
+// the reply is then marked for the agent to post by hand.
+var ErrManual = errors.New("no reply API: post the reply by hand")
+
 // PermanentError marks an error retrying cannot fix (a 400, a deleted
 // tweet, a missing permission).
 type PermanentError struct{ Err error }

@@ -46,10 +46,6 @@ type Reconciler interface {
 	Find(ctx context.Context, r connector.Reply) (platformID string, found bool, err error)
 }
 
-// ErrManual is what a sender returns for a platform without a reply API;
-// the reply is then marked for the agent to post by hand.
-var ErrManual = errors.New("this platform has no reply API: post the reply by hand")
-
 // replyJob builds the delivery job of a reply message on case c, replying
 // to the customer's newest message (or privately to the author).
 func (h *Hub) replyJob(c model.Case, msg model.Message) Job {
@@ -146,7 +142,7 @@ func (h *Hub) deliver(ctx context.Context, j Job, s connector.Sender) {
 	switch {
 	case err == nil:
 		h.finish(j, JobDone, id, "")
-	case errors.Is(err, ErrManual):
+	case errors.Is(err, connector.ErrManual):
 		h.finish(j, JobManual, "", err.Error())
 	case connector.IsPermanent(err) || j.Attempts >= MaxAttempts:
 		h.finish(j, JobFailed, "", err.Error())

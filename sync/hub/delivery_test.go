@@ -137,7 +137,7 @@ func TestPermanentFailureAndManualReplies(t *testing.T) {
 	fbCase, fbOp := replyOn(t, h, model.ChannelFacebook, "post-9")
 	forumCase, forumOp := replyOn(t, h, model.ChannelForum, "https://forum.example/t/1")
 	fb := &platform{fail: []error{connector.Permanentf("(#100) comment was deleted")}}
-	forum := &platform{fail: []error{hub.ErrManual}}
+	forum := &platform{fail: []error{connector.ErrManual}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

@@ -422,3 +422,19 @@ func (s sink) Ingest(in model.Inbound) (string, bool, error) {
 	}
 	return id, dup, err
 }
+
+// ThreadOf finds the thread a platform message belongs to, so a connector
+// can thread a reply to a message it did not see itself (after a restart).
+func (s sink) ThreadOf(ch model.Channel, platformID string) (string, bool) {
+	s.h.mu.Lock()
+	defer s.h.mu.Unlock()
+	caseID, ok := s.h.seen[threadKey(ch, platformID)]
+	if !ok {
+		return "", false
+	}
+	c, ok := s.h.cases[caseID]
+	if !ok {
+		return "", false
+	}
+	return c.ThreadRef, true
+}
