@@ -21,14 +21,14 @@ var brandAgent = model.Identity{Handle: "@SkyWingsAir", DisplayName: "SkyWings C
 
 // Named people of the scripted scenarios.
 var (
-	brenner = model.Identity{Platform: model.ChannelTwitter, Handle: "@mbrenner_travels", PlatformID: "1187230441", DisplayName: "Dr. Markus Brenner", Followers: 148_300, Verified: true}
+	brenner = model.Identity{Platform: model.ChannelTwitter, Handle: "@mbrenner_fly", PlatformID: "1187230441", DisplayName: "Dr. Markus Brenner", Followers: 148_300, Verified: true}
 	kramerX = model.Identity{Platform: model.ChannelTwitter, Handle: "@julia_kr", PlatformID: "9921144", DisplayName: "Julia Kramer", Followers: 310}
-	kramerF = model.Identity{Platform: model.ChannelFacebook, Handle: "julia.kramer.hh", PlatformID: "100087112233", DisplayName: "Julia Kramer", Followers: 0}
-	kramerR = model.Identity{Platform: model.ChannelForum, Handle: "JuliaK_HH", DisplayName: "JuliaK_HH"}
-	hotelQ  = model.Identity{Platform: model.ChannelFacebook, Handle: "sandra.oyelaran", PlatformID: "100044551290", DisplayName: "Sandra Oyelaran"}
-	evOwner = model.Identity{Platform: model.ChannelForum, Handle: "e5_driver_bo", DisplayName: "e5_driver_bo"}
-	expert  = model.Identity{Platform: model.ChannelForum, Handle: "RolandK", DisplayName: "RolandK", Expert: true}
-	other1  = model.Identity{Platform: model.ChannelForum, Handle: "stromer77", DisplayName: "stromer77"}
+	kramerF = model.Identity{Platform: model.ChannelFacebook, Handle: "100087112233", PlatformID: "100087112233", DisplayName: "Julia Kramer", Followers: 0}
+	kramerR = model.Identity{Platform: model.ChannelForum, Handle: "JuliaK_HH@community.nordnetz.example", DisplayName: "JuliaK_HH"}
+	hotelQ  = model.Identity{Platform: model.ChannelFacebook, Handle: "100044551290", PlatformID: "100044551290", DisplayName: "Sandra Oyelaran"}
+	evOwner = model.Identity{Platform: model.ChannelForum, Handle: "e5_driver_bo@autoforum.example", DisplayName: "e5_driver_bo"}
+	expert  = model.Identity{Platform: model.ChannelForum, Handle: "RolandK@autoforum.example", DisplayName: "RolandK"}
+	other1  = model.Identity{Platform: model.ChannelForum, Handle: "stromer77@autoforum.example", DisplayName: "stromer77"}
 	troll   = model.Identity{Platform: model.ChannelTwitter, Handle: "@xX_ch4os_Xx", PlatformID: "77001", DisplayName: "ch4os 🤡", Followers: 14}
 )
 
@@ -78,17 +78,17 @@ type seedPost struct {
 // and the relocating customer's history on other channels.
 var backlog = []seedPost{
 	// A relocating customer has told the story three times before.
-	{ch: model.ChannelTwitter, thread: "tw-conv-1822001", id: "1822001", author: kramerX, public: true, source: "@NordNetz mentions", lang: "de", ago: 21 * 24 * time.Hour,
-		text: "@NordNetz Ich ziehe am 1.12. nach Hamburg, an der neuen Adresse gibt es kein Glasfaser von euch. Wie kündige ich den Vertrag vorzeitig?"},
-	{ch: model.ChannelTwitter, thread: "tw-conv-1822001", id: "1822050", author: model.Identity{Handle: "@NordNetz", DisplayName: "NordNetz Service (Tom)", Followers: 88_000, Verified: true}, public: true, out: true, source: "@NordNetz mentions", lang: "de", ago: 21*24*time.Hour - 40*time.Minute,
+	{ch: model.ChannelTwitter, thread: "tw-conv-1822001", id: "1822001", author: kramerX, public: true, source: srcAirline, lang: "de", ago: 21 * 24 * time.Hour,
+		text: "@SkyWingsAir Ich ziehe am 1.12. nach Hamburg, an der neuen Adresse gibt es kein Glasfaser von euch. Wie kündige ich den Vertrag vorzeitig?"},
+	{ch: model.ChannelTwitter, thread: "tw-conv-1822001", id: "1822050", author: model.Identity{Handle: "@SkyWingsAir", PlatformID: XBrandID, DisplayName: "Care Team (Tom)", Followers: 412_000, Verified: true}, public: true, out: true, source: srcAirline, lang: "de", ago: 21*24*time.Hour - 40*time.Minute,
 		text: "@julia_kr Hallo Julia, bei Umzug ohne Verfügbarkeit greift das Sonderkündigungsrecht. Schreib uns bitte eine DM mit deiner Kundennummer. ^Tom", status: model.StatusSolved},
 	{ch: model.ChannelForum, thread: "https://community.nordnetz.example/t/umzug-kuendigung/3391", id: "post-3391-1", author: kramerR, public: true, source: "Forum community.nordnetz.example", lang: "de", ago: 10 * 24 * time.Hour,
 		text: "Sonderkündigung wegen Umzug – seit zwei Wochen keine Bestätigung\nIch habe schon zweimal mit dem Support gesprochen und jedes Mal alles neu erklärt. Hat jemand eine Bestätigung bekommen?"},
-	{ch: model.ChannelForum, thread: "https://community.nordnetz.example/t/umzug-kuendigung/3391", id: "post-3391-2", author: model.Identity{Handle: "NordNetz_Team_Ayse", DisplayName: "NordNetz Team (Ayşe)"}, public: true, out: true, source: "Forum community.nordnetz.example", lang: "de", ago: 9 * 24 * time.Hour,
+	{ch: model.ChannelForum, thread: "https://community.nordnetz.example/t/umzug-kuendigung/3391", id: "post-3391-2", author: model.Identity{Handle: "NordNetz_Team_Ayse@community.nordnetz.example", DisplayName: "NordNetz_Team_Ayse"}, public: true, out: true, source: "Forum community.nordnetz.example", lang: "de", ago: 9 * 24 * time.Hour,
 		text: "Hallo Julia, ich habe das an die Vertragsabteilung weitergegeben. Du bekommst die Bestätigung per Post.", status: model.StatusClosed},
 	{ch: model.ChannelFacebook, thread: "fb-post-551902_771", id: "551902_771", author: kramerF, public: true, source: srcTelcoFB, lang: "en", ago: 4 * 24 * time.Hour,
 		text: "Still no written confirmation of my cancellation. Third time asking. Moving in two weeks!"},
-	{ch: model.ChannelFacebook, thread: "fb-post-551902_771", id: "551902_771_r1", author: model.Identity{Handle: "NordNetz", DisplayName: "NordNetz (Jonas)"}, public: true, out: true, source: srcTelcoFB, lang: "en", ago: 4*24*time.Hour - 3*time.Hour,
+	{ch: model.ChannelFacebook, thread: "fb-post-551902_771", id: "551902_771_r1", author: model.Identity{Handle: FBPageID, PlatformID: FBPageID, DisplayName: FBPageName}, public: true, out: true, source: srcTelcoFB, lang: "en", ago: 4*24*time.Hour - 3*time.Hour,
 		text: "Hi Julia, sorry for the wait – please send us a private message so we can look into your contract.", status: model.StatusSolved},
 
 	// The hotel question nobody has answered for a day.
@@ -121,7 +121,7 @@ var followUps = []seedPost{
 	{ch: model.ChannelTwitter, thread: "tw-conv-1860400", id: "1860455", author: brenner, public: true, source: srcAirline, lang: "en",
 		text: "@SkyWingsAir Still standing outside the lounge. Boarding in 40 min. Not a single reply. Remarkable."},
 	{ch: model.ChannelTwitter, thread: "tw-conv-1860400", id: "1860471", author: model.Identity{Handle: "@avgeek_lena", PlatformID: "5512", DisplayName: "Lena | AvGeek", Followers: 23_400}, public: true, source: srcAirline, lang: "en",
-		text: "@mbrenner_travels @SkyWingsAir Same thing happened to me in FRA last week. Lounge 'full' but day passes on sale 🙄"},
+		text: "@mbrenner_fly @SkyWingsAir Same thing happened to me in FRA last week. Lounge 'full' but day passes on sale 🙄"},
 	{ch: model.ChannelForum, thread: "https://autoforum.example/voltra/e5/t/4-2-update-reichweite/88120", id: "88120-4", author: evOwner, public: true, source: srcCar, lang: "de",
 		text: "Danke @RolandK, umgestellt – zeigt wieder die alten Werte. Trotzdem wäre eine Info vom Hersteller vor dem Update nett gewesen."},
 	{ch: model.ChannelFacebook, thread: "fb-msgr-100087112233", id: "m_Kr4mer02", author: kramerF, public: false, source: srcTelco, lang: "en",

@@ -96,7 +96,7 @@ func (p *CustomerPanel) SetDetail(d app.CaseDetail) {
 		p.others.Add(widget.NewLabelWithStyle(fmt.Sprintf("Other cases (%d)", len(d.Others)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 		for _, o := range d.Others {
 			id := o.ID
-			b := widget.NewButtonWithIcon(fmt.Sprintf("%s · %s · %s", o.Status, o.Created.Local().Format("2 Jan"), model.FirstLine(o.Preview, 48)),
+			b := widget.NewButtonWithIcon(fmt.Sprintf("%s · %s · %s", o.Status, o.Created.Local().Format("2 Jan"), model.FirstLine(o.Preview, 30)),
 				ChannelIcon(o.Channel), func() { p.open(id) })
 			b.Alignment = widget.ButtonAlignLeading
 			p.others.Add(b)

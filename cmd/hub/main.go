@@ -59,6 +59,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	rate := fs.Float64("demo-rate", 4, "with --demo: new messages per minute")
 	certFile := fs.String("tls-cert", "", "serve TLS (wss://) with this PEM certificate chain; needs --tls-key")
 	keyFile := fs.String("tls-key", "", "the PEM private key of --tls-cert")
+	cfgPath := fs.String("config", "", "connector configuration file (JSON): X, Facebook, forum feeds; see README")
 	retain := fs.Uint64("retain-events", 0, "keep at most this many events in the log (0: keep all); consoles further behind get a snapshot")
 	compactEvery := fs.Duration("compact-every", 10*time.Minute, "with --retain-events: how often to compact")
 	fs.Usage = func() {
@@ -106,12 +107,30 @@ flags:
 		return err
 	}
 	defer log.Close()
-	h, err := hub.New(log, hub.Config{Logger: logger})
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	var gen *demo.Generator
+	if *demoOn {
+		// The demo's platforms run on loopback: the connectors talk to
+		// them exactly as to the real ones.
+		platform, err := demo.StartPlatform(ctx, logger)
+		if err != nil {
+			return err
+		}
+		cfg = demoConfig(cfg, platform)
+		gen = &demo.Generator{Platform: platform, PerMinute: *rate, Logger: logger}
+	}
+	h, err := hub.New(log, hub.Config{Logger: logger, Experts: cfg.Experts})
 	if err != nil {
 		return err
 	}
 	srv := hub.NewServer(h, hub.DefaultTiming)
 	srv.SetAuth(tokens)
+	if err := startConnectors(ctx, cfg, h, srv, log, logger); err != nil {
+		return err
+	}
 	if *retain > 0 {
 		go compact(ctx, log, *retain, *compactEvery, logger)
 	}
@@ -131,13 +150,13 @@ flags:
 	}
 	logger.Info("hub listening", "url", scheme+"://"+ln.Addr().String(), "data", *data, "demo", *demoOn)
 
-	if *demoOn {
-		g := &demo.Generator{Hub: h, PerMinute: *rate, Logger: logger}
-		if err := g.Seed(); err != nil {
+	if gen != nil {
+		gen.Hub, gen.Handler = h, srv.Handler()
+		if err := gen.Seed(ctx); err != nil {
 			httpSrv.Close()
 			return err
 		}
-		go g.Run(ctx)
+		go gen.Run(ctx)
 	}
 
 	select {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -24,6 +25,9 @@ type Config struct {
 	Logger *slog.Logger          // zero: slog.Default()
 	// MaxText caps an inbound message's text, in bytes.
 	MaxText int // zero: 64 KiB
+	// Experts are identity keys ("forum:rolandk@autoforum.example") of
+	// known community experts; their messages are marked as such.
+	Experts []string
 	// RetryBase is the first delay before a failed delivery is retried; it
 	// doubles with each attempt up to 5 minutes. Zero: one second.
 	RetryBase time.Duration
@@ -169,6 +173,9 @@ func (h *Hub) Ingest(in Inbound) (caseID string, dup bool, err error) {
 	}
 	now := h.cfg.Now().UTC()
 	h.cfg.Reach.Rate(&in.Author)
+	if slices.Contains(h.cfg.Experts, in.Author.Key()) {
+		in.Author.Expert = true
+	}
 
 	var c model.Case
 	if id, ok := h.threads[threadKey(in.Channel, in.ThreadRef)]; ok {
@@ -195,6 +202,15 @@ func (h *Hub) Ingest(in Inbound) (caseID string, dup bool, err error) {
 	}
 	if c.CustomerID == "" && in.Direction == model.DirectionIn && in.Author.Key() == c.Author.Key() {
 		c.CustomerID = h.idents[in.Author.Key()]
+	}
+	// Messenger sends no names: a linked customer's name stands in.
+	if in.Author.DisplayName == "" || in.Author.DisplayName == in.Author.Handle {
+		if cust, ok := h.customers[h.idents[in.Author.Key()]]; ok {
+			in.Author.DisplayName = cust.Name
+			if c.Author.Key() == in.Author.Key() {
+				c.Author.DisplayName = cust.Name
+			}
+		}
 	}
 	if in.Author.Key() == c.Author.Key() {
 		c.Author = in.Author // fresher follower counts

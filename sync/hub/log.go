@@ -458,3 +458,29 @@ func (l *BoltLog) Thread(caseID string) ([]model.Message, error) {
 	})
 	return out, err
 }
+
+var bucketConnState = []byte("connector_state")
+
+// GetState reads a connector's saved state (a poller's since_id, feed
+// ETags); nil when there is none.
+func (l *BoltLog) GetState(key string) ([]byte, error) {
+	var out []byte
+	err := l.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketConnState); b != nil {
+			out = bytes.Clone(b.Get([]byte(key)))
+		}
+		return nil
+	})
+	return out, err
+}
+
+// PutState saves a connector's state.
+func (l *BoltLog) PutState(key string, v []byte) error {
+	return l.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketConnState)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(key), v)
+	})
+}

@@ -1,0 +1,154 @@
+package demo_test
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"switchboard/connector"
+	"switchboard/connector/facebook"
+	"switchboard/connector/forum"
+	"switchboard/connector/twitter"
+	"switchboard/demo"
+	"switchboard/model"
+	"switchboard/sync/hub"
+)
+
+// The demo's backlog goes through the real connectors: signed webhooks for
+// X and Facebook, RSS feeds for the forums. Every scenario of the walking
+// skeleton must come out as the cases an agent would see.
+func TestScenariosArriveThroughTheConnectors(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logger := slog.New(slog.DiscardHandler)
+	l, err := hub.OpenBoltLog(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	h, err := hub.New(l, hub.Config{Logger: logger, Experts: demo.Experts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := demo.StartPlatform(ctx, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := hub.NewServer(h, hub.DefaultTiming)
+	defer srv.Close()
+	threads := twitter.NewThreads(0)
+	tw, err := twitter.NewWebhook(twitter.Config{UserID: demo.XBrandID, ConsumerSecret: demo.XConsumerSecret, BrandHandle: demo.XBrandHandle, Threads: threads, Logger: logger}, h.Sink())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Mount(twitter.WebhookPath, tw)
+	fb, err := facebook.NewWebhook(facebook.Config{PageID: demo.FBPageID, PageName: demo.FBPageName, AppSecret: demo.FBAppSecret, VerifyToken: "v", Logger: logger}, h.Sink())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Mount(facebook.Path, fb)
+	feeds, err := forum.New(forum.Config{Feeds: p.Feeds(), Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	g := &demo.Generator{Hub: h, Handler: srv.Handler(), Platform: p, Logger: logger}
+	if err := g.Seed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range feeds.PollOnce(ctx, h.Sink()) {
+		if r.Err != nil {
+			t.Fatalf("feed %s: %v", r.Feed, r.Err)
+		}
+	}
+
+	cases := map[string]model.Case{}
+	byAuthor := func(handle string) []model.Case {
+		var out []model.Case
+		for _, c := range cases {
+			if c.Author.Handle == handle {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			cases = map[string]model.Case{}
+			if _, err := l.Snapshot(func(ev model.Event) error {
+				if ev.Case != nil {
+					cases[ev.Case.ID] = *ev.Case
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	waitFor("the backlog", func() bool { return len(cases) == 8 })
+
+	// The frequent flyer: high reach, public, raised priority, a customer.
+	b := byAuthor("@mbrenner_fly")
+	if len(b) != 1 || b[0].Author.Reach != model.ReachHigh || b[0].Priority != model.PriorityHigh || b[0].CustomerID != "4711" || !b[0].Public {
+		t.Fatalf("lounge case = %+v", b)
+	}
+	// The relocating customer: four cases on three channels, all hers,
+	// the old ones closed or solved once the feeds were read.
+	waitFor("the relocation history", func() bool {
+		n, done := 0, 0
+		for _, c := range cases {
+			if c.CustomerID == "10234" {
+				n++
+				if !c.Status.Active() {
+					done++
+				}
+			}
+		}
+		return n == 4 && done == 3
+	})
+	// The hotel question on the Facebook page, unanswered for a day.
+	hotel := byAuthor("100044551290")
+	if len(hotel) != 1 || time.Since(hotel[0].WaitingSince) < 24*time.Hour || hotel[0].Channel != model.ChannelFacebook {
+		t.Fatalf("hotel case = %+v", hotel)
+	}
+	// The car forum thread, one case, where the expert answered.
+	ev := byAuthor("e5_driver_bo@autoforum.example")
+	if len(ev) != 1 || ev[0].MessageCount != 3 {
+		t.Fatalf("forum case = %+v", ev)
+	}
+	thread, err := l.Thread(ev[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !thread[2].Author.Expert {
+		t.Fatalf("the expert's answer is not marked: %+v", thread[2].Author)
+	}
+	// The troll is there, low reach.
+	if tr := byAuthor("@xX_ch4os_Xx"); len(tr) != 1 || tr[0].Author.Reach != model.ReachNone {
+		t.Fatalf("troll case = %+v", tr)
+	}
+
+	// A reply to the hotel question goes out through the Graph API to the
+	// demo platform, and comes back delivered.
+	a, err := h.ApplyOp(hub.Agent{Name: "anna"}, model.Op{ID: "op-hotel", Kind: model.OpReply, CaseID: hotel[0].ID, Text: "Hi Sandra, your booking HX-88213 is confirmed, with a cot."})
+	if err != nil || a.Reject != nil {
+		t.Fatalf("reply: %+v %v", a, err)
+	}
+	fbSender, err := facebook.NewSender(facebook.Config{GraphURL: p.URL(), PageID: demo.FBPageID, PageAccessToken: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go h.RunDelivery(ctx, map[model.Channel]connector.Sender{model.ChannelFacebook: fbSender})
+	waitFor("delivery", func() bool {
+		th, _ := l.Thread(hotel[0].ID)
+		return len(th) == 2 && th[1].Delivery == model.DeliverySent && th[1].PlatformID != ""
+	})
+	if sent := p.Sent(); len(sent) != 1 || sent[0] != "facebook: Hi Sandra, your booking HX-88213 is confirmed, with a cot." {
+		t.Fatalf("platform received %q", sent)
+	}
+}
