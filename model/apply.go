@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Rejection codes an op can be answered with.
@@ -79,8 +78,8 @@ func ApplyOp(c Case, op Op, by Actor, now time.Time) (Case, *Message, *Rejection
 		if op.Kind == OpReply && c.Assignee != "" && c.Assignee != by.Name && !op.Confirm {
 			return c, nil, reject(RejectClaimed, "claimed by %s; confirm to reply anyway", c.Assignee)
 		}
-		if limit := ChannelLimit(c.Channel); op.Kind == OpReply && limit > 0 && utf8.RuneCountInString(op.Text) > limit {
-			return c, nil, reject(RejectTooLong, "%d characters, %s allows %d", utf8.RuneCountInString(op.Text), c.Channel, limit)
+		if limit := ChannelLimit(c.Channel); op.Kind == OpReply && limit > 0 && ReplyLength(c.Channel, op.Text) > limit {
+			return c, nil, reject(RejectTooLong, "%d characters as %s counts them, the limit is %d", ReplyLength(c.Channel, op.Text), c.Channel, limit)
 		}
 		msg = &Message{
 			ID: op.ID, CaseID: c.ID, Text: op.Text, Time: now,

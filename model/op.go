@@ -112,12 +112,23 @@ func (o Op) Validate() error {
 	return nil
 }
 
-// ChannelLimit is the longest reply a channel takes, in characters; 0 for
-// no limit. X counts characters its own way; runes are the approximation
-// until the X connector counts them exactly.
+// ChannelLimit is the longest reply a channel takes, in its own count
+// (ReplyLength); 0 for no limit.
 func ChannelLimit(ch Channel) int {
-	if ch == ChannelTwitter {
+	switch ch {
+	case ChannelTwitter:
 		return 280
+	case ChannelFacebook:
+		return 8000 // a comment; Messenger allows 2,000, checked on sending
 	}
 	return 0
+}
+
+// ReplyLength counts a reply the way its channel does: X weighs
+// characters and URLs (TweetLength), others count characters.
+func ReplyLength(ch Channel, text string) int {
+	if ch == ChannelTwitter {
+		return TweetLength(text)
+	}
+	return utf8.RuneCountInString(text)
 }

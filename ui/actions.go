@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -148,7 +147,7 @@ func (b *ActionBar) Set(c model.Case, me string, lead bool) {
 func (b *ActionBar) Clear() { b.caseID = ""; b.Hide() }
 
 func (b *ActionBar) count() {
-	n := utf8.RuneCountInString(b.reply.Text)
+	n := model.ReplyLength(b.channel, b.reply.Text)
 	if limit := model.ChannelLimit(b.channel); limit > 0 {
 		b.counter.SetText(fmt.Sprintf("%d / %d", n, limit))
 		if n > limit {

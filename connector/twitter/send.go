@@ -19,7 +19,7 @@ import (
 
 // Limits enforced before anything is sent.
 const (
-	MaxTweetLength = 280    // weighted, see WeightedLength
+	MaxTweetLength = 280    // weighted, see model.TweetLength
 	MaxDMLength    = 10_000 // characters
 )
 
@@ -66,7 +66,7 @@ func (s *Sender) sendTweet(ctx context.Context, r connector.Reply) (string, erro
 	if strings.ContainsAny(r.Text, "\ufffe\ufeff\uffff") {
 		return "", connector.Permanentf("twitter: reply contains a character X refuses (U+FFFE, U+FEFF or U+FFFF)")
 	}
-	if n := WeightedLength(r.Text); n > MaxTweetLength {
+	if n := model.TweetLength(r.Text); n > MaxTweetLength {
 		return "", connector.Permanentf("twitter: reply is %d characters as X counts them; the limit is %d", n, MaxTweetLength)
 	}
 	var body struct {

@@ -457,3 +457,7 @@ func msTime(ms string) time.Time {
 	}
 	return time.UnixMilli(n).UTC()
 }
+
+func isASCIIAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}

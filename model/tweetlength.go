@@ -1,4 +1,4 @@
-package twitter
+package model
 
 import (
 	"cmp"
@@ -19,7 +19,7 @@ const (
 	maxURLLen = 4096
 )
 
-// WeightedLength counts text the way X does for the 280 limit: after NFC
+// TweetLength counts text the way X does for the 280 limit: after NFC
 // normalisation, a code point in U+0000–U+10FF, U+2000–U+200D,
 // U+2010–U+201F or U+2032–U+2037 counts 1, any other 2; an emoji sequence
 // (with skin tones, ZWJ joins, flags, keycaps) counts 2 as a whole; each
@@ -29,7 +29,7 @@ const (
 // hosts without a scheme are recognised for the country-code TLDs and a
 // list of common generic TLDs (not all of IANA's), and an
 // internationalised host's length is not checked in punycode.
-func WeightedLength(text string) int {
+func TweetLength(text string) int {
 	s := norm.NFC.String(text)
 	urls := findURLs(s)
 	n := 0

@@ -1,4 +1,4 @@
-package twitter
+package model
 
 import (
 	"strconv"
@@ -74,8 +74,8 @@ func TestWeightedLength(t *testing.T) {
 		{"text presentation selector after a symbol", "\u263A\uFE0E", 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := WeightedLength(tc.text); got != tc.want {
-				t.Errorf("WeightedLength(%q) = %d, want %d", clip(tc.text, 80), got, tc.want)
+			if got := TweetLength(tc.text); got != tc.want {
+				t.Errorf("TweetLength(%.80q) = %d, want %d", tc.text, got, tc.want)
 			}
 		})
 	}
@@ -87,7 +87,7 @@ func TestWeightedLengthCJKConformance(t *testing.T) {
 	if n := utf8.RuneCountInString(text); n != 160 {
 		t.Fatalf("%d characters", n)
 	}
-	if got := WeightedLength(text); got != 320 {
+	if got := TweetLength(text); got != 320 {
 		t.Errorf("160 CJK characters weigh %d, want 320", got)
 	}
 }
@@ -101,18 +101,18 @@ func FuzzWeightedLength(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		n := WeightedLength(s)
+		n := TweetLength(s)
 		normal := norm.NFC.String(s)
 		if n < 0 || (n == 0) != (normal == "") {
-			t.Fatalf("WeightedLength(%q) = %d", s, n)
+			t.Fatalf("TweetLength(%.80q) = %d", s, n)
 		}
 		if !strings.Contains(normal, ".") {
 			// no URL possible: each code point weighs at most 2
 			if max := 2 * utf8.RuneCountInString(normal); n > max {
-				t.Fatalf("WeightedLength(%q) = %d > %d", s, n, max)
+				t.Fatalf("TweetLength(%.80q) = %d > %d", s, n, max)
 			}
 		}
-		if again := WeightedLength(s); again != n {
+		if again := TweetLength(s); again != n {
 			t.Fatalf("not deterministic: %d then %d", n, again)
 		}
 	})
@@ -142,7 +142,7 @@ func BenchmarkWeightedLength(b *testing.B) {
 			b.Run(name+"/"+strconv.Itoa(n), func(b *testing.B) {
 				b.SetBytes(int64(len(s)))
 				for b.Loop() {
-					WeightedLength(s)
+					TweetLength(s)
 				}
 			})
 		}
