@@ -101,7 +101,7 @@ var backlog = []seedPost{
 	{ch: model.ChannelForum, thread: "https://autoforum.example/voltra/e5/t/4-2-update-reichweite/88120", id: "88120-2", author: other1, public: true, source: srcCar, lang: "de", ago: 4 * time.Hour,
 		text: "Bei mir genauso, ca. 25 km. Ist das jetzt dauerhaft??"},
 	{ch: model.ChannelForum, thread: "https://autoforum.example/voltra/e5/t/4-2-update-reichweite/88120", id: "88120-3", author: expert, public: true, source: srcCar, lang: "de", ago: 3 * time.Hour,
-		text: "Das ist die neue Reichweitenprognose in 4.2: sie rechnet jetzt mit der Außentemperatur der letzten 3 Tage. Die echte Reichweite ist unverändert. Wer die alte Anzeige will: Einstellungen → Energie → 'Prognose: Standard'. Nach 2–3 Ladezyklen pendelt es sich ein."},
+		text: "Das ist die neue Reichweitenprognose in 4.2: sie rechnet jetzt mit der Außentemperatur der letzten 3 Tage. Die echte Reichweite ist unverändert. Wer die alte Anzeige will: Einstellungen > Energie > 'Prognose: Standard'. Nach 2–3 Ladezyklen pendelt es sich ein."},
 
 	// The frequent flyer refused at the lounge, to 148k followers.
 	{ch: model.ChannelTwitter, thread: "tw-conv-1860400", id: "1860400", author: brenner, public: true, source: srcAirline, lang: "en", ago: 12 * time.Minute,

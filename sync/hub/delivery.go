@@ -143,7 +143,7 @@ func (h *Hub) deliver(ctx context.Context, j Job, s connector.Sender) {
 	case err == nil:
 		h.finish(j, JobDone, id, "")
 	case errors.Is(err, connector.ErrManual):
-		h.finish(j, JobManual, "", err.Error())
+		h.finish(j, JobManual, "", "This forum has no reply API: copy the reply, post it in the thread, then mark it posted.")
 	case connector.IsPermanent(err) || j.Attempts >= MaxAttempts:
 		h.finish(j, JobFailed, "", err.Error())
 	default:
