@@ -211,17 +211,9 @@ func (s *Store) Apply(evs []model.Event) (Applied, error) {
 			cur = ev.Seq
 		}
 		out.Cursor = cur
-		sums := tx.Bucket(bucketSummaries)
-		for id := range touched {
-			raw := sums.Get([]byte(id))
-			if raw == nil {
-				continue // a message of a case this cache has not seen
-			}
-			sum, err := decodeSummary(raw)
-			if err != nil {
-				return fmt.Errorf("store: read summary %s: %w", id, err)
-			}
-			out.Cases = append(out.Cases, sum)
+		var err error
+		if out.Cases, err = summariesOf(tx, touched); err != nil {
+			return err
 		}
 		return tx.Bucket(bucketMeta).Put(keyCursor, u64(cur))
 	})
@@ -430,17 +422,9 @@ func (s *Store) ApplySnapshot(evs []model.Event) (Applied, error) {
 				out.Customers = append(out.Customers, ev.Customer.ID)
 			}
 		}
-		sums := tx.Bucket(bucketSummaries)
-		for id := range touched {
-			raw := sums.Get([]byte(id))
-			if raw == nil {
-				continue // a message of a case this cache has not seen
-			}
-			sum, err := decodeSummary(raw)
-			if err != nil {
-				return fmt.Errorf("store: read summary %s: %w", id, err)
-			}
-			out.Cases = append(out.Cases, sum)
+		var err error
+		if out.Cases, err = summariesOf(tx, touched); err != nil {
+			return err
 		}
 		out.Cursor = cursor(tx)
 		return nil
@@ -467,4 +451,22 @@ func (s *Store) CaseRecord(id string) (model.Case, error) {
 		return json.Unmarshal(raw, &c)
 	})
 	return c, err
+}
+
+// summariesOf reads the summaries of the cases a page touched.
+func summariesOf(tx *bolt.Tx, touched map[string]bool) ([]model.Summary, error) {
+	sums := tx.Bucket(bucketSummaries)
+	out := make([]model.Summary, 0, len(touched))
+	for id := range touched {
+		raw := sums.Get([]byte(id))
+		if raw == nil {
+			continue // a message of a case this cache has not seen
+		}
+		sum, err := decodeSummary(raw)
+		if err != nil {
+			return nil, fmt.Errorf("store: read summary %s: %w", id, err)
+		}
+		out = append(out, sum)
+	}
+	return out, nil
 }
