@@ -36,6 +36,13 @@ type testHub struct {
 
 func startHub(t *testing.T) *testHub {
 	t.Helper()
+	return startHubWith(t, nil)
+}
+
+// startHubWith serves a hub on a temp log over loopback; with auth set,
+// sessions need its tokens.
+func startHubWith(t *testing.T, auth hub.Authenticator) *testHub {
+	t.Helper()
 	l, err := hub.OpenBoltLog(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -45,6 +52,9 @@ func startHub(t *testing.T) *testHub {
 		t.Fatal(err)
 	}
 	srv := hub.NewServer(h, hub.Timing{HelloWait: 2 * time.Second, WriteWait: 2 * time.Second, PongWait: 2 * time.Minute, PingEvery: time.Minute})
+	if auth != nil {
+		srv.SetAuth(auth)
+	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
 		ts.Close()

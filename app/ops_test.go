@@ -3,8 +3,6 @@ package app_test
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -27,23 +25,7 @@ func (t tokens) Authenticate(tok string) (hub.Agent, error) {
 
 func startAuthHub(t *testing.T) *testHub {
 	t.Helper()
-	l, err := hub.OpenBoltLog(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := hub.New(l, hub.Config{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := hub.NewServer(h, hub.Timing{HelloWait: 2 * time.Second, WriteWait: 2 * time.Second, PongWait: 2 * time.Minute, PingEvery: time.Minute})
-	srv.SetAuth(tokens{"tok-anna": {Name: "anna", Role: hub.RoleAgent}, "tok-ben": {Name: "ben", Role: hub.RoleAgent}, "tok-lea": {Name: "lea", Role: hub.RoleLead}})
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		ts.Close()
-		srv.Close()
-		l.Close()
-	})
-	return &testHub{hub: h, log: l, url: ts.URL}
+	return startHubWith(t, tokens{"tok-anna": {Name: "anna", Role: hub.RoleAgent}, "tok-ben": {Name: "ben", Role: hub.RoleAgent}, "tok-lea": {Name: "lea", Role: hub.RoleLead}})
 }
 
 func openConsole(t *testing.T, dir string) *app.Core {
