@@ -84,6 +84,22 @@ func fixture(t *testing.T) *app.Core {
 	return core
 }
 
+// openConsole shows the fixture cache in a test window; the console's
+// background work is waited for before the test app goes away.
+func openConsole(t *testing.T) (*app.Core, *ui.Console) {
+	t.Helper()
+	test.NewTempApp(t)
+	core := fixture(t)
+	c := ui.New(core)
+	w := test.NewWindow(c.Content())
+	w.Resize(fyne.NewSize(1280, 800))
+	t.Cleanup(func() {
+		w.Close()
+		c.Wait()
+	})
+	return core, c
+}
+
 // eventually polls cond under the console's lock until it holds.
 func eventually(t *testing.T, c *ui.Console, what string, cond func() bool) {
 	t.Helper()
@@ -102,13 +118,7 @@ func eventually(t *testing.T, c *ui.Console, what string, cond func() bool) {
 }
 
 func TestQueueListsCachedCasesAndSelectionShowsThreadAndCustomer(t *testing.T) {
-	test.NewTempApp(t)
-	core := fixture(t)
-	c := ui.New(core)
-	defer c.Wait()
-	w := test.NewWindow(c.Content())
-	defer w.Close()
-	w.Resize(fyne.NewSize(1280, 800))
+	_, c := openConsole(t)
 
 	var ids []string
 	c.Locked(func() {
@@ -174,13 +184,7 @@ func TestQueueListsCachedCasesAndSelectionShowsThreadAndCustomer(t *testing.T) {
 }
 
 func TestFilterNarrowsTheQueue(t *testing.T) {
-	test.NewTempApp(t)
-	core := fixture(t)
-	c := ui.New(core)
-	defer c.Wait()
-	w := test.NewWindow(c.Content())
-	defer w.Close()
-	w.Resize(fyne.NewSize(1280, 800))
+	_, c := openConsole(t)
 
 	rows := func() (ids []string) {
 		c.Locked(func() {
@@ -209,12 +213,7 @@ func TestFilterNarrowsTheQueue(t *testing.T) {
 }
 
 func TestStatusBarOffline(t *testing.T) {
-	test.NewTempApp(t)
-	core := fixture(t)
-	c := ui.New(core)
-	defer c.Wait()
-	w := test.NewWindow(c.Content())
-	defer w.Close()
+	_, c := openConsole(t)
 	var text string
 	c.Locked(func() { text = c.StatusBar().Text() })
 	if !strings.HasPrefix(text, "Offline") {
@@ -223,13 +222,7 @@ func TestStatusBarOffline(t *testing.T) {
 }
 
 func TestActionsQueueOpsAndShowThemAtOnce(t *testing.T) {
-	test.NewTempApp(t)
-	core := fixture(t)
-	c := ui.New(core)
-	defer c.Wait()
-	w := test.NewWindow(c.Content())
-	defer w.Close()
-	w.Resize(fyne.NewSize(1280, 800))
+	core, c := openConsole(t)
 
 	c.Locked(func() { c.Select("c-lounge") })
 	eventually(t, c, "the case to open", func() bool { return c.Detail().Title() != "" })
@@ -271,12 +264,7 @@ func TestActionsQueueOpsAndShowThemAtOnce(t *testing.T) {
 }
 
 func TestRejectedOpsShowAndRetry(t *testing.T) {
-	test.NewTempApp(t)
-	core := fixture(t)
-	c := ui.New(core)
-	defer c.Wait()
-	w := test.NewWindow(c.Content())
-	defer w.Close()
+	core, c := openConsole(t)
 	var lines []string
 	c.Locked(func() { lines = c.RejectedPanel().Lines() })
 	if len(lines) != 1 || !strings.Contains(lines[0], "claimed by ben") || !strings.Contains(lines[0], "with ben") {
@@ -292,13 +280,8 @@ func TestRejectedOpsShowAndRetry(t *testing.T) {
 }
 
 func TestManualReplyOffersCopyOpenAndMarkPosted(t *testing.T) {
-	a := test.NewTempApp(t)
-	core := fixture(t)
-	c := ui.New(core)
-	defer c.Wait()
-	w := test.NewWindow(c.Content())
-	defer w.Close()
-	w.Resize(fyne.NewSize(1280, 800))
+	core, c := openConsole(t)
+	a := fyne.CurrentApp()
 	c.Locked(func() { c.Select("c-forum") })
 	eventually(t, c, "the forum case", func() bool { return len(c.Detail().ThreadButtons()) > 0 })
 	var copyB, markB *widget.Button
