@@ -205,46 +205,27 @@ func (s *Sender) findTweet(ctx context.Context, r connector.Reply) (string, bool
 	if !isID(r.InReplyTo) {
 		return "", false, nil // Send would refuse it anyway
 	}
-	path := "/2/users/" + s.cfg.UserID + "/tweets"
-	token := ""
-	for range findPages {
-		q := url.Values{}
-		q.Set("since_id", r.InReplyTo)
-		q.Set("max_results", "100")
-		q.Set("tweet.fields", "referenced_tweets,created_at,conversation_id")
-		q.Set("exclude", "retweets")
-		if token != "" {
-			q.Set("pagination_token", token)
-		}
-		var page struct {
-			Data []struct {
-				ID               string `json:"id"`
-				Text             string `json:"text"`
-				ReferencedTweets []struct {
-					Type string `json:"type"`
-					ID   string `json:"id"`
-				} `json:"referenced_tweets"`
-			} `json:"data"`
-			Meta struct {
-				NextToken string `json:"next_token"`
-			} `json:"meta"`
-		}
-		if err := s.get(ctx, path, q, &page); err != nil {
-			return "", false, err
-		}
-		for _, t := range page.Data {
-			for _, ref := range t.ReferencedTweets {
-				if ref.Type == "replied_to" && ref.ID == r.InReplyTo && sameText(t.Text, r.Text) && isID(t.ID) {
-					return t.ID, true, nil
-				}
+	q := url.Values{}
+	q.Set("since_id", r.InReplyTo)
+	q.Set("max_results", "100")
+	q.Set("tweet.fields", "referenced_tweets,created_at,conversation_id")
+	q.Set("exclude", "retweets")
+	type tweet struct {
+		ID               string `json:"id"`
+		Text             string `json:"text"`
+		ReferencedTweets []struct {
+			Type string `json:"type"`
+			ID   string `json:"id"`
+		} `json:"referenced_tweets"`
+	}
+	return searchPages(ctx, s, "/2/users/"+s.cfg.UserID+"/tweets", q, func(t tweet) (string, bool, bool) {
+		for _, ref := range t.ReferencedTweets {
+			if ref.Type == "replied_to" && ref.ID == r.InReplyTo && sameText(t.Text, r.Text) && isID(t.ID) {
+				return t.ID, true, false
 			}
 		}
-		if page.Meta.NextToken == "" {
-			break
-		}
-		token = page.Meta.NextToken
-	}
-	return "", false, nil
+		return "", false, false
+	})
 }
 
 func (s *Sender) findDM(ctx context.Context, r connector.Reply) (string, bool, error) {
@@ -252,22 +233,34 @@ func (s *Sender) findDM(ctx context.Context, r connector.Reply) (string, bool, e
 	if err != nil {
 		return "", false, nil
 	}
-	path := "/2/dm_conversations/with/" + to + "/dm_events"
-	token := ""
-	for range findPages {
-		q := url.Values{}
-		q.Set("max_results", "100")
-		q.Set("event_types", "MessageCreate")
-		q.Set("dm_event.fields", "id,text,sender_id,created_at,event_type")
-		if token != "" {
-			q.Set("pagination_token", token)
+	q := url.Values{}
+	q.Set("max_results", "100")
+	q.Set("event_types", "MessageCreate")
+	q.Set("dm_event.fields", "id,text,sender_id,created_at,event_type")
+	type dmEvent struct {
+		ID       string `json:"id"`
+		Text     string `json:"text"`
+		SenderID string `json:"sender_id"`
+	}
+	return searchPages(ctx, s, "/2/dm_conversations/with/"+to+"/dm_events", q, func(e dmEvent) (string, bool, bool) {
+		if !isID(e.ID) || e.SenderID != s.cfg.UserID || !sameText(e.Text, r.Text) {
+			return "", false, false
 		}
+		// Events come newest first: one older than the message answered
+		// is an earlier, identical reply, not this one.
+		if isID(r.InReplyTo) && !idLess(r.InReplyTo, e.ID) {
+			return "", false, true
+		}
+		return e.ID, true, false
+	})
+}
+
+// searchPages reads up to findPages pages of a v2 list endpoint and returns
+// the first item match finds; match may also stop the search without one.
+func searchPages[T any](ctx context.Context, s *Sender, path string, q url.Values, match func(T) (id string, found, stop bool)) (string, bool, error) {
+	for range findPages {
 		var page struct {
-			Data []struct {
-				ID       string `json:"id"`
-				Text     string `json:"text"`
-				SenderID string `json:"sender_id"`
-			} `json:"data"`
+			Data []T `json:"data"`
 			Meta struct {
 				NextToken string `json:"next_token"`
 			} `json:"meta"`
@@ -275,21 +268,15 @@ func (s *Sender) findDM(ctx context.Context, r connector.Reply) (string, bool, e
 		if err := s.get(ctx, path, q, &page); err != nil {
 			return "", false, err
 		}
-		for _, e := range page.Data {
-			if !isID(e.ID) || e.SenderID != s.cfg.UserID || !sameText(e.Text, r.Text) {
-				continue
+		for _, item := range page.Data {
+			if id, found, stop := match(item); found || stop {
+				return id, found, nil
 			}
-			// Events come newest first: one older than the message answered
-			// is an earlier, identical reply, not this one.
-			if isID(r.InReplyTo) && !idLess(r.InReplyTo, e.ID) {
-				return "", false, nil
-			}
-			return e.ID, true, nil
 		}
 		if page.Meta.NextToken == "" {
 			break
 		}
-		token = page.Meta.NextToken
+		q.Set("pagination_token", page.Meta.NextToken)
 	}
 	return "", false, nil
 }
