@@ -192,103 +192,87 @@ func Decode(b []byte) (Frame, error) {
 	if err := json.Unmarshal(b, &head); err != nil {
 		return nil, Error{Code: CodeBadFrame, Reason: "not a JSON object: " + err.Error()}
 	}
-	var f Frame
-	switch head.Type {
-	case TypeHello:
-		var h Hello
-		if err := json.Unmarshal(b, &h); err != nil {
-			return nil, bad(head.Type, err)
-		}
-		if h.Protocol <= 0 {
-			return nil, Error{Code: CodeBadHello, Reason: "hello without protocol version"}
-		}
-		f = h
-	case TypeWelcome:
-		var w Welcome
-		if err := json.Unmarshal(b, &w); err != nil {
-			return nil, bad(head.Type, err)
-		}
-		f = w
-	case TypeEvents:
-		var e Events
-		if err := json.Unmarshal(b, &e); err != nil {
-			return nil, bad(head.Type, err)
-		}
-		if err := checkEvents(e.Events); err != nil {
-			return nil, err
-		}
-		f = e
-	case TypeCaughtUp:
-		var c CaughtUp
-		if err := json.Unmarshal(b, &c); err != nil {
-			return nil, bad(head.Type, err)
-		}
-		f = c
-	case TypeError:
-		var e Error
-		if err := json.Unmarshal(b, &e); err != nil {
-			return nil, bad(head.Type, err)
-		}
-		f = e
-	case TypeOp:
-		var o Op
-		if err := json.Unmarshal(b, &o); err != nil {
-			return nil, bad(head.Type, err)
-		}
-		if err := o.Validate(); err != nil {
-			return nil, Error{Code: CodeBadOp, Reason: err.Error()}
-		}
-		f = o
-	case TypeAck:
-		var a Ack
-		if err := json.Unmarshal(b, &a); err != nil {
-			return nil, bad(head.Type, err)
-		}
-		if a.OpID == "" {
-			return nil, Error{Code: CodeBadFrame, Reason: "ack without op_id"}
-		}
-		f = a
-	case TypeReject:
-		var r Reject
-		if err := json.Unmarshal(b, &r); err != nil {
-			return nil, bad(head.Type, err)
-		}
-		if r.OpID == "" || r.Code == "" {
-			return nil, Error{Code: CodeBadFrame, Reason: "reject without op_id or code"}
-		}
-		f = r
-	case TypeSnapshot:
-		var sn Snapshot
-		if err := json.Unmarshal(b, &sn); err != nil {
-			return nil, bad(head.Type, err)
-		}
-		if len(sn.Events) > MaxPage {
-			return nil, Error{Code: CodeBadFrame, Reason: fmt.Sprintf("%d entities in one snapshot page, limit %d", len(sn.Events), MaxPage)}
-		}
-		for _, ev := range sn.Events {
-			if err := checkEntity(ev); err != nil {
-				return nil, err
-			}
-		}
-		f = sn
-	case TypePresence:
-		var p Presence
-		if err := json.Unmarshal(b, &p); err != nil {
-			return nil, bad(head.Type, err)
-		}
-		if p.State != "" && p.State != PresenceViewing && p.State != PresenceTyping {
-			return nil, Error{Code: CodeBadFrame, Reason: fmt.Sprintf("presence state %q", p.State)}
-		}
-		if len(p.CaseID) > 64 || len(p.Agent) > 128 || len(p.ClientID) > 64 {
-			return nil, Error{Code: CodeBadFrame, Reason: "presence field too long"}
-		}
-		f = p
-	case "":
+	if head.Type == "" {
 		return nil, Error{Code: CodeBadFrame, Reason: "frame without type"}
-	default:
+	}
+	decode, ok := decoders[head.Type]
+	if !ok {
 		return nil, Error{Code: CodeUnknownType, Reason: fmt.Sprintf("unknown frame type %q", head.Type)}
 	}
+	return decode(b)
+}
+
+var decoders = map[Type]func([]byte) (Frame, error){
+	TypeHello: decodeAs[Hello], TypeWelcome: decodeAs[Welcome], TypeEvents: decodeAs[Events],
+	TypeCaughtUp: decodeAs[CaughtUp], TypeError: decodeAs[Error], TypeOp: decodeAs[Op],
+	TypeAck: decodeAs[Ack], TypeReject: decodeAs[Reject], TypeSnapshot: decodeAs[Snapshot],
+	TypePresence: decodeAs[Presence],
+}
+
+// decodeAs parses a frame of one type and runs its check, if it has one.
+func decodeAs[T Frame](b []byte) (Frame, error) {
+	var f T
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, bad(f.Type(), err)
+	}
+	if c, ok := any(f).(interface{ check() error }); ok {
+		if err := c.check(); err != nil {
+			return nil, err
+		}
+	}
 	return f, nil
+}
+
+func (h Hello) check() error {
+	if h.Protocol <= 0 {
+		return Error{Code: CodeBadHello, Reason: "hello without protocol version"}
+	}
+	return nil
+}
+
+func (e Events) check() error { return checkEvents(e.Events) }
+
+func (o Op) check() error {
+	if err := o.Validate(); err != nil {
+		return Error{Code: CodeBadOp, Reason: err.Error()}
+	}
+	return nil
+}
+
+func (a Ack) check() error {
+	if a.OpID == "" {
+		return Error{Code: CodeBadFrame, Reason: "ack without op_id"}
+	}
+	return nil
+}
+
+func (r Reject) check() error {
+	if r.OpID == "" || r.Code == "" {
+		return Error{Code: CodeBadFrame, Reason: "reject without op_id or code"}
+	}
+	return nil
+}
+
+func (sn Snapshot) check() error {
+	if len(sn.Events) > MaxPage {
+		return Error{Code: CodeBadFrame, Reason: fmt.Sprintf("%d entities in one snapshot page, limit %d", len(sn.Events), MaxPage)}
+	}
+	for _, ev := range sn.Events {
+		if err := checkEntity(ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p Presence) check() error {
+	if p.State != "" && p.State != PresenceViewing && p.State != PresenceTyping {
+		return Error{Code: CodeBadFrame, Reason: fmt.Sprintf("presence state %q", p.State)}
+	}
+	if len(p.CaseID) > 64 || len(p.Agent) > 128 || len(p.ClientID) > 64 {
+		return Error{Code: CodeBadFrame, Reason: "presence field too long"}
+	}
+	return nil
 }
 
 func bad(t Type, err error) error {
