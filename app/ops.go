@@ -60,12 +60,18 @@ func (c *Core) Do(op model.Op) (model.Op, error) {
 	if err := c.store.Enqueue(op); err != nil {
 		return op, err
 	}
+	c.queuedLocked(op)
+	return op, nil
+}
+
+// queuedLocked shows an op just written to the outbox and wakes the pump.
+// The caller holds opMu.
+func (c *Core) queuedLocked(op model.Op) {
 	c.pending[op.CaseID] = append(c.pending[op.CaseID], op)
 	c.refresh(op.CaseID)
 	if k := c.kick; k != nil {
 		k()
 	}
-	return op, nil
 }
 
 // Pending is the number of ops waiting for the hub.
@@ -138,12 +144,8 @@ func (c *Core) Retry(opID string) (model.Op, error) {
 	if err := c.loadRejected(); err != nil {
 		return op, err
 	}
-	c.pending[op.CaseID] = append(c.pending[op.CaseID], op)
-	c.refresh(op.CaseID)
+	c.queuedLocked(op)
 	c.post(Change{Rejected: true})
-	if k := c.kick; k != nil {
-		k()
-	}
 	return op, nil
 }
 
