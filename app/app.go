@@ -223,11 +223,18 @@ func (f Filter) Match(s model.Summary) bool {
 
 // CaseDetail is what the case view shows.
 type CaseDetail struct {
-	Case     model.Case
-	Thread   []model.Message
+	Case   model.Case
+	Thread []model.Message
+	// Customer is the linked customer's record as an agent may see it:
+	// without marketing consent, no marketing fields.
 	Customer *model.Customer
 	// Others are the customer's other cases, newest first.
 	Others []model.Summary
+	// MergedCases are the cases merged into this one, each keeping its
+	// channel's reply path.
+	MergedCases []model.Summary
+	// Suggestions propose customers for an unlinked author, with evidence.
+	Suggestions []model.Suggestion
 }
 
 // Case loads a case with its thread and customer from the cache. It reads
@@ -238,9 +245,11 @@ func (c *Core) Case(id string) (CaseDetail, error) {
 		return CaseDetail{}, err
 	}
 	// Threads of cases merged into this one show here, in time order.
+	var merged []model.Summary
 	for _, other := range cs.Merged {
-		if _, more, err := c.store.Case(other); err == nil {
+		if oc, more, err := c.store.Case(other); err == nil {
 			msgs = append(msgs, more...)
+			merged = append(merged, oc.Summary())
 		}
 	}
 	if len(cs.Merged) > 0 {
@@ -250,10 +259,13 @@ func (c *Core) Case(id string) (CaseDetail, error) {
 	ops := slices.Clone(c.pending[id])
 	c.opMu.Unlock()
 	cs, queued := overlay(cs, ops, c.actor())
-	d := CaseDetail{Case: cs, Thread: append(msgs, queued...)}
-	if cs.CustomerID != "" {
+	d := CaseDetail{Case: cs, Thread: append(msgs, queued...), MergedCases: merged}
+	if cs.CustomerID == "" {
+		d.Suggestions = model.Suggest(cs, d.Thread, c.store.Directory())
+	} else {
 		cust, cases, err := c.store.Customer(cs.CustomerID)
 		if err == nil {
+			cust = cust.ForAgent()
 			d.Customer = &cust
 			for _, o := range cases {
 				if o.ID != id {

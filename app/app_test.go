@@ -105,9 +105,9 @@ func seed(t *testing.T, th *testHub) map[string]string {
 			t.Fatal(err)
 		}
 	}
-	err := th.hub.UpsertCustomer(model.Customer{ID: "C-1", Name: "Anna Alpen", Tier: "gold", Identities: []model.Identity{
-		{Platform: model.ChannelTwitter, Handle: "anna"},
-		{Platform: model.ChannelFacebook, Handle: "Fritz"},
+	_, err := th.hub.UpsertCustomer(model.Customer{ID: "C-1", Name: "Anna Alpen", Tier: "gold", Links: []model.Link{
+		{Identity: model.Identity{Platform: model.ChannelTwitter, Handle: "anna"}, Consent: model.Consent{Service: true, By: "crm"}},
+		{Identity: model.Identity{Platform: model.ChannelFacebook, Handle: "Fritz"}, Consent: model.Consent{Service: true, By: "crm"}},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -258,7 +258,7 @@ func TestOthersNewestFirst(t *testing.T) {
 	for i := range 4 {
 		ids = append(ids, th.post(t, post{model.ChannelTwitter, fmt.Sprint("t", i), "regular", "Regular", 10, fmt.Sprint("visit ", i), time.Duration(i) * time.Hour}))
 	}
-	if err := th.hub.UpsertCustomer(model.Customer{ID: "C-2", Name: "Regular", Identities: []model.Identity{{Platform: model.ChannelTwitter, Handle: "regular"}}}); err != nil {
+	if _, err := th.hub.UpsertCustomer(model.Customer{ID: "C-2", Name: "Regular", Links: []model.Link{{Identity: model.Identity{Platform: model.ChannelTwitter, Handle: "regular"}, Consent: model.Consent{Service: true, By: "crm"}}}}); err != nil {
 		t.Fatal(err)
 	}
 	core, _ := startCore(t, t.TempDir(), th)

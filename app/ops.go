@@ -74,6 +74,9 @@ func (c *Core) queuedLocked(op model.Op) {
 	}
 }
 
+// Outbox returns the ops waiting for the hub, oldest first.
+func (c *Core) Outbox() ([]model.Op, error) { return c.store.Outbox() }
+
 // Pending is the number of ops waiting for the hub.
 func (c *Core) Pending() int {
 	c.opMu.Lock()

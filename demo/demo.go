@@ -77,7 +77,7 @@ func (g *Generator) Seed(ctx context.Context) error {
 		if g.Hub.HasCustomer(c.ID) {
 			continue
 		}
-		if err := g.Hub.UpsertCustomer(c); err != nil {
+		if _, err := g.Hub.UpsertCustomer(c); err != nil {
 			return fmt.Errorf("demo: customer %s: %w", c.ID, err)
 		}
 	}

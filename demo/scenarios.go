@@ -32,31 +32,56 @@ var (
 	troll   = model.Identity{Platform: model.ChannelTwitter, Handle: "@xX_ch4os_Xx", PlatformID: "77001", DisplayName: "ch4os 🤡", Followers: 14}
 )
 
-// customers is the CRM extract the demo ships; identities listed here were
-// linked with the customer's consent.
+// consented is a consent the CRM recorded with the customer, days ago.
+func consented(marketing bool, by string, days int) model.Consent {
+	return model.Consent{Service: true, Marketing: marketing, By: by, At: day(-days)}
+}
+
+// linked links identities with one recorded consent.
+func linked(c model.Consent, ids ...model.Identity) []model.Link {
+	var out []model.Link
+	for _, id := range ids {
+		out = append(out, model.Link{Identity: id, Consent: c})
+	}
+	return out
+}
+
+// customers are the scenario customers, beside the CRM extract. Brenner
+// and Kramer have their identities linked with their recorded consent;
+// Oyelaran and Oswald are in the CRM but not linked: the console suggests
+// the link (a handle the CRM lists, a customer number written in a post).
 var customers = []model.Customer{
 	{ID: "4711", Name: "Dr. Markus Brenner", Tier: "senator", LifetimeValue: 182_450, Email: "m.brenner@example.com",
-		Identities: []model.Identity{brenner},
-		Notes:      "Travels FRA–JFK twice a month. Prefers English. Complained about lounge capacity in 2025.",
+		Links:   linked(consented(true, "crm:senator-desk", 800), brenner),
+		Consent: consented(true, "crm:senator-desk", 800),
+		Handles: []model.Identity{brenner},
+		Vouchers: []model.Voucher{
+			{Code: "LOUNGE-FRA-2X", Issued: day(-180), Value: 90, Note: "goodwill: lounge closed for renovation"},
+			{Code: "UPG-JFK-0931", Issued: day(-30), Note: "upgrade voucher, long-haul"},
+		},
+		Notes: "Travels FRA–JFK twice a month. Prefers English. Complained about lounge capacity in 2025.",
 		Purchases: []model.Purchase{
 			{Date: day(-6), Item: "FRA–JFK business, return", Amount: 4_890},
 			{Date: day(-21), Item: "MUC–SFO business, return", Amount: 5_640},
 			{Date: day(-40), Item: "Lounge day pass ×2", Amount: 90},
 		}},
 	{ID: "10234", Name: "Julia Kramer", Tier: "gold", LifetimeValue: 3_120, Email: "julia.kramer@example.de",
-		Identities: []model.Identity{kramerX, kramerF, kramerR},
-		Notes:      "Moving from Munich to Hamburg on 1 Dec. Contract NN-55102 (fibre 250). Wants cancellation confirmed in writing.",
+		Links:    linked(consented(false, "crm:service-desk", 400), kramerX, kramerF, kramerR),
+		Consent:  consented(false, "crm:service-desk", 400),
+		Vouchers: []model.Voucher{{Code: "NN-TREUE-25", Issued: day(-200), Value: 25, Note: "loyalty bonus"}},
+		Notes:    "Moving from Munich to Hamburg on 1 Dec. Contract NN-55102 (fibre 250). Wants cancellation confirmed in writing.",
 		Purchases: []model.Purchase{
 			{Date: day(-420), Item: "NordNetz Glasfaser 250, 24 months", Amount: 1_080},
 			{Date: day(-95), Item: "Router upgrade", Amount: 129},
 		}},
 	{ID: "20871", Name: "Sandra Oyelaran", Tier: "silver", LifetimeValue: 2_310, Email: "s.oyelaran@example.co.uk",
-		Identities: []model.Identity{hotelQ},
-		Purchases:  []model.Purchase{{Date: day(-2), Item: "Alpenblick Innsbruck, double room, 2 nights (HX-88213)", Amount: 384}}},
+		Handles:   []model.Identity{hotelQ},
+		Consent:   consented(true, "crm:web-signup", 60),
+		Purchases: []model.Purchase{{Date: day(-2), Item: "Alpenblick Innsbruck, double room, 2 nights (HX-88213)", Amount: 384}}},
 	{ID: "30552", Name: "Bernd Oswald", Tier: "basic", LifetimeValue: 41_900, Email: "b.oswald@example.de",
-		Identities: []model.Identity{evOwner},
-		Notes:      "Voltra E5 owner since 2024, VIN ends 8831.",
-		Purchases:  []model.Purchase{{Date: day(-610), Item: "Voltra E5 Long Range", Amount: 41_900}}},
+		Consent:   consented(false, "crm:dealer-handover", 610),
+		Notes:     "Voltra E5 owner since 2024, VIN ends 8831.",
+		Purchases: []model.Purchase{{Date: day(-610), Item: "Voltra E5 Long Range", Amount: 41_900}}},
 }
 
 // seedPost is one message of the backlog, placed ago before start.
@@ -97,7 +122,7 @@ var backlog = []seedPost{
 
 	// The car forum thread where a community expert answers.
 	{ch: model.ChannelForum, thread: "https://autoforum.example/voltra/e5/t/4-2-update-reichweite/88120", id: "88120-1", author: evOwner, public: true, source: srcCar, lang: "de", ago: 5 * time.Hour,
-		text: "Software 4.2 – Reichweite seit dem Update 30 km weniger?\nSeit dem Over-the-Air-Update 4.2 zeigt mein E5 morgens 30 km weniger Reichweite an, obwohl ich gleich lade. Geht das noch jemandem so? Werkstatt sagt 'normal'."},
+		text: "Software 4.2 – Reichweite seit dem Update 30 km weniger?\nSeit dem Over-the-Air-Update 4.2 zeigt mein E5 morgens 30 km weniger Reichweite an, obwohl ich gleich lade. Geht das noch jemandem so? Werkstatt sagt 'normal' (Kundennummer 30552, Termin letzte Woche)."},
 	{ch: model.ChannelForum, thread: "https://autoforum.example/voltra/e5/t/4-2-update-reichweite/88120", id: "88120-2", author: other1, public: true, source: srcCar, lang: "de", ago: 4 * time.Hour,
 		text: "Bei mir genauso, ca. 25 km. Ist das jetzt dauerhaft??"},
 	{ch: model.ChannelForum, thread: "https://autoforum.example/voltra/e5/t/4-2-update-reichweite/88120", id: "88120-3", author: expert, public: true, source: srcCar, lang: "de", ago: 3 * time.Hour,

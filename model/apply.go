@@ -75,10 +75,13 @@ func ApplyOp(c Case, op Op, by Actor, now time.Time) (Case, *Message, *Rejection
 		}
 		c.Assignee = ""
 	case OpReply, OpNote:
+		if op.Via != "" && op.Via != c.ID && !slices.Contains(c.Merged, op.Via) {
+			return c, nil, reject(RejectInvalid, "case %s is not merged into this case", op.Via)
+		}
 		if op.Kind == OpReply && c.Assignee != "" && c.Assignee != by.Name && !op.Confirm {
 			return c, nil, reject(RejectClaimed, "claimed by %s; confirm to reply anyway", c.Assignee)
 		}
-		if limit := ChannelLimit(c.Channel); op.Kind == OpReply && limit > 0 && ReplyLength(c.Channel, op.Text) > limit {
+		if limit := ChannelLimit(c.Channel); op.Kind == OpReply && (op.Via == "" || op.Via == c.ID) && limit > 0 && ReplyLength(c.Channel, op.Text) > limit {
 			return c, nil, reject(RejectTooLong, "%d characters as %s counts them, the limit is %d", ReplyLength(c.Channel, op.Text), c.Channel, limit)
 		}
 		msg = &Message{
@@ -143,10 +146,21 @@ func ApplyOp(c Case, op Op, by Actor, now time.Time) (Case, *Message, *Rejection
 		if op.Consent == nil || !op.Consent.Service {
 			return c, nil, reject(RejectConsent, "linking %s to customer %s needs the customer's consent for service", c.Author.Handle, op.CustomerID)
 		}
-		if c.CustomerID == op.CustomerID {
-			return c, nil, nil
+		if c.CustomerID != "" && c.CustomerID != op.CustomerID {
+			return c, nil, reject(RejectInvalid, "the author is linked to customer %s; unlink first", c.CustomerID)
 		}
 		c.CustomerID = op.CustomerID
+		c.Dismissed = slices.DeleteFunc(slices.Clone(c.Dismissed), func(id string) bool { return id == op.CustomerID })
+	case OpUnlinkIdentity:
+		if c.CustomerID != op.CustomerID {
+			return c, nil, reject(RejectInvalid, "the author is not linked to customer %s", op.CustomerID)
+		}
+		c.CustomerID = ""
+	case OpDismissLink:
+		if slices.Contains(c.Dismissed, op.CustomerID) {
+			return c, nil, nil
+		}
+		c.Dismissed = append(slices.Clone(c.Dismissed), op.CustomerID)
 	case OpMarkPosted:
 		// The hub updates the message; the case itself does not change.
 		return c, nil, nil

@@ -97,9 +97,15 @@ type Identity struct {
 	Followers   int     `json:"followers"`
 	Verified    bool    `json:"verified,omitempty"`
 	// Expert marks a known community expert (customers helping customers).
-	Expert    bool  `json:"expert,omitempty"`
-	Influence int   `json:"influence"`
-	Reach     Reach `json:"reach,omitempty"`
+	Expert bool `json:"expert,omitempty"`
+	// Engagement is the author's recent engagement: interactions (likes,
+	// reposts, replies, quotes) per recent post, as far as the platform tells.
+	Engagement int   `json:"engagement,omitempty"`
+	Influence  int   `json:"influence"`
+	Reach      Reach `json:"reach,omitempty"`
+	// Bio is the profile text and link, where cross-links to the same
+	// person on another platform show.
+	Bio string `json:"bio,omitempty"`
 }
 
 // Key identifies the identity across the system: platform and handle.
@@ -144,6 +150,9 @@ type Case struct {
 	// MergedInto is set on such a case.
 	Merged     []string `json:"merged,omitempty"`
 	MergedInto string   `json:"merged_into,omitempty"`
+	// Dismissed are customer numbers an agent ruled out as this author's
+	// customer record: they are no longer suggested here.
+	Dismissed []string `json:"dismissed,omitempty"`
 }
 
 // Summary is the compact record the queue shows; start-up reads only these.
@@ -205,26 +214,6 @@ type Message struct {
 	Seq     uint64    `json:"seq,omitempty"`
 	Edited  time.Time `json:"edited,omitzero"`
 	Deleted bool      `json:"deleted,omitempty"`
-}
-
-// Purchase is one line of a customer's history in the CRM.
-type Purchase struct {
-	Date   time.Time `json:"date"`
-	Item   string    `json:"item"`
-	Amount float64   `json:"amount"`
-}
-
-// Customer is a CRM record.
-type Customer struct {
-	ID            string     `json:"id"`
-	Name          string     `json:"name"`
-	Tier          string     `json:"tier"`
-	LifetimeValue float64    `json:"lifetime_value"`
-	Email         string     `json:"email,omitempty"`
-	Identities    []Identity `json:"identities,omitempty"`
-	Purchases     []Purchase `json:"purchases,omitempty"`
-	Vouchers      []string   `json:"vouchers,omitempty"`
-	Notes         string     `json:"notes,omitempty"`
 }
 
 // EventType names what an event records.

@@ -22,6 +22,12 @@ const (
 	OpUntag        OpKind = "untag"
 	OpLinkIdentity OpKind = "link_identity"
 	OpMerge        OpKind = "merge"
+	// OpUnlinkIdentity ends the link of the case author's identity to
+	// CustomerID; the hub records who ended it and when.
+	OpUnlinkIdentity OpKind = "unlink_identity"
+	// OpDismissLink rules CustomerID out as the author's customer: the
+	// suggestion goes away for everyone.
+	OpDismissLink OpKind = "dismiss_link"
 	// OpMarkPosted records that an agent posted a manual reply (a forum
 	// has no reply API) by hand; MessageID names the reply.
 	OpMarkPosted OpKind = "mark_posted"
@@ -49,6 +55,10 @@ type Op struct {
 	Consent *Consent `json:"consent,omitempty"`
 	// Other is the case merged into CaseID, for merge.
 	Other string `json:"other_case_id,omitempty"`
+	// Via names the thread a reply goes to on a merged case: the case
+	// itself (or empty) or one of the cases merged into it, so each
+	// channel keeps its reply path.
+	Via string `json:"via,omitempty"`
 	// MessageID names a message, for mark_posted.
 	MessageID string    `json:"message_id,omitempty"`
 	Created   time.Time `json:"created"`
@@ -94,9 +104,9 @@ func (o Op) Validate() error {
 		if t := strings.TrimSpace(o.Tag); t == "" || len(t) > 64 {
 			return fmt.Errorf("%s: tag must be 1–64 characters", o.Kind)
 		}
-	case OpLinkIdentity:
-		if o.CustomerID == "" {
-			return fmt.Errorf("link_identity: no customer_id")
+	case OpLinkIdentity, OpUnlinkIdentity, OpDismissLink:
+		if o.CustomerID == "" || len(o.CustomerID) > 64 {
+			return fmt.Errorf("%s: customer_id must be 1–64 characters", o.Kind)
 		}
 	case OpMerge:
 		if o.Other == "" || o.Other == o.CaseID {

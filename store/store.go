@@ -22,7 +22,7 @@ import (
 
 // SchemaVersion is the layout this build writes. Open migrates older files
 // and refuses newer ones.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // Buckets, all created in one transaction at open.
 var (
@@ -32,8 +32,11 @@ var (
 	bucketMessages   = []byte("messages")
 	bucketCustomers  = []byte("customers")
 	bucketByCustomer = []byte("by_customer")
+	// bucketCustomerKeys files customers under model.IndexKeys (index key,
+	// 0, customer id → nothing), for link suggestions.
+	bucketCustomerKeys = []byte("customer_keys")
 
-	allBuckets = [][]byte{bucketMeta, bucketSummaries, bucketCases, bucketMessages, bucketCustomers, bucketByCustomer,
+	allBuckets = [][]byte{bucketMeta, bucketSummaries, bucketCases, bucketMessages, bucketCustomers, bucketByCustomer, bucketCustomerKeys,
 		bucketOutbox, bucketOutboxID, bucketRejected}
 
 	keySchema   = []byte("schema_version")
@@ -65,6 +68,16 @@ var migrations = []func(tx *bolt.Tx) error{
 			}
 		}
 		return nil
+	},
+	// 2 → 3: the customer index for link suggestions.
+	func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCustomers).ForEach(func(k, v []byte) error {
+			var c model.Customer
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("customer %s: %w", k, err)
+			}
+			return indexCustomer(tx, nil, &c)
+		})
 	},
 }
 
@@ -260,6 +273,16 @@ func applyOne(tx *bolt.Tx, ev model.Event, touched map[string]bool) error {
 		if err != nil {
 			return err
 		}
+		var prev *model.Customer
+		if old := tx.Bucket(bucketCustomers).Get([]byte(c.ID)); old != nil {
+			var p model.Customer
+			if json.Unmarshal(old, &p) == nil {
+				prev = &p
+			}
+		}
+		if err := indexCustomer(tx, prev, c); err != nil {
+			return err
+		}
 		return tx.Bucket(bucketCustomers).Put([]byte(c.ID), raw)
 	}
 	return nil // a kind this build does not know: the cursor still moves
@@ -369,6 +392,68 @@ func (s *Store) Customer(id string) (model.Customer, []model.Summary, error) {
 		return nil
 	})
 	return c, cases, err
+}
+
+// indexCustomer files c under its index keys, dropping the keys of its
+// previous version prev that it no longer has.
+func indexCustomer(tx *bolt.Tx, prev, c *model.Customer) error {
+	b := tx.Bucket(bucketCustomerKeys)
+	keep := map[string]bool{}
+	for _, k := range model.IndexKeys(*c) {
+		keep[k] = true
+		if err := b.Put(customerKey(k, c.ID), nil); err != nil {
+			return err
+		}
+	}
+	if prev != nil {
+		for _, k := range model.IndexKeys(*prev) {
+			if !keep[k] {
+				if err := b.Delete(customerKey(k, c.ID)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Directory is the cached CRM as a model.Directory, for link suggestions.
+func (s *Store) Directory() model.Directory { return directory{s} }
+
+type directory struct{ s *Store }
+
+// CustomerByID implements model.Directory.
+func (d directory) CustomerByID(id string) (model.Customer, bool) {
+	var c model.Customer
+	ok := false
+	_ = d.s.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketCustomers).Get([]byte(id))
+		ok = raw != nil && json.Unmarshal(raw, &c) == nil
+		return nil
+	})
+	return c, ok
+}
+
+// maxLookup bounds the customers one index key returns: a display name
+// shared by hundreds proves nothing.
+const maxLookup = 20
+
+// Lookup implements model.Directory.
+func (d directory) Lookup(key string) []model.Customer {
+	var out []model.Customer
+	_ = d.s.db.View(func(tx *bolt.Tx) error {
+		prefix := append([]byte(key), 0)
+		custs := tx.Bucket(bucketCustomers)
+		cur := tx.Bucket(bucketCustomerKeys).Cursor()
+		for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(out) < maxLookup; k, _ = cur.Next() {
+			var c model.Customer
+			if raw := custs.Get(k[len(prefix):]); raw != nil && json.Unmarshal(raw, &c) == nil {
+				out = append(out, c)
+			}
+		}
+		return nil
+	})
+	return out
 }
 
 func messageKey(caseID string, seq uint64) []byte {

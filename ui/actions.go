@@ -24,8 +24,12 @@ type ActionBar struct {
 	// onTyping is called as the agent types a reply.
 	onTyping func()
 
-	caseID   string
-	channel  model.Channel
+	caseID  string
+	channel model.Channel
+	// paths are the threads a reply can take on a merged case: the case
+	// itself first, then the cases merged into it, each on its channel.
+	paths    []model.Summary
+	via      *widget.Select
 	assignee string
 	me       string
 	loading  bool // set while Set fills the widgets: no ops from that
@@ -59,6 +63,8 @@ func NewActionBar(act func(op model.Op, done func(error))) *ActionBar {
 		}
 		b.queue(model.Op{Kind: model.OpSetStatus, CaseID: b.caseID, Status: model.Status(s)}, "Status "+s)
 	})
+	b.via = widget.NewSelect(nil, func(string) { b.count() })
+	b.via.Hide()
 	b.reply = widget.NewMultiLineEntry()
 	b.reply.Wrapping = fyne.TextWrapWord
 	b.reply.SetMinRowsVisible(3)
@@ -99,7 +105,7 @@ func NewActionBar(act func(op model.Op, done func(error))) *ActionBar {
 	b.assign = container.NewHBox(container.NewGridWrap(fyne.NewSize(110, b.assignTo.MinSize().Height), b.assignTo), assignBtn)
 	b.assign.Hide()
 	top := container.NewBorder(nil, nil, container.NewHBox(b.claim, b.status), b.assign, b.owner)
-	buttons := container.NewBorder(nil, nil, b.counter, container.NewHBox(b.note, b.send), b.info)
+	buttons := container.NewBorder(nil, nil, container.NewHBox(b.counter, b.via), container.NewHBox(b.note, b.send), b.info)
 	b.body = container.NewVBox(widget.NewSeparator(), top, b.reply, container.NewBorder(nil, nil, nil, b.confirm, b.warn), buttons)
 	b.ExtendBaseWidget(b)
 	b.Hide()
@@ -110,8 +116,9 @@ func NewActionBar(act func(op model.Op, done func(error))) *ActionBar {
 func (b *ActionBar) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(b.body) }
 
 // Set shows the actions for a case as the agent me sees it; a lead can
-// also assign it to someone.
-func (b *ActionBar) Set(c model.Case, me string, lead bool) {
+// also assign it to someone. merged are the cases merged into c: a reply
+// can go out on any of their threads.
+func (b *ActionBar) Set(c model.Case, merged []model.Summary, me string, lead bool) {
 	if lead {
 		b.assign.Show()
 	} else {
@@ -124,7 +131,29 @@ func (b *ActionBar) Set(c model.Case, me string, lead bool) {
 		b.confirm.Hide()
 	}
 	b.caseID, b.channel, b.assignee, b.me = c.ID, c.Channel, c.Assignee, me
+	b.paths = append([]model.Summary{c.Summary()}, merged...)
 	b.loading = true
+	if len(merged) == 0 {
+		b.via.Hide()
+		b.via.Options = nil
+		b.via.ClearSelected()
+	} else {
+		var opts []string
+		for i, p := range b.paths {
+			label := fmt.Sprintf("via %s: %s", p.Channel, model.FirstLine(p.Preview, 24))
+			if i == 0 {
+				label = fmt.Sprintf("via %s (this thread)", p.Channel)
+			}
+			opts = append(opts, label)
+		}
+		keep := b.via.SelectedIndex()
+		b.via.SetOptions(opts)
+		if keep < 0 || keep >= len(opts) {
+			keep = 0
+		}
+		b.via.SetSelectedIndex(keep)
+		b.via.Show()
+	}
 	b.status.SetSelected(string(c.Status))
 	b.loading = false
 	switch c.Assignee {
@@ -146,9 +175,18 @@ func (b *ActionBar) Set(c model.Case, me string, lead bool) {
 // Clear hides the bar.
 func (b *ActionBar) Clear() { b.caseID = ""; b.Hide() }
 
+// path is the thread a reply takes: the selected one on a merged case.
+func (b *ActionBar) path() (caseID string, ch model.Channel) {
+	if i := b.via.SelectedIndex(); b.via.Visible() && i > 0 && i < len(b.paths) {
+		return b.paths[i].ID, b.paths[i].Channel
+	}
+	return "", b.channel
+}
+
 func (b *ActionBar) count() {
-	n := model.ReplyLength(b.channel, b.reply.Text)
-	if limit := model.ChannelLimit(b.channel); limit > 0 {
+	_, ch := b.path()
+	n := model.ReplyLength(ch, b.reply.Text)
+	if limit := model.ChannelLimit(ch); limit > 0 {
 		b.counter.SetText(fmt.Sprintf("%d / %d", n, limit))
 		if n > limit {
 			b.counter.Importance = widget.DangerImportance
@@ -171,7 +209,8 @@ func (b *ActionBar) toggleClaim() {
 
 func (b *ActionBar) sendReply(confirm bool) {
 	text := b.reply.Text
-	b.queue(model.Op{Kind: model.OpReply, CaseID: b.caseID, Text: text, Confirm: confirm}, "Reply", func() {
+	via, _ := b.path()
+	b.queue(model.Op{Kind: model.OpReply, CaseID: b.caseID, Text: text, Confirm: confirm, Via: via}, "Reply", func() {
 		b.reply.SetText("")
 		b.warn.Hide()
 		b.confirm.Hide()
@@ -206,6 +245,9 @@ func (b *ActionBar) queue(op model.Op, what string, onOK ...func()) {
 
 // Info is the feedback line, for tests.
 func (b *ActionBar) Info() string { return b.info.Text }
+
+// ViaSelect picks the thread of a reply on a merged case, for tests.
+func (b *ActionBar) ViaSelect() *widget.Select { return b.via }
 
 // ReplyEntry is the reply editor, for tests.
 func (b *ActionBar) ReplyEntry() *widget.Entry { return b.reply }

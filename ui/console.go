@@ -109,7 +109,7 @@ func (c *Console) Locked(f func()) {
 func New(be Backend) *Console {
 	c := &Console{be: be, now: time.Now}
 	c.detail = NewCaseView()
-	c.customer = NewCustomerPanel(c.Select)
+	c.customer = NewCustomerPanel(c.Select, c.act)
 	c.status = NewStatusBar()
 	c.actions = NewActionBar(c.act)
 	c.detail.copyText = func(text string) {
@@ -396,7 +396,7 @@ func (c *Console) load(id string) {
 			}
 			c.detail.SetCase(d, c.now())
 			c.detail.SetPresence(c.be.Presence(id))
-			c.actions.Set(d.Case, c.be.Me(), c.be.Lead())
+			c.actions.Set(d.Case, d.MergedCases, c.be.Me(), c.be.Lead())
 			c.customer.SetDetail(d)
 		})
 	})

@@ -41,14 +41,20 @@ func fixture(t *testing.T) *app.Core {
 	}
 	var evs []model.Event
 	add := func(ev model.Event) { ev.Seq = uint64(len(evs) + 1); ev.Time = now; evs = append(evs, ev) }
-	add(model.Event{Type: model.EventCustomerUpserted, Customer: &model.Customer{ID: "4711", Name: "Dr. Markus Brenner", Tier: "senator", LifetimeValue: 182450, Identities: []model.Identity{brenner}}})
+	add(model.Event{Type: model.EventCustomerUpserted, Customer: &model.Customer{ID: "4711", Name: "Dr. Markus Brenner", Tier: "senator", LifetimeValue: 182450,
+		Links:    []model.Link{{Identity: brenner, Consent: model.Consent{Service: true, By: "crm:senator-desk", At: now.AddDate(-1, 0, 0)}}},
+		Vouchers: []model.Voucher{{Code: "LOUNGE-FRA-2X", Value: 90}}}})
+	// In the CRM, not linked: the forum author wrote the customer number.
+	add(model.Event{Type: model.EventCustomerUpserted, Customer: &model.Customer{ID: "30552", Name: "Bernd Oswald", Tier: "basic", LifetimeValue: 41900,
+		Consent:  model.Consent{Service: true, Marketing: true, By: "crm:dealer", At: now.AddDate(-2, 0, 0)},
+		Vouchers: []model.Voucher{{Code: "WALLBOX-100", Value: 100, Note: "wallbox discount"}}}})
 	for i := range cases {
 		add(model.Event{Type: model.EventCaseUpserted, Case: &cases[i]})
 	}
 	msgs := []model.Message{
 		{ID: "m1", CaseID: "c-lounge", Direction: model.DirectionIn, Author: brenner, Text: "Senator for 9 years and turned away at the lounge.", Time: now.Add(-time.Hour)},
 		{ID: "m2", CaseID: "c-lounge", Direction: model.DirectionIn, Author: brenner, Text: "Still no reply.", Time: now.Add(-50 * time.Minute)},
-		{ID: "m3", CaseID: "c-forum", Direction: model.DirectionIn, Author: forumUser, Text: "Range dropped after 4.2", Time: now.Add(-2 * time.Hour)},
+		{ID: "m3", CaseID: "c-forum", Direction: model.DirectionIn, Author: forumUser, Text: "Range dropped after 4.2 (Kundennummer 30552)", Time: now.Add(-2 * time.Hour)},
 		{ID: "m4", CaseID: "c-forum", Direction: model.DirectionIn, Author: model.Identity{Platform: model.ChannelForum, Handle: "RolandK", Expert: true}, Text: "It is the new range forecast.", Time: now.Add(-30 * time.Minute)},
 		{ID: "m5", CaseID: "c-forum", Direction: model.DirectionOut, Author: model.Identity{Handle: "anna"}, Text: "Settings → Energy → Forecast: standard.", Time: now.Add(-20 * time.Minute),
 			Delivery: model.DeliveryManual, DeliveryError: "this platform has no reply API: post the reply by hand"},
@@ -304,4 +310,101 @@ func TestManualReplyOffersCopyOpenAndMarkPosted(t *testing.T) {
 	}
 	c.Locked(func() { test.Tap(markB) })
 	eventually(t, c, "mark_posted queued", func() bool { return core.Pending() == 1 })
+}
+
+func TestCustomerPanelLinkedAuthor(t *testing.T) {
+	_, c := openConsole(t)
+	c.Locked(func() { c.Select("c-lounge") })
+	eventually(t, c, "the customer", func() bool { return c.Customer().Name() == "Dr. Markus Brenner" })
+	c.Locked(func() {
+		p := c.Customer()
+		for label, want := range map[string]string{
+			"Customer no.":   "4711",
+			"Lifetime value": "€ 182450",
+			"Consent":        "service yes · marketing no\nrecorded by crm:senator-desk",
+			"Vouchers":       "hidden: no marketing consent",
+			"twitter":        "148k followers · influence 100/100 · verified · high-reach",
+		} {
+			if got, ok := p.Fact(label); !ok || !strings.Contains(got, want) {
+				t.Errorf("%s = %q, want it to contain %q", label, got, want)
+			}
+		}
+		if got, _ := p.Fact("Vouchers"); strings.Contains(got, "LOUNGE") {
+			t.Error("a voucher shown without marketing consent")
+		}
+		if len(p.Suggestions()) != 0 {
+			t.Error("suggestions for a linked author")
+		}
+		// The identity of this case can be unlinked; the other case can be
+		// merged here; both ask once more.
+		if n := len(p.TwoSteps()); n != 2 {
+			t.Fatalf("%d unlink/merge buttons, want 2", n)
+		}
+		others := p.OtherCases()
+		if len(others) != 1 || !strings.Contains(others[0].Text, "solved") {
+			t.Fatalf("other cases = %d", len(others))
+		}
+		test.Tap(others[0])
+	})
+	eventually(t, c, "the other case opened", func() bool { return c.Selected() == "c-old" })
+}
+
+func TestCustomerPanelUnlinkedAuthorSuggestsAndLinks(t *testing.T) {
+	core, c := openConsole(t)
+	c.Locked(func() { c.Select("c-forum") })
+	eventually(t, c, "the suggestion", func() bool { return len(c.Customer().Suggestions()) == 1 })
+	var card *ui.SuggestionCard
+	c.Locked(func() {
+		p := c.Customer()
+		if got := p.Name(); got != "e5_driver_bo" {
+			t.Errorf("unlinked author name = %q", got)
+		}
+		if got, ok := p.Fact("Reach"); !ok || !strings.Contains(got, "12 followers") {
+			t.Errorf("profile reach = %q", got)
+		}
+		card = p.Suggestions()[0]
+		if card.Customer.ID != "30552" {
+			t.Fatalf("suggested %s", card.Customer.ID)
+		}
+		// No link without the customer's consent for service.
+		if !card.LinkButton().Disabled() {
+			t.Fatal("Link enabled before consent is recorded")
+		}
+		test.Tap(card.Service())
+		test.Tap(card.Marketing())
+		if card.LinkButton().Disabled() {
+			t.Fatal("Link disabled with consent recorded")
+		}
+		test.Tap(card.LinkButton())
+	})
+	// The op is queued with the consent, and the panel fills at once.
+	eventually(t, c, "the linked customer", func() bool { return c.Customer().Name() == "Bernd Oswald" })
+	c.Locked(func() {
+		if got, _ := c.Customer().Fact("Vouchers"); !strings.Contains(got, "WALLBOX-100") {
+			t.Errorf("vouchers with marketing consent = %q", got)
+		}
+	})
+	ops, err := core.Outbox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var link *model.Op
+	for i := range ops {
+		if ops[i].Kind == model.OpLinkIdentity {
+			link = &ops[i]
+		}
+	}
+	if link == nil || link.CaseID != "c-forum" || link.CustomerID != "30552" || link.Consent == nil || !link.Consent.Service || !link.Consent.Marketing {
+		t.Fatalf("queued link op = %+v", link)
+	}
+}
+
+func TestCustomerPanelDismissRemovesTheSuggestion(t *testing.T) {
+	_, c := openConsole(t)
+	c.Locked(func() { c.Select("c-forum") })
+	eventually(t, c, "the suggestion", func() bool { return len(c.Customer().Suggestions()) == 1 })
+	c.Locked(func() { test.Tap(c.Customer().Suggestions()[0].DismissButton()) })
+	eventually(t, c, "the suggestion gone", func() bool {
+		return len(c.Customer().Suggestions()) == 0 && strings.Contains(c.Customer().Info(), "nothing suggests")
+	})
 }

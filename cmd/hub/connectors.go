@@ -28,6 +28,9 @@ type Config struct {
 	// Experts are known community experts, as identity keys
 	// "platform:handle" (forum handles are name@host).
 	Experts []string `json:"experts,omitempty"`
+	// Reach sets the reach labels' follower cut-offs and which public
+	// cases get a raised priority; fields left out keep their defaults.
+	Reach model.ReachThresholds `json:"reach"`
 }
 
 // TwitterConfig configures the X connector.
@@ -51,7 +54,7 @@ type ForumConfig struct {
 
 // loadConfig reads the config file (if any) and the environment.
 func loadConfig(path string) (Config, error) {
-	var cfg Config
+	cfg := Config{Reach: model.DefaultReach}
 	if path != "" {
 		raw, err := os.ReadFile(path)
 		if err != nil {
@@ -59,6 +62,9 @@ func loadConfig(path string) (Config, error) {
 		}
 		if err := json.Unmarshal(raw, &cfg); err != nil {
 			return cfg, fmt.Errorf("config %s: %w", path, err)
+		}
+		if err := checkReach(cfg.Reach); err != nil {
+			return cfg, fmt.Errorf("config %s: reach: %w", path, err)
 		}
 	}
 	env := func(name string, dst *string) {
@@ -77,6 +83,30 @@ func loadConfig(path string) (Config, error) {
 		env("SWITCHBOARD_FB_VERIFY_TOKEN", &cfg.Facebook.VerifyToken)
 	}
 	return cfg, nil
+}
+
+// checkReach refuses cut-offs out of order and unknown labels or priorities.
+func checkReach(r model.ReachThresholds) error {
+	if r.Notable < 0 || r.Influencer < 0 || r.High < 0 {
+		return fmt.Errorf("follower cut-offs cannot be negative")
+	}
+	last := 0
+	for _, n := range []int{r.Notable, r.Influencer, r.High} {
+		if n == 0 {
+			continue // that label is off
+		}
+		if n < last {
+			return fmt.Errorf("cut-offs must grow: notable ≤ influencer ≤ high (got %d, %d, %d)", r.Notable, r.Influencer, r.High)
+		}
+		last = n
+	}
+	if r.RaiseAt != model.ReachOff && (!r.RaiseAt.Valid()) {
+		return fmt.Errorf("raise_at %q is not notable, influencer, high-reach or none", r.RaiseAt)
+	}
+	if r.RaiseTo < model.PriorityLow || r.RaiseTo > model.PriorityUrgent {
+		return fmt.Errorf("raise_to must be 1 (normal), 2 (high) or 3 (urgent)")
+	}
+	return nil
 }
 
 func duration(s string, def time.Duration) (time.Duration, error) {

@@ -21,7 +21,7 @@ import (
 const (
 	mentionTweetFields = "created_at,conversation_id,in_reply_to_user_id,public_metrics,author_id"
 	mentionExpansions  = "author_id"
-	mentionUserFields  = "username,name,verified,public_metrics"
+	mentionUserFields  = "username,name,verified,public_metrics,description,url"
 )
 
 // rateGrace is added to x-rate-limit-reset: it has one-second resolution
@@ -226,6 +226,19 @@ type v2Tweet struct {
 	ConversationID  string `json:"conversation_id"`
 	InReplyToUserID string `json:"in_reply_to_user_id"`
 	CreatedAt       string `json:"created_at"`
+	PublicMetrics   struct {
+		RetweetCount int `json:"retweet_count"`
+		ReplyCount   int `json:"reply_count"`
+		LikeCount    int `json:"like_count"`
+		QuoteCount   int `json:"quote_count"`
+	} `json:"public_metrics"`
+}
+
+// engagement is the interactions on the tweet: the freshest sign of how
+// much the author's posts are picked up.
+func (t v2Tweet) engagement() int {
+	m := t.PublicMetrics
+	return max(0, m.RetweetCount) + max(0, m.ReplyCount) + max(0, m.LikeCount) + max(0, m.QuoteCount)
 }
 
 // v2User is an expanded author (includes.users).
@@ -234,6 +247,8 @@ type v2User struct {
 	Name          string `json:"name"`
 	Username      string `json:"username"`
 	Verified      bool   `json:"verified"`
+	Description   string `json:"description"`
+	URL           string `json:"url"`
 	PublicMetrics struct {
 		FollowersCount int `json:"followers_count"`
 	} `json:"public_metrics"`
@@ -348,6 +363,8 @@ func (p *Poller) inbound(t v2Tweet, users map[string]v2User) (model.Inbound, boo
 		in.Author.DisplayName = u.Name
 		in.Author.Followers = max(0, u.PublicMetrics.FollowersCount)
 		in.Author.Verified = u.Verified
+		in.Author.Engagement = t.engagement()
+		in.Author.Bio = strings.TrimSpace(u.Description + " " + u.URL)
 		in.URL = "https://x.com/" + u.Username + "/status/" + t.ID
 	} else {
 		// No expansion for this author (suspended, or a partial answer):

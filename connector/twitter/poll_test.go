@@ -98,7 +98,7 @@ func TestPollTwoPagesInOrder(t *testing.T) {
 		"max_results":  "100",
 		"tweet.fields": "created_at,conversation_id,in_reply_to_user_id,public_metrics,author_id",
 		"expansions":   "author_id",
-		"user.fields":  "username,name,verified,public_metrics",
+		"user.fields":  "username,name,verified,public_metrics,description,url",
 	}
 	for i, q := range calls {
 		for k, v := range want {
@@ -143,6 +143,8 @@ func TestPollTwoPagesInOrder(t *testing.T) {
 			DisplayName: "Anna K.",
 			Followers:   152340,
 			Verified:    true,
+			Engagement:  104, // 12 retweets, 3 replies, 88 likes, 1 quote
+			Bio:         "Travel writer. Also on Facebook as anna.k.travels https://t.co/a1b2c3",
 		},
 		Text:      "@HotelAlpenblick @anna_k_travels Still no answer on the refund for booking 48213. Third time asking & nobody replies.",
 		Time:      mustTime(t, "2024-06-01T10:05:11Z"),

@@ -346,8 +346,8 @@ func TestSyncFollowsLiveAndSurvivesHubRestart(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	err := e.hub.UpsertCustomer(model.Customer{ID: "C-1", Name: "User A1",
-		Identities: []model.Identity{{Platform: model.ChannelTwitter, Handle: "a-user-1"}}})
+	_, err := e.hub.UpsertCustomer(model.Customer{ID: "C-1", Name: "User A1",
+		Links: []model.Link{{Identity: model.Identity{Platform: model.ChannelTwitter, Handle: "a-user-1"}, Consent: model.Consent{Service: true, By: "crm"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

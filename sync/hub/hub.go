@@ -3,6 +3,8 @@
 package hub
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -111,8 +113,12 @@ func (h *Hub) fold(ev model.Event) {
 	case model.EventCustomerUpserted:
 		c := *ev.Customer
 		h.customers[c.ID] = &c
-		for _, id := range c.Identities {
-			h.idents[id.Key()] = c.ID
+		for _, l := range c.Links {
+			if l.Active() {
+				h.idents[l.Identity.Key()] = c.ID
+			} else if h.idents[l.Identity.Key()] == c.ID {
+				delete(h.idents, l.Identity.Key())
+			}
 		}
 	}
 }
@@ -196,9 +202,7 @@ func (h *Hub) Ingest(in Inbound) (caseID string, dup bool, err error) {
 			URL:       in.URL,
 			Created:   in.Time,
 		}
-		if c.Author.Reach == model.ReachHigh && c.Public {
-			c.Priority = model.PriorityHigh
-		}
+		c.Priority = h.cfg.Reach.Raise(c.Priority, c.Public, c.Author.Reach)
 	}
 	if c.CustomerID == "" && in.Direction == model.DirectionIn && in.Author.Key() == c.Author.Key() {
 		c.CustomerID = h.idents[in.Author.Key()]
@@ -296,31 +300,73 @@ func (h *Hub) amendLocked(in Inbound) (string, bool, error) {
 	return caseID, true, nil
 }
 
-// UpsertCustomer stores a CRM record; cases of its identities that are not
-// yet linked are linked to it.
-func (h *Hub) UpsertCustomer(c model.Customer) error {
+// UpsertCustomer stores a CRM record by its customer number. The CRM owns
+// the record's fields; the links the record already has (made with consent
+// by agents) are kept, and links the record brings must carry service
+// consent. Cases of newly linked identities are linked. An upsert that
+// changes nothing appends nothing, so importing the same file twice is
+// harmless; changed reports whether it did.
+func (h *Hub) UpsertCustomer(c model.Customer) (changed bool, err error) {
 	if strings.TrimSpace(c.ID) == "" || strings.TrimSpace(c.Name) == "" {
-		return fmt.Errorf("%w: customer needs a number and a name", ErrInvalid)
+		return false, fmt.Errorf("%w: customer needs a number and a name", ErrInvalid)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	now := h.cfg.Now().UTC()
-	evs := []model.Event{{Type: model.EventCustomerUpserted, Time: now, Customer: &c}}
+	merged := c
+	merged.Links = nil
+	if old, ok := h.customers[c.ID]; ok {
+		merged.Links = slices.Clone(old.Links)
+	}
+	for _, l := range c.Links {
+		if !l.Active() {
+			continue
+		}
+		if l.Consent.At.IsZero() {
+			l.Consent.At = now
+		}
+		if !merged.Link(l.Identity, l.Consent) {
+			return false, fmt.Errorf("%w: customer %s: link of %s has no service consent", ErrInvalid, c.ID, l.Identity.Key())
+		}
+		if owner, ok := h.idents[l.Identity.Key()]; ok && owner != c.ID {
+			return false, fmt.Errorf("%w: customer %s: %s is linked to customer %s", ErrInvalid, c.ID, l.Identity.Key(), owner)
+		}
+	}
+	if old, ok := h.customers[c.ID]; ok && sameJSON(*old, merged) {
+		return false, nil
+	}
+	evs := []model.Event{{Type: model.EventCustomerUpserted, Time: now, Customer: &merged}}
 	keys := map[string]bool{}
-	for _, id := range c.Identities {
+	for _, id := range merged.Linked() {
 		keys[id.Key()] = true
 	}
+	evs = append(evs, h.linkCasesLocked(keys, merged.ID, now)...)
+	_, err = h.appendLocked(evs...)
+	return err == nil, err
+}
+
+// sameJSON reports whether a and b encode alike: records read back from
+// the log compare equal to fresh ones whatever their times' locations.
+func sameJSON(a, b any) bool {
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}
+
+// linkCasesLocked returns the events that link the unlinked cases whose
+// authors have one of keys to a customer.
+func (h *Hub) linkCasesLocked(keys map[string]bool, customerID string, now time.Time) []model.Event {
+	var evs []model.Event
 	for _, old := range h.cases {
 		if old.CustomerID == "" && keys[old.Author.Key()] {
 			linked := *old
-			linked.CustomerID = c.ID
+			linked.CustomerID = customerID
 			linked.Version++
 			linked.Updated = now
 			evs = append(evs, model.Event{Type: model.EventCaseUpserted, Time: now, Case: &linked})
 		}
 	}
-	_, err := h.appendLocked(evs...)
-	return err
+	return evs
 }
 
 // Case returns a copy of a case's current state.

@@ -358,7 +358,7 @@ func TestRebuildFromLog(t *testing.T) {
 		clk.now = t0.Add(time.Duration(i) * time.Minute)
 		ids = append(ids, ingest(t, h, tweet(fmt.Sprintf("thread-%d", i%3), fmt.Sprintf("p%d", i), fmt.Sprintf("user%d", i%3), fmt.Sprintf("msg %d", i), clk.now)))
 	}
-	if err := h.UpsertCustomer(model.Customer{ID: "C-1", Name: "User Zero", Identities: []model.Identity{{Platform: model.ChannelTwitter, Handle: "user0"}}}); err != nil {
+	if err := upsert(h, model.Customer{ID: "C-1", Name: "User Zero", Links: consentLinks(model.Identity{Platform: model.ChannelTwitter, Handle: "user0"})}); err != nil {
 		t.Fatal(err)
 	}
 	if err := h.SetStatus(ids[1], model.StatusSolved, t0.Add(time.Hour)); err != nil {
@@ -424,7 +424,7 @@ func TestUpsertCustomerLinksCases(t *testing.T) {
 	miaFb := ingest(t, h, fb)
 	tom := ingest(t, h, tweet("t2", "p3", "tom", "hey", t0))
 	// A case already linked elsewhere stays with its customer.
-	if err := h.UpsertCustomer(model.Customer{ID: "C-9", Name: "Other", Identities: []model.Identity{{Platform: model.ChannelTwitter, Handle: "zed"}}}); err != nil {
+	if err := upsert(h, model.Customer{ID: "C-9", Name: "Other", Links: consentLinks(model.Identity{Platform: model.ChannelTwitter, Handle: "zed"})}); err != nil {
 		t.Fatal(err)
 	}
 	zed := ingest(t, h, tweet("t3", "p4", "zed", "yo", t0))
@@ -435,11 +435,23 @@ func TestUpsertCustomerLinksCases(t *testing.T) {
 	}
 	head := l.Head()
 
-	err := h.UpsertCustomer(model.Customer{ID: "C-1", Name: "Mia B.", Identities: []model.Identity{
-		{Platform: model.ChannelTwitter, Handle: "MIA"},
-		{Platform: model.ChannelFacebook, Handle: "mia.b"},
-		{Platform: model.ChannelTwitter, Handle: "zed"},
-	}})
+	// An identity linked to another customer cannot be linked again.
+	zedToo := model.Customer{ID: "C-1", Name: "Mia B.", Links: consentLinks(model.Identity{Platform: model.ChannelTwitter, Handle: "zed"})}
+	if err := upsert(h, zedToo); !errors.Is(err, hub.ErrInvalid) {
+		t.Fatalf("linking zed, linked to C-9, to C-1: %v, want ErrInvalid", err)
+	}
+	// A handle the CRM lists is a suggestion, never a link.
+	if err := upsert(h, model.Customer{ID: "C-7", Name: "Tom", Handles: []model.Identity{{Platform: model.ChannelTwitter, Handle: "tom"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := h.Case(tom); c.CustomerID != "" {
+		t.Fatalf("a CRM handle linked tom's case to %s without consent", c.CustomerID)
+	}
+	head = l.Head()
+	err := upsert(h, model.Customer{ID: "C-1", Name: "Mia B.", Links: consentLinks(
+		model.Identity{Platform: model.ChannelTwitter, Handle: "MIA"},
+		model.Identity{Platform: model.ChannelFacebook, Handle: "mia.b"},
+	)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -470,8 +482,9 @@ func TestUpsertCustomerLinksCases(t *testing.T) {
 	}
 
 	head = l.Head()
-	for _, bad := range []model.Customer{{ID: "", Name: "x"}, {ID: "C-2", Name: " "}} {
-		if err := h.UpsertCustomer(bad); !errors.Is(err, hub.ErrInvalid) {
+	noConsent := []model.Link{{Identity: model.Identity{Platform: model.ChannelTwitter, Handle: "ann"}, Consent: model.Consent{Marketing: true}}}
+	for _, bad := range []model.Customer{{ID: "", Name: "x"}, {ID: "C-2", Name: " "}, {ID: "C-3", Name: "Ann", Links: noConsent}} {
+		if err := upsert(h, bad); !errors.Is(err, hub.ErrInvalid) {
 			t.Errorf("UpsertCustomer(%+v) = %v, want ErrInvalid", bad, err)
 		}
 	}
@@ -507,7 +520,7 @@ func TestReachSetsPriority(t *testing.T) {
 			if c.Author.Reach != tc.reach {
 				t.Errorf("reach = %q, want %q", c.Author.Reach, tc.reach)
 			}
-			if c.Author.Influence != model.InfluenceScore(tc.followers, false) {
+			if c.Author.Influence != model.InfluenceScore(tc.followers, 0, false) {
 				t.Errorf("influence = %d", c.Author.Influence)
 			}
 		})
@@ -532,4 +545,19 @@ func TestSetStatusAndReopen(t *testing.T) {
 	if err := h.SetStatus("nope", model.StatusSolved, t0); !errors.Is(err, hub.ErrUnknownCase) {
 		t.Errorf("unknown case: %v", err)
 	}
+}
+
+// upsert stores a customer, failing on an error like UpsertCustomer.
+func upsert(h *hub.Hub, c model.Customer) error {
+	_, err := h.UpsertCustomer(c)
+	return err
+}
+
+// consentLinks links identities with a service consent recorded by the CRM.
+func consentLinks(ids ...model.Identity) []model.Link {
+	var out []model.Link
+	for _, id := range ids {
+		out = append(out, model.Link{Identity: id, Consent: model.Consent{Service: true, By: "crm", At: t0}})
+	}
+	return out
 }

@@ -38,14 +38,37 @@ func (h *Hub) ApplyOp(by Agent, op model.Op) (OpAnswer, error) {
 	var evs []model.Event
 	var jobs []Job
 	if msg != nil {
+		// A reply via a merged case goes out on that case's channel and
+		// thread, and is kept in its thread.
+		target := c
+		if op.Via != "" && op.Via != c.ID {
+			t, ok := h.cases[op.Via]
+			if !ok {
+				return refuse(&model.Rejection{Code: model.RejectUnknownCase, Reason: fmt.Sprintf("no case %s to reply via", op.Via)}, &cur)
+			}
+			target = *t
+			if limit := model.ChannelLimit(t.Channel); op.Kind == model.OpReply && limit > 0 && model.ReplyLength(t.Channel, op.Text) > limit {
+				return refuse(&model.Rejection{Code: model.RejectTooLong, Reason: fmt.Sprintf("%d characters as %s counts them, the limit is %d", model.ReplyLength(t.Channel, op.Text), t.Channel, limit)}, &cur)
+			}
+			msg.CaseID, msg.Author.Platform = t.ID, t.Channel
+			if msg.Direction == model.DirectionOut {
+				msg.Public = t.Public
+			}
+		}
 		evs = append(evs, model.Event{Type: model.EventMessageAdded, Time: now, Message: msg})
 		if msg.Direction == model.DirectionOut {
-			jobs = append(jobs, h.replyJob(c, *msg))
+			jobs = append(jobs, h.replyJob(target, *msg))
 		}
 	}
 	switch op.Kind {
 	case model.OpMarkPosted:
 		m, err := h.message(c.ID, op.MessageID)
+		for _, other := range c.Merged {
+			if err == nil {
+				break
+			}
+			m, err = h.message(other, op.MessageID)
+		}
 		if err != nil {
 			return refuse(&model.Rejection{Code: model.RejectInvalid, Reason: err.Error()}, &cur)
 		}
@@ -72,16 +95,34 @@ func (h *Hub) ApplyOp(by Agent, op model.Op) (OpAnswer, error) {
 			c.MessageCount += o.MessageCount
 			evs = append(evs, model.Event{Type: model.EventCaseUpserted, Time: now, Case: &o})
 		}
-	case model.OpLinkIdentity:
+	case model.OpLinkIdentity, model.OpUnlinkIdentity:
 		cust, ok := h.customers[op.CustomerID]
 		if !ok {
 			return refuse(&model.Rejection{Code: model.RejectInvalid, Reason: fmt.Sprintf("no customer %s", op.CustomerID)}, &cur)
 		}
-		if !slices.ContainsFunc(cust.Identities, func(i model.Identity) bool { return i.Key() == c.Author.Key() }) {
-			nc := *cust
-			nc.Identities = append(slices.Clone(cust.Identities), c.Author)
-			evs = append(evs, model.Event{Type: model.EventCustomerUpserted, Time: now, Customer: &nc})
+		key := c.Author.Key()
+		nc := *cust
+		if op.Kind == model.OpLinkIdentity {
+			if owner, ok := h.idents[key]; ok && owner != op.CustomerID {
+				return refuse(&model.Rejection{Code: model.RejectInvalid, Reason: fmt.Sprintf("%s is linked to customer %s; unlink it there first", c.Author.Handle, owner)}, &cur)
+			}
+			// The hub records who took the consent and when, not the console.
+			consent := *op.Consent
+			consent.By, consent.At = by.Name, now
+			nc.Link(c.Author, consent)
+			evs = append(evs, h.linkCasesLocked(map[string]bool{key: true}, nc.ID, now)...)
+		} else {
+			nc.Unlink(key, by.Name, now)
+			for _, o := range h.cases {
+				if o.ID != c.ID && o.CustomerID == nc.ID && o.Author.Key() == key {
+					u := *o
+					u.CustomerID, u.Version, u.Updated = "", u.Version+1, now
+					evs = append(evs, model.Event{Type: model.EventCaseUpserted, Time: now, Case: &u})
+				}
+			}
 		}
+		evs = slices.DeleteFunc(evs, func(ev model.Event) bool { return ev.Case != nil && ev.Case.ID == c.ID })
+		evs = append(evs, model.Event{Type: model.EventCustomerUpserted, Time: now, Customer: &nc})
 	}
 	if c.Version != cur.Version {
 		evs = append(evs, model.Event{Type: model.EventCaseUpserted, Time: now, Case: &c})

@@ -26,7 +26,7 @@ func sampleEvents() []model.Event {
 	}
 	m := &model.Message{ID: "m-1", CaseID: "case-1", Direction: model.DirectionIn, Author: c.Author, Text: "Grüße, no Wi-Fi 📶", Time: t0, PlatformID: "p-1", Public: true}
 	cu := &model.Customer{ID: "C-7", Name: "Mia", Tier: "gold", LifetimeValue: 1234.5,
-		Identities: []model.Identity{c.Author}, Purchases: []model.Purchase{{Date: t0, Item: "Suite", Amount: 899.9}}, Vouchers: []string{"V1"}}
+		Links: []model.Link{{Identity: c.Author, Consent: model.Consent{Service: true, By: "anna", At: t0}}}, Purchases: []model.Purchase{{Date: t0, Item: "Suite", Amount: 899.9}}, Vouchers: []model.Voucher{{Code: "V1", Issued: t0, Value: 20}}}
 	return []model.Event{
 		{Seq: 41, Type: model.EventMessageAdded, Time: t0, Message: m},
 		{Seq: 42, Type: model.EventCaseUpserted, Time: t0, Case: c},
