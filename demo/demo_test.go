@@ -116,6 +116,17 @@ func TestScenariosArriveThroughTheConnectors(t *testing.T) {
 	if len(hotel) != 1 || time.Since(hotel[0].WaitingSince) < 24*time.Hour || hotel[0].Channel != model.ChannelFacebook {
 		t.Fatalf("hotel case = %+v", hotel)
 	}
+	// Her handle is in the CRM, but no consent to link it was recorded:
+	// the console suggests the link, the hub does not make it.
+	if hotel[0].CustomerID != "" {
+		t.Fatalf("hotel case linked to %s without consent", hotel[0].CustomerID)
+	}
+	// The CRM extract went in through the CSV import, beside the scenarios.
+	for _, id := range []string{"100001", "103000", "4711", "20871"} {
+		if !h.HasCustomer(id) {
+			t.Errorf("customer %s missing", id)
+		}
+	}
 	// The car forum thread, one case, where the expert answered.
 	ev := byAuthor("e5_driver_bo@autoforum.example")
 	if len(ev) != 1 || ev[0].MessageCount != 3 {

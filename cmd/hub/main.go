@@ -5,6 +5,7 @@
 //	hub token add --agent NAME --role agent|lead [--data DIR]
 //	hub token list [--data DIR]
 //	hub token revoke --agent NAME | --id ID [--data DIR]
+//	hub import-customers [--data DIR] FILE
 package main
 
 import (
@@ -47,6 +48,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "token" {
 		return runToken(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "import-customers" {
+		return runImportCustomers(args[1:], stdout, stderr)
+	}
 	return serve(ctx, args, stderr)
 }
 
@@ -68,6 +72,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
   hub token add --agent NAME --role agent|lead [--data DIR]
   hub token list [--data DIR]
   hub token revoke --agent NAME | --id ID [--data DIR]
+  hub import-customers [--data DIR] FILE             import CRM customers while stopped (-h for more)
 
 flags:
 `)
@@ -122,12 +127,13 @@ flags:
 		cfg = demoConfig(cfg, platform)
 		gen = &demo.Generator{Platform: platform, PerMinute: *rate, Logger: logger}
 	}
-	h, err := hub.New(log, hub.Config{Logger: logger, Experts: cfg.Experts})
+	h, err := hub.New(log, hub.Config{Logger: logger, Experts: cfg.Experts, Reach: cfg.Reach})
 	if err != nil {
 		return err
 	}
 	srv := hub.NewServer(h, hub.DefaultTiming)
 	srv.SetAuth(tokens)
+	srv.Mount("POST "+hub.CustomersPath, srv.CustomersHandler())
 	if err := startConnectors(ctx, cfg, h, srv, log, logger); err != nil {
 		return err
 	}

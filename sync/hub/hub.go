@@ -307,42 +307,95 @@ func (h *Hub) amendLocked(in Inbound) (string, bool, error) {
 // changes nothing appends nothing, so importing the same file twice is
 // harmless; changed reports whether it did.
 func (h *Hub) UpsertCustomer(c model.Customer) (changed bool, err error) {
-	if strings.TrimSpace(c.ID) == "" || strings.TrimSpace(c.Name) == "" {
-		return false, fmt.Errorf("%w: customer needs a number and a name", ErrInvalid)
+	res, err := h.UpsertCustomers([]model.Customer{c})
+	if err != nil {
+		return false, err
 	}
+	return res[0].Changed, res[0].Err
+}
+
+// Upserted is the outcome of one record of UpsertCustomers.
+type Upserted struct {
+	Changed bool
+	Err     error // wraps ErrInvalid: the record was left out
+}
+
+// importPage is how many records UpsertCustomers writes per transaction.
+const importPage = 500
+
+// UpsertCustomers is UpsertCustomer for many records, a page of them per
+// log transaction: a CRM extract of thousands goes in in a few writes. The
+// error is for the log failing; a bad record only gets its Upserted.Err.
+func (h *Hub) UpsertCustomers(cs []model.Customer) ([]Upserted, error) {
+	out := make([]Upserted, len(cs))
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	now := h.cfg.Now().UTC()
+	for start := 0; start < len(cs); start += importPage {
+		now := h.cfg.Now().UTC()
+		var evs []model.Event
+		claimed := map[string]string{} // identity key → customer, in this page
+		for i := start; i < min(len(cs), start+importPage); i++ {
+			e, err := h.upsertEventsLocked(cs[i], claimed, now)
+			out[i] = Upserted{Changed: len(e) > 0, Err: err}
+			evs = append(evs, e...)
+		}
+		if len(evs) == 0 {
+			continue
+		}
+		if _, err := h.appendLocked(evs...); err != nil {
+			for i := start; i < len(cs); i++ {
+				out[i] = Upserted{}
+			}
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// upsertEventsLocked returns the events that store c: none when nothing
+// changes. claimed holds identities linked earlier in the same batch.
+func (h *Hub) upsertEventsLocked(c model.Customer, claimed map[string]string, now time.Time) ([]model.Event, error) {
+	if strings.TrimSpace(c.ID) == "" || strings.TrimSpace(c.Name) == "" {
+		return nil, fmt.Errorf("%w: customer needs a number and a name", ErrInvalid)
+	}
+	old, known := h.customers[c.ID]
 	merged := c
 	merged.Links = nil
-	if old, ok := h.customers[c.ID]; ok {
+	if known {
 		merged.Links = slices.Clone(old.Links)
 	}
 	for _, l := range c.Links {
 		if !l.Active() {
 			continue
 		}
+		key := l.Identity.Key()
+		if !l.Consent.Service {
+			return nil, fmt.Errorf("%w: customer %s: link of %s has no service consent", ErrInvalid, c.ID, key)
+		}
+		if owner, ok := h.idents[key]; ok && owner != c.ID {
+			return nil, fmt.Errorf("%w: customer %s: %s is linked to customer %s", ErrInvalid, c.ID, key, owner)
+		}
+		if owner, ok := claimed[key]; ok && owner != c.ID {
+			return nil, fmt.Errorf("%w: customer %s: %s is linked to customer %s", ErrInvalid, c.ID, key, owner)
+		}
+		if _, ok := merged.ActiveLink(key); ok && l.Consent.At.IsZero() {
+			continue // the same link again, with no newer consent: keep the recorded one
+		}
 		if l.Consent.At.IsZero() {
 			l.Consent.At = now
 		}
-		if !merged.Link(l.Identity, l.Consent) {
-			return false, fmt.Errorf("%w: customer %s: link of %s has no service consent", ErrInvalid, c.ID, l.Identity.Key())
-		}
-		if owner, ok := h.idents[l.Identity.Key()]; ok && owner != c.ID {
-			return false, fmt.Errorf("%w: customer %s: %s is linked to customer %s", ErrInvalid, c.ID, l.Identity.Key(), owner)
-		}
+		merged.Link(l.Identity, l.Consent)
 	}
-	if old, ok := h.customers[c.ID]; ok && sameJSON(*old, merged) {
-		return false, nil
+	if known && sameJSON(*old, merged) {
+		return nil, nil
 	}
-	evs := []model.Event{{Type: model.EventCustomerUpserted, Time: now, Customer: &merged}}
 	keys := map[string]bool{}
 	for _, id := range merged.Linked() {
 		keys[id.Key()] = true
+		claimed[id.Key()] = c.ID
 	}
-	evs = append(evs, h.linkCasesLocked(keys, merged.ID, now)...)
-	_, err = h.appendLocked(evs...)
-	return err == nil, err
+	evs := []model.Event{{Type: model.EventCustomerUpserted, Time: now, Customer: &merged}}
+	return append(evs, h.linkCasesLocked(keys, merged.ID, now)...), nil
 }
 
 // sameJSON reports whether a and b encode alike: records read back from

@@ -90,6 +90,9 @@ type BoltLog struct {
 	db *bolt.DB
 }
 
+// ErrLogInUse is returned by OpenBoltLog when a running hub holds the log.
+var ErrLogInUse = errors.New("in use by another hub")
+
 // OpenBoltLog opens or creates the log in dir/hub.db.
 func OpenBoltLog(dir string) (*BoltLog, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -98,7 +101,7 @@ func OpenBoltLog(dir string) (*BoltLog, error) {
 	path := filepath.Join(dir, "hub.db")
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("hub: %s is in use by another hub", path)
+		return nil, fmt.Errorf("hub: %s: %w", path, ErrLogInUse)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("hub: open %s: %w", path, err)
