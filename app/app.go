@@ -244,7 +244,12 @@ func (c *Core) Case(id string) (CaseDetail, error) {
 	if err != nil {
 		return CaseDetail{}, err
 	}
-	// Threads of cases merged into this one show here, in time order.
+	c.opMu.Lock()
+	ops := slices.Clone(c.pending[id])
+	c.opMu.Unlock()
+	cs, queued := overlay(cs, ops, c.actor())
+	// Threads of cases merged into this one (a queued merge too) show
+	// here, in time order.
 	var merged []model.Summary
 	for _, other := range cs.Merged {
 		if oc, more, err := c.store.Case(other); err == nil {
@@ -255,10 +260,6 @@ func (c *Core) Case(id string) (CaseDetail, error) {
 	if len(cs.Merged) > 0 {
 		slices.SortStableFunc(msgs, func(a, b model.Message) int { return a.Time.Compare(b.Time) })
 	}
-	c.opMu.Lock()
-	ops := slices.Clone(c.pending[id])
-	c.opMu.Unlock()
-	cs, queued := overlay(cs, ops, c.actor())
 	d := CaseDetail{Case: cs, Thread: append(msgs, queued...), MergedCases: merged}
 	if cs.CustomerID == "" {
 		d.Suggestions = model.Suggest(cs, d.Thread, c.store.Directory())

@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -140,9 +141,9 @@ func (b *ActionBar) Set(c model.Case, merged []model.Summary, me string, lead bo
 	} else {
 		var opts []string
 		for i, p := range b.paths {
-			label := fmt.Sprintf("via %s: %s", p.Channel, model.FirstLine(p.Preview, 24))
-			if i == 0 {
-				label = fmt.Sprintf("via %s (this thread)", p.Channel)
+			label := "via " + string(p.Channel)
+			if slices.Contains(opts, label) || i > 0 && p.Channel == b.paths[0].Channel {
+				label = fmt.Sprintf("via %s %d", p.Channel, i+1)
 			}
 			opts = append(opts, label)
 		}

@@ -101,9 +101,15 @@ func (v *CaseView) SetCase(d app.CaseDetail, now time.Time) {
 	} else {
 		v.caution.Hide()
 	}
+	// The customer is the author of the case and of every case merged
+	// into it, on their own platforms.
+	customer := map[string]bool{c.Author.Key(): true}
+	for _, o := range d.MergedCases {
+		customer[(model.Identity{Platform: o.Channel, Handle: o.Handle}).Key()] = true
+	}
 	objs := make([]fyne.CanvasObject, 0, len(d.Thread))
 	for _, m := range d.Thread {
-		objs = append(objs, v.messageCard(m, c))
+		objs = append(objs, v.messageCard(m, c, customer))
 	}
 	v.thread.Objects = objs
 	v.thread.Refresh()
@@ -184,8 +190,7 @@ type messageBox struct {
 
 func (m *messageBox) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(m.obj) }
 
-func (v *CaseView) messageCard(m model.Message, c model.Case) fyne.CanvasObject {
-	customerKey := c.Author.Key()
+func (v *CaseView) messageCard(m model.Message, c model.Case, customer map[string]bool) fyne.CanvasObject {
 	who := m.Author.Name()
 	if m.Author.Handle != "" && m.Author.Handle != who {
 		who += "  " + m.Author.Handle
@@ -210,8 +215,11 @@ func (v *CaseView) messageCard(m model.Message, c model.Case) fyne.CanvasObject 
 		tags = append(tags, "internal note")
 	case m.Author.Expert:
 		tags = append(tags, "community expert")
-	case m.Author.Key() != customerKey:
+	case !customer[m.Author.Key()]:
 		tags = append(tags, "other user")
+	}
+	if m.CaseID != "" && m.CaseID != c.ID {
+		tags = append(tags, "merged thread on "+string(m.Author.Platform))
 	}
 	if m.Private {
 		tags = append(tags, "private")

@@ -9,6 +9,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -32,8 +34,11 @@ type CustomerPanel struct {
 	name    *widget.Label
 	tier    *Badge
 	facts   *widget.Form
-	info    *widget.Label
-	extra   *fyne.Container // suggestions, or identities and cases
+	info    *widget.Label   // the outcome of the last action
+	note    *widget.Label   // why there is no customer
+	extra   *fyne.Container // suggestions, or the customer's other cases
+	more    *widget.Form    // consent, reach, notes, purchases, vouchers
+	idents  *fyne.Container // linked identities
 	body    *fyne.Container
 	suggest []*SuggestionCard
 }
@@ -43,19 +48,23 @@ type CustomerPanel struct {
 // (link, dismiss, unlink, merge) and reports the outcome.
 func NewCustomerPanel(open func(caseID string), act func(op model.Op, done func(error))) *CustomerPanel {
 	p := &CustomerPanel{
-		open:  open,
-		act:   act,
-		name:  heading(""),
-		tier:  NewBadge("", color.Transparent),
-		facts: widget.NewForm(),
-		info:  lowLabel("", fyne.TextAlignLeading),
-		extra: container.NewVBox(),
+		open:   open,
+		act:    act,
+		name:   heading(""),
+		tier:   NewBadge("", color.Transparent),
+		facts:  widget.NewForm(),
+		info:   lowLabel("", fyne.TextAlignLeading),
+		extra:  container.NewVBox(),
+		more:   widget.NewForm(),
+		idents: container.NewVBox(),
 	}
 	p.name.Wrapping = fyne.TextWrapWord
 	p.info.Wrapping = fyne.TextWrapWord
+	p.note = lowLabel("", fyne.TextAlignLeading)
+	p.note.Wrapping = fyne.TextWrapWord
 	p.body = container.NewVBox(
 		container.NewBorder(nil, nil, nil, container.NewCenter(p.tier), p.name),
-		p.facts, p.info, p.extra)
+		p.facts, p.note, p.extra, p.info, p.more, p.idents)
 	p.body.Hide()
 	p.ExtendBaseWidget(p)
 	return p
@@ -72,22 +81,32 @@ func (p *CustomerPanel) Clear() { p.caseID = ""; p.body.Hide() }
 
 // SetDetail shows the customer behind a case.
 func (p *CustomerPanel) SetDetail(d app.CaseDetail) {
-	p.caseID = d.Case.ID
 	p.facts.Items = nil
+	p.more.Items = nil
 	p.extra.Objects = nil
+	p.idents.Objects = nil
 	p.suggest = nil
-	p.info.SetText("")
+	if d.Case.ID != p.caseID {
+		p.info.SetText("") // the outcome of an action stays with its case
+	}
+	p.caseID = d.Case.ID
+	p.note.SetText("")
 	if d.Customer != nil {
 		p.setCustomer(d)
 	} else {
 		p.setProfile(d)
 	}
 	p.facts.Refresh()
+	p.more.Refresh()
 	p.extra.Refresh()
+	p.idents.Refresh()
 	p.body.Show()
 }
 
 func reachLine(a model.Identity) string {
+	if a.Platform == model.ChannelFacebook && a.Followers == 0 {
+		return fmt.Sprintf("Facebook does not publish followers · influence %d/100", a.Influence)
+	}
 	s := fmt.Sprintf("%s followers · influence %d/100", formatCount(a.Followers), a.Influence)
 	if a.Verified {
 		s += " · verified"
@@ -124,14 +143,16 @@ func (p *CustomerPanel) setCustomer(d app.CaseDetail) {
 	if cu.Email != "" {
 		p.facts.Append("E-mail", value(cu.Email))
 	}
-	consent := cu.Consent
-	if l, ok := cu.ActiveLink(a.Key()); ok {
-		consent = l.Consent // what the customer agreed to for this identity
+	l, linked := cu.ActiveLink(a.Key())
+	if linked {
+		p.more.Append("Link consent", value(consentLine(l.Consent)))
 	}
-	p.facts.Append("Consent", value(consentLine(consent)))
-	p.facts.Append(string(a.Platform), value(a.Handle+"\n"+reachLine(a)))
+	if !linked || l.Consent.Service != cu.Consent.Service || l.Consent.Marketing != cu.Consent.Marketing {
+		p.more.Append("CRM consent", value(consentLine(cu.Consent)))
+	}
+	p.more.Append(string(a.Platform), value(a.Handle+"\n"+reachLine(a)))
 	if cu.Notes != "" {
-		p.facts.Append("Notes", value(cu.Notes))
+		p.more.Append("Notes", value(cu.Notes))
 	}
 	if len(cu.Purchases) > 0 {
 		ps := slices.Clone(cu.Purchases)
@@ -140,11 +161,11 @@ func (p *CustomerPanel) setCustomer(d app.CaseDetail) {
 		for _, pu := range ps[:min(4, len(ps))] {
 			lines = append(lines, fmt.Sprintf("%s  %s  € %.0f", pu.Date.Format("2006-01-02"), pu.Item, pu.Amount))
 		}
-		p.facts.Append("Purchases", value(strings.Join(lines, "\n")))
+		p.more.Append("Purchases", value(strings.Join(lines, "\n")))
 	}
 	switch {
 	case !cu.MarketingConsent():
-		p.facts.Append("Vouchers", lowLabel("hidden: no marketing consent", fyne.TextAlignLeading))
+		p.more.Append("Vouchers", lowLabel("hidden: no marketing consent", fyne.TextAlignLeading))
 	case len(cu.Vouchers) > 0:
 		var lines []string
 		for _, v := range cu.Vouchers {
@@ -157,34 +178,35 @@ func (p *CustomerPanel) setCustomer(d app.CaseDetail) {
 			}
 			lines = append(lines, line)
 		}
-		p.facts.Append("Vouchers", value(strings.Join(lines, "\n")))
+		p.more.Append("Vouchers", value(strings.Join(lines, "\n")))
 	}
 
-	p.extra.Add(boldLabel("Linked identities"))
+	p.idents.Add(boldLabel("Linked identities"))
 	for _, id := range cu.Linked() {
 		row := container.NewHBox(widget.NewIcon(ChannelIcon(id.Platform)), value(id.Handle))
 		if id.Key() == a.Key() {
-			unlink := newTwoStep("Unlink", "Really unlink?", func() {
+			unlink := newTwoStep("Unlink", "Confirm unlink", func() {
 				p.queue(model.Op{Kind: model.OpUnlinkIdentity, CaseID: p.caseID, CustomerID: cu.ID}, "Unlink")
 			})
 			row = container.NewBorder(nil, nil, nil, unlink, row)
 		}
-		p.extra.Add(row)
+		p.idents.Add(row)
 	}
 
 	p.extra.Add(boldLabel(fmt.Sprintf("Other cases (%d)", len(d.Others))))
 	for _, o := range d.Others {
 		id := o.ID
-		b := widget.NewButtonWithIcon(fmt.Sprintf("%s · %s · %s", o.Status, o.Created.Local().Format("2 Jan"), model.FirstLine(o.Preview, 30)),
-			ChannelIcon(o.Channel), func() { p.open(id) })
-		b.Alignment = widget.ButtonAlignLeading
+		if slices.Contains(d.Case.Merged, id) {
+			o.Status = "merged here"
+		}
+		link := NewCaseLink(o, func() { p.open(id) })
 		var merge fyne.CanvasObject
 		if !slices.Contains(d.Case.Merged, id) && d.Case.MergedInto == "" && o.Status != model.StatusClosed {
-			merge = newTwoStep("Merge here", "Merge into this case?", func() {
+			merge = newTwoStep("Merge here", "Confirm merge", func() {
 				p.queue(model.Op{Kind: model.OpMerge, CaseID: p.caseID, Other: id}, "Merge")
 			})
 		}
-		p.extra.Add(container.NewBorder(nil, nil, nil, merge, b))
+		p.extra.Add(container.NewBorder(nil, nil, nil, merge, link))
 	}
 	if len(d.Others) == 0 {
 		p.extra.Add(lowLabel("No other cases on any channel.", fyne.TextAlignLeading))
@@ -202,10 +224,10 @@ func (p *CustomerPanel) setProfile(d app.CaseDetail) {
 		p.facts.Append("Profile", value(a.Bio))
 	}
 	if len(d.Suggestions) == 0 {
-		p.info.SetText("Not linked to a customer record, and nothing suggests one.")
+		p.note.SetText("Not linked to a customer record, and nothing suggests one.")
 		return
 	}
-	p.info.SetText("Not linked to a customer record.")
+	p.note.SetText("Not linked to a customer record.")
 	for _, s := range d.Suggestions {
 		card := newSuggestionCard(s, func(consent model.Consent) {
 			p.queue(model.Op{Kind: model.OpLinkIdentity, CaseID: p.caseID, CustomerID: s.Customer.ID, Consent: &consent}, "Link")
@@ -242,12 +264,15 @@ func (p *CustomerPanel) Name() string { return p.name.Text }
 // Tier is the shown tier badge text, for tests.
 func (p *CustomerPanel) Tier() string { return p.tier.Text() }
 
-// Info is the panel's feedback line, for tests.
+// Info is the outcome of the agent's last action here, for tests.
 func (p *CustomerPanel) Info() string { return p.info.Text }
+
+// Note says why no customer is shown, for tests.
+func (p *CustomerPanel) Note() string { return p.note.Text }
 
 // Fact returns the value shown for a form label, for tests.
 func (p *CustomerPanel) Fact(label string) (string, bool) {
-	for _, it := range p.facts.Items {
+	for _, it := range append(slices.Clone(p.facts.Items), p.more.Items...) {
 		if it.Text == label {
 			if l, ok := it.Widget.(*widget.Label); ok {
 				return l.Text, true
@@ -260,14 +285,14 @@ func (p *CustomerPanel) Fact(label string) (string, bool) {
 // Suggestions are the shown link suggestions, for tests.
 func (p *CustomerPanel) Suggestions() []*SuggestionCard { return p.suggest }
 
-// OtherCases are the buttons that open the customer's other cases, for tests.
-func (p *CustomerPanel) OtherCases() []*widget.Button {
-	var out []*widget.Button
+// OtherCases are the links to the customer's other cases, for tests.
+func (p *CustomerPanel) OtherCases() []*CaseLink {
+	var out []*CaseLink
 	for _, o := range p.extra.Objects {
 		if row, ok := o.(*fyne.Container); ok {
 			for _, obj := range row.Objects {
-				if b, ok := obj.(*widget.Button); ok && b.Icon != nil {
-					out = append(out, b)
+				if l, ok := obj.(*CaseLink); ok {
+					out = append(out, l)
 				}
 			}
 		}
@@ -278,7 +303,7 @@ func (p *CustomerPanel) OtherCases() []*widget.Button {
 // TwoSteps are the confirm-twice buttons (unlink, merge), for tests.
 func (p *CustomerPanel) TwoSteps() []*TwoStep {
 	var out []*TwoStep
-	for _, o := range p.extra.Objects {
+	for _, o := range append(slices.Clone(p.extra.Objects), p.idents.Objects...) {
 		if row, ok := o.(*fyne.Container); ok {
 			for _, obj := range row.Objects {
 				if b, ok := obj.(*TwoStep); ok {
@@ -374,6 +399,45 @@ func (b *TwoStep) tap() {
 	b.Importance = widget.MediumImportance
 	b.SetText(b.label)
 	b.do()
+}
+
+// CaseLink is one of the customer's other cases: channel, status, date and
+// the first line, opened with one click. It truncates rather than widen the
+// panel.
+type CaseLink struct {
+	widget.BaseWidget
+	Text     string
+	OnTapped func()
+	sum      model.Summary
+}
+
+// NewCaseLink makes a link to a case.
+func NewCaseLink(s model.Summary, tapped func()) *CaseLink {
+	l := &CaseLink{sum: s, OnTapped: tapped,
+		Text: fmt.Sprintf("%s · %s · %s\n%s", s.Channel, s.Status, s.Created.Local().Format("2 Jan"), model.FirstLine(s.Preview, 80))}
+	l.ExtendBaseWidget(l)
+	return l
+}
+
+// Tapped implements fyne.Tappable.
+func (l *CaseLink) Tapped(*fyne.PointEvent) {
+	if l.OnTapped != nil {
+		l.OnTapped()
+	}
+}
+
+// Cursor implements desktop.Cursorable: a pointer, as on a link.
+func (l *CaseLink) Cursor() desktop.Cursor { return desktop.PointerCursor }
+
+// CreateRenderer implements fyne.Widget.
+func (l *CaseLink) CreateRenderer() fyne.WidgetRenderer {
+	meta := lowLabel(fmt.Sprintf("%s · %s", l.sum.Status, l.sum.Created.Local().Format("2 Jan 2006")), fyne.TextAlignLeading)
+	preview := widget.NewLabel(model.FirstLine(l.sum.Preview, 80))
+	preview.Truncation = fyne.TextTruncateEllipsis
+	preview.Importance = widget.HighImportance
+	icon := widget.NewIcon(ChannelIcon(l.sum.Channel))
+	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, container.NewCenter(icon), nil,
+		container.New(layout.NewCustomPaddedVBoxLayout(-12), preview, meta)))
 }
 
 func boldLabel(s string) *widget.Label {

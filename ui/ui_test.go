@@ -321,7 +321,8 @@ func TestCustomerPanelLinkedAuthor(t *testing.T) {
 		for label, want := range map[string]string{
 			"Customer no.":   "4711",
 			"Lifetime value": "€ 182450",
-			"Consent":        "service yes · marketing no\nrecorded by crm:senator-desk",
+			"Link consent":   "service yes · marketing no\nrecorded by crm:senator-desk",
+			"CRM consent":    "service no · marketing no",
 			"Vouchers":       "hidden: no marketing consent",
 			"twitter":        "148k followers · influence 100/100 · verified · high-reach",
 		} {
@@ -405,6 +406,52 @@ func TestCustomerPanelDismissRemovesTheSuggestion(t *testing.T) {
 	eventually(t, c, "the suggestion", func() bool { return len(c.Customer().Suggestions()) == 1 })
 	c.Locked(func() { test.Tap(c.Customer().Suggestions()[0].DismissButton()) })
 	eventually(t, c, "the suggestion gone", func() bool {
-		return len(c.Customer().Suggestions()) == 0 && strings.Contains(c.Customer().Info(), "nothing suggests")
+		return len(c.Customer().Suggestions()) == 0 && strings.Contains(c.Customer().Note(), "nothing suggests") && c.Customer().Info() == "Dismiss queued"
 	})
+}
+
+func TestMergeFromTheCustomerPanelKeepsBothReplyPaths(t *testing.T) {
+	core, c := openConsole(t)
+	c.Locked(func() { c.Select("c-lounge") })
+	eventually(t, c, "the customer", func() bool { return len(c.Customer().OtherCases()) == 1 })
+	c.Locked(func() {
+		var merge *ui.TwoStep
+		for _, b := range c.Customer().TwoSteps() {
+			if b.Text == "Merge here" {
+				merge = b
+			}
+		}
+		if merge == nil {
+			t.Fatal("no Merge here button")
+		}
+		test.Tap(merge)
+		if merge.Text != "Confirm merge" {
+			t.Fatalf("first tap: %q, want a confirmation", merge.Text)
+		}
+		if n := core.Pending(); n != 0 {
+			t.Fatalf("merged on the first tap: %d ops", n)
+		}
+		test.Tap(merge)
+	})
+	eventually(t, c, "the reply paths", func() bool { return c.Actions().ViaSelect().Visible() })
+	c.Locked(func() {
+		via := c.Actions().ViaSelect()
+		if want := []string{"via twitter", "via facebook"}; strings.Join(via.Options, ",") != strings.Join(want, ",") {
+			t.Fatalf("via options = %v, want %v", via.Options, want)
+		}
+		if others := c.Customer().OtherCases(); len(others) != 1 || !strings.Contains(others[0].Text, "merged here") {
+			t.Errorf("other cases after merging: %v", others)
+		}
+		via.SetSelected("via facebook")
+		test.Type(c.Actions().ReplyEntry(), "We have found your seat request.")
+		test.Tap(c.Actions().SendButton())
+	})
+	eventually(t, c, "the reply queued", func() bool { return strings.Contains(c.Actions().Info(), "queued") })
+	ops, err := core.Outbox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ops) != 2 || ops[0].Kind != model.OpMerge || ops[0].Other != "c-old" || ops[1].Kind != model.OpReply || ops[1].Via != "c-old" {
+		t.Fatalf("outbox = %+v", ops)
+	}
 }
