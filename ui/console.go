@@ -244,7 +244,11 @@ func (c *Console) reloadQueue() {
 
 func (c *Console) setRows(rows []model.Summary) {
 	c.rows = rows
-	c.count.SetText(fmt.Sprintf("%d cases", len(rows)))
+	if len(rows) == 1 {
+		c.count.SetText("1 case")
+	} else {
+		c.count.SetText(fmt.Sprintf("%d cases", len(rows)))
+	}
 	c.list.Refresh()
 	for i, r := range rows {
 		if r.ID == c.selected {

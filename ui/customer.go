@@ -104,8 +104,8 @@ func (p *CustomerPanel) SetDetail(d app.CaseDetail) {
 }
 
 func reachLine(a model.Identity) string {
-	if a.Platform == model.ChannelFacebook && a.Followers == 0 {
-		return fmt.Sprintf("Facebook does not publish followers · influence %d/100", a.Influence)
+	if a.Platform != model.ChannelTwitter && a.Followers == 0 {
+		return fmt.Sprintf("no follower count on %s · influence %d/100", a.Platform, a.Influence)
 	}
 	s := fmt.Sprintf("%s followers · influence %d/100", formatCount(a.Followers), a.Influence)
 	if a.Verified {
@@ -343,18 +343,19 @@ func newSuggestionCard(s model.Suggestion, link func(model.Consent), dismiss fun
 	})
 	c.link.Importance = widget.HighImportance
 	c.link.Disable()
-	c.service = widget.NewCheck("Customer agrees to service on this identity", func(on bool) {
+	c.service = widget.NewCheck("service (required)", func(on bool) {
 		if on {
 			c.link.Enable()
 		} else {
 			c.link.Disable()
 		}
 	})
-	c.marketing = widget.NewCheck("… and to marketing", nil)
+	c.marketing = widget.NewCheck("marketing", nil)
+	ask := value("The customer agrees to linking this identity, for:")
 	crm := lowLabel("CRM consent: "+strings.ReplaceAll(consentLine(cu.Consent), "\n", ", "), fyne.TextAlignLeading)
 	crm.Wrapping = fyne.TextWrapWord
 	c.dismiss = widget.NewButtonWithIcon("Not them", theme.CancelIcon(), dismiss)
-	c.body = widget.NewCard("", "", container.NewVBox(title, who, evidence, crm, c.service, c.marketing,
+	c.body = widget.NewCard("", "", container.NewVBox(title, who, evidence, crm, ask, container.NewHBox(c.service, c.marketing),
 		container.NewHBox(c.link, c.dismiss)))
 	c.ExtendBaseWidget(c)
 	return c
