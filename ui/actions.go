@@ -345,6 +345,14 @@ func describeOp(op model.Op) string {
 		return "Priority " + op.Priority.String()
 	case model.OpTag, model.OpUntag:
 		return string(op.Kind) + " " + op.Tag
+	case model.OpLinkIdentity:
+		return "Link to customer " + op.CustomerID
+	case model.OpUnlinkIdentity:
+		return "Unlink from customer " + op.CustomerID
+	case model.OpDismissLink:
+		return "Not customer " + op.CustomerID
+	case model.OpMerge:
+		return "Merge a case here"
 	}
 	return string(op.Kind)
 }

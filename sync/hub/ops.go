@@ -111,8 +111,7 @@ func (h *Hub) ApplyOp(by Agent, op model.Op) (OpAnswer, error) {
 			consent.By, consent.At = by.Name, now
 			nc.Link(c.Author, consent)
 			evs = append(evs, h.linkCasesLocked(map[string]bool{key: true}, nc.ID, now)...)
-		} else {
-			nc.Unlink(key, by.Name, now)
+		} else if nc.Unlink(key, by.Name, now) {
 			for _, o := range h.cases {
 				if o.ID != c.ID && o.CustomerID == nc.ID && o.Author.Key() == key {
 					u := *o
@@ -122,7 +121,9 @@ func (h *Hub) ApplyOp(by Agent, op model.Op) (OpAnswer, error) {
 			}
 		}
 		evs = slices.DeleteFunc(evs, func(ev model.Event) bool { return ev.Case != nil && ev.Case.ID == c.ID })
-		evs = append(evs, model.Event{Type: model.EventCustomerUpserted, Time: now, Customer: &nc})
+		if !sameJSON(*cust, nc) {
+			evs = append(evs, model.Event{Type: model.EventCustomerUpserted, Time: now, Customer: &nc})
+		}
 	}
 	if c.Version != cur.Version {
 		evs = append(evs, model.Event{Type: model.EventCaseUpserted, Time: now, Case: &c})
