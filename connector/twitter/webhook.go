@@ -203,6 +203,8 @@ type v1User struct {
 	Name           string `json:"name"`
 	FollowersCount int    `json:"followers_count"`
 	Verified       bool   `json:"verified"`
+	Description    string `json:"description"`
+	URL            string `json:"url"`
 }
 
 type v1Delete struct {
@@ -432,6 +434,7 @@ func (w *Webhook) identity(u v1User, id string) model.Identity {
 		DisplayName: u.Name,
 		Followers:   max(0, u.FollowersCount),
 		Verified:    u.Verified,
+		Bio:         strings.TrimSpace(u.Description + " " + u.URL),
 	}
 	if isHandle(u.ScreenName) {
 		in.Handle = "@" + u.ScreenName
