@@ -30,6 +30,9 @@ func reject(code, format string, args ...any) *Rejection {
 	return &Rejection{Code: code, Reason: fmt.Sprintf(format, args...)}
 }
 
+// MaxDismissed caps the customers ruled out on one case.
+const MaxDismissed = 32
+
 // Actor is who applies an op.
 type Actor struct {
 	Name string
@@ -159,6 +162,9 @@ func ApplyOp(c Case, op Op, by Actor, now time.Time) (Case, *Message, *Rejection
 	case OpDismissLink:
 		if slices.Contains(c.Dismissed, op.CustomerID) {
 			return c, nil, nil
+		}
+		if len(c.Dismissed) >= MaxDismissed {
+			return c, nil, reject(RejectInvalid, "%d customers already ruled out for this case", len(c.Dismissed))
 		}
 		c.Dismissed = append(slices.Clone(c.Dismissed), op.CustomerID)
 	case OpMarkPosted:

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -54,6 +55,27 @@ type Customer struct {
 	Purchases []Purchase `json:"purchases,omitempty"`
 	Vouchers  []Voucher  `json:"vouchers,omitempty"`
 	Notes     string     `json:"notes,omitempty"`
+}
+
+// UnmarshalJSON reads a customer, also one written before links carried
+// consent: its "identities" had no consent on record, so they come back as
+// handles the CRM knows (suggestions), not as links.
+func (c *Customer) UnmarshalJSON(b []byte) error {
+	type plain Customer
+	var v struct {
+		plain
+		Identities []Identity `json:"identities"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*c = Customer(v.plain)
+	for _, id := range v.Identities {
+		if !slices.ContainsFunc(c.Handles, func(h Identity) bool { return h.Key() == id.Key() }) {
+			c.Handles = append(c.Handles, id)
+		}
+	}
+	return nil
 }
 
 // Linked returns the identities linked now.

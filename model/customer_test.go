@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -163,7 +164,12 @@ func TestSuggest(t *testing.T) {
 		{"a number without a word naming it is no evidence", Case{Author: stranger}, []Message{in(stranger, "I waited 30552 seconds")}, nil, ""},
 		{"e-mail", Case{Author: stranger}, []Message{in(stranger, "reach me at B.Oswald@example.de")}, []string{"30552"}, "wrote the customer's e-mail B.Oswald@example.de"},
 		{"only the author's own messages count", Case{Author: stranger}, []Message{{Direction: DirectionOut, Author: agent, Text: "customer number 30552?"}}, nil, ""},
-		{"same name and a cross-link", Case{Author: juliaX}, nil, []string{"10234"}, "same name as Julia Kramer's linked facebook identity 100087112233"},
+		{"same name and a cross-link", Case{Author: juliaX}, nil, []string{"10234"}, "same name as Julia Kramer's linked facebook identity 100087112233, whose profile names @julia_kr"},
+		// An impostor copies the name and names her page in their own
+		// profile: only the customer's linked profile counts.
+		{"a cross-link only from the author's side", Case{Author: Identity{Platform: ChannelTwitter, Handle: "@julia_kramer_hh", DisplayName: "Julia Kramer", Bio: "facebook.com/100087112233"}}, nil, nil, ""},
+		// "@julia_kr" in the linked bio does not name "@julia_k".
+		{"a handle inside a longer one", Case{Author: Identity{Platform: ChannelTwitter, Handle: "@julia_k", DisplayName: "Julia Kramer"}}, nil, nil, ""},
 		{"same name without a cross-link is not enough", Case{Author: Identity{Platform: ChannelTwitter, Handle: "@jk_other", DisplayName: "Julia Kramer"}}, nil, nil, ""},
 		{"dismissed customers are left out", Case{Author: sandraFB, Dismissed: []string{"20871"}}, nil, nil, ""},
 		{"linked cases get none", Case{Author: sandraFB, CustomerID: "20871"}, nil, nil, ""},
@@ -179,5 +185,22 @@ func TestSuggest(t *testing.T) {
 				t.Errorf("evidence %q, want it to start %q", got[0].Evidence, tc.evidence)
 			}
 		})
+	}
+}
+
+// A customer stored before links carried consent had "identities": they
+// are read as handles to suggest, never as consented links.
+func TestLegacyIdentitiesBecomeHandles(t *testing.T) {
+	var c Customer
+	err := json.Unmarshal([]byte(`{"id":"4711","name":"Ann","tier":"gold","identities":[{"platform":"twitter","handle":"@ann"},{"platform":"twitter","handle":"ann"}],"handles":[{"platform":"forum","handle":"ann@f.example"}]}`), &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ID != "4711" || c.Tier != "gold" || len(c.Links) != 0 || len(c.Handles) != 2 || c.Handles[1].Key() != "twitter:ann" {
+		t.Fatalf("legacy customer read as %+v", c)
+	}
+	raw, _ := json.Marshal(c)
+	if strings.Contains(string(raw), "identities") {
+		t.Errorf("written back with identities: %s", raw)
 	}
 }

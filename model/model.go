@@ -98,8 +98,9 @@ type Identity struct {
 	Verified    bool    `json:"verified,omitempty"`
 	// Expert marks a known community expert (customers helping customers).
 	Expert bool `json:"expert,omitempty"`
-	// Engagement is the author's recent engagement: interactions (likes,
-	// reposts, replies, quotes) per recent post, as far as the platform tells.
+	// Engagement is the author's recent engagement: the interactions
+	// (likes, reposts, replies, quotes) the platform reports on their latest
+	// post in the case, when it arrived; 0 where a platform tells none.
 	Engagement int   `json:"engagement,omitempty"`
 	Influence  int   `json:"influence"`
 	Reach      Reach `json:"reach,omitempty"`
@@ -108,8 +109,18 @@ type Identity struct {
 	Bio string `json:"bio,omitempty"`
 }
 
-// Key identifies the identity across the system: platform and handle.
-func (i Identity) Key() string { return string(i.Platform) + ":" + strings.ToLower(i.Handle) }
+// Key identifies the identity across the system: platform and handle, in
+// lower case and without a leading @ ("twitter:mbrenner_fly"), so "@Ann"
+// from a platform and "ann" from a CRM are one identity.
+func (i Identity) Key() string {
+	return string(i.Platform) + ":" + strings.ToLower(strings.TrimPrefix(strings.TrimSpace(i.Handle), "@"))
+}
+
+// IdentityKey normalises a configured key "platform:handle" as Key does.
+func IdentityKey(key string) string {
+	p, h, _ := strings.Cut(key, ":")
+	return Identity{Platform: Channel(strings.ToLower(strings.TrimSpace(p))), Handle: h}.Key()
+}
 
 // Name is what to show for the identity.
 func (i Identity) Name() string {

@@ -69,9 +69,10 @@ func influence(followers, engagement int, verified bool) float64 {
 //
 //	18·log10(followers+1) + 8·log10(engagement+1) + 10 if verified
 //
-// rounded and capped at 100. Engagement is interactions per recent post.
+// rounded and capped at 100. Engagement is the interactions on the
+// author's latest post in the case, as the platform reports them.
 // 2,000 followers score 59, 10,000 score 72, 100,000 score 90; 100
-// interactions per post add 16, a verified badge 10.
+// interactions on the post add 16, a verified badge 10.
 func InfluenceScore(followers, engagement int, verified bool) int {
 	return int(math.Round(math.Min(100, influence(followers, engagement, verified))))
 }

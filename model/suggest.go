@@ -38,8 +38,14 @@ func IndexKeys(c Customer) []string {
 		}
 	}
 	slices.Sort(keys)
+	// An overlong key (a garbage handle or name) is no evidence and would
+	// not fit a database key.
+	keys = slices.DeleteFunc(keys, func(k string) bool { return len(k) > maxKey })
 	return slices.Compact(keys)
 }
+
+// maxKey caps an index key in bytes.
+const maxKey = 512
 
 // Suggestion proposes linking a case's author to a customer, with the
 // evidence an agent weighs before confirming.
@@ -65,8 +71,8 @@ const maxScan = 64 << 10
 //   - the CRM lists the author's handle for the customer;
 //   - the author wrote the customer's number or e-mail address in the thread;
 //   - the same person on another platform: an identity linked to the
-//     customer has the author's display name, and one profile links to the
-//     other (a cross-link in the bio).
+//     customer has the author's display name, and its profile names the
+//     author's handle (a cross-link).
 //
 // Customers an agent dismissed for this case are left out. Suggestions come
 // with the most evidence first.
@@ -117,7 +123,7 @@ func Suggest(c Case, thread []Message, dir Directory) []Suggestion {
 				if other.Platform == a.Platform || NormName(other.DisplayName) != n || !crossLinked(a, other) {
 					continue
 				}
-				add(cu, fmt.Sprintf("same name as %s's linked %s identity %s, and the profiles link to each other", cu.Name, other.Platform, other.Handle))
+				add(cu, fmt.Sprintf("same name as %s's linked %s identity %s, whose profile names %s", cu.Name, other.Platform, other.Handle, a.Handle))
 			}
 		}
 	}
@@ -129,11 +135,31 @@ func Suggest(c Case, thread []Message, dir Directory) []Suggestion {
 	return out
 }
 
-// crossLinked reports whether either profile names the other's handle.
-func crossLinked(a, b Identity) bool {
-	mentions := func(bio, handle string) bool {
-		h := strings.ToLower(strings.TrimPrefix(handle, "@"))
-		return len(h) >= 3 && strings.Contains(strings.ToLower(bio), h)
+// crossLinked reports whether the linked identity's profile names the
+// author's handle as a word. Only that direction counts: the linked
+// identity is the customer's own, while anyone can copy a name and write
+// the customer's handle into their own profile.
+func crossLinked(author, linked Identity) bool {
+	h := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(author.Handle), "@"))
+	if len(h) < 3 {
+		return false
 	}
-	return mentions(a.Bio, b.Handle) || mentions(b.Bio, a.Handle)
+	bio := strings.ToLower(linked.Bio)
+	for i := strings.Index(bio, h); i >= 0; {
+		before, after := i-1, i+len(h)
+		if (before < 0 || !handleByte(bio[before])) && (after >= len(bio) || !handleByte(bio[after])) {
+			return true
+		}
+		next := strings.Index(bio[i+1:], h)
+		if next < 0 {
+			break
+		}
+		i += 1 + next
+	}
+	return false
+}
+
+// handleByte reports whether b can be part of a handle.
+func handleByte(b byte) bool {
+	return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 0x80
 }

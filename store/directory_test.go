@@ -33,10 +33,10 @@ func TestDirectoryFollowsCustomerChanges(t *testing.T) {
 		model.Event{Seq: 2, Type: model.EventCustomerUpserted, Customer: &bob})
 	d := s.Directory()
 	for key, want := range map[string][]string{
-		"handle:twitter:@ann_x": {"4711"},
-		"email:ann@example.de":  {"4711", "4712"},
-		"name:ann lee":          {"4711"},
-		"email:nobody@x.de":     nil,
+		"handle:twitter:ann_x": {"4711"},
+		"email:ann@example.de": {"4711", "4712"},
+		"name:ann lee":         {"4711"},
+		"email:nobody@x.de":    nil,
 	} {
 		if got := lookupIDs(d, key); !slices.Equal(got, want) {
 			t.Errorf("Lookup(%q) = %v, want %v", key, got, want)

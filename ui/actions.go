@@ -131,6 +131,7 @@ func (b *ActionBar) Set(c model.Case, merged []model.Summary, me string, lead bo
 		b.warn.Hide()
 		b.confirm.Hide()
 	}
+	sameCase := c.ID == b.caseID
 	b.caseID, b.channel, b.assignee, b.me = c.ID, c.Channel, c.Assignee, me
 	b.paths = append([]model.Summary{c.Summary()}, merged...)
 	b.loading = true
@@ -147,9 +148,11 @@ func (b *ActionBar) Set(c model.Case, merged []model.Summary, me string, lead bo
 			}
 			opts = append(opts, label)
 		}
+		// The agent's choice holds while the case is reloaded, never into
+		// another case: a reply must not take another case's path.
 		keep := b.via.SelectedIndex()
 		b.via.SetOptions(opts)
-		if keep < 0 || keep >= len(opts) {
+		if !sameCase || keep < 0 || keep >= len(opts) {
 			keep = 0
 		}
 		b.via.SetSelectedIndex(keep)

@@ -192,6 +192,16 @@ func (p *CustomerPanel) setCustomer(d app.CaseDetail) {
 		}
 		p.idents.Add(row)
 	}
+	if _, ok := cu.ActiveLink(a.Key()); !ok {
+		// Linked before consent was recorded (or the link is still on its
+		// way): the agent can still undo it.
+		note := lowLabel(a.Handle+": no consent on record yet", fyne.TextAlignLeading)
+		note.Wrapping = fyne.TextWrapWord
+		unlink := newTwoStep("Unlink", "Confirm unlink", func() {
+			p.queue(model.Op{Kind: model.OpUnlinkIdentity, CaseID: p.caseID, CustomerID: cu.ID}, "Unlink")
+		})
+		p.idents.Add(container.NewBorder(nil, nil, nil, unlink, note))
+	}
 
 	p.extra.Add(boldLabel(fmt.Sprintf("Other cases (%d)", len(d.Others))))
 	for _, o := range d.Others {

@@ -455,3 +455,33 @@ func TestMergeFromTheCustomerPanelKeepsBothReplyPaths(t *testing.T) {
 		t.Fatalf("outbox = %+v", ops)
 	}
 }
+
+// The chosen reply path holds while a case reloads, never into another
+// case: a reply there must not take the first case's thread.
+func TestReplyPathIsNotCarriedToAnotherCase(t *testing.T) {
+	test.NewTempApp(t)
+	var sent []model.Op
+	bar := ui.NewActionBar(func(op model.Op, done func(error)) { sent = append(sent, op); done(nil) })
+	w := test.NewWindow(bar)
+	defer w.Close()
+	a := model.Case{ID: "a", Channel: model.ChannelTwitter, Status: model.StatusOpen}
+	b := model.Summary{ID: "b", Channel: model.ChannelFacebook}
+	c := model.Case{ID: "c", Channel: model.ChannelTwitter, Status: model.StatusOpen}
+	d := model.Summary{ID: "d", Channel: model.ChannelForum}
+
+	bar.Set(a, []model.Summary{b}, "anna", false)
+	bar.ViaSelect().SetSelected("via facebook")
+	bar.Set(a, []model.Summary{b}, "anna", false) // a reload of the same case
+	if got := bar.ViaSelect().Selected; got != "via facebook" {
+		t.Fatalf("after a reload: %q", got)
+	}
+	bar.Set(c, []model.Summary{d}, "anna", false)
+	if got := bar.ViaSelect().Selected; got != "via twitter" {
+		t.Fatalf("on another case: %q, want its own thread", got)
+	}
+	test.Type(bar.ReplyEntry(), "hello")
+	test.Tap(bar.SendButton())
+	if len(sent) != 1 || sent[0].CaseID != "c" || sent[0].Via != "" {
+		t.Fatalf("sent %+v", sent)
+	}
+}

@@ -193,6 +193,15 @@ type v1Tweet struct {
 	TimestampMS          string          `json:"timestamp_ms"`
 	Lang                 string          `json:"lang"`
 	RetweetedStatus      json.RawMessage `json:"retweeted_status"`
+	RetweetCount         int             `json:"retweet_count"`
+	FavoriteCount        int             `json:"favorite_count"`
+	ReplyCount           int             `json:"reply_count"`
+	QuoteCount           int             `json:"quote_count"`
+}
+
+// engagement is the interactions on the tweet, as poll's v2Tweet.engagement.
+func (t v1Tweet) engagement() int {
+	return max(0, t.RetweetCount) + max(0, t.FavoriteCount) + max(0, t.ReplyCount) + max(0, t.QuoteCount)
 }
 
 // v1User is a v1.1 user object (tweet.user, and the DM users map, where
@@ -330,6 +339,7 @@ func (w *Webhook) tweet(t v1Tweet) (model.Inbound, bool) {
 		Source:     w.cfg.mentionsSource(),
 		Direction:  model.DirectionIn,
 	}
+	in.Author.Engagement = t.engagement()
 	if t.Lang != "" && t.Lang != "und" && len(t.Lang) <= 8 {
 		in.Lang = t.Lang
 	}

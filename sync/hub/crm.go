@@ -13,7 +13,6 @@ import (
 	"net/mail"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +36,10 @@ const (
 	maxNumberLen = 64
 	maxNameLen   = 200
 	maxNotesLen  = 4000
+	// Caps on a record's lists: a CRM row, not a data dump.
+	maxHandles   = 20
+	maxPurchases = 1000
+	maxVouchers  = 200
 )
 
 // ErrUnreadable wraps every reason a customer file cannot be imported at
@@ -362,27 +365,33 @@ func (t *jsonText) UnmarshalJSON(b []byte) error {
 
 var wholeRe = regexp.MustCompile(`^[0-9]+$`)
 
-// lineIndex counts the lines of what is read through it, so an offset of
-// the JSON decoder can be told as a line.
+// lineIndex tells the line of an offset of the JSON decoder. It keeps the
+// text read so far, not an offset per newline: a file of blank lines costs
+// its size, no more.
 type lineIndex struct {
-	r   io.Reader
-	off int64
-	nl  []int64 // offsets of the newlines read so far
+	r    io.Reader
+	off  int64
+	text []byte
+	// at and n cache the last answer: offsets are asked in order.
+	at int64
+	n  int
 }
 
 func (l *lineIndex) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
-	for i, b := range p[:n] {
-		if b == '\n' {
-			l.nl = append(l.nl, l.off+int64(i))
-		}
-	}
+	l.text = append(l.text, p[:n]...)
 	l.off += int64(n)
 	return n, err
 }
 
 func (l *lineIndex) line(off int64) int {
-	return 1 + sort.Search(len(l.nl), func(i int) bool { return l.nl[i] >= off })
+	off = max(0, min(off, int64(len(l.text))))
+	if off < l.at {
+		l.at, l.n = 0, 0
+	}
+	l.n += bytes.Count(l.text[l.at:off], []byte{'\n'})
+	l.at = off
+	return 1 + l.n
 }
 
 // ParseCustomersJSON reads customer records as a JSON array or as
@@ -636,7 +645,12 @@ func (rw *row) date(what, s string) time.Time {
 	return time.Time{}
 }
 
-// identity checks a handle's platform and drops a leading @.
+// maxHandleLen caps a handle: X allows 15 characters, forum handles are
+// name@host.
+const maxHandleLen = 128
+
+// identity checks a handle's platform and writes the handle the way the
+// connectors do: "@name" on X, without a leading @ elsewhere.
 func (rw *row) identity(what string, id model.Identity) (model.Identity, bool) {
 	p := model.Channel(strings.ToLower(strings.TrimSpace(string(id.Platform))))
 	id.Handle = strings.TrimPrefix(strings.TrimSpace(id.Handle), "@")
@@ -647,6 +661,12 @@ func (rw *row) identity(what string, id model.Identity) (model.Identity, bool) {
 	case id.Handle == "":
 		rw.bad("%s: empty %s handle", what, p)
 		return id, false
+	case utf8.RuneCountInString(id.Handle) > maxHandleLen || len(id.DisplayName) > maxNameLen:
+		rw.bad("%s: %s handle or name too long (at most %d characters)", what, p, maxHandleLen)
+		return id, false
+	}
+	if p == model.ChannelTwitter {
+		id.Handle = "@" + id.Handle
 	}
 	id.Platform = p
 	return id, true
@@ -674,7 +694,7 @@ func (rw *row) check(c *model.Customer) {
 		rw.bad("tier %q is not one word", c.Tier)
 	}
 	if c.Email = strings.TrimSpace(c.Email); c.Email != "" {
-		if a, err := mail.ParseAddress(c.Email); err != nil {
+		if a, err := mail.ParseAddress(c.Email); err != nil || len(a.Address) > 254 {
 			rw.bad("email %q is not an e-mail address", c.Email)
 		} else {
 			c.Email = a.Address
@@ -683,6 +703,14 @@ func (rw *row) check(c *model.Customer) {
 	c.Notes = strings.TrimSpace(c.Notes)
 	if n := utf8.RuneCountInString(c.Notes); n > maxNotesLen {
 		rw.bad("notes of %d characters (at most %d)", n, maxNotesLen)
+	}
+	for _, l := range []struct {
+		what   string
+		n, max int
+	}{{"handles", len(c.Handles), maxHandles}, {"links", len(c.Links), maxHandles}, {"purchases", len(c.Purchases), maxPurchases}, {"vouchers", len(c.Vouchers), maxVouchers}} {
+		if l.n > l.max {
+			rw.bad("%d %s (at most %d)", l.n, l.what, l.max)
+		}
 	}
 	handles := c.Handles
 	c.Handles = nil

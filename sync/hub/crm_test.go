@@ -158,7 +158,7 @@ func TestParseCustomersCSV(t *testing.T) {
 	want := []hub.ParsedCustomer{
 		{Line: 2, Customer: model.Customer{
 			ID: "4711", Name: "Dr. Markus Brenner", Tier: "senator", LifetimeValue: 182450, Email: "m.brenner@example.de",
-			Handles: []model.Identity{{Platform: model.ChannelTwitter, Handle: "mbrenner_fly"}, {Platform: model.ChannelForum, Handle: "mbrenner"}},
+			Handles: []model.Identity{{Platform: model.ChannelTwitter, Handle: "@mbrenner_fly"}, {Platform: model.ChannelForum, Handle: "mbrenner"}},
 			Consent: model.Consent{Service: true, By: "crm:lufthansa-desk", At: day(2025, 11, 3)},
 			Purchases: []model.Purchase{ // newest first
 				{Date: day(2026, 10, 2), Item: "Lounge day pass", Amount: 89.9},
@@ -319,7 +319,7 @@ func TestImportJSON(t *testing.T) {
 	c := startCRMHub(t)
 	wantReport(t, c.importOK(t, "application/json", crmJSON), hub.ImportReport{Accepted: 2, Rejected: crmJSONRejected})
 	m := crmCustomers(t, c.log)["4711"]
-	if m.Tier != "senator" || len(m.Handles) != 1 || m.Handles[0] != (model.Identity{Platform: model.ChannelTwitter, Handle: "mbrenner_fly"}) ||
+	if m.Tier != "senator" || len(m.Handles) != 1 || m.Handles[0] != (model.Identity{Platform: model.ChannelTwitter, Handle: "@mbrenner_fly"}) ||
 		m.Purchases[0].Item != "Lounge" || !m.Consent.At.Equal(time.Date(2025, 11, 3, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("stored %+v", m)
 	}

@@ -3,6 +3,7 @@ package hub_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -167,5 +168,60 @@ func TestMergeKeepsEveryMessageAndBothReplyPaths(t *testing.T) {
 	}
 	if xc := x.calls(); len(xc) != 1 || xc[0].InReplyTo != "tw-2" || xc[0].Text != "Found it!" {
 		t.Errorf("x got %+v", xc)
+	}
+}
+
+// A CRM writes X handles without the @ the platform shows: they are one
+// identity. A re-import brings back neither a link an agent ended nor an
+// older consent over one an agent recorded since.
+func TestImportMeetsAgentsLinks(t *testing.T) {
+	h, l, _ := newHub(t)
+	mia := tweet("t1", "p1", "@Mia_B", "my bag", t0)
+	caseID := ingest(t, h, mia)
+	file := `[{"id": "C-1", "name": "Mia B.", "links": [{"identity": {"platform": "twitter", "handle": "mia_b"},
+		"consent": {"service": true, "by": "crm:desk", "at": "2026-01-05T00:00:00Z"}}]}]`
+	importJSON := func() hub.ImportReport {
+		t.Helper()
+		rep, err := hub.ImportCustomers(h, "application/json", strings.NewReader(file))
+		if err != nil || len(rep.Rejected) != 0 {
+			t.Fatalf("import: %+v %v", rep, err)
+		}
+		return rep
+	}
+	if rep := importJSON(); rep.Accepted != 1 {
+		t.Fatalf("first import: %+v", rep)
+	}
+	if c, _ := h.Case(caseID); c.CustomerID != "C-1" {
+		t.Fatalf("the CRM's mia_b did not link @Mia_B's case: %q", c.CustomerID)
+	}
+
+	// The agent records a newer consent, with marketing: a re-import of
+	// the older one changes nothing.
+	applyOK(t, h, "anna", model.Op{ID: "relink", Kind: model.OpLinkIdentity, CaseID: caseID, CustomerID: "C-1", Consent: &model.Consent{Service: true, Marketing: true}})
+	head := l.Head()
+	if rep := importJSON(); rep.Unchanged != 1 || l.Head() != head {
+		t.Fatalf("re-import over a newer consent: %+v, head %d → %d", rep, head, l.Head())
+	}
+	if cu := lastCustomer(t, l, "C-1"); len(cu.Links) != 1 || cu.Links[0].Consent.By != "anna" || !cu.Links[0].Consent.Marketing {
+		t.Fatalf("links = %+v", cu.Links)
+	}
+
+	// The customer withdraws consent; the agent unlinks. The next nightly
+	// import must not link them again.
+	applyOK(t, h, "anna", model.Op{ID: "unlink", Kind: model.OpUnlinkIdentity, CaseID: caseID, CustomerID: "C-1"})
+	importJSON()
+	if c, _ := h.Case(caseID); c.CustomerID != "" {
+		t.Fatal("a re-import linked an identity an agent had unlinked")
+	}
+	if cu := lastCustomer(t, l, "C-1"); len(cu.Linked()) != 0 {
+		t.Fatalf("links after re-import = %+v", cu.Links)
+	}
+	// A CRM consent given after the unlink links again.
+	later := strings.Replace(file, "2026-01-05T00:00:00Z", "2027-01-01T00:00:00Z", 1)
+	if rep, err := hub.ImportCustomers(h, "application/json", strings.NewReader(later)); err != nil || rep.Accepted != 1 {
+		t.Fatalf("newer consent: %+v %v", rep, err)
+	}
+	if c, _ := h.Case(caseID); c.CustomerID != "C-1" {
+		t.Fatal("a consent given after the unlink did not link")
 	}
 }

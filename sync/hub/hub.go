@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -46,7 +47,8 @@ type Hub struct {
 	threads   map[string]string // channel|thread ref → case id
 	seen      map[string]string // channel|platform id → case id
 	customers map[string]*model.Customer
-	idents    map[string]string // identity key → customer id
+	idents    map[string]string   // identity key → customer id
+	byAuthor  map[string][]string // author identity key → case ids
 
 	subMu sync.Mutex
 	subs  map[chan struct{}]struct{}
@@ -77,6 +79,7 @@ func New(log EventLog, cfg Config) (*Hub, error) {
 		seen:      map[string]string{},
 		customers: map[string]*model.Customer{},
 		idents:    map[string]string{},
+		byAuthor:  map[string][]string{},
 		subs:      map[chan struct{}]struct{}{},
 	}
 	// The log's state view, not the log itself: it survives compaction.
@@ -95,6 +98,10 @@ func (h *Hub) fold(ev model.Event) {
 	switch ev.Type {
 	case model.EventCaseUpserted:
 		c := *ev.Case
+		if _, known := h.cases[c.ID]; !known {
+			k := c.Author.Key() // a case keeps its author
+			h.byAuthor[k] = append(h.byAuthor[k], c.ID)
+		}
 		h.cases[c.ID] = &c
 		h.threads[threadKey(c.Channel, c.ThreadRef)] = c.ID
 	case model.EventMessageAdded, model.EventMessageUpdated:
@@ -139,6 +146,8 @@ func (h *Hub) validate(in *Inbound) error {
 		return fmt.Errorf("%w: no thread ref", ErrInvalid)
 	case strings.TrimSpace(in.Author.Handle) == "":
 		return fmt.Errorf("%w: no author handle", ErrInvalid)
+	case len(in.Author.Handle) > maxHandle || len(in.ThreadRef) > maxThreadRef:
+		return fmt.Errorf("%w: author handle or thread ref too long", ErrInvalid)
 	case strings.TrimSpace(in.Text) == "" && in.Action != model.InboundDelete:
 		return fmt.Errorf("%w: empty text", ErrInvalid)
 	case len(in.Text) > h.cfg.MaxText:
@@ -157,8 +166,21 @@ func (h *Hub) validate(in *Inbound) error {
 	}
 	in.Time = in.Time.UTC()
 	in.Author.Platform = in.Channel
+	// Names and profiles are shown, not keyed: cut, never refuse.
+	in.Author.DisplayName = model.FirstLine(in.Author.DisplayName, maxDisplayName)
+	if len(in.Author.Bio) > maxBio {
+		in.Author.Bio = strings.ToValidUTF8(in.Author.Bio[:maxBio], "")
+	}
 	return nil
 }
+
+// Caps on what a platform says about an author and a thread.
+const (
+	maxHandle      = 256
+	maxThreadRef   = 2048
+	maxDisplayName = 200 // runes
+	maxBio         = 1024
+)
 
 // Ingest folds one inbound message into its case, creating the case for a
 // new thread. The same platform message twice is stored once: the second
@@ -179,7 +201,7 @@ func (h *Hub) Ingest(in Inbound) (caseID string, dup bool, err error) {
 	}
 	now := h.cfg.Now().UTC()
 	h.cfg.Reach.Rate(&in.Author)
-	if slices.Contains(h.cfg.Experts, in.Author.Key()) {
+	if slices.ContainsFunc(h.cfg.Experts, func(k string) bool { return model.IdentityKey(k) == in.Author.Key() }) {
 		in.Author.Expert = true
 	}
 
@@ -378,8 +400,19 @@ func (h *Hub) upsertEventsLocked(c model.Customer, claimed map[string]string, no
 		if owner, ok := claimed[key]; ok && owner != c.ID {
 			return nil, fmt.Errorf("%w: customer %s: %s is linked to customer %s", ErrInvalid, c.ID, key, owner)
 		}
-		if _, ok := merged.ActiveLink(key); ok && l.Consent.At.IsZero() {
-			continue // the same link again, with no newer consent: keep the recorded one
+		// A link recorded or ended since this consent was given stands:
+		// a re-import neither undoes an agent's unlink nor overwrites a
+		// newer consent.
+		if prev, ok := lastLink(merged, key); ok {
+			switch {
+			case l.Consent.At.IsZero(),
+				prev.Active() && !l.Consent.At.After(prev.Consent.At),
+				!prev.Active() && !l.Consent.At.After(prev.Unlinked):
+				continue
+			}
+			if l.Identity.DisplayName == "" {
+				l.Identity.DisplayName = prev.Identity.DisplayName
+			}
 		}
 		if l.Consent.At.IsZero() {
 			l.Consent.At = now
@@ -398,6 +431,16 @@ func (h *Hub) upsertEventsLocked(c model.Customer, claimed map[string]string, no
 	return append(evs, h.linkCasesLocked(keys, merged.ID, now)...), nil
 }
 
+// lastLink is the newest link of an identity key, standing or ended.
+func lastLink(c model.Customer, key string) (model.Link, bool) {
+	for i := len(c.Links) - 1; i >= 0; i-- {
+		if c.Links[i].Identity.Key() == key {
+			return c.Links[i], true
+		}
+	}
+	return model.Link{}, false
+}
+
 // sameJSON reports whether a and b encode alike: records read back from
 // the log compare equal to fresh ones whatever their times' locations.
 func sameJSON(a, b any) bool {
@@ -410,8 +453,12 @@ func sameJSON(a, b any) bool {
 // authors have one of keys to a customer.
 func (h *Hub) linkCasesLocked(keys map[string]bool, customerID string, now time.Time) []model.Event {
 	var evs []model.Event
-	for _, old := range h.cases {
-		if old.CustomerID == "" && keys[old.Author.Key()] {
+	for _, key := range slices.Sorted(maps.Keys(keys)) {
+		for _, id := range h.byAuthor[key] {
+			old := h.cases[id]
+			if old.CustomerID != "" {
+				continue
+			}
 			linked := *old
 			linked.CustomerID = customerID
 			linked.Version++
@@ -420,6 +467,15 @@ func (h *Hub) linkCasesLocked(keys map[string]bool, customerID string, now time.
 		}
 	}
 	return evs
+}
+
+// casesOfLocked are the cases whose author has the identity key.
+func (h *Hub) casesOfLocked(key string) []*model.Case {
+	var out []*model.Case
+	for _, id := range h.byAuthor[key] {
+		out = append(out, h.cases[id])
+	}
+	return out
 }
 
 // Case returns a copy of a case's current state.

@@ -95,6 +95,10 @@ func (h *Hub) ApplyOp(by Agent, op model.Op) (OpAnswer, error) {
 			c.MessageCount += o.MessageCount
 			evs = append(evs, model.Event{Type: model.EventCaseUpserted, Time: now, Case: &o})
 		}
+	case model.OpDismissLink:
+		if _, ok := h.customers[op.CustomerID]; !ok {
+			return refuse(&model.Rejection{Code: model.RejectInvalid, Reason: fmt.Sprintf("no customer %s", op.CustomerID)}, &cur)
+		}
 	case model.OpLinkIdentity, model.OpUnlinkIdentity:
 		cust, ok := h.customers[op.CustomerID]
 		if !ok {
@@ -112,8 +116,8 @@ func (h *Hub) ApplyOp(by Agent, op model.Op) (OpAnswer, error) {
 			nc.Link(c.Author, consent)
 			evs = append(evs, h.linkCasesLocked(map[string]bool{key: true}, nc.ID, now)...)
 		} else if nc.Unlink(key, by.Name, now) {
-			for _, o := range h.cases {
-				if o.ID != c.ID && o.CustomerID == nc.ID && o.Author.Key() == key {
+			for _, o := range h.casesOfLocked(key) {
+				if o.ID != c.ID && o.CustomerID == nc.ID {
 					u := *o
 					u.CustomerID, u.Version, u.Updated = "", u.Version+1, now
 					evs = append(evs, model.Event{Type: model.EventCaseUpserted, Time: now, Case: &u})
