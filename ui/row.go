@@ -69,6 +69,14 @@ func (r *CaseRow) Set(s model.Summary, now time.Time, others []string) {
 	r.preview.SetText(s.Preview)
 }
 
+// ReachBadge is the shown reach badge, for tests.
+func (r *CaseRow) ReachBadge() string {
+	if !r.badge.Visible() {
+		return ""
+	}
+	return r.badge.Text()
+}
+
 // CreateRenderer implements fyne.Widget.
 func (r *CaseRow) CreateRenderer() fyne.WidgetRenderer {
 	right := container.NewHBox(r.others, r.badge, r.status, r.age)

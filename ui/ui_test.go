@@ -485,3 +485,21 @@ func TestReplyPathIsNotCarriedToAnotherCase(t *testing.T) {
 		t.Fatalf("sent %+v", sent)
 	}
 }
+
+func TestQueueRowShowsTheReachBadge(t *testing.T) {
+	_, c := openConsole(t)
+	var rows []model.Summary
+	c.Locked(func() { rows = c.Rows() })
+	badges := map[string]string{}
+	for _, s := range rows {
+		r := ui.NewCaseRow()
+		r.Set(s, time.Now(), nil)
+		badges[s.ID] = r.ReachBadge()
+	}
+	// The frequent flyer's cases carry the badge; the forum author none.
+	for id, want := range map[string]string{"c-lounge": "HIGH REACH", "c-old": "HIGH REACH", "c-forum": ""} {
+		if badges[id] != want {
+			t.Errorf("%s badge = %q, want %q", id, badges[id], want)
+		}
+	}
+}
