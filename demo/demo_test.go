@@ -3,6 +3,8 @@ package demo_test
 import (
 	"context"
 	"log/slog"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,7 +92,7 @@ func TestScenariosArriveThroughTheConnectors(t *testing.T) {
 			}
 		}
 	}
-	waitFor("the backlog", func() bool { return len(cases) == 8 })
+	waitFor("the backlog", func() bool { return len(cases) == 9 })
 
 	// The frequent flyer: high reach, public, raised priority, a customer.
 	b := byAuthor("@mbrenner_fly")
@@ -139,6 +141,29 @@ func TestScenariosArriveThroughTheConnectors(t *testing.T) {
 	if !thread[2].Author.Expert {
 		t.Fatalf("the expert's answer is not marked: %+v", thread[2].Author)
 	}
+	// The unlinked authors get suggestions from the CRM as the console
+	// makes them: a handle the CRM lists, a customer number in a post, the
+	// same name with a cross-link from a linked profile.
+	crm := customersOf(t, l)
+	for _, tc := range []struct{ handle, customer, evidence string }{
+		{"100044551290", "20871", "the CRM lists 100044551290 on facebook"},
+		{"e5_driver_bo@autoforum.example", "30552", "wrote customer number 30552"},
+		{"100055501234", "4711", "whose profile names 100055501234"},
+	} {
+		cs := byAuthor(tc.handle)
+		if len(cs) != 1 || cs[0].CustomerID != "" {
+			t.Fatalf("case of %s = %+v", tc.handle, cs)
+		}
+		thread, err := l.Thread(cs[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := model.Suggest(cs[0], thread, crm)
+		if len(got) == 0 || got[0].Customer.ID != tc.customer || !strings.Contains(strings.Join(got[0].Evidence, "; "), tc.evidence) {
+			t.Errorf("suggestions for %s = %+v, want %s (%s)", tc.handle, got, tc.customer, tc.evidence)
+		}
+	}
+
 	// The troll is there, low reach.
 	if tr := byAuthor("@xX_ch4os_Xx"); len(tr) != 1 || tr[0].Author.Reach != model.ReachNone {
 		t.Fatalf("troll case = %+v", tr)
@@ -162,4 +187,34 @@ func TestScenariosArriveThroughTheConnectors(t *testing.T) {
 	if sent := p.Sent(); len(sent) != 1 || sent[0] != "facebook: Hi Sandra, your booking HX-88213 is confirmed, with a cot." {
 		t.Fatalf("platform received %q", sent)
 	}
+}
+
+// directory is the hub's CRM as a model.Directory, filed under
+// model.IndexKeys as the console's store files it.
+type directory map[string]model.Customer
+
+func (d directory) CustomerByID(id string) (model.Customer, bool) { c, ok := d[id]; return c, ok }
+
+func (d directory) Lookup(key string) []model.Customer {
+	var out []model.Customer
+	for _, c := range d {
+		if slices.Contains(model.IndexKeys(c), key) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func customersOf(t *testing.T, l hub.EventLog) directory {
+	t.Helper()
+	d := directory{}
+	if _, err := l.Snapshot(func(ev model.Event) error {
+		if ev.Customer != nil {
+			d[ev.Customer.ID] = *ev.Customer
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

@@ -21,15 +21,19 @@ var brandAgent = model.Identity{Handle: "@SkyWingsAir", DisplayName: "SkyWings C
 
 // Named people of the scripted scenarios.
 var (
-	brenner = model.Identity{Platform: model.ChannelTwitter, Handle: "@mbrenner_fly", PlatformID: "1187230441", DisplayName: "Dr. Markus Brenner", Followers: 148_300, Verified: true}
-	kramerX = model.Identity{Platform: model.ChannelTwitter, Handle: "@julia_kr", PlatformID: "9921144", DisplayName: "Julia Kramer", Followers: 310}
-	kramerF = model.Identity{Platform: model.ChannelFacebook, Handle: "100087112233", PlatformID: "100087112233", DisplayName: "Julia Kramer", Followers: 0}
-	kramerR = model.Identity{Platform: model.ChannelForum, Handle: "JuliaK_HH@community.nordnetz.example", DisplayName: "JuliaK_HH"}
-	hotelQ  = model.Identity{Platform: model.ChannelFacebook, Handle: "100044551290", PlatformID: "100044551290", DisplayName: "Sandra Oyelaran"}
-	evOwner = model.Identity{Platform: model.ChannelForum, Handle: "e5_driver_bo@autoforum.example", DisplayName: "e5_driver_bo"}
-	expert  = model.Identity{Platform: model.ChannelForum, Handle: "RolandK@autoforum.example", DisplayName: "RolandK"}
-	other1  = model.Identity{Platform: model.ChannelForum, Handle: "stromer77@autoforum.example", DisplayName: "stromer77"}
-	troll   = model.Identity{Platform: model.ChannelTwitter, Handle: "@xX_ch4os_Xx", PlatformID: "77001", DisplayName: "ch4os 🤡", Followers: 14}
+	brenner = model.Identity{Platform: model.ChannelTwitter, Handle: "@mbrenner_fly", PlatformID: "1187230441", DisplayName: "Dr. Markus Brenner", Followers: 148_300, Verified: true,
+		Bio: "Frequent flyer, FRA. Views my own. facebook.com/100055501234"}
+	// brennerFB is the same man on Facebook, never linked: same name, and
+	// his X profile names this page.
+	brennerFB = model.Identity{Platform: model.ChannelFacebook, Handle: "100055501234", PlatformID: "100055501234", DisplayName: "Dr. Markus Brenner"}
+	kramerX   = model.Identity{Platform: model.ChannelTwitter, Handle: "@julia_kr", PlatformID: "9921144", DisplayName: "Julia Kramer", Followers: 310}
+	kramerF   = model.Identity{Platform: model.ChannelFacebook, Handle: "100087112233", PlatformID: "100087112233", DisplayName: "Julia Kramer", Followers: 0}
+	kramerR   = model.Identity{Platform: model.ChannelForum, Handle: "JuliaK_HH@community.nordnetz.example", DisplayName: "JuliaK_HH"}
+	hotelQ    = model.Identity{Platform: model.ChannelFacebook, Handle: "100044551290", PlatformID: "100044551290", DisplayName: "Sandra Oyelaran"}
+	evOwner   = model.Identity{Platform: model.ChannelForum, Handle: "e5_driver_bo@autoforum.example", DisplayName: "e5_driver_bo"}
+	expert    = model.Identity{Platform: model.ChannelForum, Handle: "RolandK@autoforum.example", DisplayName: "RolandK"}
+	other1    = model.Identity{Platform: model.ChannelForum, Handle: "stromer77@autoforum.example", DisplayName: "stromer77"}
+	troll     = model.Identity{Platform: model.ChannelTwitter, Handle: "@xX_ch4os_Xx", PlatformID: "77001", DisplayName: "ch4os 🤡", Followers: 14}
 )
 
 // consented is a consent the CRM recorded with the customer, days ago.
@@ -119,6 +123,10 @@ var backlog = []seedPost{
 	// The hotel question nobody has answered for a day.
 	{ch: model.ChannelFacebook, thread: "fb-post-330120_8812", id: "330120_8812", author: hotelQ, public: true, source: srcHotel, lang: "en", ago: 26 * time.Hour,
 		text: "Hi, I booked a double room in Innsbruck for 14–16 March through your website (ref HX-88213) but never got a confirmation e-mail, and the booking isn't in my account. Could someone check please? We're travelling with a baby and need a cot."},
+
+	// The frequent flyer, on the hotel's Facebook page, not linked there.
+	{ch: model.ChannelFacebook, thread: "fb-post-330120_9120", id: "330120_9120", author: brennerFB, public: true, source: srcHotel, lang: "en", ago: 2 * 24 * time.Hour,
+		text: "Can you confirm a late checkout at Alpenblick Innsbruck on 12 Dec? My flight home leaves at 19:40. Booking HX-90211."},
 
 	// The car forum thread where a community expert answers.
 	{ch: model.ChannelForum, thread: "https://autoforum.example/voltra/e5/t/4-2-update-reichweite/88120", id: "88120-1", author: evOwner, public: true, source: srcCar, lang: "de", ago: 5 * time.Hour,
