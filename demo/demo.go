@@ -279,6 +279,11 @@ func (g *Generator) messenger(th *thread, id string, text string, at time.Time, 
 			th.root = fmt.Sprint(100_000_000_000 + g.rnd.Int64N(1e11))
 		}
 	}
+	if !brand && g.Platform != nil && th.author.DisplayName != "" {
+		// Messenger sends no names: the profile API the webhook asks
+		// answers with the name this sender was given.
+		g.Platform.SetProfile(th.root, th.author.DisplayName)
+	}
 	msg := map[string]any{"mid": "m_" + strings.TrimPrefix(id, "m_"), "text": text}
 	sender, recipient := th.root, FBPageID
 	if brand {

@@ -1,8 +1,12 @@
 package demo_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -217,4 +221,51 @@ func customersOf(t *testing.T, l hub.EventLog) directory {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// The demo platform answers the Messenger User Profile API, so Messenger
+// senders show in the queue by name, not PSID: the scenario's customer
+// under hers, the invented ones under a name that stays theirs.
+func TestMessengerSendersGetNames(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logger := slog.New(slog.DiscardHandler)
+	p, err := demo.StartPlatform(ctx, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nameOf := func(psid string) string {
+		t.Helper()
+		sink := &lastItem{}
+		// As cmd/hub configures the demo: the webhook has the page token.
+		fb, err := facebook.NewWebhook(facebook.Config{GraphURL: p.URL(), PageID: demo.FBPageID, PageName: demo.FBPageName,
+			PageAccessToken: "demo-page-token", AppSecret: demo.FBAppSecret, VerifyToken: "v", Logger: logger}, sink)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := []byte(fmt.Sprintf(`{"object":"page","entry":[{"id":%q,"time":1767225600000,"messaging":[{"sender":{"id":%q},`+
+			`"recipient":{"id":%q},"timestamp":1767225600000,"message":{"mid":"m_names_1","text":"Hello?"}}]}]}`, demo.FBPageID, psid, demo.FBPageID))
+		req := httptest.NewRequest(http.MethodPost, facebook.Path, bytes.NewReader(body))
+		req.Header.Set("X-Hub-Signature-256", facebook.Signature(body, demo.FBAppSecret))
+		rec := httptest.NewRecorder()
+		fb.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK || sink.in.Author.Handle != psid {
+			t.Fatalf("status %d, item %+v", rec.Code, sink.in)
+		}
+		return sink.in.Author.DisplayName
+	}
+	if got := nameOf("100087112233"); got != "Julia Kramer" {
+		t.Fatalf("scenario sender named %q", got)
+	}
+	invented := nameOf("100012345678")
+	if invented == "" || invented == "100012345678" || nameOf("100012345678") != invented {
+		t.Fatalf("invented sender named %q, then %q", invented, nameOf("100012345678"))
+	}
+}
+
+type lastItem struct{ in model.Inbound }
+
+func (s *lastItem) Ingest(in model.Inbound) (string, bool, error) {
+	s.in = in
+	return "case-1", false, nil
 }

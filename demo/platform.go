@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"switchboard/connector/forum"
+	"switchboard/model"
 )
 
 // The demo's brand accounts and their (demo-only) secrets. The connectors
@@ -33,16 +35,29 @@ var Experts = []string{"forum:rolandk@autoforum.example"}
 
 // Platform stands in, on loopback, for the platform APIs the connectors
 // call: it takes replies (X's POST /2/tweets and DMs, the Graph API's
-// comment replies and Messenger Send API) and serves the forums' RSS feeds
-// the forum connector polls.
+// comment replies and Messenger Send API), answers the Messenger User
+// Profile API for the demo's people, and serves the forums' RSS feeds the
+// forum connector polls.
 type Platform struct {
 	url    string
 	next   atomic.Int64
 	logger *slog.Logger
 
-	mu    sync.Mutex
-	feeds map[string][]rssItem // feed name → items, newest last
-	sent  []string             // replies received, "x: text"
+	mu       sync.Mutex
+	feeds    map[string][]rssItem // feed name → items, newest last
+	sent     []string             // replies received, "x: text"
+	profiles map[string]string    // PSID → name the generator gave the sender
+}
+
+// SetProfile makes the Messenger profile of psid answer with name: the
+// name the generator chose for that sender.
+func (p *Platform) SetProfile(psid, name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.profiles == nil {
+		p.profiles = map[string]string{}
+	}
+	p.profiles[psid] = name
 }
 
 // demoFeeds are the forums and Q&A sites the demo follows.
@@ -67,6 +82,7 @@ func StartPlatform(ctx context.Context, logger *slog.Logger) (*Platform, error) 
 	mux.HandleFunc("GET /2/dm_conversations/with/{id}/dm_events", p.empty)
 	mux.HandleFunc("POST /{version}/me/messages", p.messenger)
 	mux.HandleFunc("POST /{version}/{object}/comments", p.comment)
+	mux.HandleFunc("GET /{version}/{psid}", p.profile)
 	mux.HandleFunc("GET /feeds/{name}", p.feed)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
@@ -159,6 +175,84 @@ func (p *Platform) messenger(w http.ResponseWriter, r *http.Request) {
 	p.record("messenger", r, body.Message.Text)
 	writeJSON(w, 200, map[string]string{"recipient_id": body.Recipient.ID, "message_id": "m_" + p.id()})
 }
+
+// profile answers the Messenger User Profile API,
+// GET /{version}/{PSID}?fields=first_name,last_name&access_token=…, as the
+// Graph API does: the fields asked for and the id, or a Graph error.
+func (p *Platform) profile(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if q.Get("access_token") == "" {
+		writeJSON(w, 400, map[string]any{"error": map[string]any{"message": "An access token is required to request this resource.", "type": "OAuthException", "code": 104}})
+		return
+	}
+	psid := r.PathValue("psid")
+	p.mu.Lock()
+	given := p.profiles[psid]
+	p.mu.Unlock()
+	first, last, ok := demoProfile(psid, given)
+	if !ok {
+		writeJSON(w, 400, map[string]any{"error": map[string]any{"type": "GraphMethodException", "code": 100, "error_subcode": 33,
+			"message": fmt.Sprintf("Unsupported get request. Object with ID '%s' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", psid)}})
+		return
+	}
+	out := map[string]string{"id": psid}
+	fields := q.Get("fields")
+	if fields == "" {
+		fields = "name" // the Graph API's default fields: id and name
+	}
+	for _, f := range strings.Split(fields, ",") {
+		switch f = strings.TrimSpace(f); f {
+		case "first_name":
+			out[f] = first
+		case "last_name":
+			out[f] = last
+		case "name":
+			out[f] = strings.TrimSpace(first + " " + last)
+		}
+	}
+	writeJSON(w, 200, out)
+}
+
+// demoProfile is the first and last name behind a PSID of the demo: the
+// scripted people under their scenario names, and the people the demo
+// invents (numeric PSIDs it draws at random) under a name derived from
+// the PSID, so the same person keeps the same name. The page itself and
+// anything not numeric has no profile.
+func demoProfile(psid, given string) (first, last string, ok bool) {
+	if psid == "" || psid == FBPageID || strings.Trim(psid, "0123456789") != "" {
+		return "", "", false
+	}
+	name, ok := scenarioPeople()[psid]
+	if !ok && given != "" {
+		name, ok = given, true
+	}
+	if !ok {
+		h := fnv.New32a()
+		h.Write([]byte(psid))
+		names := append(append([]string(nil), namesEN...), namesDE...)
+		name = names[h.Sum32()%uint32(len(names))]
+	}
+	// Facebook keeps the given names in first_name, the family name in
+	// last_name.
+	if i := strings.LastIndexByte(name, ' '); i > 0 {
+		return name[:i], name[i+1:], true
+	}
+	return name, "", true
+}
+
+// scenarioPeople maps the PSIDs of the scripted Facebook people to their
+// names.
+var scenarioPeople = sync.OnceValue(func() map[string]string {
+	m := map[string]string{}
+	for _, ps := range [][]seedPost{backlog, followUps} {
+		for _, p := range ps {
+			if p.ch == model.ChannelFacebook && !p.out && p.author.PlatformID != "" && p.author.PlatformID != FBPageID {
+				m[p.author.PlatformID] = p.author.DisplayName
+			}
+		}
+	}
+	return m
+})
 
 type rssItem struct {
 	Title   string `xml:"title"`

@@ -39,7 +39,8 @@ type Config struct {
 	PageID string `json:"page_id"`
 	// PageName names the page in case sources: "Facebook page <name>".
 	PageName string `json:"page_name,omitempty"` // default: PageID
-	// PageAccessToken authorises replies (Sender only).
+	// PageAccessToken authorises replies (Sender) and, when the webhook
+	// has it, the lookup of Messenger senders' names (User Profile API).
 	PageAccessToken string `json:"page_access_token,omitempty"`
 	// AppSecret keys the X-Hub-Signature-256 HMAC (Webhook only).
 	AppSecret string `json:"app_secret,omitempty"`

@@ -27,7 +27,7 @@ func FuzzWebhook(f *testing.F) {
 		f.Add(b)
 	}
 	sink := &fakeSink{}
-	wh, err := NewWebhook(testConfig(), sink)
+	wh, err := NewWebhook(webhookConfig(), sink)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -378,7 +378,8 @@ func (p parser) message(ev messagingEvent) (model.Inbound, string) {
 		in.Direction = model.DirectionOut
 		in.Author = p.pageIdentity("")
 	} else {
-		// Messenger events carry no names; the PSID is the handle.
+		// Messenger events carry no names; the PSID is the handle. The
+		// webhook fills in the name from the profile (profile.go).
 		in.Author = identity(psid, "")
 	}
 	if psid == "" || psid == p.pageID {

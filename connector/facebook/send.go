@@ -31,9 +31,20 @@ const maxResponse = 1 << 20
 // (POST /{version}/{comment-or-post-id}/comments), private ones through
 // the Messenger Send API (POST /{version}/me/messages).
 type Sender struct {
-	cfg    Config
+	cfg Config
+	graphAPI
+}
+
+// graphAPI is the Graph API client the Sender and the webhook's profile
+// lookups share: one base URL, one http.Client, one error classification.
+type graphAPI struct {
 	client *http.Client
 	base   string // GraphURL + "/" + APIVersion
+}
+
+func newGraphAPI(cfg Config) graphAPI {
+	cfg = cfg.withDefaults()
+	return graphAPI{client: cfg.HTTPClient, base: cfg.GraphURL + "/" + cfg.APIVersion}
 }
 
 var _ connector.Sender = (*Sender)(nil)
@@ -45,7 +56,7 @@ func NewSender(cfg Config) (*Sender, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	return &Sender{cfg: cfg, client: cfg.HTTPClient, base: cfg.GraphURL + "/" + cfg.APIVersion}, nil
+	return &Sender{cfg: cfg, graphAPI: newGraphAPI(cfg)}, nil
 }
 
 // Send posts r and returns the platform id of the new comment or message.
@@ -150,8 +161,8 @@ func (s *Sender) sendMessenger(ctx context.Context, r connector.Reply) (string, 
 
 // do sends req and decodes a 2xx JSON answer into out. Failures come back
 // classified: connector.Permanent for what retrying cannot fix.
-func (s *Sender) do(req *http.Request, out any) error {
-	resp, err := s.client.Do(req)
+func (g graphAPI) do(req *http.Request, out any) error {
+	resp, err := g.client.Do(req)
 	if err != nil {
 		if ctxErr := req.Context().Err(); ctxErr != nil {
 			return ctxErr
@@ -165,6 +176,9 @@ func (s *Sender) do(req *http.Request, out any) error {
 	}
 	if resp.StatusCode/100 == 2 {
 		if err := json.Unmarshal(data, out); err != nil {
+			if req.Method == http.MethodGet {
+				return connector.Permanentf("http %d with an unreadable body (%v)", resp.StatusCode, err)
+			}
 			return connector.Permanentf("http %d with an unreadable body (%v); it may have been posted", resp.StatusCode, err)
 		}
 		return nil

@@ -32,12 +32,15 @@ type Webhook struct {
 	sink   connector.Sink
 	parser parser
 	log    *slog.Logger
+	// profiles names Messenger authors; nil without a page token.
+	profiles *profiles
 }
 
 var _ http.Handler = (*Webhook)(nil)
 
 // NewWebhook makes the webhook handler for cfg's page, delivering items to
-// sink. It needs PageID, AppSecret and VerifyToken.
+// sink. It needs PageID, AppSecret and VerifyToken; with a PageAccessToken
+// it also looks up the names of Messenger senders.
 func NewWebhook(cfg Config, sink connector.Sink) (*Webhook, error) {
 	if err := cfg.validate(true, false); err != nil {
 		return nil, err
@@ -46,11 +49,13 @@ func NewWebhook(cfg Config, sink connector.Sink) (*Webhook, error) {
 		return nil, errors.New("facebook: webhook: nil sink")
 	}
 	cfg = cfg.withDefaults()
+	log := cfg.Logger.With("connector", "facebook")
 	return &Webhook{
-		cfg:    cfg,
-		sink:   sink,
-		parser: parser{pageID: cfg.PageID, pageName: cfg.PageName},
-		log:    cfg.Logger.With("connector", "facebook"),
+		cfg:      cfg,
+		sink:     sink,
+		parser:   parser{pageID: cfg.PageID, pageName: cfg.PageName},
+		log:      log,
+		profiles: newProfiles(cfg, log),
 	}, nil
 }
 
@@ -123,6 +128,9 @@ func (w *Webhook) receive(rw http.ResponseWriter, r *http.Request) {
 		}
 		w.log.Log(r.Context(), level, "facebook webhook: item skipped", "item", s.what, "reason", s.reason)
 	}
+	// Messenger events carry only PSIDs; names come from the User Profile
+	// API, at most profileTimeout for the whole body.
+	w.profiles.fill(r.Context(), items)
 	for _, in := range items {
 		caseID, dup, err := w.sink.Ingest(in)
 		if err != nil {
