@@ -77,7 +77,7 @@ func (h *Hub) ApplyOp(by Agent, op model.Op) (OpAnswer, error) {
 		}
 		m.Delivery, m.DeliveryError = model.DeliverySent, "posted by "+by.Name
 		evs = append(evs, model.Event{Type: model.EventMessageUpdated, Time: now, Message: &m})
-		jobs = append(jobs, Job{ID: m.ID, CaseID: c.ID, State: JobDone})
+		jobs = append(jobs, Job{ID: m.ID, CaseID: m.CaseID, State: JobDone})
 	case model.OpMerge:
 		other, ok := h.cases[op.Other]
 		if !ok {
