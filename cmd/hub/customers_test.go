@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -121,34 +119,7 @@ func TestServeImportsCustomers(t *testing.T) {
 		t.Fatal(err)
 	}
 	token := lastLine(out)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	logs := &lockedBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"--listen", addr, "--data", dir}, io.Discard, logs) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("hub ended with %v; log:\n%s", err, logs)
-		}
-	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("hub not up: %v; log:\n%s", err, logs)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	addr, _ := serveHub(t, http.DefaultClient, "http", "--data", dir)
 
 	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+hub.CustomersPath, strings.NewReader("customer_number,name\n4711,Ann\n"))
 	req.Header.Set("Authorization", "Bearer "+token)

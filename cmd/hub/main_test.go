@@ -115,6 +115,41 @@ func TestTokenCommands(t *testing.T) {
 	}
 }
 
+// serveHub runs the hub with args on a free loopback port until the test
+// ends, and waits until its /healthz answers hc over scheme. It returns the
+// address and the hub's log.
+func serveHub(t *testing.T, hc *http.Client, scheme string, args ...string) (string, *lockedBuffer) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, append([]string{"--listen", addr}, args...), io.Discard, logs) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("hub ended with %v; log:\n%s", err, logs)
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := hc.Get(scheme + "://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			return addr, logs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("hub not up over %s: %v; log:\n%s", scheme, err, logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // lockedBuffer takes the hub's log from several goroutines.
 type lockedBuffer struct {
 	mu sync.Mutex
@@ -172,40 +207,9 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 func TestServeTLSWithTokens(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile, pool := selfSigned(t, t.TempDir())
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-
-	ctx, cancel := context.WithCancel(context.Background())
-	logs := &lockedBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"--listen", addr, "--data", dir, "--tls-cert", certFile, "--tls-key", keyFile}, io.Discard, logs)
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("hub ended with %v; log:\n%s", err, logs)
-		}
-	}()
-
 	tlsConf := &tls.Config{RootCAs: pool}
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConf}, Timeout: 5 * time.Second}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := hc.Get("https://" + addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("hub not up over TLS: %v; log:\n%s", err, logs)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	addr, logs := serveHub(t, hc, "https", "--data", dir, "--tls-cert", certFile, "--tls-key", keyFile)
 	if !strings.Contains(logs.String(), "no tokens") {
 		t.Errorf("a hub without tokens does not warn; log:\n%s", logs)
 	}
