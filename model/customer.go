@@ -108,15 +108,6 @@ func (c *Customer) MarketingConsent() bool {
 	return slices.ContainsFunc(c.Links, func(l Link) bool { return l.Active() && l.Consent.Marketing })
 }
 
-// ServiceConsent reports whether the customer agreed to be served through
-// their social identities.
-func (c *Customer) ServiceConsent() bool {
-	if c.Consent.Service {
-		return true
-	}
-	return slices.ContainsFunc(c.Links, func(l Link) bool { return l.Active() && l.Consent.Service })
-}
-
 // ForAgent is the record as an agent may see it: without marketing consent
 // the marketing fields (vouchers) are left out.
 func (c Customer) ForAgent() Customer {

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -394,11 +393,10 @@ func (h *Hub) upsertEventsLocked(c model.Customer, claimed map[string]string, no
 		if !l.Consent.Service {
 			return nil, fmt.Errorf("%w: customer %s: link of %s has no service consent", ErrInvalid, c.ID, key)
 		}
-		if owner, ok := h.idents[key]; ok && owner != c.ID {
-			return nil, fmt.Errorf("%w: customer %s: %s is linked to customer %s", ErrInvalid, c.ID, key, owner)
-		}
-		if owner, ok := claimed[key]; ok && owner != c.ID {
-			return nil, fmt.Errorf("%w: customer %s: %s is linked to customer %s", ErrInvalid, c.ID, key, owner)
+		for _, owners := range []map[string]string{h.idents, claimed} {
+			if owner, ok := owners[key]; ok && owner != c.ID {
+				return nil, fmt.Errorf("%w: customer %s: %s is linked to customer %s", ErrInvalid, c.ID, key, owner)
+			}
 		}
 		// A link recorded or ended since this consent was given stands:
 		// a re-import neither undoes an agent's unlink nor overwrites a
@@ -422,13 +420,13 @@ func (h *Hub) upsertEventsLocked(c model.Customer, claimed map[string]string, no
 	if known && sameJSON(*old, merged) {
 		return nil, nil
 	}
-	keys := map[string]bool{}
+	var keys []string
 	for _, id := range merged.Linked() {
-		keys[id.Key()] = true
+		keys = append(keys, id.Key())
 		claimed[id.Key()] = c.ID
 	}
 	evs := []model.Event{{Type: model.EventCustomerUpserted, Time: now, Customer: &merged}}
-	return append(evs, h.linkCasesLocked(keys, merged.ID, now)...), nil
+	return append(evs, h.relinkCasesLocked(keys, "", merged.ID, now)...), nil
 }
 
 // lastLink is the newest link of an identity key, standing or ended.
@@ -449,33 +447,25 @@ func sameJSON(a, b any) bool {
 	return err1 == nil && err2 == nil && bytes.Equal(x, y)
 }
 
-// linkCasesLocked returns the events that link the unlinked cases whose
-// authors have one of keys to a customer.
-func (h *Hub) linkCasesLocked(keys map[string]bool, customerID string, now time.Time) []model.Event {
+// relinkCasesLocked returns the events that move the cases whose authors
+// have one of keys from customer from to customer to ("" is none): linking
+// takes the unlinked cases, unlinking the customer's.
+func (h *Hub) relinkCasesLocked(keys []string, from, to string, now time.Time) []model.Event {
 	var evs []model.Event
-	for _, key := range slices.Sorted(maps.Keys(keys)) {
+	for _, key := range keys {
 		for _, id := range h.byAuthor[key] {
 			old := h.cases[id]
-			if old.CustomerID != "" {
+			if old.CustomerID != from {
 				continue
 			}
-			linked := *old
-			linked.CustomerID = customerID
-			linked.Version++
-			linked.Updated = now
-			evs = append(evs, model.Event{Type: model.EventCaseUpserted, Time: now, Case: &linked})
+			moved := *old
+			moved.CustomerID = to
+			moved.Version++
+			moved.Updated = now
+			evs = append(evs, model.Event{Type: model.EventCaseUpserted, Time: now, Case: &moved})
 		}
 	}
 	return evs
-}
-
-// casesOfLocked are the cases whose author has the identity key.
-func (h *Hub) casesOfLocked(key string) []*model.Case {
-	var out []*model.Case
-	for _, id := range h.byAuthor[key] {
-		out = append(out, h.cases[id])
-	}
-	return out
 }
 
 // Case returns a copy of a case's current state.

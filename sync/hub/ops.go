@@ -114,16 +114,11 @@ func (h *Hub) ApplyOp(by Agent, op model.Op) (OpAnswer, error) {
 			consent := *op.Consent
 			consent.By, consent.At = by.Name, now
 			nc.Link(c.Author, consent)
-			evs = append(evs, h.linkCasesLocked(map[string]bool{key: true}, nc.ID, now)...)
+			evs = append(evs, h.relinkCasesLocked([]string{key}, "", nc.ID, now)...)
 		} else if nc.Unlink(key, by.Name, now) {
-			for _, o := range h.casesOfLocked(key) {
-				if o.ID != c.ID && o.CustomerID == nc.ID {
-					u := *o
-					u.CustomerID, u.Version, u.Updated = "", u.Version+1, now
-					evs = append(evs, model.Event{Type: model.EventCaseUpserted, Time: now, Case: &u})
-				}
-			}
+			evs = append(evs, h.relinkCasesLocked([]string{key}, nc.ID, "", now)...)
 		}
+		// c itself is written below, with the op's change.
 		evs = slices.DeleteFunc(evs, func(ev model.Event) bool { return ev.Case != nil && ev.Case.ID == c.ID })
 		if !sameJSON(*cust, nc) {
 			evs = append(evs, model.Event{Type: model.EventCustomerUpserted, Time: now, Customer: &nc})
