@@ -296,28 +296,21 @@ func (p *CustomerPanel) Fact(label string) (string, bool) {
 func (p *CustomerPanel) Suggestions() []*SuggestionCard { return p.suggest }
 
 // OtherCases are the links to the customer's other cases, for tests.
-func (p *CustomerPanel) OtherCases() []*CaseLink {
-	var out []*CaseLink
-	for _, o := range p.extra.Objects {
-		if row, ok := o.(*fyne.Container); ok {
-			for _, obj := range row.Objects {
-				if l, ok := obj.(*CaseLink); ok {
-					out = append(out, l)
-				}
-			}
-		}
-	}
-	return out
-}
+func (p *CustomerPanel) OtherCases() []*CaseLink { return inRows[*CaseLink](p.extra) }
 
 // TwoSteps are the confirm-twice buttons (unlink, merge), for tests.
-func (p *CustomerPanel) TwoSteps() []*TwoStep {
-	var out []*TwoStep
-	for _, o := range append(slices.Clone(p.extra.Objects), p.idents.Objects...) {
-		if row, ok := o.(*fyne.Container); ok {
-			for _, obj := range row.Objects {
-				if b, ok := obj.(*TwoStep); ok {
-					out = append(out, b)
+func (p *CustomerPanel) TwoSteps() []*TwoStep { return inRows[*TwoStep](p.extra, p.idents) }
+
+// inRows collects the widgets of type T in the rows (containers) of boxes.
+func inRows[T fyne.CanvasObject](boxes ...*fyne.Container) []T {
+	var out []T
+	for _, box := range boxes {
+		for _, o := range box.Objects {
+			if row, ok := o.(*fyne.Container); ok {
+				for _, obj := range row.Objects {
+					if w, ok := obj.(T); ok {
+						out = append(out, w)
+					}
 				}
 			}
 		}
