@@ -140,7 +140,7 @@ func Suggest(c Case, thread []Message, dir Directory) []Suggestion {
 // identity is the customer's own, while anyone can copy a name and write
 // the customer's handle into their own profile.
 func crossLinked(author, linked Identity) bool {
-	h := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(author.Handle), "@"))
+	_, h, _ := strings.Cut(author.Key(), ":") // the handle as keys have it
 	if len(h) < 3 {
 		return false
 	}

@@ -274,11 +274,8 @@ func applyOne(tx *bolt.Tx, ev model.Event, touched map[string]bool) error {
 			return err
 		}
 		var prev *model.Customer
-		if old := tx.Bucket(bucketCustomers).Get([]byte(c.ID)); old != nil {
-			var p model.Customer
-			if json.Unmarshal(old, &p) == nil {
-				prev = &p
-			}
+		if p, ok := cachedCustomer(tx, c.ID); ok {
+			prev = &p
 		}
 		if err := indexCustomer(tx, prev, c); err != nil {
 			return err
@@ -427,11 +424,18 @@ func (d directory) CustomerByID(id string) (model.Customer, bool) {
 	var c model.Customer
 	ok := false
 	_ = d.s.db.View(func(tx *bolt.Tx) error {
-		raw := tx.Bucket(bucketCustomers).Get([]byte(id))
-		ok = raw != nil && json.Unmarshal(raw, &c) == nil
+		c, ok = cachedCustomer(tx, id)
 		return nil
 	})
 	return c, ok
+}
+
+// cachedCustomer reads a customer record; a missing or unreadable one is
+// not there.
+func cachedCustomer(tx *bolt.Tx, id string) (model.Customer, bool) {
+	var c model.Customer
+	raw := tx.Bucket(bucketCustomers).Get([]byte(id))
+	return c, raw != nil && json.Unmarshal(raw, &c) == nil
 }
 
 // maxLookup bounds the customers one index key returns: a display name
@@ -443,11 +447,9 @@ func (d directory) Lookup(key string) []model.Customer {
 	var out []model.Customer
 	_ = d.s.db.View(func(tx *bolt.Tx) error {
 		prefix := append([]byte(key), 0)
-		custs := tx.Bucket(bucketCustomers)
 		cur := tx.Bucket(bucketCustomerKeys).Cursor()
 		for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(out) < maxLookup; k, _ = cur.Next() {
-			var c model.Customer
-			if raw := custs.Get(k[len(prefix):]); raw != nil && json.Unmarshal(raw, &c) == nil {
+			if c, ok := cachedCustomer(tx, string(k[len(prefix):])); ok {
 				out = append(out, c)
 			}
 		}
