@@ -33,6 +33,14 @@ func reject(code, format string, args ...any) *Rejection {
 // MaxDismissed caps the customers ruled out on one case.
 const MaxDismissed = 32
 
+// CheckReplyLength refuses a reply longer than its channel takes.
+func CheckReplyLength(ch Channel, text string) *Rejection {
+	if limit, n := ChannelLimit(ch), ReplyLength(ch, text); limit > 0 && n > limit {
+		return reject(RejectTooLong, "%d characters as %s counts them, the limit is %d", n, ch, limit)
+	}
+	return nil
+}
+
 // Actor is who applies an op.
 type Actor struct {
 	Name string
@@ -84,8 +92,12 @@ func ApplyOp(c Case, op Op, by Actor, now time.Time) (Case, *Message, *Rejection
 		if op.Kind == OpReply && c.Assignee != "" && c.Assignee != by.Name && !op.Confirm {
 			return c, nil, reject(RejectClaimed, "claimed by %s; confirm to reply anyway", c.Assignee)
 		}
-		if limit := ChannelLimit(c.Channel); op.Kind == OpReply && (op.Via == "" || op.Via == c.ID) && limit > 0 && ReplyLength(c.Channel, op.Text) > limit {
-			return c, nil, reject(RejectTooLong, "%d characters as %s counts them, the limit is %d", ReplyLength(c.Channel, op.Text), c.Channel, limit)
+		// A reply via a merged case is measured by the hub, which knows
+		// that case's channel.
+		if op.Kind == OpReply && (op.Via == "" || op.Via == c.ID) {
+			if rej := CheckReplyLength(c.Channel, op.Text); rej != nil {
+				return c, nil, rej
+			}
 		}
 		msg = &Message{
 			ID: op.ID, CaseID: c.ID, Text: op.Text, Time: now,

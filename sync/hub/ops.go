@@ -47,8 +47,8 @@ func (h *Hub) ApplyOp(by Agent, op model.Op) (OpAnswer, error) {
 				return refuse(&model.Rejection{Code: model.RejectUnknownCase, Reason: fmt.Sprintf("no case %s to reply via", op.Via)}, &cur)
 			}
 			target = *t
-			if limit := model.ChannelLimit(t.Channel); op.Kind == model.OpReply && limit > 0 && model.ReplyLength(t.Channel, op.Text) > limit {
-				return refuse(&model.Rejection{Code: model.RejectTooLong, Reason: fmt.Sprintf("%d characters as %s counts them, the limit is %d", model.ReplyLength(t.Channel, op.Text), t.Channel, limit)}, &cur)
+			if rej := model.CheckReplyLength(t.Channel, op.Text); op.Kind == model.OpReply && rej != nil {
+				return refuse(rej, &cur)
 			}
 			msg.CaseID, msg.Author.Platform = t.ID, t.Channel
 			if msg.Direction == model.DirectionOut {
