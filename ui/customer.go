@@ -182,24 +182,22 @@ func (p *CustomerPanel) setCustomer(d app.CaseDetail) {
 	}
 
 	p.idents.Add(boldLabel("Linked identities"))
+	// The author of this case can be unlinked here.
+	unlink := newTwoStep("Unlink", "Confirm unlink", func() {
+		p.queue(model.Op{Kind: model.OpUnlinkIdentity, CaseID: p.caseID, CustomerID: cu.ID}, "Unlink")
+	})
 	for _, id := range cu.Linked() {
 		row := container.NewHBox(widget.NewIcon(ChannelIcon(id.Platform)), value(id.Handle))
 		if id.Key() == a.Key() {
-			unlink := newTwoStep("Unlink", "Confirm unlink", func() {
-				p.queue(model.Op{Kind: model.OpUnlinkIdentity, CaseID: p.caseID, CustomerID: cu.ID}, "Unlink")
-			})
 			row = container.NewBorder(nil, nil, nil, unlink, row)
 		}
 		p.idents.Add(row)
 	}
-	if _, ok := cu.ActiveLink(a.Key()); !ok {
+	if !linked {
 		// Linked before consent was recorded (or the link is still on its
 		// way): the agent can still undo it.
 		note := lowLabel(a.Handle+": no consent on record yet", fyne.TextAlignLeading)
 		note.Wrapping = fyne.TextWrapWord
-		unlink := newTwoStep("Unlink", "Confirm unlink", func() {
-			p.queue(model.Op{Kind: model.OpUnlinkIdentity, CaseID: p.caseID, CustomerID: cu.ID}, "Unlink")
-		})
 		p.idents.Add(container.NewBorder(nil, nil, nil, unlink, note))
 	}
 
