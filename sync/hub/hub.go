@@ -70,6 +70,12 @@ func New(log EventLog, cfg Config) (*Hub, error) {
 	if cfg.RetryBase == 0 {
 		cfg.RetryBase = time.Second
 	}
+	// Configured keys are compared as Identity.Key makes them.
+	experts := make([]string, len(cfg.Experts))
+	for i, k := range cfg.Experts {
+		experts[i] = model.IdentityKey(k)
+	}
+	cfg.Experts = experts
 	h := &Hub{
 		log:       log,
 		cfg:       cfg,
@@ -200,7 +206,7 @@ func (h *Hub) Ingest(in Inbound) (caseID string, dup bool, err error) {
 	}
 	now := h.cfg.Now().UTC()
 	h.cfg.Reach.Rate(&in.Author)
-	if slices.ContainsFunc(h.cfg.Experts, func(k string) bool { return model.IdentityKey(k) == in.Author.Key() }) {
+	if slices.Contains(h.cfg.Experts, in.Author.Key()) {
 		in.Author.Expert = true
 	}
 
