@@ -86,12 +86,24 @@ test: vet
 	$(GO) test -race -count=1 -tags $(TAGS) $$($(GO) list ./... | grep -v '^switchboard$$')
 	$(MAKE) --no-print-directory fuzz
 
+# Go 1.26's fuzz coordinator can fail a target with a bare "context
+# deadline exceeded" as -fuzztime ends, having found nothing
+# (golang/go#75804, fixed in Go 1.27). Such a run, and only such a run (no
+# failing input written), is tried once more; any other failure stops.
 fuzz:
-	@for pkg in $$($(GO) list ./...); do \
+	@out=$$(mktemp); trap 'rm -f $$out' EXIT; \
+	for pkg in $$($(GO) list ./...); do \
 		dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
 		for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
-			echo "fuzz: $$pkg $$f ($(FUZZTIME))"; \
-			$(GO) test -tags $(TAGS) -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+			for try in 1 2; do \
+				echo "fuzz: $$pkg $$f ($(FUZZTIME))"; \
+				$(GO) test -tags $(TAGS) -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >$$out 2>&1; st=$$?; cat $$out; \
+				[ $$st -eq 0 ] && break; \
+				if [ $$try -eq 1 ] && grep -q 'context deadline exceeded' $$out && ! grep -q 'Failing input written' $$out; then \
+					echo "fuzz: $$f stopped on Go's -fuzztime race (golang/go#75804) with no failing input: once more"; continue; \
+				fi; \
+				exit 1; \
+			done; \
 		done; \
 	done
 
