@@ -22,7 +22,7 @@ import (
 
 // SchemaVersion is the layout this build writes. Open migrates older files
 // and refuses newer ones.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // Buckets, all created in one transaction at open.
 var (
@@ -78,6 +78,35 @@ var migrations = []func(tx *bolt.Tx) error{
 			}
 			return indexCustomer(tx, nil, &c)
 		})
+	},
+	// 3 → 4: a cache filled by an older hub may hold marketing data of
+	// customers who gave no marketing consent; it is dropped.
+	func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCustomers)
+		type kv struct{ k, v []byte }
+		var redo []kv
+		if err := b.ForEach(func(k, v []byte) error {
+			var c model.Customer
+			if err := json.Unmarshal(v, &c); err != nil {
+				return nil // unreadable: left for the hub's next copy
+			}
+			if fa := c.ForAgent(); len(fa.Vouchers) != len(c.Vouchers) {
+				raw, err := json.Marshal(fa)
+				if err != nil {
+					return err
+				}
+				redo = append(redo, kv{append([]byte(nil), k...), raw})
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, e := range redo {
+			if err := b.Put(e.k, e.v); err != nil {
+				return err
+			}
+		}
+		return nil
 	},
 }
 
@@ -265,10 +294,14 @@ func applyOne(tx *bolt.Tx, ev model.Event, touched map[string]bool) error {
 		touched[m.CaseID] = true // the thread changed: refresh a case shown
 		return tx.Bucket(bucketMessages).Put(messageKey(m.CaseID, m.Seq), raw)
 	case model.EventCustomerUpserted:
-		c := ev.Customer
-		if c == nil {
+		if ev.Customer == nil {
 			return errors.New("customer event without customer")
 		}
+		// The hub sends only what an agent may see; an older hub sent
+		// everything, so the cache keeps no marketing data without
+		// marketing consent either way.
+		fa := ev.Customer.ForAgent()
+		c := &fa
 		raw, err := json.Marshal(c)
 		if err != nil {
 			return err

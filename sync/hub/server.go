@@ -181,6 +181,15 @@ func (ss *session) drop(reason string) {
 }
 
 func (ss *session) write(f wire.Frame) error {
+	// Entities leave the hub only as a console may hold them.
+	switch v := f.(type) {
+	case wire.Events:
+		v.Events = forConsole(v.Events)
+		f = v
+	case wire.Snapshot:
+		v.Events = forConsole(v.Events)
+		f = v
+	}
 	b, err := wire.Encode(f)
 	if err != nil {
 		return err
