@@ -281,7 +281,7 @@ func assertAppliedOnce(t *testing.T, l *hub.BoltLog, opIDs []string) {
 	bad := 0
 	for _, id := range opIDs {
 		n := count[id]
-		a, found, err := l.LookupOp(id)
+		a, found, err := l.FindOp(id)
 		if n == 1 && found && err == nil && a.Reject == nil && a.Seq > 0 {
 			continue
 		}

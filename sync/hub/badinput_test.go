@@ -428,7 +428,7 @@ func TestRepeatedOpGetsFirstAnswerAcrossRestart(t *testing.T) {
 		t.Errorf("the note is %d times in the log, want once", notes)
 	}
 	var ledger hub.OpAnswer
-	if a, ok, err := h.log.LookupOp(stale.ID); err != nil || !ok || a.Reject == nil {
+	if a, ok, err := h.log.FindOp(stale.ID); err != nil || !ok || a.Reject == nil {
 		t.Errorf("ledger entry of the stale op: %+v %v %v", a, ok, err)
 	} else {
 		ledger = a

@@ -28,10 +28,13 @@ type EventLog interface {
 	// Head is the seq of the newest event, 0 when empty.
 	Head() uint64
 	// AppendOp appends an op's events (possibly none) and records its
-	// answer in the same atomic step, so that a repeat of the op finds the
-	// first answer after any crash or restart. Delivery jobs the op
-	// creates are recorded in that step too.
-	AppendOp(a OpAnswer, evs []model.Event, jobs ...Job) ([]model.Event, OpAnswer, error)
+	// answer under (agent, op id) in the same atomic step, so that a repeat
+	// of the op finds the first answer after any crash or restart. Delivery
+	// jobs the op creates are recorded in that step too. An answer with
+	// events is kept for good; one that appended none (a reject, an ack
+	// that changed nothing) is kept for OpWindow and for at most
+	// OpAnswersPerAgent such answers of the agent, the oldest going first.
+	AppendOp(agent string, a OpAnswer, evs []model.Event, jobs ...Job) ([]model.Event, OpAnswer, error)
 	// PutJob appends events (possibly none) and stores a delivery job's new
 	// state in one atomic step.
 	PutJob(j Job, evs ...model.Event) ([]model.Event, error)
@@ -39,8 +42,9 @@ type EventLog interface {
 	Jobs(states ...JobState) ([]Job, error)
 	// Thread returns a case's messages in log order, each with its Seq.
 	Thread(caseID string) ([]model.Message, error)
-	// LookupOp returns the recorded answer of an op.
-	LookupOp(opID string) (OpAnswer, bool, error)
+	// LookupOp returns the recorded answer of an agent's op, if it is
+	// still kept at now (see AppendOp).
+	LookupOp(agent, opID string, now time.Time) (OpAnswer, bool, error)
 	// Horizon is the seq below which events may have been compacted away:
 	// Read(after) needs after >= Horizon().
 	Horizon() uint64
@@ -75,7 +79,6 @@ var (
 	keyHorizon      = []byte("horizon")
 	bucketJobs      = []byte("delivery_jobs") // op id → Job
 
-	bucketOps  = []byte("ops")
 	bucketLog  = []byte("log")
 	bucketMeta = []byte("meta")
 	keySchema  = []byte("schema_version")
@@ -88,6 +91,8 @@ const logSchema = 2
 // BoltLog is the EventLog in one bbolt file; keys are 8-byte big-endian seqs.
 type BoltLog struct {
 	db *bolt.DB
+	// opAnswersPerAgent overrides OpAnswersPerAgent (tests).
+	opAnswersPerAgent int
 }
 
 // ErrLogInUse is returned by OpenBoltLog when a running hub holds the log.
@@ -141,6 +146,10 @@ func OpenBoltLog(dir string) (*BoltLog, error) {
 		db.Close()
 		return nil, fmt.Errorf("hub: init log: %w", err)
 	}
+	if err := l.migrateLedger(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return l, nil
 }
 
@@ -186,12 +195,13 @@ func appendTx(tx *bolt.Tx, evs []model.Event) ([]model.Event, error) {
 }
 
 // AppendOp implements EventLog.
-func (l *BoltLog) AppendOp(a OpAnswer, evs []model.Event, jobs ...Job) ([]model.Event, OpAnswer, error) {
+func (l *BoltLog) AppendOp(agent string, a OpAnswer, evs []model.Event, jobs ...Job) ([]model.Event, OpAnswer, error) {
 	var out []model.Event
 	err := l.db.Update(func(tx *bolt.Tx) error {
-		ops := tx.Bucket(bucketOps)
-		if ops.Get([]byte(a.OpID)) != nil {
-			return fmt.Errorf("op %s answered twice", a.OpID)
+		if _, ok, err := lookupOpTx(tx, agent, a.OpID, a.At); err != nil {
+			return err
+		} else if ok {
+			return fmt.Errorf("op %s of %s answered twice", a.OpID, agent)
 		}
 		var err error
 		if out, err = appendTx(tx, evs); err != nil {
@@ -205,11 +215,7 @@ func (l *BoltLog) AppendOp(a OpAnswer, evs []model.Event, jobs ...Job) ([]model.
 		if len(out) > 0 {
 			a.Seq = out[len(out)-1].Seq
 		}
-		raw, err := json.Marshal(a)
-		if err != nil {
-			return err
-		}
-		return ops.Put([]byte(a.OpID), raw)
+		return putOpTx(tx, agent, a, len(out) == 0, l.opCap())
 	})
 	if err != nil {
 		return nil, OpAnswer{}, fmt.Errorf("hub: append op: %w", err)
@@ -218,16 +224,13 @@ func (l *BoltLog) AppendOp(a OpAnswer, evs []model.Event, jobs ...Job) ([]model.
 }
 
 // LookupOp implements EventLog.
-func (l *BoltLog) LookupOp(opID string) (OpAnswer, bool, error) {
+func (l *BoltLog) LookupOp(agent, opID string, now time.Time) (OpAnswer, bool, error) {
 	var a OpAnswer
 	var found bool
 	err := l.db.View(func(tx *bolt.Tx) error {
-		raw := tx.Bucket(bucketOps).Get([]byte(opID))
-		if raw == nil {
-			return nil
-		}
-		found = true
-		return json.Unmarshal(raw, &a)
+		var err error
+		a, found, err = lookupOpTx(tx, agent, opID, now)
+		return err
 	})
 	return a, found, err
 }

@@ -7,27 +7,32 @@ import (
 	"switchboard/model"
 )
 
-// ApplyOp applies an agent's op at most once. A repeated op_id gets the
-// first answer again, also after a restart: the answer is stored in the same
-// transaction as the op's events.
+// ApplyOp applies an agent's op at most once. A repeated op_id of the same
+// agent gets the first answer again, also after a restart: the answer is
+// stored in the same transaction as the op's events. An op id is the
+// agent's own: another agent's op with the same id is applied on its own.
+// Answers that changed nothing are recognised for OpWindow (ledger.go).
 func (h *Hub) ApplyOp(by Agent, op model.Op) (OpAnswer, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if prev, ok, err := h.log.LookupOp(op.ID); err != nil {
+	now := h.cfg.Now().UTC()
+	if prev, ok, err := h.log.LookupOp(by.Name, op.ID, now); err != nil {
 		return OpAnswer{}, err
 	} else if ok {
 		return prev, nil
 	}
-	now := h.cfg.Now().UTC()
 	answer := OpAnswer{OpID: op.ID, At: now}
 	refuse := func(r *model.Rejection, cur *model.Case) (OpAnswer, error) {
 		answer.Reject, answer.Current = r, cur
-		_, a, err := h.log.AppendOp(answer, nil)
+		_, a, err := h.log.AppendOp(by.Name, answer, nil)
 		return a, err
 	}
 	old, ok := h.cases[op.CaseID]
 	if !ok {
-		return refuse(&model.Rejection{Code: model.RejectUnknownCase, Reason: fmt.Sprintf("no case %s", op.CaseID)}, nil)
+		// Not recorded: it changed nothing, names nothing the hub holds, and
+		// a repeat gets the same answer anyway (case ids are the hub's).
+		answer.Reject = &model.Rejection{Code: model.RejectUnknownCase, Reason: fmt.Sprintf("no case %s", op.CaseID)}
+		return answer, nil
 	}
 	cur := *old
 	actor := model.Actor{Name: by.Name, Lead: by.Role == RoleLead}
@@ -127,7 +132,7 @@ func (h *Hub) ApplyOp(by Agent, op model.Op) (OpAnswer, error) {
 	if c.Version != cur.Version {
 		evs = append(evs, model.Event{Type: model.EventCaseUpserted, Time: now, Case: &c})
 	}
-	stored, a, err := h.log.AppendOp(answer, evs, jobs...)
+	stored, a, err := h.log.AppendOp(by.Name, answer, evs, jobs...)
 	if err != nil {
 		return OpAnswer{}, err
 	}
