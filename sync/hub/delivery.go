@@ -154,6 +154,7 @@ func (h *Hub) deliver(ctx context.Context, j Job, s connector.Sender) {
 		if _, err := h.log.PutJob(j); err != nil {
 			h.cfg.Logger.Error("delivery: requeue", "job", j.ID, "err", err)
 		}
+		h.metrics.deliveryDone(j.Reply.Channel, "retry")
 		h.cfg.Logger.Warn("delivery: will retry", "job", j.ID, "attempt", j.Attempts, "err", j.LastError)
 	}
 }
@@ -164,6 +165,7 @@ func (h *Hub) finish(j Job, state JobState, platformID, reason string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	j.State, j.PlatformID, j.LastError = state, platformID, reason
+	h.metrics.deliveryDone(j.Reply.Channel, deliveryOutcome(state))
 	msg, err := h.message(j.CaseID, j.ID)
 	if err != nil {
 		h.cfg.Logger.Error("delivery: find reply", "job", j.ID, "err", err)

@@ -51,6 +51,8 @@ type Hub struct {
 
 	subMu sync.Mutex
 	subs  map[chan struct{}]struct{}
+
+	metrics *Metrics // see metrics.go
 }
 
 // New builds a hub on log, replaying it to rebuild its state.
@@ -87,6 +89,7 @@ func New(log EventLog, cfg Config) (*Hub, error) {
 		byAuthor:  map[string][]string{},
 		subs:      map[chan struct{}]struct{}{},
 	}
+	h.metrics = newMetrics(log.Head)
 	// The log's state view, not the log itself: it survives compaction.
 	head, err := log.Snapshot(func(ev model.Event) error { h.fold(ev); return nil })
 	if err != nil {
@@ -191,6 +194,7 @@ const (
 // new thread. The same platform message twice is stored once: the second
 // call returns the first message's case with dup set.
 func (h *Hub) Ingest(in Inbound) (caseID string, dup bool, err error) {
+	defer h.metrics.ingestDone(&in, time.Now(), &dup, &err)
 	if err := h.validate(&in); err != nil {
 		return "", false, err
 	}
@@ -502,6 +506,7 @@ func (h *Hub) appendLocked(evs ...model.Event) ([]model.Event, error) {
 	for _, ev := range stored {
 		h.fold(ev)
 	}
+	h.metrics.markAppended(stored)
 	h.wake()
 	return stored, nil
 }

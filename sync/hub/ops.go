@@ -3,6 +3,7 @@ package hub
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"switchboard/model"
 )
@@ -12,7 +13,8 @@ import (
 // stored in the same transaction as the op's events. An op id is the
 // agent's own: another agent's op with the same id is applied on its own.
 // Answers that changed nothing are recognised for OpWindow (ledger.go).
-func (h *Hub) ApplyOp(by Agent, op model.Op) (OpAnswer, error) {
+func (h *Hub) ApplyOp(by Agent, op model.Op) (res OpAnswer, err error) {
+	defer h.metrics.opDone(&op, time.Now(), &res, &err)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	now := h.cfg.Now().UTC()

@@ -334,6 +334,7 @@ func (ss *session) readLoop(ctx context.Context, cancel context.CancelFunc, log 
 // writeLoop is the only writer: it pages the log from the client's cursor,
 // says caught_up once, then follows the log live, pinging on a ticker.
 func (ss *session) writeLoop(ctx context.Context, cursor uint64, log *slog.Logger) {
+	defer ss.srv.hub.metrics.sessionOpen()() // metrics.go
 	wake, unsubscribe := ss.srv.hub.subscribe()
 	defer unsubscribe()
 	ping := time.NewTicker(ss.srv.timing.PingEvery)
@@ -378,6 +379,7 @@ func (ss *session) writeLoop(ctx context.Context, cursor uint64, log *slog.Logge
 				ss.conn.Close()
 				return
 			}
+			ss.srv.hub.metrics.written(evs, caughtUp) // fan-out lag of live events
 			cursor = evs[len(evs)-1].Seq
 			if read == wire.MaxPage || len(evs) < read {
 				continue
