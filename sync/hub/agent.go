@@ -51,12 +51,12 @@ func (s *Server) agentOf(w http.ResponseWriter, r *http.Request) (Agent, string,
 	case errors.Is(err, ErrUnauthorized):
 		w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard", error="invalid_token"`)
 		http.Error(w, "invalid or revoked token", http.StatusUnauthorized)
-		s.logger.Warn("auth: refused", "remote", r.RemoteAddr)
+		s.refusals.Warn(s.logger, "auth: refused", "remote", r.RemoteAddr)
 		return Agent{}, "", false
 	case err != nil:
 		w.Header().Set("Retry-After", "5")
 		http.Error(w, "cannot check tokens now", http.StatusServiceUnavailable)
-		s.logger.Error("auth: token check failed", "remote", r.RemoteAddr, "err", err)
+		s.refusals.Error(s.logger, "auth: token check failed", "remote", r.RemoteAddr, "err", err)
 		return Agent{}, "", false
 	}
 	return a, token, true

@@ -43,6 +43,7 @@ type Server struct {
 	timing   Timing
 	upgrader websocket.Upgrader
 	logger   *slog.Logger
+	refusals LogThrottle // log lines of refused tokens
 
 	presence *presenceBoard
 	routes   map[string]http.Handler
