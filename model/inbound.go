@@ -25,7 +25,10 @@ type Inbound struct {
 	URL        string
 	Lang       string
 	// Direction is in for customers and the community; out for the brand's
-	// own posts seen on the platform.
+	// own posts seen on the platform (the page's echoes and comments, the
+	// account's tweets and DMs, staff posts). An out item joins its
+	// thread's case as the team's answer and never opens a case: with no
+	// case in its thread it is dropped (the hub returns no case id).
 	Direction Direction
 	// Action is new, edit or delete; edits and deletions name the message
 	// by PlatformID.

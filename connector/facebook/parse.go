@@ -370,11 +370,19 @@ func (p parser) message(ev messagingEvent) (model.Inbound, string) {
 		return model.Inbound{}, "message without mid"
 	}
 	// Echoes are the page's own messages, sent by Switchboard or typed in
-	// the page inbox: recorded as out so the case shows the whole dialogue
-	// (the hub dedupes ours by mid, the Send API's message_id).
+	// the page inbox: out, in the conversation of the person they went to,
+	// so they join that person's case (the hub dedupes ours by mid, the
+	// Send API's message_id) and open none of their own. Meta documents
+	// the echo's sender as the page and its recipient as the person;
+	// captured echoes with the two the other way round exist (restfb's
+	// messaging-message-basic-echo.json), so the person is whichever of
+	// the two is not the page.
 	psid := string(ev.Sender.ID)
 	if echo || psid == p.pageID {
 		psid = string(ev.Recipient.ID)
+		if psid == p.pageID {
+			psid = string(ev.Sender.ID)
+		}
 		in.Direction = model.DirectionOut
 		in.Author = p.pageIdentity("")
 	} else {

@@ -341,6 +341,16 @@ func TestPageOwnComment(t *testing.T) {
 	}
 }
 
+// The page commenting under its own post in the older payload form: the
+// author is in sender_id (a number) and sender_name, and no from{}.
+func TestPageOwnCommentLegacySender(t *testing.T) {
+	in := one(t, deliver(t, "feed_comment_legacy_page.json"))
+	if in.Direction != model.DirectionOut || in.Author.Handle != testPageID || in.Author.DisplayName != "Tester" ||
+		in.ThreadRef != "fb-post-1234567890321_901097836652708" {
+		t.Fatalf("item %+v", in)
+	}
+}
+
 func TestPageOwnPostSkipped(t *testing.T) {
 	if items := deliver(t, "feed_status_page.json"); len(items) != 0 {
 		t.Fatalf("page's own status became %+v", items)
@@ -414,6 +424,17 @@ func TestMessengerEchoIsOut(t *testing.T) {
 	in := one(t, deliver(t, "messenger_echo.json"))
 	if in.Direction != model.DirectionOut || in.ThreadRef != "fb-msgr-1254459154682919" ||
 		in.Author.Handle != testPageID || in.Author.DisplayName != testPageName || !in.Private {
+		t.Fatalf("echo %+v", in)
+	}
+}
+
+// An echo whose sender and recipient are the other way round from Meta's
+// reference (the person as sender, the page as recipient, numeric ids) is
+// still the page's message in the person's conversation.
+func TestMessengerEchoSwappedParties(t *testing.T) {
+	in := one(t, deliver(t, "messenger_echo_swapped.json"))
+	if in.Direction != model.DirectionOut || in.ThreadRef != "fb-msgr-1254459154682919" ||
+		in.Author.Handle != testPageID || in.Text != "hello, world!" {
 		t.Fatalf("echo %+v", in)
 	}
 }

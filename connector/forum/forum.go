@@ -92,7 +92,11 @@ type Feed struct {
 	// default rule of ThreadRef.
 	Thread string `json:"thread,omitempty"`
 	// Staff are the brand's own accounts on this forum (author names,
-	// case-insensitive): their posts come in as the team's replies.
+	// case-insensitive, a leading "@" ignored): their posts come in as the
+	// team's replies (Direction out). They join the case of the thread
+	// they are posted in; a staff post in a thread with no case (an
+	// announcement) opens none, and a reply an agent posted by hand is
+	// recognised in it and not shown twice.
 	Staff []string `json:"staff,omitempty"`
 }
 
@@ -242,7 +246,8 @@ func compileFeed(f Feed) (*feed, error) {
 		cf.thread = re
 	}
 	for _, s := range f.Staff {
-		if s = strings.ToLower(strings.TrimSpace(s)); s != "" {
+		// "@Voltra_Support" as people write it is the name "Voltra_Support".
+		if s = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(s), "@")); s != "" {
 			cf.staff[s] = true
 		}
 	}

@@ -24,7 +24,8 @@
 //	  "time":   "2026-11-23T15:02:31Z",         // optional, RFC 3339; absent: the hub's clock
 //	  "public": true,                           // optional, default false
 //	  "url":    "https://shop.example/r/88213", // optional, http(s): the agent's "open" link
-//	  "lang":   "de"                            // optional, BCP 47
+//	  "lang":   "de",                           // optional, BCP 47
+//	  "direction": "in"                         // optional: in (default) | out, the brand's own answer
 //	}
 //
 // Unknown fields are refused: a misspelt optional field would otherwise
@@ -45,7 +46,9 @@
 //
 //   - 200 {"accepted": N, "duplicates": M, "cases": ["<case id>", …]}:
 //     N items stored, M already known (same channel and id: nothing
-//     changed); cases[i] is the case of item i.
+//     changed); cases[i] is the case of item i. "dropped": D (present
+//     when D > 0) counts "out" items whose thread has no case: they open
+//     none, and their cases entry is "".
 //   - 400 {"error": "…", "index": i, "field": "…", "problems": […]}: a
 //     malformed body, or invalid items. Every item is checked before any
 //     is stored, so nothing is stored; problems lists each invalid field
@@ -122,6 +125,11 @@ type Item struct {
 	Public    bool    `json:"public,omitempty"`
 	URL       string  `json:"url,omitempty"`
 	Lang      string  `json:"lang,omitempty"`
+	// Direction is "in" (default: a customer's message) or "out": the
+	// brand's own answer, posted outside Switchboard. An out item joins its
+	// thread's case as the team's reply, or is dropped when the thread has
+	// no case.
+	Direction string `json:"direction,omitempty"`
 }
 
 // Author is who wrote an Item.
@@ -136,6 +144,9 @@ type Response struct {
 	Accepted   int      `json:"accepted"`   // newly stored
 	Duplicates int      `json:"duplicates"` // already known
 	Cases      []string `json:"cases"`      // the case of each item, in order
+	// Dropped counts out items whose thread has no case: stored nowhere,
+	// their cases entry is "".
+	Dropped int `json:"dropped,omitempty"`
 }
 
 // ErrorBody is the answer to a refused request.
@@ -264,14 +275,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}})
 			return
 		}
-		if dup {
+		switch {
+		case dup:
 			res.Duplicates++
-		} else {
+		case caseID == "":
+			res.Dropped++ // the brand's own post with no case to join
+		default:
 			res.Accepted++
 		}
 		res.Cases = append(res.Cases, caseID)
 	}
-	h.opt.Logger.Info("generic ingest", "remote", r.RemoteAddr, "items", len(ins), "accepted", res.Accepted, "duplicates", res.Duplicates)
+	h.opt.Logger.Info("generic ingest", "remote", r.RemoteAddr, "items", len(ins), "accepted", res.Accepted,
+		"duplicates", res.Duplicates, "dropped", res.Dropped)
 	writeJSON(w, http.StatusOK, res)
 }
 
@@ -408,6 +423,14 @@ func (it Item) inbound(i int, now time.Time, maxText int) (model.Inbound, []Prob
 	}
 	thread := short("thread_ref", it.ThreadRef, maxRef, true)
 	id := short("id", it.ID, maxRef, true)
+	dir := model.Direction(strings.TrimSpace(it.Direction))
+	switch dir {
+	case "":
+		dir = model.DirectionIn
+	case model.DirectionIn, model.DirectionOut:
+	default:
+		bad("direction", "%q: want in or out", it.Direction)
+	}
 
 	var author model.Identity
 	if it.Author == nil {
@@ -481,6 +504,6 @@ func (it Item) inbound(i int, now time.Time, maxText int) (model.Inbound, []Prob
 		Source:     source,
 		URL:        link,
 		Lang:       lang,
-		Direction:  model.DirectionIn,
+		Direction:  dir,
 	}, nil
 }

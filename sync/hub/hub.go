@@ -192,7 +192,11 @@ const (
 
 // Ingest folds one inbound message into its case, creating the case for a
 // new thread. The same platform message twice is stored once: the second
-// call returns the first message's case with dup set.
+// call returns the first message's case with dup set. The brand's own
+// message (Direction out) joins its thread's case as sent, counting as
+// the first response when it is one; with no case in its thread it opens
+// none and Ingest returns an empty case id. The platform's copy of an
+// agent's reply is not added twice (see matchReplyLocked).
 func (h *Hub) Ingest(in Inbound) (caseID string, dup bool, err error) {
 	defer h.metrics.ingestDone(&in, time.Now(), &dup, &err)
 	if err := h.validate(&in); err != nil {
@@ -218,6 +222,15 @@ func (h *Hub) Ingest(in Inbound) (caseID string, dup bool, err error) {
 	if id, ok := h.threads[threadKey(in.Channel, in.ThreadRef)]; ok {
 		c = *h.cases[id]
 		c.Tags = append([]string(nil), c.Tags...)
+	} else if in.Direction == model.DirectionOut {
+		// The brand's own post with no customer case to join (a broadcast,
+		// the page commenting under its own post, a conversation the page
+		// began): it opens no case, or the brand would be the case's
+		// author, offered as a customer to link, and the customer who
+		// writes next never counted as waiting.
+		h.cfg.Logger.Debug("hub: outbound item with no case dropped", "channel", in.Channel,
+			"thread", in.ThreadRef, "platform_id", in.PlatformID)
+		return "", false, nil
 	} else {
 		c = model.Case{
 			ID:        uuid.NewString(),
@@ -234,6 +247,11 @@ func (h *Hub) Ingest(in Inbound) (caseID string, dup bool, err error) {
 			Created:   in.Time,
 		}
 		c.Priority = h.cfg.Reach.Raise(c.Priority, c.Public, c.Author.Reach)
+	}
+	if in.Direction == model.DirectionOut {
+		if id, done, err := h.matchReplyLocked(c, in); done || err != nil {
+			return id, done, err
+		}
 	}
 	if c.CustomerID == "" && in.Direction == model.DirectionIn && in.Author.Key() == c.Author.Key() {
 		c.CustomerID = h.idents[in.Author.Key()]
@@ -263,11 +281,17 @@ func (h *Hub) Ingest(in Inbound) (caseID string, dup bool, err error) {
 	}
 	if in.Direction == model.DirectionOut {
 		msg.Delivery = model.DeliverySent
-		if c.FirstResponse.IsZero() {
+		// A brand message older than the case (or than the message that
+		// waits) answers nothing in it: it arrived late, and is shown
+		// without counting as a response.
+		answers := !in.Time.Before(c.Created)
+		if answers && c.FirstResponse.IsZero() {
 			c.FirstResponse = in.Time
 		}
-		c.WaitingSince = time.Time{}
-		if c.Status == model.StatusNew {
+		if !c.WaitingSince.IsZero() && !in.Time.Before(c.WaitingSince) {
+			c.WaitingSince = time.Time{}
+		}
+		if answers && c.Status == model.StatusNew {
 			c.Status = model.StatusOpen
 		}
 	} else {
@@ -294,6 +318,68 @@ func (h *Hub) Ingest(in Inbound) (caseID string, dup bool, err error) {
 	}
 	return c.ID, false, nil
 }
+
+// matchReplyLocked finds, for the brand's own post in with no known
+// platform id, an agent's reply of case c it is the platform's copy of:
+// the echo of a reply whose delivery is still being recorded (the
+// platform's webhook can beat the Send answer), or a reply posted by hand.
+// done reports that in is that reply and must not be added again. A reply
+// still queued records its platform id when its delivery finishes; one
+// posted by hand, or failed or manual but seen on the platform after all,
+// takes in's platform id now, so a re-sent webhook is a plain duplicate.
+func (h *Hub) matchReplyLocked(c model.Case, in Inbound) (caseID string, done bool, err error) {
+	if in.PlatformID == "" {
+		return "", false, nil
+	}
+	thread, err := h.log.Thread(c.ID)
+	if err != nil {
+		return "", false, err
+	}
+	for i := len(thread) - 1; i >= 0; i-- {
+		m := thread[i]
+		if m.Direction != model.DirectionOut || m.PlatformID != "" || m.Deleted || !sameReply(m.Text, in.Text) {
+			continue
+		}
+		if m.Delivery == model.DeliveryQueued {
+			return c.ID, true, nil
+		}
+		now := h.cfg.Now().UTC()
+		m.PlatformID = in.PlatformID
+		if m.Delivery != model.DeliverySent {
+			m.Delivery, m.DeliveryError = model.DeliverySent, "seen on the platform"
+			stored, err := h.log.PutJob(Job{ID: m.ID, CaseID: m.CaseID, State: JobDone, PlatformID: in.PlatformID},
+				model.Event{Type: model.EventMessageUpdated, Time: now, Message: &m})
+			if err != nil {
+				return "", false, err
+			}
+			for _, ev := range stored {
+				h.fold(ev)
+			}
+			h.wake()
+			return c.ID, true, nil
+		}
+		if _, err := h.appendLocked(model.Event{Type: model.EventMessageUpdated, Time: now, Message: &m}); err != nil {
+			return "", false, err
+		}
+		return c.ID, true, nil
+	}
+	return "", false, nil
+}
+
+// sameReply reports whether seen, a post as the platform shows it, is the
+// agent's reply text: equal but for white space, or holding it whole (X
+// puts the @handles replied to in front, a forum a title line). Short
+// replies ("Thanks!") must match exactly.
+func sameReply(reply, seen string) bool {
+	reply, seen = strings.Join(strings.Fields(reply), " "), strings.Join(strings.Fields(seen), " ")
+	if reply == "" {
+		return false
+	}
+	return reply == seen || utf8.RuneCountInString(reply) >= minReplyMatch && strings.Contains(seen, reply)
+}
+
+// minReplyMatch is the shortest reply, in runes, matched inside a longer post.
+const minReplyMatch = 12
 
 // amendLocked applies an edit or deletion of a platform message. An edit
 // or deletion of a message the hub never saw is ignored (dup), as is one
