@@ -237,6 +237,7 @@ func (h *Hub) Ingest(in Inbound) (caseID string, dup bool, err error) {
 			Channel:   in.Channel,
 			ThreadRef: in.ThreadRef,
 			Source:    in.Source,
+			Brand:     in.Brand,
 			Subject:   in.Text,
 			Author:    in.Author,
 			Status:    model.StatusNew,
