@@ -1,7 +1,7 @@
 // Command hub is Switchboard's backend: the event log, the sync websocket,
 // and (with --demo) realistic traffic. It has no GUI and no cgo.
 //
-//	hub [--listen ADDR] [--data DIR] [--demo] [--tls-cert FILE --tls-key FILE]
+//	hub [--listen ADDR] [--data DIR] [--demo] [--tls-cert FILE --tls-key FILE] [--log-level LEVEL] [--max-conns N]
 //	hub token add --agent NAME --role agent|lead [--data DIR]
 //	hub token list [--data DIR]
 //	hub token revoke --agent NAME | --id ID [--data DIR]
@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -30,17 +31,56 @@ import (
 
 const defaultData = "hub-data"
 
+// testHookServe, when set (by tests), is given the HTTP server before it
+// serves.
+var testHookServe func(*front)
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
-	if errors.Is(err, flag.ErrHelp) {
-		return
+	if code := exitCode(err, os.Stderr); code != 0 {
+		os.Exit(code)
 	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "hub:", err)
-		os.Exit(1)
+}
+
+// exitCode prints err, unless the flag package has printed it already,
+// and returns the exit status: 0, 1 for an error, 2 for wrong flags.
+func exitCode(err error, stderr io.Writer) int {
+	var printed flagError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &printed):
+		return 2
 	}
+	fmt.Fprintln(stderr, errorLine(err))
+	return 1
+}
+
+// flagError is a flag the flag package refused; it has printed the error
+// and the usage.
+type flagError struct{ err error }
+
+func (e flagError) Error() string { return e.err.Error() }
+func (e flagError) Unwrap() error { return e.err }
+
+// parseFlags parses args into fs; an error other than -h is a flagError.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		return flagError{err}
+	}
+	return err
+}
+
+// errorLine is how main prints an error: once, after one "hub: ". The
+// sync/hub package names itself in its errors, and its name is this
+// command's, so "hub: " met again (also inside, where one of its errors
+// wraps another) is said once.
+func errorLine(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "hub: ")
+	return "hub: " + strings.ReplaceAll(msg, ": hub: ", ": ")
 }
 
 // run is the whole program; serving stops when ctx ends.
@@ -66,6 +106,14 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	cfgPath := fs.String("config", "", "connector configuration file (JSON): X, Facebook, forum feeds; see README")
 	retain := fs.Uint64("retain-events", 0, "keep at most this many events in the log (0: keep all); consoles further behind get a snapshot")
 	compactEvery := fs.Duration("compact-every", 10*time.Minute, "with --retain-events: how often to compact")
+	logLevel := fs.String("log-level", "info", "least level logged: debug, info, warn or error")
+	lim := DefaultLimits
+	fs.IntVar(&lim.MaxConns, "max-conns", lim.MaxConns, "open connections at most, websockets included; at the cap the longest-idle keep-alive one is closed for a new one")
+	fs.DurationVar(&lim.HeaderTimeout, "header-timeout", lim.HeaderTimeout, "time a request has to send its headers")
+	fs.DurationVar(&lim.BodyTimeout, "body-timeout", lim.BodyTimeout, "time a request has to send its body (not the sync websocket)")
+	fs.DurationVar(&lim.IdleTimeout, "idle-timeout", lim.IdleTimeout, "how long an idle keep-alive connection is kept")
+	bodyMemory := byteSize(lim.BodyMemory)
+	fs.Var(&bodyMemory, "body-memory", "bytes of request bodies held at once per route group (webhooks, ingest, others); more: 503")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `usage:
   hub [flags]                                        serve the sync websocket
@@ -78,12 +126,23 @@ flags:
 `)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (see hub -h)", fs.Arg(0))
 	}
+	var level slog.Level
+	switch *logLevel {
+	case "debug", "info", "warn", "error":
+		_ = level.UnmarshalText([]byte(*logLevel))
+	default:
+		return fmt.Errorf("--log-level %q: want debug, info, warn or error", *logLevel)
+	}
+	if lim.MaxConns < 1 || lim.HeaderTimeout <= 0 || lim.BodyTimeout <= 0 || lim.IdleTimeout <= 0 {
+		return errors.New("--max-conns and the timeouts must be above zero")
+	}
+	lim.BodyMemory = int64(bodyMemory)
 	var tlsConf *tls.Config
 	if *certFile != "" || *keyFile != "" {
 		if *certFile == "" || *keyFile == "" {
@@ -95,8 +154,16 @@ flags:
 		}
 		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(logger)
+
+	// Listen first: a hub that cannot have its address starts nothing.
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *listen, err)
+	}
+	defer ln.Close() // also when a step below fails; Shutdown closes it too
+	lim.MaxConns = fitConns(lim.MaxConns, logger)
 
 	tokens, err := hub.OpenTokenStore(*data)
 	if err != nil {
@@ -141,20 +208,20 @@ flags:
 		go compact(ctx, log, *retain, *compactEvery, logger)
 	}
 
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", *listen, err)
+	fr := newHTTPServer(ln, srv.Handler(), lim, tlsConf, logger)
+	if testHookServe != nil {
+		testHookServe(fr)
 	}
-	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, TLSConfig: tlsConf}
+	httpSrv := fr.Server
 	errc := make(chan error, 1)
 	scheme := "ws"
 	if tlsConf != nil {
 		scheme = "wss"
-		go func() { errc <- httpSrv.ServeTLS(ln, "", "") }()
+		go func() { errc <- httpSrv.ServeTLS(fr.Listener, "", "") }()
 	} else {
-		go func() { errc <- httpSrv.Serve(ln) }()
+		go func() { errc <- httpSrv.Serve(fr.Listener) }()
 	}
-	logger.Info("hub listening", "url", scheme+"://"+ln.Addr().String(), "data", *data, "demo", *demoOn)
+	logger.Info("hub listening", "url", scheme+"://"+ln.Addr().String(), "data", *data, "demo", *demoOn, "max_conns", lim.MaxConns)
 
 	if gen != nil {
 		gen.Hub, gen.Handler = h, srv.Handler()
@@ -212,7 +279,7 @@ func runToken(args []string, stdout, stderr io.Writer) error {
 	default:
 		return fmt.Errorf("unknown token command %q; %s", cmd, usage)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
