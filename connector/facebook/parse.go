@@ -179,8 +179,6 @@ func (t *flexTime) UnmarshalJSON(b []byte) error {
 type parser struct {
 	pageID   string
 	pageName string
-	brand    string            // set on every item of the page
-	also     map[string]parser // more pages of the same app, by page id (pages.go)
 }
 
 // skip is an item left out, with the reason logged. warn marks what
@@ -210,9 +208,8 @@ func (p parser) parse(body []byte) (items []model.Inbound, skips []skip, err err
 			skips = append(skips, skip{fmt.Sprintf("entry %d", i), err.Error(), true})
 			continue
 		}
-		p, ok := p.forPage(string(e.ID))
-		if !ok {
-			skips = append(skips, skip{fmt.Sprintf("entry %d", i), fmt.Sprintf("page %q is not a configured page of this app", e.ID), true})
+		if string(e.ID) != p.pageID {
+			skips = append(skips, skip{fmt.Sprintf("entry %d", i), fmt.Sprintf("page %q is not the configured page %s", e.ID, p.pageID), true})
 			continue
 		}
 		for j, raw := range e.Changes {
@@ -223,7 +220,6 @@ func (p parser) parse(body []byte) (items []model.Inbound, skips []skip, err err
 				skips = append(skips, sk)
 				continue
 			}
-			in.Brand = p.brand
 			items = append(items, in)
 		}
 		for j, raw := range e.Messaging {
@@ -234,7 +230,6 @@ func (p parser) parse(body []byte) (items []model.Inbound, skips []skip, err err
 				skips = append(skips, sk)
 				continue
 			}
-			in.Brand = p.brand
 			items = append(items, in)
 		}
 	}
