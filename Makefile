@@ -22,7 +22,7 @@ BIN := bin
 CONSOLE := $(BIN)/switchboard
 HUB := $(BIN)/hub
 
-.PHONY: all deps build demo-tokens run test vet fuzz bench lint clean
+.PHONY: all deps build demo-tokens run test robust vet fuzz bench lint clean
 
 all: build
 
@@ -84,7 +84,20 @@ vet: deps
 # driver, so the race build does not pay Fyne's cgo step again.
 test: vet
 	$(GO) test -race -count=1 -tags $(TAGS) $$($(GO) list ./... | grep -v '^switchboard$$')
+	$(MAKE) --no-print-directory robust
 	$(MAKE) --no-print-directory fuzz
+
+# Under -race the robustness tests of app/ (console killed with SIGKILL,
+# hub restarts, flaky proxy) run at the smaller sizes of
+# app/robust_race_test.go (400 kills, 800 proxy ops); robust runs them once
+# more without -race, at the full sizes of app/robust_norace_test.go (1,000
+# ops across the kills, 5,000 proxy ops). It fails unless every one of them
+# ran and passed: a renamed test must not drop out silently.
+ROBUST_TESTS := TestOutboxSurvivesKill9 TestHubRestartsDuringInitialSync TestHubRestartsDuringOutboxReplay TestFlakyProxyExactlyOnce
+robust: deps
+	@set -o pipefail; out=$$(mktemp); trap 'rm -f $$out' EXIT; \
+	$(GO) test -count=1 -timeout 15m -tags $(TAGS) -v -run '^($(subst $() ,|,$(ROBUST_TESTS)))$$' ./app/ | tee $$out || exit 1; \
+	for t in $(ROBUST_TESTS); do grep -q "^--- PASS: $$t " $$out || { echo "robust: $$t did not run"; exit 1; }; done
 
 # Go 1.26's fuzz coordinator can fail a target with a bare "context
 # deadline exceeded" as -fuzztime ends, having found nothing

@@ -151,13 +151,22 @@ func (h *liveHub) seedCases(t *testing.T, prefix string, n int) []string {
 }
 
 // hubState is each case of the hub as a line: its JSON and the ids of its
-// messages in log order. It checks that every case counts the messages the
-// log holds for it: an op applied twice would show there.
+// messages in log order. It checks that the log runs 1..head without a gap
+// and that every case counts the messages the log holds for it: an op
+// applied twice would show there.
 func hubState(t *testing.T, h *liveHub) map[string]string {
 	t.Helper()
 	evs, err := h.log.Read(0, 1<<30)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for i, ev := range evs {
+		if ev.Seq != uint64(i+1) {
+			t.Fatalf("hub log: event %d has seq %d, want %d (a gap or a repeat)", i+1, ev.Seq, i+1)
+		}
+	}
+	if n := uint64(len(evs)); n != h.log.Head() {
+		t.Errorf("hub log holds %d events, its head is %d", n, h.log.Head())
 	}
 	msgs := map[string][]string{}
 	for _, ev := range evs {
@@ -259,30 +268,51 @@ func assertConverged(t *testing.T, h *liveHub, core *app.Core) {
 // message id is the op id, so this counts how often each op was applied.
 func hubNotes(t *testing.T, l *hub.BoltLog) (count map[string]int, text map[string]string) {
 	t.Helper()
+	count, text, _ = hubNoteLog(t, l)
+	return count, text
+}
+
+// hubNoteLog is hubNotes with the seq of each note's (first) message
+// event, which gives the order the hub applied the ops in.
+func hubNoteLog(t *testing.T, l *hub.BoltLog) (count map[string]int, text map[string]string, seq map[string]uint64) {
+	t.Helper()
 	evs, err := l.Read(0, 1<<30)
 	if err != nil {
 		t.Fatal(err)
 	}
-	count, text = map[string]int{}, map[string]string{}
+	count, text, seq = map[string]int{}, map[string]string{}, map[string]uint64{}
 	for _, ev := range evs {
 		if ev.Message != nil && ev.Message.Direction == model.DirectionNote {
-			count[ev.Message.ID]++
+			if count[ev.Message.ID]++; count[ev.Message.ID] == 1 {
+				seq[ev.Message.ID] = ev.Seq
+			}
 			text[ev.Message.ID] = ev.Message.Text
 		}
 	}
-	return count, text
+	return count, text, seq
 }
 
-// assertAppliedOnce checks each op was applied exactly once: one note in
-// the log, and an ack (not a reject) in the hub's op ledger.
+// assertAppliedOnce checks each op was applied exactly once, in order: one
+// note in the log, an ack (not a reject) in the hub's op ledger, and the
+// notes of opIDs (one console's ops in the order it queued them) in that
+// order in the log. A console sends its outbox oldest first and the hub
+// applies a session's ops in order, so a later op logged before an earlier
+// one means an op was lost and applied again, or resent out of turn.
 func assertAppliedOnce(t *testing.T, l *hub.BoltLog, opIDs []string) {
 	t.Helper()
-	count, _ := hubNotes(t, l)
-	bad := 0
-	for _, id := range opIDs {
+	count, _, seq := hubNoteLog(t, l)
+	bad, disorder := 0, 0
+	var prev uint64
+	for i, id := range opIDs {
 		n := count[id]
 		a, found, err := l.FindOp(id)
 		if n == 1 && found && err == nil && a.Reject == nil && a.Seq > 0 {
+			if s := seq[id]; s <= prev {
+				if disorder++; disorder <= 5 {
+					t.Errorf("op %d (%s) logged at seq %d, before op %d at seq %d", i, id, s, i-1, prev)
+				}
+			}
+			prev = seq[id]
 			continue
 		}
 		if bad++; bad <= 5 {
@@ -291,6 +321,9 @@ func assertAppliedOnce(t *testing.T, l *hub.BoltLog, opIDs []string) {
 	}
 	if bad > 0 {
 		t.Errorf("%d of %d ops not applied exactly once", bad, len(opIDs))
+	}
+	if disorder > 0 {
+		t.Errorf("%d of %d ops logged out of the order they were queued in", disorder, len(opIDs))
 	}
 }
 

@@ -34,6 +34,9 @@ type Reply struct {
 	Recipient string
 	Private   bool
 	Text      string
+	// Brand is the case's brand: on a hub serving several pages or
+	// accounts of one platform, it picks whose credentials send the reply.
+	Brand string
 }
 
 // Sender delivers replies to one platform. It returns the platform's id of

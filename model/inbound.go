@@ -36,4 +36,7 @@ type Inbound struct {
 	// Private marks a direct message (X DM, Messenger): replies go back the
 	// same private way.
 	Private bool
+	// Brand names the brand whose page or account received it, on a hub
+	// serving several (the connector's configured brand); empty: the only one.
+	Brand string
 }

@@ -164,6 +164,9 @@ type Case struct {
 	// Dismissed are customer numbers an agent ruled out as this author's
 	// customer record: they are no longer suggested here.
 	Dismissed []string `json:"dismissed,omitempty"`
+	// Brand is the brand whose page or account the case came in on, from
+	// its first message; replies go out with that brand's credentials.
+	Brand string `json:"brand,omitempty"`
 }
 
 // Summary is the compact record the queue shows; start-up reads only these.

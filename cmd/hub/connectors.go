@@ -1,11 +1,15 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"switchboard/connector"
@@ -33,8 +37,18 @@ type Config struct {
 	Reach model.ReachThresholds `json:"reach"`
 }
 
-// TwitterConfig configures the X connector.
+// TwitterConfig configures the X connector: one account (the fields of
+// TwitterAccount at the top level, the original form) or several in
+// Accounts. Top-level base_url, bearer_token, consumer_secret and
+// poll_every are the defaults of every account (one X app serves them all);
+// user_token, user_id, brand_handle and brand are each account's own.
 type TwitterConfig struct {
+	TwitterAccount
+	Accounts []TwitterAccount `json:"accounts,omitempty"`
+}
+
+// TwitterAccount is one X account of a brand.
+type TwitterAccount struct {
 	BaseURL        string `json:"base_url,omitempty"`
 	BearerToken    string `json:"bearer_token,omitempty"`
 	UserToken      string `json:"user_token,omitempty"`
@@ -44,6 +58,52 @@ type TwitterConfig struct {
 	// PollEvery is how often mentions are polled ("1m"); "0" or "" with
 	// no bearer token: webhooks only.
 	PollEvery string `json:"poll_every,omitempty"`
+	// Brand marks this account's cases and picks it for their replies.
+	// Empty with one account: no brand; with several: brand_handle, else
+	// user_id.
+	Brand string `json:"brand,omitempty"`
+}
+
+// accounts lists the configured accounts with the shared defaults filled
+// in and a brand on each when there are several.
+func (tc TwitterConfig) accounts() ([]TwitterAccount, error) {
+	var out []TwitterAccount
+	if tc.UserID != "" {
+		out = append(out, tc.TwitterAccount)
+	}
+	for _, a := range tc.Accounts {
+		a.BaseURL = cmp.Or(a.BaseURL, tc.BaseURL)
+		a.BearerToken = cmp.Or(a.BearerToken, tc.BearerToken)
+		a.ConsumerSecret = cmp.Or(a.ConsumerSecret, tc.ConsumerSecret)
+		a.PollEvery = cmp.Or(a.PollEvery, tc.PollEvery)
+		out = append(out, a)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("twitter: give user_id, or accounts")
+	}
+	ids, brands := map[string]bool{}, map[string]bool{}
+	secret := ""
+	for i := range out {
+		a := &out[i]
+		a.Brand = strings.TrimSpace(a.Brand)
+		if len(out) > 1 && a.Brand == "" {
+			a.Brand = cmp.Or(strings.TrimPrefix(a.BrandHandle, "@"), a.UserID)
+		}
+		if ids[a.UserID] {
+			return nil, fmt.Errorf("twitter: user_id %s given twice", a.UserID)
+		}
+		if brands[a.Brand] {
+			return nil, fmt.Errorf("twitter: brand %q given to two accounts: replies could not tell which account sends them", a.Brand)
+		}
+		ids[a.UserID], brands[a.Brand] = true, true
+		if a.ConsumerSecret != "" {
+			if secret != "" && a.ConsumerSecret != secret {
+				return nil, errors.New("twitter: accounts with webhooks must share one consumer_secret: one X app posts all its accounts to the one /webhooks/twitter")
+			}
+			secret = a.ConsumerSecret
+		}
+	}
+	return out, nil
 }
 
 // ForumConfig configures the feed poller.
@@ -82,7 +142,26 @@ func loadConfig(path string) (Config, error) {
 		env("SWITCHBOARD_FB_APP_SECRET", &cfg.Facebook.AppSecret)
 		env("SWITCHBOARD_FB_VERIFY_TOKEN", &cfg.Facebook.VerifyToken)
 	}
+	if err := checkBrands(cfg); err != nil {
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
 	return cfg, nil
+}
+
+// checkBrands checks the pages and accounts: unique ids and brands, one
+// consumer secret for X webhooks.
+func checkBrands(cfg Config) error {
+	if cfg.Twitter != nil {
+		if _, err := cfg.Twitter.accounts(); err != nil {
+			return err
+		}
+	}
+	if cfg.Facebook != nil {
+		if _, err := cfg.Facebook.PageConfigs(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkReach refuses cut-offs out of order and unknown labels or priorities.
@@ -116,76 +195,135 @@ func duration(s string, def time.Duration) (time.Duration, error) {
 	return time.ParseDuration(s)
 }
 
-// startConnectors mounts the webhooks and ingest API, starts the pollers
-// and the delivery worker; they stop with ctx.
+// startConnectors mounts the webhooks, the ingest API, /metrics and
+// /v1/status, starts the pollers and the delivery worker; they stop with
+// ctx. Every connector reports to the hub's status board (status.go in
+// cmd/hub wraps their sinks, HTTP clients and webhooks).
 func startConnectors(ctx context.Context, cfg Config, h *hub.Hub, srv *hub.Server, log *hub.BoltLog, logger *slog.Logger) error {
+	board := h.Metrics().Status()
 	sink := h.Sink()
 	senders := map[model.Channel]connector.Sender{model.ChannelForum: forum.ManualSender{}}
 
-	srv.Mount("POST "+generic.Path, srv.RequireToken(generic.NewHandler(sink, generic.Options{Logger: logger})))
+	srv.Mount("GET "+hub.MetricsPath, h.Metrics().Handler())
+	srv.Mount("GET "+hub.StatusPath, srv.RequireToken(board.Handler()))
+	genRep := board.Connector("generic", "generic")
+	srv.Mount("POST "+generic.Path, srv.RequireToken(generic.NewHandler(reportSink{sink, genRep}, generic.Options{Logger: logger})))
 
 	if tc := cfg.Twitter; tc != nil {
-		c := twitter.Config{BaseURL: tc.BaseURL, BearerToken: tc.BearerToken, UserToken: tc.UserToken, ConsumerSecret: tc.ConsumerSecret,
-			UserID: tc.UserID, BrandHandle: tc.BrandHandle, Logger: logger, Threads: twitter.NewThreads(0),
-			OnState: func(id string) {
-				if err := log.PutState("twitter/since_id", []byte(id)); err != nil {
-					logger.Error("twitter: save since_id", "err", err)
-				}
-			}}
-		if tc.ConsumerSecret != "" {
-			w, err := twitter.NewWebhook(c, sink)
-			if err != nil {
-				return err
-			}
-			srv.Mount(twitter.WebhookPath, w)
+		accounts, err := tc.accounts()
+		if err != nil {
+			return err
 		}
-		if tc.UserToken != "" {
-			s, err := twitter.NewSender(c)
-			if err != nil {
-				return err
+		threads := twitter.NewThreads(0) // one for every account: roots are tweet ids
+		hooks := map[string]http.Handler{}
+		var hookOrder []string
+		bySender := brandSenders{channel: model.ChannelTwitter}
+		for i, a := range accounts {
+			name := "twitter/" + a.UserID
+			if h := strings.TrimPrefix(a.BrandHandle, "@"); h != "" {
+				name = "twitter/@" + h
 			}
+			rep := board.Connector("twitter", name)
+			stateKey := "twitter/since_id"
+			if i > 0 {
+				stateKey += "/" + a.UserID
+			}
+			c := twitter.Config{BaseURL: a.BaseURL, BearerToken: a.BearerToken, UserToken: a.UserToken, ConsumerSecret: a.ConsumerSecret,
+				UserID: a.UserID, BrandHandle: a.BrandHandle, Logger: logger, Threads: threads,
+				// Accounts after the first keep their DM threads apart: a
+				// customer writing to two brands has two cases.
+				AccountScopedDMs: i > 0,
+				HTTPClient:       reportClient(rep),
+				OnState: func(id string) {
+					if err := log.PutState(stateKey, []byte(id)); err != nil {
+						logger.Error("twitter: save since_id", "account", a.UserID, "err", err)
+					}
+				}}
+			asink := reportSink{brandSink{sink, a.Brand}, rep}
+			if a.ConsumerSecret != "" {
+				w, err := twitter.NewWebhook(c, asink)
+				if err != nil {
+					return err
+				}
+				hooks[a.UserID] = w
+				hookOrder = append(hookOrder, a.UserID)
+			}
+			if a.UserToken != "" {
+				s, err := twitter.NewSender(c)
+				if err != nil {
+					return err
+				}
+				bySender.add(a.Brand, s)
+			}
+			every, err := duration(a.PollEvery, time.Minute)
+			if err != nil {
+				return fmt.Errorf("twitter.poll_every: %w", err)
+			}
+			if a.BearerToken != "" && every > 0 {
+				p, err := twitter.NewPoller(c)
+				if err != nil {
+					return err
+				}
+				if id, _ := log.GetState(stateKey); len(id) > 0 {
+					if err := p.SetState(string(id)); err != nil {
+						logger.Warn("twitter: saved since_id ignored", "account", a.UserID, "err", err)
+					}
+				}
+				go func() {
+					if err := p.Run(ctx, asink, every); err != nil && ctx.Err() == nil {
+						rep.Error(err)
+						logger.Error("twitter poller stopped", "account", a.UserID, "err", err)
+					}
+				}()
+			}
+			logger.Info("twitter connector", "account", a.UserID, "brand", a.Brand, "webhook", a.ConsumerSecret != "",
+				"replies", a.UserToken != "", "poll", a.BearerToken != "" && every > 0)
+		}
+		if len(hooks) > 0 {
+			srv.Mount(twitter.WebhookPath, reportHandler(accountMux{hooks: hooks, first: hookOrder[0]}, board.Connector("twitter", "twitter/webhook")))
+		}
+		if s := bySender.sender(); s != nil {
 			senders[model.ChannelTwitter] = s
 		}
-		every, err := duration(tc.PollEvery, time.Minute)
-		if err != nil {
-			return fmt.Errorf("twitter.poll_every: %w", err)
-		}
-		if tc.BearerToken != "" && every > 0 {
-			p, err := twitter.NewPoller(c)
-			if err != nil {
-				return err
-			}
-			if id, _ := log.GetState("twitter/since_id"); len(id) > 0 {
-				if err := p.SetState(string(id)); err != nil {
-					logger.Warn("twitter: saved since_id ignored", "err", err)
-				}
-			}
-			go func() {
-				if err := p.Run(ctx, sink, every); err != nil && ctx.Err() == nil {
-					logger.Error("twitter poller stopped", "err", err)
-				}
-			}()
-		}
-		logger.Info("twitter connector", "webhook", tc.ConsumerSecret != "", "replies", tc.UserToken != "", "poll", tc.BearerToken != "" && every > 0)
 	}
 
 	if fc := cfg.Facebook; fc != nil {
 		fc.Logger = logger
-		if fc.AppSecret != "" {
-			w, err := facebook.NewWebhook(*fc, sink)
-			if err != nil {
-				return err
-			}
-			srv.Mount(facebook.Path, w)
+		pages, err := fc.PageConfigs()
+		if err != nil {
+			return err
 		}
-		if fc.PageAccessToken != "" {
-			s, err := facebook.NewSender(*fc)
+		bySender := brandSenders{channel: model.ChannelFacebook}
+		byBrand := map[string]*hub.ConnectorReport{}
+		webhook := false
+		for _, pc := range pages {
+			rep := board.Connector("facebook", "facebook/"+pc.PageID)
+			byBrand[pc.Brand] = rep
+			if pc.PageAccessToken != "" {
+				pc.HTTPClient = reportClient(rep)
+				s, err := facebook.NewSender(pc)
+				if err != nil {
+					return err
+				}
+				bySender.add(pc.Brand, s)
+			}
+			webhook = webhook || pc.AppSecret != ""
+			logger.Info("facebook connector", "page", pc.PageID, "brand", pc.Brand, "webhook", pc.AppSecret != "", "replies", pc.PageAccessToken != "")
+		}
+		if webhook {
+			// The webhook's profile lookups go through each page's token;
+			// their errors show on the page's status.
+			wc := *fc
+			wc.HTTPClient = reportClient(byBrand[pages[0].Brand])
+			w, err := facebook.NewWebhook(wc, pageSink{sink, byBrand})
 			if err != nil {
 				return err
 			}
+			srv.Mount(facebook.Path, reportHandler(w, board.Connector("facebook", "facebook/webhook")))
+		}
+		if s := bySender.sender(); s != nil {
 			senders[model.ChannelFacebook] = s
 		}
-		logger.Info("facebook connector", "webhook", fc.AppSecret != "", "replies", fc.PageAccessToken != "")
 	}
 
 	if fc := cfg.Forum; fc != nil && len(fc.Feeds) > 0 {
@@ -193,8 +331,13 @@ func startConnectors(ctx context.Context, cfg Config, h *hub.Hub, srv *hub.Serve
 		if err != nil {
 			return fmt.Errorf("forum.poll_every: %w", err)
 		}
+		reps := map[string]*hub.ConnectorReport{}
+		for _, f := range fc.Feeds {
+			reps[f.Name] = board.Connector("forum", "forum/"+f.Name)
+		}
 		var p *forum.Poller
-		p, err = forum.New(forum.Config{Feeds: fc.Feeds, Logger: logger, OnPoll: func([]forum.FeedResult) {
+		p, err = forum.New(forum.Config{Feeds: fc.Feeds, Logger: logger, OnPoll: func(res []forum.FeedResult) {
+			reportFeeds(reps, res)
 			raw, err := json.Marshal(p.State())
 			if err == nil {
 				err = log.PutState("forum/state", raw)
@@ -228,8 +371,8 @@ func startConnectors(ctx context.Context, cfg Config, h *hub.Hub, srv *hub.Serve
 // section the config file already has is kept.
 func demoConfig(cfg Config, p *demo.Platform) Config {
 	if cfg.Twitter == nil {
-		cfg.Twitter = &TwitterConfig{BaseURL: p.URL(), UserToken: "demo-user-token", ConsumerSecret: demo.XConsumerSecret,
-			UserID: demo.XBrandID, BrandHandle: demo.XBrandHandle, PollEvery: "0"}
+		cfg.Twitter = &TwitterConfig{TwitterAccount: TwitterAccount{BaseURL: p.URL(), UserToken: "demo-user-token", ConsumerSecret: demo.XConsumerSecret,
+			UserID: demo.XBrandID, BrandHandle: demo.XBrandHandle, PollEvery: "0"}}
 	}
 	if cfg.Facebook == nil {
 		cfg.Facebook = &facebook.Config{GraphURL: p.URL(), PageID: demo.FBPageID, PageName: demo.FBPageName,

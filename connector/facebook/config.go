@@ -1,4 +1,4 @@
-// Package facebook connects one Facebook page to Switchboard: the Graph API
+// Package facebook connects Facebook pages to Switchboard: the Graph API
 // page webhook (feed comments and visitor posts, Messenger messages) comes
 // in through Webhook, and agents' replies go out through Sender as comment
 // replies or Messenger Send API messages.
@@ -28,7 +28,7 @@ const (
 	DefaultAPIVersion = "v21.0"
 )
 
-// Config configures one page. Secrets come from the hub's config file or
+// Config configures one page, or several (Pages). Secrets come from the hub's config file or
 // environment, never from the console.
 type Config struct {
 	// GraphURL is the Graph API base URL, without the version.
@@ -47,6 +47,15 @@ type Config struct {
 	// VerifyToken is what the app dashboard sends in the subscription
 	// handshake (Webhook only).
 	VerifyToken string `json:"verify_token,omitempty"`
+	// Brand names the brand this page speaks for; cases from the page
+	// carry it, and replies on them go out with this page's token. Empty
+	// with one page: no brand; with several: PageName, else PageID.
+	Brand string `json:"brand,omitempty"`
+	// Pages are more pages served by the same hub (and webhook), each
+	// with its own token; see Page. The fields above then hold the first
+	// page (or only the shared app_secret and verify_token, with no
+	// page_id).
+	Pages []Page `json:"pages,omitempty"`
 
 	HTTPClient *http.Client `json:"-"` // default: 30 s timeout
 	Logger     *slog.Logger `json:"-"` // default: slog.Default()
@@ -115,4 +124,58 @@ func (c Config) withDefaults() Config {
 		c.Logger = slog.Default()
 	}
 	return c
+}
+
+// Page is one of several pages a hub serves. AppSecret and VerifyToken
+// left empty are the Config's (pages of one Meta app share them); the
+// page token is never shared.
+type Page struct {
+	PageID   string `json:"page_id"`
+	PageName string `json:"page_name,omitempty"`
+	// PageToken is the page's access token (page_access_token is read
+	// too, as in the single-page form).
+	PageToken       string `json:"page_token,omitempty"`
+	PageAccessToken string `json:"page_access_token,omitempty"`
+	AppSecret       string `json:"app_secret,omitempty"`
+	VerifyToken     string `json:"verify_token,omitempty"`
+	Brand           string `json:"brand,omitempty"`
+}
+
+// PageConfigs returns one single-page Config per page c serves: c's own
+// (when it names a page_id) first, then each of Pages, with c's Graph
+// URL, API version, client, logger and, where the page has none, its app
+// secret and verify token. It checks that page ids and brands are unique
+// and gives every page a brand when there are several.
+func (c Config) PageConfigs() ([]Config, error) {
+	base := c
+	base.Pages = nil
+	var out []Config
+	if c.PageID != "" {
+		out = append(out, base)
+	}
+	for _, p := range c.Pages {
+		pc := base
+		pc.PageID, pc.PageName, pc.Brand = strings.TrimSpace(p.PageID), p.PageName, strings.TrimSpace(p.Brand)
+		pc.PageAccessToken = firstNonEmpty(p.PageToken, p.PageAccessToken)
+		pc.AppSecret = firstNonEmpty(p.AppSecret, c.AppSecret)
+		pc.VerifyToken = firstNonEmpty(p.VerifyToken, c.VerifyToken)
+		out = append(out, pc)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("facebook: config: no page: give page_id, or pages")
+	}
+	ids, brands := map[string]bool{}, map[string]bool{}
+	for i := range out {
+		if len(out) > 1 && out[i].Brand == "" {
+			out[i].Brand = firstNonEmpty(strings.TrimSpace(out[i].PageName), out[i].PageID)
+		}
+		if ids[out[i].PageID] {
+			return nil, fmt.Errorf("facebook: config: page_id %s given twice", out[i].PageID)
+		}
+		if brands[out[i].Brand] {
+			return nil, fmt.Errorf("facebook: config: brand %q given to two pages: replies could not tell which page sends them", out[i].Brand)
+		}
+		ids[out[i].PageID], brands[out[i].Brand] = true, true
+	}
+	return out, nil
 }

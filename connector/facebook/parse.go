@@ -179,6 +179,8 @@ func (t *flexTime) UnmarshalJSON(b []byte) error {
 type parser struct {
 	pageID   string
 	pageName string
+	brand    string            // set on every item of the page
+	also     map[string]parser // more pages of the same app, by page id (pages.go)
 }
 
 // skip is an item left out, with the reason logged. warn marks what
@@ -208,8 +210,9 @@ func (p parser) parse(body []byte) (items []model.Inbound, skips []skip, err err
 			skips = append(skips, skip{fmt.Sprintf("entry %d", i), err.Error(), true})
 			continue
 		}
-		if string(e.ID) != p.pageID {
-			skips = append(skips, skip{fmt.Sprintf("entry %d", i), fmt.Sprintf("page %q is not the configured page %s", e.ID, p.pageID), true})
+		p, ok := p.forPage(string(e.ID))
+		if !ok {
+			skips = append(skips, skip{fmt.Sprintf("entry %d", i), fmt.Sprintf("page %q is not a configured page of this app", e.ID), true})
 			continue
 		}
 		for j, raw := range e.Changes {
@@ -220,6 +223,7 @@ func (p parser) parse(body []byte) (items []model.Inbound, skips []skip, err err
 				skips = append(skips, sk)
 				continue
 			}
+			in.Brand = p.brand
 			items = append(items, in)
 		}
 		for j, raw := range e.Messaging {
@@ -230,6 +234,7 @@ func (p parser) parse(body []byte) (items []model.Inbound, skips []skip, err err
 				skips = append(skips, sk)
 				continue
 			}
+			in.Brand = p.brand
 			items = append(items, in)
 		}
 	}

@@ -3,7 +3,6 @@ package facebook
 import (
 	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -34,6 +33,11 @@ type Webhook struct {
 	log    *slog.Logger
 	// profiles names Messenger authors; nil without a page token.
 	profiles *profiles
+	// pages are all pages served (cfg is the first), apps them by app
+	// secret, byBrand their profile lookups (see pages.go).
+	pages   []Config
+	apps    []app
+	byBrand map[string]*profiles
 }
 
 var _ http.Handler = (*Webhook)(nil)
@@ -41,22 +45,33 @@ var _ http.Handler = (*Webhook)(nil)
 // NewWebhook makes the webhook handler for cfg's page, delivering items to
 // sink. It needs PageID, AppSecret and VerifyToken; with a PageAccessToken
 // it also looks up the names of Messenger senders.
+//
+// With Pages it serves every page of cfg (see Config.PageConfigs).
 func NewWebhook(cfg Config, sink connector.Sink) (*Webhook, error) {
-	if err := cfg.validate(true, false); err != nil {
+	pages, err := cfg.PageConfigs()
+	if err != nil {
 		return nil, err
+	}
+	for i := range pages {
+		if err := pages[i].validate(true, false); err != nil {
+			return nil, err
+		}
+		pages[i] = pages[i].withDefaults()
 	}
 	if sink == nil {
 		return nil, errors.New("facebook: webhook: nil sink")
 	}
-	cfg = cfg.withDefaults()
+	cfg = pages[0]
 	log := cfg.Logger.With("connector", "facebook")
-	return &Webhook{
-		cfg:      cfg,
-		sink:     sink,
-		parser:   parser{pageID: cfg.PageID, pageName: cfg.PageName},
-		log:      log,
-		profiles: newProfiles(cfg, log),
-	}, nil
+	w := &Webhook{cfg: cfg, sink: sink, log: log, pages: pages, apps: groupApps(pages), byBrand: map[string]*profiles{}}
+	w.parser = w.apps[0].parser
+	for _, pc := range pages {
+		if p := newProfiles(pc, log); p != nil {
+			w.byBrand[pc.Brand] = p
+		}
+	}
+	w.profiles = w.byBrand[cfg.Brand]
+	return w, nil
 }
 
 func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
@@ -77,8 +92,7 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 func (w *Webhook) handshake(rw http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	token := q.Get("hub.verify_token")
-	if q.Get("hub.mode") != "subscribe" ||
-		subtle.ConstantTimeCompare([]byte(token), []byte(w.cfg.VerifyToken)) != 1 {
+	if q.Get("hub.mode") != "subscribe" || !w.verifies(token) {
 		w.refuse(rw, r, http.StatusForbidden, "handshake: wrong hub.mode or hub.verify_token")
 		return
 	}
@@ -112,11 +126,12 @@ func (w *Webhook) receive(rw http.ResponseWriter, r *http.Request) {
 		w.refuse(rw, r, http.StatusBadRequest, "read body: "+err.Error())
 		return
 	}
-	if !validSignature(sig, body, w.cfg.AppSecret) {
+	app, ok := w.appFor(sig, body)
+	if !ok {
 		w.refuse(rw, r, http.StatusForbidden, "bad "+signatureHeader)
 		return
 	}
-	items, skips, err := w.parser.parse(body)
+	items, skips, err := app.parser.parse(body)
 	if err != nil {
 		w.refuse(rw, r, http.StatusBadRequest, err.Error())
 		return
@@ -130,7 +145,7 @@ func (w *Webhook) receive(rw http.ResponseWriter, r *http.Request) {
 	}
 	// Messenger events carry only PSIDs; names come from the User Profile
 	// API, at most profileTimeout for the whole body.
-	w.profiles.fill(r.Context(), items)
+	w.fillProfiles(r.Context(), items)
 	for _, in := range items {
 		caseID, dup, err := w.sink.Ingest(in)
 		if err != nil {

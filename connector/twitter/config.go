@@ -49,6 +49,11 @@ type Config struct {
 	MaxBody    int64            // webhook body limit; zero: DefaultMaxBody
 	PageSize   int              // zero: DefaultPageSize
 	MaxPages   int              // pages per poll; zero: DefaultMaxPages
+	// AccountScopedDMs names the account in DM thread refs,
+	// "tw-dm-<customer>.<UserID>", so that a customer writing to two
+	// accounts of one hub has two cases. The hub sets it for every account
+	// but the first, whose refs keep the plain "tw-dm-<customer>".
+	AccountScopedDMs bool
 	// OnState, if set, is called by the Poller with the new since_id each
 	// time a poll moves it, so the hub can persist it (see Poller.State).
 	OnState func(sinceID string)
@@ -119,6 +124,14 @@ func (c Config) withDefaults(credName, cred string) (Config, error) {
 		c.MaxPages = DefaultMaxPages
 	}
 	return c, nil
+}
+
+// dmThread is the thread ref of the DM conversation with customer.
+func (c Config) dmThread(customer string) string {
+	if c.AccountScopedDMs {
+		return dmPrefix + customer + "." + c.UserID
+	}
+	return dmPrefix + customer
 }
 
 // mentionsSource names where public cases come from.

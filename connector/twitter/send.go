@@ -138,8 +138,10 @@ func recipient(r connector.Reply) (string, error) {
 	if isID(r.Recipient) {
 		return r.Recipient, nil
 	}
-	if id, ok := strings.CutPrefix(r.ThreadRef, dmPrefix); ok && isID(id) {
-		return id, nil
+	if id, ok := strings.CutPrefix(r.ThreadRef, dmPrefix); ok {
+		if id, _, _ = strings.Cut(id, "."); isID(id) { // "<customer>.<account>": Config.AccountScopedDMs
+			return id, nil
+		}
 	}
 	return "", connector.Permanentf("twitter: no recipient for a direct message (recipient %q, thread %q)", clip(r.Recipient, 40), clip(r.ThreadRef, 60))
 }

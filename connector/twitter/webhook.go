@@ -422,7 +422,7 @@ func (w *Webhook) dm(e dmEvent, users map[string]v1User) (model.Inbound, bool) {
 	u := users[mc.SenderID]
 	return model.Inbound{
 		Channel:    model.ChannelTwitter,
-		ThreadRef:  dmPrefix + customer,
+		ThreadRef:  w.cfg.dmThread(customer),
 		PlatformID: e.ID,
 		Author:     w.identity(u, mc.SenderID),
 		Text:       text,

@@ -425,3 +425,54 @@ func TestGenericOutItems(t *testing.T) {
 	}
 	assertAnswered(t, h, l, res.Cases[0], "sandra.o@example.com", time.Date(2026, 3, 1, 8, 30, 0, 0, time.UTC), "shop-team")
 }
+
+// A hub.db written before the brand's messages stopped opening cases holds
+// cases whose author is the page. The first customer who writes in one
+// takes it over: they are its author, they wait, and linking their
+// identity to a CRM record links the case.
+func TestCaseOpenedByTheBrandIsHandedToItsCustomer(t *testing.T) {
+	dir := t.TempDir()
+	l := openLog(t, dir)
+	t.Cleanup(func() { l.Close() })
+	page := model.Identity{Platform: model.ChannelFacebook, Handle: fbPage, PlatformID: fbPage, DisplayName: "Hotel Alpenblick"}
+	opened := time.Unix(1449130000, 0).UTC() // before feed_comment_add.json
+	old := model.Case{ID: "case-by-page", Channel: model.ChannelFacebook, ThreadRef: "fb-post-1234567890321_901097836652708",
+		Subject: "Breakfast is served until 11 today!", Author: page, Status: model.StatusOpen, Priority: model.PriorityNormal,
+		Public: true, Created: opened, FirstResponse: opened, LastMessageAt: opened, MessageCount: 1, Version: 1}
+	if _, err := l.Append([]model.Event{
+		{Type: model.EventMessageAdded, Time: opened, Message: &model.Message{ID: "m-page", CaseID: old.ID, Direction: model.DirectionOut,
+			Author: page, Text: old.Subject, Time: opened, PlatformID: "901097836652708_1", Delivery: model.DeliverySent, Public: true}},
+		{Type: model.EventCaseUpserted, Time: opened, Case: &old},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{now: t0}
+	h, err := hub.New(l, quietConfig(clk.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := facebookHook(t, h)
+	post("feed_comment_add.json") // John Doe, under the same post
+	c, _ := h.Case(old.ID)
+	if c.Author.Handle != "8423678347823" || !c.FirstResponse.IsZero() || !c.WaitingSince.Equal(time.Unix(1449135003, 0)) ||
+		c.Subject != "Our room booking for Friday shows twice on my card. Can someone help?" {
+		t.Fatalf("case after the customer's comment: author %s, first response %v, waiting %v, subject %q",
+			c.Author.Handle, c.FirstResponse, c.WaitingSince, c.Subject)
+	}
+	post("feed_comment_page_reply.json")
+	assertAnsweredAt(t, h, old.ID, time.Unix(1449135903, 0))
+	if err := upsert(h, model.Customer{ID: "C-42", Name: "John Doe",
+		Links: consentLinks(model.Identity{Platform: model.ChannelFacebook, Handle: "8423678347823"})}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := h.Case(old.ID); c.CustomerID != "C-42" {
+		t.Fatalf("linking the customer left the case with customer %q", c.CustomerID)
+	}
+}
+
+func assertAnsweredAt(t *testing.T, h *hub.Hub, caseID string, at time.Time) {
+	t.Helper()
+	if c, _ := h.Case(caseID); !c.FirstResponse.Equal(at) || !c.WaitingSince.IsZero() {
+		t.Fatalf("first response %v (want %v), waiting %v", c.FirstResponse, at, c.WaitingSince)
+	}
+}

@@ -49,7 +49,7 @@ type Reconciler interface {
 // replyJob builds the delivery job of a reply message on case c, replying
 // to the customer's newest message (or privately to the author).
 func (h *Hub) replyJob(c model.Case, msg model.Message) Job {
-	r := connector.Reply{Key: msg.ID, CaseID: c.ID, Channel: c.Channel, ThreadRef: c.ThreadRef, Text: msg.Text}
+	r := connector.Reply{Key: msg.ID, CaseID: c.ID, Channel: c.Channel, ThreadRef: c.ThreadRef, Text: msg.Text, Brand: c.Brand}
 	if thread, err := h.log.Thread(c.ID); err == nil {
 		for i := len(thread) - 1; i >= 0; i-- {
 			m := thread[i]

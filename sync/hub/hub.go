@@ -106,9 +106,13 @@ func (h *Hub) fold(ev model.Event) {
 	switch ev.Type {
 	case model.EventCaseUpserted:
 		c := *ev.Case
-		if _, known := h.cases[c.ID]; !known {
+		if old, known := h.cases[c.ID]; !known {
 			k := c.Author.Key() // a case keeps its author
 			h.byAuthor[k] = append(h.byAuthor[k], c.ID)
+		} else if k := old.Author.Key(); k != c.Author.Key() {
+			// Only a case the brand opened changes hands (adoptLocked).
+			h.byAuthor[k] = slices.DeleteFunc(h.byAuthor[k], func(id string) bool { return id == c.ID })
+			h.byAuthor[c.Author.Key()] = append(h.byAuthor[c.Author.Key()], c.ID)
 		}
 		h.cases[c.ID] = &c
 		h.threads[threadKey(c.Channel, c.ThreadRef)] = c.ID
@@ -237,6 +241,7 @@ func (h *Hub) Ingest(in Inbound) (caseID string, dup bool, err error) {
 			Channel:   in.Channel,
 			ThreadRef: in.ThreadRef,
 			Source:    in.Source,
+			Brand:     in.Brand,
 			Subject:   in.Text,
 			Author:    in.Author,
 			Status:    model.StatusNew,
@@ -252,6 +257,8 @@ func (h *Hub) Ingest(in Inbound) (caseID string, dup bool, err error) {
 		if id, done, err := h.matchReplyLocked(c, in); done || err != nil {
 			return id, done, err
 		}
+	} else if err := h.adoptLocked(&c, in); err != nil {
+		return "", false, err
 	}
 	if c.CustomerID == "" && in.Direction == model.DirectionIn && in.Author.Key() == c.Author.Key() {
 		c.CustomerID = h.idents[in.Author.Key()]
@@ -317,6 +324,38 @@ func (h *Hub) Ingest(in Inbound) (caseID string, dup bool, err error) {
 		return "", false, err
 	}
 	return c.ID, false, nil
+}
+
+// adoptLocked hands a case the brand's own message opened (before the
+// brand's messages stopped opening cases) to the first customer who
+// writes in it: they become its author, and wait for the first response,
+// which the brand's earlier message was not.
+func (h *Hub) adoptLocked(c *model.Case, in Inbound) error {
+	// A case opened by an out item took its time as created and first
+	// response; only then is the thread read.
+	if in.Author.Key() == c.Author.Key() || c.FirstResponse.IsZero() || !c.FirstResponse.Equal(c.Created) || !c.WaitingSince.IsZero() {
+		return nil
+	}
+	thread, err := h.log.Thread(c.ID)
+	if err != nil {
+		return err
+	}
+	for _, m := range thread {
+		if m.Direction == model.DirectionIn {
+			return nil // a customer wrote before: theirs is the case
+		}
+	}
+	if len(thread) == 0 || thread[0].Direction != model.DirectionOut || thread[0].Author.Key() != c.Author.Key() {
+		return nil
+	}
+	c.Author, c.Subject, c.FirstResponse = in.Author, in.Text, time.Time{}
+	c.CustomerID = h.idents[in.Author.Key()]
+	c.Priority = h.cfg.Reach.Raise(c.Priority, c.Public, in.Author.Reach)
+	if c.Lang == "" {
+		c.Lang = in.Lang
+	}
+	h.cfg.Logger.Info("hub: case opened by the brand handed to its first customer", "case", c.ID, "author", in.Author.Key())
+	return nil
 }
 
 // matchReplyLocked finds, for the brand's own post in with no known

@@ -1,0 +1,692 @@
+package assist
+
+import (
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Offline is the offline classifier: lexicons and rules, deterministic,
+// no network and no downloaded model. Its zero value uses
+// DefaultCategories. README.md in this folder describes the rules;
+// testdata/labelled.jsonl measures them (see offline_eval_test.go).
+type Offline struct {
+	// Categories a triage may name (DefaultCategories when nil). The
+	// classifier knows the default ones; one it picks that is not
+	// configured becomes "other" (or the list's last entry).
+	Categories []string
+}
+
+// Input is one message to triage.
+type Input struct {
+	ID   string
+	Text string
+	// Lang is a hint ("de", "en", …) used only when the text itself gives
+	// no evidence: the language is detected, not assumed.
+	Lang    string
+	Channel string
+}
+
+// Classify triages text with the default configuration.
+func Classify(text string) Triage { return Offline{}.Classify(Input{Text: text}) }
+
+// matcher holds one term list split by how each term matches.
+type matcher struct {
+	exact    map[string]float64
+	prefix   []weighted
+	contains []weighted
+	phrase   []weighted // several words, matched on the token string
+	raw      []weighted // symbols, matched on the lower-cased text
+}
+
+type weighted struct {
+	term string
+	w    float64
+}
+
+func newMatcher(terms map[string]float64) *matcher {
+	m := &matcher{exact: map[string]float64{}}
+	for t, w := range terms {
+		switch {
+		case !wordy(t):
+			m.raw = append(m.raw, weighted{t, w})
+		case strings.Contains(t, " "):
+			m.phrase = append(m.phrase, weighted{t, w})
+		case strings.HasPrefix(t, "*") && strings.HasSuffix(t, "*"):
+			m.contains = append(m.contains, weighted{strings.Trim(t, "*"), w})
+		case strings.HasSuffix(t, "*"):
+			m.prefix = append(m.prefix, weighted{strings.TrimSuffix(t, "*"), w})
+		case strings.HasPrefix(t, "*"):
+			m.contains = append(m.contains, weighted{strings.TrimPrefix(t, "*"), w})
+		default:
+			m.exact[t] = w
+		}
+	}
+	for _, l := range []*[]weighted{&m.prefix, &m.contains, &m.phrase, &m.raw} {
+		slices.SortFunc(*l, func(a, b weighted) int { return strings.Compare(a.term, b.term) })
+	}
+	return m
+}
+
+func newSet(terms []string) *matcher {
+	m := map[string]float64{}
+	for _, t := range terms {
+		m[t] = 1
+	}
+	return newMatcher(m)
+}
+
+// wordy reports whether t is made of word characters (and spaces, and
+// the * of a stem): such terms match words, others the raw text.
+func wordy(t string) bool {
+	for _, r := range t {
+		if !isWordRune(r) && r != ' ' && r != '*' {
+			return false
+		}
+	}
+	return true
+}
+
+// word scores one token: the exact term, or the strongest stem.
+func (m *matcher) word(tok string) (float64, bool) {
+	if w, ok := m.exact[tok]; ok {
+		return w, true
+	}
+	best, found := 0.0, false
+	for _, p := range m.prefix {
+		if strings.HasPrefix(tok, p.term) && (!found || math.Abs(p.w) > math.Abs(best)) {
+			best, found = p.w, true
+		}
+	}
+	for _, c := range m.contains {
+		if strings.Contains(tok, c.term) && (!found || math.Abs(c.w) > math.Abs(best)) {
+			best, found = c.w, true
+		}
+	}
+	return best, found
+}
+
+// sum adds the weight of every distinct term found in d (each term once).
+func (m *matcher) sum(d *doc) float64 {
+	s, _ := m.sumCount(d)
+	return s
+}
+
+func (m *matcher) sumCount(d *doc) (float64, int) {
+	s, n := 0.0, 0
+	seen := map[string]bool{}
+	for _, tok := range d.words {
+		if seen[tok] {
+			continue
+		}
+		seen[tok] = true
+		if w, ok := m.word(tok); ok {
+			s += w
+			n++
+		}
+	}
+	for _, p := range m.phrase {
+		if strings.Contains(d.joined, " "+p.term+" ") {
+			s += p.w
+			n++
+		}
+	}
+	for _, r := range m.raw {
+		if strings.Contains(d.lower, r.term) {
+			s += r.w
+			n++
+		}
+	}
+	return s, n
+}
+
+func (m *matcher) any(d *doc) bool {
+	_, n := m.sumCount(d)
+	return n > 0
+}
+
+var (
+	sentimentM = newMatcher(sentimentTerms)
+	emojiM     = newMatcher(emojiSentiment)
+	problemM   = newSet(problemTerms)
+	urgencyM   = newMatcher(urgencyTerms)
+	spamM      = newMatcher(spamTerms)
+	trollM     = newMatcher(trollTerms)
+	domainM    = newSet(domainTerms)
+	personalM  = newSet(personalTerms)
+	ironyM     = newSet(ironyMarkers)
+	questionM  = newSet(questionStarts)
+	generalM   = newSet(generalInfo)
+	praiseM    = newSet(praiseTerms)
+	categoryM  = func() map[string]*matcher {
+		m := map[string]*matcher{}
+		for c, terms := range categoryTerms {
+			m[c] = newMatcher(terms)
+		}
+		return m
+	}()
+	// specific is the order ties between categories are broken in.
+	specific = []string{
+		CategoryDeliveryBaggage, CategoryCancellation, CategoryBilling, CategoryAccount,
+		CategoryTechnical, CategoryBooking, CategoryServiceComplaint,
+	}
+	maxPhraseWords = 4
+
+	urlRe      = regexp.MustCompile(`(?i)\b(https?://\S+|www\.\S+|bit\.ly/\S+|t\.me/\S+|[a-z0-9-]+\.(xyz|biz|click|top|info|link)(/\S*)?)`)
+	clockRe    = regexp.MustCompile(`\b([01]?\d|2[0-3]):[0-5]\d\b|\b\d{1,2} ?(am|pm)\b|\b(um|gegen|ab|bis) \d{1,2}(:\d\d)? ?uhr\b|\bat \d{1,2}(am|pm)?\b`)
+	withinRe   = regexp.MustCompile(`\bin \d{1,3} ?(min|mins|minutes|minuten|h|hrs|hours|stunden|stunde)\b|\bboarding (is |beginnt |starts )?in \d{1,3}\b`)
+	refCodeRe  = regexp.MustCompile(`\b([A-Z]{2,4}-[A-Z]{2}-\d{3,}|[A-Z]{2}-\d{4,}|[A-Z0-9]{6})\b|\bno \d{6,}|nummer \d{6,}`)
+	mentionsRe = regexp.MustCompile(`^(\s*@\w+[,:]?)+\s*`)
+)
+
+// doc is a message prepared for matching.
+type doc struct {
+	text   string
+	lower  string
+	tokens []string // words and the punctuation . , ! ? as tokens
+	words  []string // words only
+	joined string   // " " + tokens joined by spaces + " "
+	caps   []bool   // per token: written in capitals (≥ 3 letters)
+}
+
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || r == '-' || r == '/' || r == '#' || r == '%'
+}
+
+func newDoc(text string) *doc {
+	d := &doc{text: text, lower: strings.ToLower(strings.ReplaceAll(text, "’", "'"))}
+	var cur []rune
+	upper := 0
+	letters := 0
+	flush := func() {
+		if len(cur) == 0 {
+			return
+		}
+		w := strings.Trim(string(cur), "'-/")
+		if w != "" {
+			d.tokens = append(d.tokens, strings.ToLower(w))
+			d.words = append(d.words, strings.ToLower(w))
+			d.caps = append(d.caps, letters >= 3 && upper == letters)
+		}
+		cur, upper, letters = cur[:0], 0, 0
+	}
+	for _, r := range strings.ReplaceAll(text, "’", "'") {
+		switch {
+		case isWordRune(r) || r == '@':
+			if r == '@' && len(cur) > 0 {
+				flush()
+			}
+			cur = append(cur, r)
+			if unicode.IsLetter(r) {
+				letters++
+				if unicode.IsUpper(r) {
+					upper++
+				}
+			}
+		default:
+			flush()
+			if r == '.' || r == ',' || r == '!' || r == '?' || r == ';' || r == ':' || r == '\n' {
+				p := string(r)
+				if r == '\n' || r == ';' || r == ':' {
+					p = "."
+				}
+				d.tokens = append(d.tokens, p)
+				d.caps = append(d.caps, false)
+			}
+		}
+	}
+	flush()
+	d.joined = " " + strings.Join(d.tokens, " ") + " "
+	return d
+}
+
+// Classify triages one message.
+func (o Offline) Classify(in Input) Triage {
+	d := newDoc(in.Text)
+	t := Triage{Source: SourceOffline}
+	t.Lang = detectLang(d, in.Lang)
+
+	a := analyse(d, t.Lang)
+	problems := a.problems()
+	t.Spam = spamScore(d)
+	t.Sentiment = a.sentiment
+
+	best, bestScore := "", 0.0
+	for _, c := range specific {
+		if s := categoryM[c].sum(d); s > bestScore {
+			best, bestScore = c, s
+		}
+	}
+	t.Troll = trollScore(d, problems, bestScore)
+	if t.Troll >= 0.5 && t.Sentiment > -0.3 {
+		t.Sentiment = -0.45 // mockery is not neutral
+	}
+	t.SentimentLabel = SentimentLabelFor(t.Sentiment)
+
+	question := isQuestion(d)
+	general := generalM.any(d)
+	personal := personalM.any(d) || refCodeRe.MatchString(in.Text)
+	domain := domainM.any(d)
+	praised := praiseM.any(d)
+
+	switch {
+	case t.Spam >= 0.5:
+		t.Category = CategoryOther
+	case t.Troll >= 0.5 && bestScore < 2:
+		t.Category = CategoryOther
+	case t.Sentiment >= 0.25 && a.explicit == 0 && (a.negations == 0 || t.Sentiment >= 0.5) &&
+		praised && (!question || t.Sentiment >= 0.5):
+		t.Category = CategoryPraise
+	case question && !problems && (general || !personal && bestScore < 1.2) && (domain || bestScore > 0) && t.Sentiment > -0.2:
+		t.Category = CategoryQuestion
+	case bestScore >= 0.8:
+		t.Category = best
+	case question && domain && !problems:
+		t.Category = CategoryQuestion
+	case t.Sentiment <= -0.2 && (problems || domain) && t.Troll < 0.5:
+		t.Category = CategoryServiceComplaint
+	case bestScore > 0 && (problems || personal):
+		t.Category = best
+	default:
+		t.Category = CategoryOther
+	}
+	t.Relevant = t.Category != CategoryOther
+	t.Urgency = urgencyScore(d, t)
+	t.UrgencyLabel = UrgencyLabelFor(t.Urgency)
+	t.Category = o.configured(t.Category)
+	t.Summary = Summarize(in.Text)
+	return t
+}
+
+// configured maps a category onto the configured list.
+func (o Offline) configured(c string) string {
+	if o.Categories == nil || slices.Contains(o.Categories, c) {
+		return c
+	}
+	if slices.Contains(o.Categories, CategoryOther) || len(o.Categories) == 0 {
+		return CategoryOther
+	}
+	return o.Categories[len(o.Categories)-1]
+}
+
+// detectLang scores stopwords of each language; umlauts and ß count
+// for German. With no evidence at all the hint, else English, stands.
+func detectLang(d *doc, hint string) string {
+	score := map[string]float64{}
+	for lang, words := range stopwordSets {
+		for _, w := range d.words {
+			if words[w] {
+				score[lang]++
+			}
+		}
+	}
+	for _, r := range d.lower {
+		switch r {
+		case 'ä', 'ö', 'ü', 'ß':
+			score[LangDE] += 0.75
+		}
+	}
+	best, bestScore := "", 0.0
+	for _, lang := range stopwordOrder {
+		if score[lang] > bestScore {
+			best, bestScore = lang, score[lang]
+		}
+	}
+	switch {
+	case best == LangDE || best == LangEN:
+		return best
+	case best != "":
+		return LangOther
+	case hint == LangDE || hint == LangEN:
+		return hint
+	case hint != "":
+		return LangOther
+	}
+	return LangEN
+}
+
+var (
+	stopwordOrder = []string{LangEN, LangDE, "fr", "es", "it", "nl", "pl", "tr", "pt"}
+	stopwordSets  = func() map[string]map[string]bool {
+		m := map[string]map[string]bool{}
+		for lang, words := range stopwords {
+			m[lang] = map[string]bool{}
+			for _, w := range words {
+				m[lang][w] = true
+			}
+		}
+		return m
+	}()
+)
+
+// analysis is what the word walk finds: the tone and the signs of a
+// problem.
+type analysis struct {
+	sentiment float64
+	// explicit counts problem terms that no negator cancels ("delayed",
+	// "kein Internet"); negations counts negators that negate no tone
+	// or problem word ("didn't arrive", "ist nicht angekommen"): a
+	// statement that something did not happen.
+	explicit, negations int
+	irony               bool
+}
+
+func (a analysis) problems() bool { return a.explicit+a.negations > 0 }
+
+// ambiguousInGerman are English lexicon words that are ordinary German
+// words (das Kind, das Bad): not scored in a German message.
+var ambiguousInGerman = map[string]bool{"kind": true, "bad": true, "gift": true, "hell": true, "fast": true}
+
+// contrast words make what follows count more than what precedes
+// ("the crew were lovely but the delay was not").
+var contrast = map[string]bool{"but": true, "however": true, "aber": true, "jedoch": true, "allerdings": true}
+
+// analyse walks the words twice. First the problems: a problem term not
+// negated; a negator that negates nothing. Then the tone: a term's
+// weight, flipped and damped after a negator, strengthened after an
+// intensifier or in capitals, halved before a "but" and raised after it;
+// with an irony marker and a problem, sarcasm's positive words count
+// negative. Emoji add their weight; a problem with no feeling words is
+// still a complaint; "!!" strengthens the whole.
+func analyse(d *doc, lang string) analysis {
+	var a analysis
+	toks := d.tokens
+	consumed := make([]bool, len(toks))
+	phraseAt := func(set map[string]float64, i int) (float64, int) {
+		for k := min(maxPhraseWords, len(toks)-i); k >= 2; k-- {
+			if v, ok := set[strings.Join(toks[i:i+k], " ")]; ok {
+				return v, k
+			}
+		}
+		return 0, 0
+	}
+	for i := 0; i < len(toks); i++ {
+		if _, n := phraseAt(problemPhrases, i); n > 0 {
+			a.explicit++
+			for j := i; j < i+n; j++ {
+				consumed[j] = true
+			}
+			i += n - 1
+			continue
+		}
+		if _, ok := problemM.word(toks[i]); ok {
+			if j := negatedBy(toks, i); j >= 0 {
+				consumed[j] = true
+			} else {
+				a.explicit++
+			}
+		}
+	}
+	for _, r := range problemM.raw {
+		if strings.Contains(d.lower, r.term) {
+			a.explicit++
+		}
+	}
+	a.irony = a.explicit > 0 && (ironyM.any(d) || hasAny(d.text, ironyEmoji) || quotedWord(d.text)) ||
+		hasAny(d.text, []string{"🙄", "😒", "🙃"})
+
+	but := -1
+	for i, tok := range toks {
+		if contrast[tok] {
+			but = i
+		}
+	}
+	sum := 0.0
+	for i := 0; i < len(toks); i++ {
+		w, n := phraseAt(sentimentPhrases, i)
+		phrase := n > 0
+		if phrase {
+			for j := i; j < i+n; j++ {
+				consumed[j] = true
+			}
+		} else {
+			if lang == LangDE && ambiguousInGerman[toks[i]] {
+				continue
+			}
+			v, ok := sentimentM.word(toks[i])
+			if !ok || v == 0 {
+				continue
+			}
+			w, n = v, 1
+		}
+		if a.irony && w > 0 && ironyWords[toks[i]] {
+			w = -w
+		}
+		if j := negatedBy(toks, i); !phrase && j >= 0 {
+			consumed[j] = true
+			w = -0.8 * w
+		} else if f := intensity(toks, i); f > 1 {
+			w *= f
+		}
+		if d.caps[i] {
+			w *= 1.3
+		}
+		switch {
+		case but < 0:
+		case i < but:
+			w *= 0.5
+		case i > but:
+			w *= 1.5
+		}
+		sum += w
+		i += n - 1
+	}
+	for i, tok := range toks {
+		if !consumed[i] && isNegator(tok) {
+			a.negations++
+		}
+	}
+	for _, e := range emojiM.raw {
+		if c := strings.Count(d.text, e.term); c > 0 {
+			w := e.w * math.Min(float64(c), 2)
+			if a.irony && w > 0 {
+				w = -w
+			}
+			sum += w
+		}
+	}
+	if a.problems() && sum > -0.25 {
+		sum -= 0.35
+	}
+	if strings.Contains(d.text, "!!") {
+		sum *= 1.2
+	}
+	a.sentiment = round2(math.Tanh(sum))
+	return a
+}
+
+var problemPhrases = func() map[string]float64 {
+	m := map[string]float64{}
+	for _, p := range problemM.phrase {
+		m[p.term] = p.w
+	}
+	return m
+}()
+
+var sentimentPhrases = func() map[string]float64 {
+	m := map[string]float64{}
+	for _, p := range sentimentM.phrase {
+		m[p.term] = p.w
+	}
+	return m
+}()
+
+// negatedBy returns the index of a negator before token i within the
+// window and the same clause, or -1.
+func negatedBy(toks []string, i int) int {
+	for j := i - 1; j >= 0 && j >= i-negationWindow; j-- {
+		switch toks[j] {
+		case ".", "!", "?", ",":
+			return -1
+		}
+		if isNegator(toks[j]) {
+			return j
+		}
+	}
+	return -1
+}
+
+func isNegator(tok string) bool { return negators[tok] || strings.HasSuffix(tok, "n't") }
+
+func intensity(toks []string, i int) float64 {
+	f := 1.0
+	for j := i - 1; j >= 0 && j >= i-2; j-- {
+		if v, ok := intensifiers[toks[j]]; ok {
+			f = math.Max(f, v)
+		}
+	}
+	return f
+}
+
+func quotedWord(s string) bool {
+	for _, q := range [][2]string{{"„", "“"}, {"“", "”"}, {"\"", "\""}} {
+		if i := strings.Index(s, q[0]); i >= 0 {
+			if j := strings.Index(s[i+len(q[0]):], q[1]); j > 0 && j < 30 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func hasAny(s string, subs []string) bool {
+	for _, x := range subs {
+		if strings.Contains(s, x) {
+			return true
+		}
+	}
+	return false
+}
+
+func isQuestion(d *doc) bool {
+	if strings.Contains(d.text, "?") {
+		return true
+	}
+	if len(d.words) == 0 {
+		return false
+	}
+	i := 0
+	for i < len(d.words) && strings.HasPrefix(d.words[i], "@") {
+		i++
+	}
+	if i < len(d.words) {
+		first := d.words[i]
+		if w, ok := questionM.word(first); ok && w > 0 {
+			return true
+		}
+		if i+1 < len(d.words) {
+			two := first + " " + d.words[i+1]
+			if strings.Contains(" quick q kurze frage ", " "+two+" ") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// spamScore adds promotion cues; a link makes them count more.
+func spamScore(d *doc) float64 {
+	s := spamM.sum(d)
+	if urlRe.MatchString(d.text) {
+		s += 0.25
+		if s > 0.3 {
+			s += 0.2
+		}
+	}
+	return round2(clamp01(s))
+}
+
+// trollScore adds insults and mockery and shouting; a real complaint
+// behind them weighs against trolling.
+func trollScore(d *doc, problems bool, categoryEvidence float64) float64 {
+	s := trollM.sum(d)
+	letters, upper := 0, 0
+	for _, r := range d.text {
+		if unicode.IsLetter(r) {
+			letters++
+			if unicode.IsUpper(r) {
+				upper++
+			}
+		}
+	}
+	if letters >= 12 && float64(upper) > 0.7*float64(letters) {
+		s += 0.2
+	}
+	if strings.Count(d.text, "🤡") >= 2 {
+		s += 0.2
+	}
+	if s > 0 && (problems || categoryEvidence >= 1.5) {
+		s -= 0.35
+	}
+	return round2(clamp01(s))
+}
+
+// urgencyScore starts from what kind of message it is and adds time
+// pressure: deadlines, "today", clock times, "boarding in 40".
+func urgencyScore(d *doc, t Triage) float64 {
+	var u float64
+	switch t.Category {
+	case CategoryOther, CategoryPraise:
+		return 0.05
+	case CategoryQuestion:
+		u = 0.15
+	default:
+		u = 0.4
+	}
+	cues := urgencyM.sum(d)
+	if clockRe.MatchString(d.lower) {
+		cues += 0.2
+	}
+	if withinRe.MatchString(d.lower) {
+		cues += 0.3
+	}
+	return round2(clamp01(u + math.Min(cues, 0.6)))
+}
+
+// Summarize is the offline summary: the first sentence of the first
+// line, leading @mentions dropped, cut at a word to about 100 characters.
+func Summarize(text string) string {
+	s := mentionsRe.ReplaceAllString(strings.TrimSpace(text), "")
+	if s == "" {
+		s = strings.TrimSpace(text)
+	}
+	line := s
+	if i := strings.IndexAny(line, "\r\n"); i >= 0 {
+		line = line[:i]
+	}
+	line = strings.TrimSpace(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, line))
+	for i, r := range line {
+		if (r == '.' || r == '!' || r == '?') && i >= 10 {
+			next := line[i+utf8.RuneLen(r):]
+			if next == "" || next[0] == ' ' {
+				line = line[:i+utf8.RuneLen(r)]
+				break
+			}
+		}
+	}
+	const max = 100
+	if utf8.RuneCountInString(line) > max {
+		r := []rune(line)[:max]
+		cut := string(r)
+		if sp := strings.LastIndex(cut, " "); sp > 60 {
+			cut = cut[:sp]
+		}
+		line = strings.TrimRight(cut, " ,;:") + "…"
+	}
+	if line == "" {
+		line = "(empty message)"
+	}
+	return line
+}
+
+func clamp01(v float64) float64 { return math.Max(0, math.Min(1, v)) }
+
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
