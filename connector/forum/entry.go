@@ -126,7 +126,7 @@ func normalise(it *gofeed.Item, base *url.URL, f *feed, lang string, maxText int
 		e.err = errors.New("no usable link: want an absolute http or https URL")
 		return e
 	}
-	thread := f.threadRef(link)
+	thread := f.threadRef(link, it.Title)
 	if len(thread) > maxRef {
 		e.err = fmt.Errorf("thread URL longer than %d bytes", maxRef)
 		return e
@@ -224,13 +224,13 @@ func absURL(s string, base *url.URL) *url.URL {
 	return u
 }
 
-func (f *feed) threadRef(link *url.URL) string {
+func (f *feed) threadRef(link *url.URL, title string) string {
 	if f.thread != nil {
 		if m := f.thread.FindStringSubmatch(link.String()); m != nil && strings.TrimSpace(m[1]) != "" {
 			return m[1]
 		}
 	}
-	return threadRef(link)
+	return ruleThread(f.rule, link, title, f.feedURL)
 }
 
 // markup spots a tag in a title.
@@ -244,17 +244,19 @@ var (
 )
 
 // ThreadRef derives a thread's URL from the link of one of its posts by
-// the default rule: the fragment (#post-12) and a "page" query parameter
-// go, so do a trailing /page-N, a XenForo /threads/…/post-N and a
-// Discourse post number (/t/slug/123/4 → /t/slug/123), and a trailing
-// slash. The host is lower-cased. A link that is not an absolute http(s)
-// URL comes back unchanged.
+// the default thread rule, auto: a link of a known forum engine's shape
+// (phpBB, Discourse, vBulletin, XenForo, Stack Exchange; rules.go) gives
+// that engine's thread; any other by the generic rule: the fragment
+// (#post-12) and a "page" query parameter go, so do a trailing /page-N,
+// a XenForo /threads/…/post-N and a Discourse post number (/t/slug/123/4
+// → /t/slug/123), and a trailing slash. The host is lower-cased. A link
+// that is not an absolute http(s) URL comes back unchanged.
 func ThreadRef(link string) string {
 	u := absURL(link, nil)
 	if u == nil {
 		return link
 	}
-	return threadRef(u)
+	return ruleThread(RuleAuto, u, "", nil)
 }
 
 func threadRef(link *url.URL) string {

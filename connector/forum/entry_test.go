@@ -20,7 +20,7 @@ func TestThreadRef(t *testing.T) {
 		{"https://community.example/t/router-reboots/3391/4", "https://community.example/t/router-reboots/3391"},
 		{"https://community.example/t/router-reboots/3391", "https://community.example/t/router-reboots/3391"},
 		{"https://forum.example/showthread.php?t=123&page=3", "https://forum.example/showthread.php?t=123"},
-		{"https://forum.example/showthread.php?page=3&t=123&s=ab", "https://forum.example/showthread.php?t=123&s=ab"},
+		{"https://forum.example/showthread.php?page=3&t=123&s=ab", "https://forum.example/showthread.php?t=123"}, // s: a vBulletin session hash
 		{"https://forum.example/showthread.php?t=123", "https://forum.example/showthread.php?t=123"},
 		{"https://forum.example/topic?id=9&pages=2", "https://forum.example/topic?id=9&pages=2"},
 		{"https://user:pw@forum.example/t/x/1/2", "https://forum.example/t/x/1"},
@@ -49,7 +49,7 @@ func TestThreadRule(t *testing.T) {
 		{"https://board.example/threads/x.5/page-2", "https://board.example/threads/x.5"},
 	} {
 		u, _ := url.Parse(tc.link)
-		if got := f.threadRef(u); got != tc.want {
+		if got := f.threadRef(u, ""); got != tc.want {
 			t.Errorf("threadRef(%q) = %q, want %q", tc.link, got, tc.want)
 		}
 	}

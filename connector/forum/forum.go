@@ -11,9 +11,11 @@
 //
 // Normalisation of an entry:
 //
-//   - ThreadRef: the thread's URL, derived from the entry link (see
-//     ThreadRef for the default rule; Feed.Thread overrides it per feed).
-//     Entries of one thread therefore join one case.
+//   - ThreadRef: the thread's URL, derived from the entry link by the
+//     feed's thread rule (Feed.ThreadRule: phpBB, Discourse, vBulletin,
+//     XenForo, Stack Exchange, or auto, the default, which tells them apart
+//     by the link; see ThreadRef), or by a Feed.Thread regexp. Entries of
+//     one thread therefore join one case.
 //   - PlatformID: the entry's GUID (Atom id), or its link when it has none.
 //     A GUID that is not a URI ("12345") is qualified with the link's host
 //     ("forum.example/12345"), so two forums numbering posts alike do not
@@ -89,8 +91,14 @@ type Feed struct {
 	// Thread is a regular expression with one capture group, matched
 	// against the entry link; the group is the thread URL. An entry whose
 	// link does not match (or whose group is empty) falls back to the
-	// default rule of ThreadRef.
+	// thread rule (ThreadRule).
 	Thread string `json:"thread,omitempty"`
+	// ThreadRule names the forum engine whose links the feed has, to
+	// group its posts into threads: "phpbb", "discourse", "vbulletin",
+	// "xenforo", "stackexchange", "generic" (only the generic rule of
+	// ThreadRef), or "auto" (the default: the engine is recognised by each
+	// link's shape). See rules.go.
+	ThreadRule string `json:"thread_rule,omitempty"`
 	// Staff are the brand's own accounts on this forum (author names,
 	// case-insensitive, a leading "@" ignored): their posts come in as the
 	// team's replies (Direction out). They join the case of the thread
@@ -169,6 +177,8 @@ type Poller struct {
 type feed struct {
 	Feed
 	thread  *regexp.Regexp
+	rule    string   // a checked ThreadRule
+	feedURL *url.URL // the feed's own URL, for rules that read it
 	include []string // lower case
 	exclude []string // lower case
 	staff   map[string]bool
@@ -234,7 +244,10 @@ func compileFeed(f Feed) (*feed, error) {
 	if strings.TrimSpace(f.Source) == "" {
 		f.Source = f.Name
 	}
-	cf := &feed{Feed: f, include: keywords(f.Include), exclude: keywords(f.Exclude), staff: map[string]bool{}}
+	cf := &feed{Feed: f, feedURL: u, include: keywords(f.Include), exclude: keywords(f.Exclude), staff: map[string]bool{}}
+	if cf.rule, err = checkRule(f.ThreadRule); err != nil {
+		return nil, err
+	}
 	if f.Thread != "" {
 		re, err := regexp.Compile(f.Thread)
 		if err != nil {
