@@ -21,6 +21,8 @@ func FuzzWebhook(f *testing.F) {
 	f.Add([]byte(`{"direct_message_events":[{"type":"message_create","id":"5","created_timestamp":"-1","message_create":{"sender_id":"1427000000000000001","target":{"recipient_id":"1427000000000000001"},"message_data":{"text":" "}}}],"users":{"1":null}}`))
 	f.Add([]byte(`{"tweet_delete_events":[{"status":{"id":"99999999999999999999999","user_id":""}}]}`))
 	f.Add([]byte(`null`))
+	// Counts that overflow int when added (engagement wrapped to below 0).
+	f.Add([]byte(`{"for_user_id":"1427000000000000001","tweet_create_events":[{"id_str":"1860000000000000001","text":"@HotelAlpenblick hi","user":{"id_str":"2","screen_name":"a","followers_count":-1},"retweet_count":9223372036854775807,"favorite_count":1}]}`))
 
 	f.Fuzz(func(t *testing.T, body []byte) {
 		sink := &fakeSink{}
@@ -36,6 +38,7 @@ func FuzzWebhook(f *testing.F) {
 				!isID(strings.TrimPrefix(strings.TrimPrefix(in.ThreadRef, convPrefix), dmPrefix)),
 				!isID(in.PlatformID),
 				in.Author.Handle == "",
+				in.Author.Followers < 0, in.Author.Engagement < 0,
 				in.Action != model.InboundDelete && strings.TrimSpace(in.Text) == "",
 				in.Public == in.Private && in.Action != model.InboundDelete,
 				in.Direction != model.DirectionIn && in.Direction != model.DirectionOut && in.Action != model.InboundDelete:

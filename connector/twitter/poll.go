@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -238,7 +239,20 @@ type v2Tweet struct {
 // much the author's posts are picked up.
 func (t v2Tweet) engagement() int {
 	m := t.PublicMetrics
-	return max(0, m.RetweetCount) + max(0, m.ReplyCount) + max(0, m.LikeCount) + max(0, m.QuoteCount)
+	return sumCounts(m.RetweetCount, m.ReplyCount, m.LikeCount, m.QuoteCount)
+}
+
+// sumCounts adds the counts above zero and stops at math.MaxInt: the
+// counts are the platform's numbers, and a sum that wrapped around would
+// turn the most engaged author into the least.
+func sumCounts(counts ...int) int {
+	n := 0
+	for _, c := range counts {
+		if c > 0 {
+			n += min(c, math.MaxInt-n)
+		}
+	}
+	return n
 }
 
 // v2User is an expanded author (includes.users).

@@ -201,7 +201,7 @@ type v1Tweet struct {
 
 // engagement is the interactions on the tweet, as poll's v2Tweet.engagement.
 func (t v1Tweet) engagement() int {
-	return max(0, t.RetweetCount) + max(0, t.FavoriteCount) + max(0, t.ReplyCount) + max(0, t.QuoteCount)
+	return sumCounts(t.RetweetCount, t.FavoriteCount, t.ReplyCount, t.QuoteCount)
 }
 
 // v1User is a v1.1 user object (tweet.user, and the DM users map, where
