@@ -102,6 +102,9 @@ func (s *Sender) sendComment(ctx context.Context, r connector.Reply) (string, er
 	if out.ID == "" {
 		return "", connector.Permanentf("facebook: reply to %s: response without id; the comment may be posted, check the page before resending", target)
 	}
+	if !isGraphID(out.ID) {
+		return "", connector.Permanentf("facebook: reply to %s: response with an id that is not a Graph id (%q); the comment may be posted, check the page before resending", target, clipText(out.ID, 80))
+	}
 	return out.ID, nil
 }
 
@@ -155,6 +158,9 @@ func (s *Sender) sendMessenger(ctx context.Context, r connector.Reply) (string, 
 	}
 	if out.MessageID == "" {
 		return "", connector.Permanentf("facebook: message to %s: response without message_id; it may be sent, check the inbox before resending", psid)
+	}
+	if !isGraphID(out.MessageID) {
+		return "", connector.Permanentf("facebook: message to %s: response with a message_id that is not a Graph id (%q); it may be sent, check the inbox before resending", psid, clipText(out.MessageID, 80))
 	}
 	return out.MessageID, nil
 }
@@ -246,27 +252,58 @@ func graphError(status int, body []byte) *GraphError {
 	ge := &GraphError{}
 	if json.Unmarshal(body, &wrap) == nil && wrap.Error != nil {
 		ge = wrap.Error
+		// The error's text is logged and stored with the reply for every
+		// console: a few hundred bytes say all a Graph error says.
+		ge.Message, ge.Type, ge.FBTraceID = clipText(ge.Message, maxErrMessage), clipText(ge.Type, 100), clipText(ge.FBTraceID, 100)
 	} else {
 		ge.Message = strings.TrimSpace(string(body))
-		if len(ge.Message) > 200 {
-			ge.Message = ge.Message[:200] + "…"
-		}
 		if !utf8.ValidString(ge.Message) {
 			ge.Message = ""
 		}
+		ge.Message = clipText(ge.Message, 200)
 	}
 	ge.Status = status
 	return ge
+}
+
+// maxErrMessage is the most of a Graph error's message kept, in bytes.
+const maxErrMessage = 500
+
+// clipText cuts s to at most n bytes on a rune boundary, marking the cut.
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 func checkID(what, id string) error {
 	if id == "" {
 		return connector.Permanentf("facebook: no %s to reply to", what)
 	}
-	if len(id) > maxIDLen || id == "." || id == ".." || strings.ContainsAny(id, "/?#\\ \t\r\n") {
-		return connector.Permanentf("facebook: %s %q is not a Graph id", what, id)
+	if !isGraphID(id) {
+		return connector.Permanentf("facebook: %s %q is not a Graph id", what, clipText(id, 80))
 	}
 	return nil
+}
+
+// isGraphID reports whether id can be a Graph object or message id: up to
+// maxIDLen printable ASCII characters, none of which would change the path
+// of a Graph URL it goes into (/ ? # \, space).
+func isGraphID(id string) bool {
+	if id == "" || len(id) > maxIDLen || id == "." || id == ".." {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c <= ' ' || c >= 0x7f || strings.IndexByte("/?#\\", c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func checkText(text string, limit int, what string) error {
