@@ -6,14 +6,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"switchboard/sync/hub"
 )
 
-const importUsage = `usage: hub import-customers [--data DIR] FILE
+const importUsage = `usage: hub import-customers [--data DIR] [--map MAP] FILE
 
 Imports CRM customer records from FILE, CSV or JSON (by its extension,
 .csv or .json, else by its content; see docs/crm.md), into the hub's
@@ -27,6 +29,13 @@ status is 0 then too. It is non-zero only when the file cannot be read at
 all (no header, a required column missing, not CSV or JSON) or the
 database cannot be opened.
 
+Columns named as the hub names them, or by a common alias (customer_no,
+kundennummer, first_name + last_name, e-mail, ...), are found by
+themselves. Others are named with --map: a file (.json, an object of
+source column to hub column, {"kdnr": "customer_number",
+"vorname+nachname": "name"}) or the same inline, as POST /v1/customers
+takes it in ?map=: kdnr:customer_number,vorname+nachname:name.
+
 flags:
 `
 
@@ -35,6 +44,7 @@ func runImportCustomers(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("hub import-customers", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := fs.String("data", defaultData, "folder of the hub's databases")
+	mapping := fs.String("map", "", "column map: a JSON `FILE` or source:target pairs (see above)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, importUsage)
 		fs.PrintDefaults()
@@ -54,6 +64,14 @@ func runImportCustomers(args []string, stdout, stderr io.Writer) error {
 		return errors.New("import-customers takes one FILE (see hub import-customers -h)")
 	}
 	path := files[0]
+	var opt hub.ImportOptions
+	if *mapping != "" {
+		m, err := columnMap(*mapping)
+		if err != nil {
+			return err
+		}
+		opt.Columns = m
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -69,7 +87,7 @@ func runImportCustomers(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer log.Close()
-	rep, err := hub.ImportCustomers(h, contentTypeOf(path), f)
+	rep, err := hub.ImportCustomersWith(h, contentTypeOf(path), f, opt)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -95,6 +113,27 @@ func openHub(dir string, cfg hub.Config) (*hub.Hub, *hub.BoltLog, error) {
 	return h, log, nil
 }
 
+// columnMap reads --map: a JSON file when it names one (or ends in .json),
+// else the inline form.
+func columnMap(arg string) (hub.ColumnMap, error) {
+	if st, err := os.Stat(arg); err == nil && !st.IsDir() || strings.EqualFold(filepath.Ext(arg), ".json") {
+		b, err := os.ReadFile(arg)
+		if err != nil {
+			return nil, fmt.Errorf("--map: %w", err)
+		}
+		m, err := hub.ParseColumnMapJSON(b)
+		if err != nil {
+			return nil, fmt.Errorf("--map %s: %w", arg, err)
+		}
+		return m, nil
+	}
+	m, err := hub.ParseColumnMap(arg)
+	if err != nil {
+		return nil, fmt.Errorf("--map: %w", err)
+	}
+	return m, nil
+}
+
 func contentTypeOf(path string) string {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv":
@@ -107,12 +146,18 @@ func contentTypeOf(path string) string {
 
 func printReport(w io.Writer, path string, rep hub.ImportReport) {
 	fmt.Fprintf(w, "%s: %d accepted (new or changed), %d unchanged, %d rejected\n",
-		path, rep.Accepted, rep.Unchanged, len(rep.Rejected))
+		path, rep.Accepted, rep.Unchanged, rep.RejectedTotal)
+	for _, col := range slices.Sorted(maps.Keys(rep.Columns)) {
+		fmt.Fprintf(w, "column %s read from %s\n", col, rep.Columns[col])
+	}
 	for _, r := range rep.Rejected {
 		who := "customer " + r.CustomerNumber
 		if r.CustomerNumber == "" {
 			who = "no customer number"
 		}
 		fmt.Fprintf(w, "line %d (%s): %s\n", r.Line, who, r.Reason)
+	}
+	if rep.ReportTruncated {
+		fmt.Fprintf(w, "(the first %d rejected rows are listed)\n", len(rep.Rejected))
 	}
 }

@@ -129,7 +129,7 @@ func TestServeImportsCustomers(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || string(body) != `{"accepted":1,"unchanged":0,"rejected":[]}`+"\n" {
+	if resp.StatusCode != http.StatusOK || string(body) != `{"accepted":1,"unchanged":0,"rejected":[],"rejected_total":0,"report_truncated":false}`+"\n" {
 		t.Errorf("POST %s: %d %s", hub.CustomersPath, resp.StatusCode, body)
 	}
 
@@ -141,5 +141,42 @@ func TestServeImportsCustomers(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("import-customers waited %v for the lock", d)
+	}
+}
+
+// --map names the columns of an export that the hub does not know by
+// themselves: a JSON file or the inline form of ?map=.
+func TestImportCustomersCommandMap(t *testing.T) {
+	data, files := t.TempDir(), t.TempDir()
+	l, err := hub.OpenBoltLog(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	csvFile := writeFile(t, files, "export.csv", "KdNr,Vorname,Nachname,Stufe\nK-1,Eva,Kaefer,gold\n")
+	mapFile := writeFile(t, files, "columns.json", `{"kdnr": "customer_number", "vorname+nachname": "name", "stufe": "tier"}`)
+	want := csvFile + ": 1 accepted (new or changed), 0 unchanged, 0 rejected\n" +
+		"column customer_number read from KdNr\ncolumn name read from Vorname+Nachname\ncolumn tier read from Stufe\n"
+	out, _, err := hubCmd(t, "import-customers", "--data", data, "--map", mapFile, csvFile)
+	if err != nil || out != want {
+		t.Errorf("--map FILE: %v\n%s\nwant\n%s", err, out, want)
+	}
+	out, _, err = hubCmd(t, "import-customers", "--data", data, "--map", "kdnr:number,vorname+nachname:name,stufe:tier", csvFile)
+	if want := strings.Replace(want, "1 accepted (new or changed), 0 unchanged", "0 accepted (new or changed), 1 unchanged", 1); err != nil || out != want {
+		t.Errorf("--map inline: %v\n%s\nwant\n%s", err, out, want)
+	}
+	// Without the map the file cannot be read; a bad map is an error.
+	for _, tc := range []struct {
+		args []string
+		err  string
+	}{
+		{[]string{csvFile}, "the header has no customer_number column"},
+		{[]string{"--map", "kdnr:shoe_size", csvFile}, `--map: cannot read the customer file: column map: "shoe_size" is not a hub column`},
+		{[]string{"--map", filepath.Join(files, "missing.json"), csvFile}, "--map: open"},
+	} {
+		_, _, err := hubCmd(t, append([]string{"import-customers", "--data", data}, tc.args...)...)
+		if err == nil || !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("%q: %v, want %s", tc.args, err, tc.err)
+		}
 	}
 }

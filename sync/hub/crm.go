@@ -13,6 +13,7 @@ import (
 	"net/mail"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -46,11 +47,27 @@ const (
 // all: no header, a required column missing, not CSV or JSON, a read error.
 var ErrUnreadable = errors.New("cannot read the customer file")
 
+// Caps on the report of an import: a file of a million bad rows answers
+// with the first of them, not a copy of itself.
+const (
+	// MaxReportRows is how many rejected rows a report lists (the first).
+	MaxReportRows = 100
+	// MaxReasonLen caps a rejected row's reason, in characters.
+	MaxReasonLen = 200
+)
+
 // ImportReport is the answer to an import.
 type ImportReport struct {
 	Accepted  int        `json:"accepted"`  // records created or changed
 	Unchanged int        `json:"unchanged"` // records already there as they are
-	Rejected  []RowError `json:"rejected"`  // rows left out, by line
+	Rejected  []RowError `json:"rejected"`  // rows left out, by line: the first MaxReportRows
+	// RejectedTotal counts every row left out; ReportTruncated is set when
+	// Rejected lists fewer.
+	RejectedTotal   int  `json:"rejected_total"`
+	ReportTruncated bool `json:"report_truncated"`
+	// Columns says which of the file's columns fed a hub column, where
+	// that was not the column of the hub's name (an alias or a map).
+	Columns map[string]string `json:"columns,omitempty"`
 }
 
 // RowError is one rejected row.
@@ -103,43 +120,57 @@ var csvColumns = []string{"customer_number", "name", "tier", "lifetime_value", "
 // ParseCustomersCSV reads a CRM export in CSV (docs/crm.md). The error is
 // for a file that cannot be read at all; a bad row is a RowError.
 func ParseCustomersCSV(r io.Reader) ([]ParsedCustomer, []RowError, error) {
-	br, err := textReader(r)
+	return collect(r, nil, parseCSV)
+}
+
+// ParseCustomersCSVMapped is ParseCustomersCSV with a column map.
+func ParseCustomersCSVMapped(r io.Reader, m ColumnMap) ([]ParsedCustomer, []RowError, error) {
+	return collect(r, m, parseCSV)
+}
+
+// collect runs a streaming parser and keeps everything it finds.
+func collect(r io.Reader, m ColumnMap, parse streamParser) ([]ParsedCustomer, []RowError, error) {
+	var out []ParsedCustomer
+	var rejected []RowError
+	_, err := parse(r, m, func(p ParsedCustomer) error { out = append(out, p); return nil },
+		func(e RowError) { rejected = append(rejected, e) })
 	if err != nil {
 		return nil, nil, err
+	}
+	return out, rejected, nil
+}
+
+// streamParser reads a customer file record by record: emit gets each
+// good record (its error ends the read), reject each bad row, in file
+// order. It returns which columns fed which (CSV), as ImportReport.Columns.
+type streamParser func(r io.Reader, m ColumnMap, emit func(ParsedCustomer) error, reject func(RowError)) (map[string]string, error)
+
+func parseCSV(r io.Reader, m ColumnMap, emit func(ParsedCustomer) error, reject func(RowError)) (map[string]string, error) {
+	br, err := textReader(r)
+	if err != nil {
+		return nil, err
 	}
 	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
+	cr.ReuseRecord = true
 	header, err := cr.Read()
 	var pe *csv.ParseError
 	switch {
 	case err == io.EOF:
-		return nil, nil, unreadable("the file is empty: it needs a header row naming the columns")
+		return nil, unreadable("the file is empty: it needs a header row naming the columns")
 	case errors.As(err, &pe):
-		return nil, nil, unreadable("header row: %v", pe.Err)
+		return nil, unreadable("header row: %v", pe.Err)
 	case err != nil:
-		return nil, nil, readErr(err)
+		return nil, readErr(err)
 	}
-	col := map[string]int{}
-	for i, name := range header {
-		name = strings.ToLower(strings.TrimSpace(name))
-		name = strings.NewReplacer(" ", "_", "-", "_").Replace(name)
-		if _, dup := col[name]; dup && slices.Contains(csvColumns, name) {
-			return nil, nil, unreadable("the header names column %s twice", name)
-		}
-		col[name] = i
-	}
-	for _, req := range csvColumns[:2] {
-		if _, ok := col[req]; ok {
-			continue
-		}
-		if len(header) == 1 && strings.Contains(header[0], ";") {
-			return nil, nil, unreadable("the header is separated by semicolons: save the file comma-separated")
-		}
-		return nil, nil, unreadable("the header has no %s column (it has: %s)", req, strings.Join(header, ", "))
+	header = slices.Clone(header)
+	cols, err := resolveColumns(header, m)
+	if err != nil {
+		return nil, err
 	}
 
-	var k collector
+	k := collector{emit: emit, reject: reject}
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -150,18 +181,23 @@ func ParseCustomersCSV(r io.Reader) ([]ParsedCustomer, []RowError, error) {
 			if pe.Line > pe.StartLine {
 				reason += fmt.Sprintf(" (a quoted field runs from line %d: is a closing quote missing?)", pe.StartLine)
 			}
-			k.rejected = append(k.rejected, RowError{Line: pe.StartLine, Reason: reason})
+			reject(RowError{Line: pe.StartLine, Reason: reason})
 			continue
 		}
 		if err != nil {
-			return nil, nil, readErr(err)
+			return nil, readErr(err)
 		}
 		line, _ := cr.FieldPos(0)
 		get := func(name string) string {
-			if i, ok := col[name]; ok && i < len(rec) {
-				return strings.TrimSpace(rec[i])
+			var parts []string
+			for _, i := range cols.idx[name] {
+				if i < len(rec) {
+					if f := strings.TrimSpace(rec[i]); f != "" {
+						parts = append(parts, f)
+					}
+				}
 			}
-			return ""
+			return strings.Join(parts, " ")
 		}
 		var rw row
 		var c model.Customer
@@ -177,33 +213,35 @@ func ParseCustomersCSV(r io.Reader) ([]ParsedCustomer, []RowError, error) {
 		default:
 			c = rw.csvCustomer(get)
 		}
-		k.add(line, number, c, &rw)
+		if err := k.add(line, number, c, &rw); err != nil {
+			return nil, err
+		}
 	}
-	return k.out, k.rejected, nil
+	return cols.from, nil
 }
 
-// collector gathers a file's records and rejected rows; a customer number
-// seen before is rejected (docs/crm.md: unique in the file).
+// collector passes a file's records and rejected rows on; a customer
+// number seen before is rejected (docs/crm.md: unique in the file).
 type collector struct {
-	out      []ParsedCustomer
-	rejected []RowError
-	first    map[string]int // customer number → its first line
+	emit   func(ParsedCustomer) error
+	reject func(RowError)
+	first  map[string]int // customer number → its first line
 }
 
-func (k *collector) add(line int, number string, c model.Customer, rw *row) {
+func (k *collector) add(line int, number string, c model.Customer, rw *row) error {
 	if k.first == nil {
 		k.first = map[string]int{}
 	}
 	if l, ok := k.first[number]; ok && rw.ok() {
 		rw.bad("duplicate customer number %s (first on line %d)", number, l)
-	} else if !ok && number != "" {
+	} else if !ok && number != "" && len(number) <= 4*maxNumberLen {
 		k.first[number] = line
 	}
 	if rw.ok() {
-		k.out = append(k.out, ParsedCustomer{Line: line, Customer: c})
-		return
+		return k.emit(ParsedCustomer{Line: line, Customer: c})
 	}
-	k.rejected = append(k.rejected, RowError{Line: line, CustomerNumber: number, Reason: rw.reason()})
+	k.reject(RowError{Line: line, CustomerNumber: number, Reason: rw.reason()})
+	return nil
 }
 
 // csvCustomer converts a row's fields; get returns a column's trimmed text.
@@ -365,16 +403,14 @@ func (t *jsonText) UnmarshalJSON(b []byte) error {
 
 var wholeRe = regexp.MustCompile(`^[0-9]+$`)
 
-// lineIndex tells the line of an offset of the JSON decoder. It keeps the
-// text read so far, not an offset per newline: a file of blank lines costs
-// its size, no more.
+// lineIndex tells the line of an offset of the JSON decoder. Offsets are
+// asked in order, so it keeps only the text read since the last one asked.
 type lineIndex struct {
 	r    io.Reader
-	off  int64
-	text []byte
-	// at and n cache the last answer: offsets are asked in order.
-	at int64
-	n  int
+	off  int64  // bytes read
+	base int64  // offset of text[0]
+	text []byte // read since base
+	n    int    // newlines before base
 }
 
 func (l *lineIndex) Read(p []byte) (int, error) {
@@ -385,12 +421,14 @@ func (l *lineIndex) Read(p []byte) (int, error) {
 }
 
 func (l *lineIndex) line(off int64) int {
-	off = max(0, min(off, int64(len(l.text))))
-	if off < l.at {
-		l.at, l.n = 0, 0
+	off = max(l.base, min(off, l.base+int64(len(l.text))))
+	k := off - l.base
+	l.n += bytes.Count(l.text[:k], []byte{'\n'})
+	l.text = l.text[k:]
+	if cap(l.text) > 1<<20 && len(l.text) < cap(l.text)/4 {
+		l.text = slices.Clone(l.text) // let go of a big record's buffer
 	}
-	l.n += bytes.Count(l.text[l.at:off], []byte{'\n'})
-	l.at = off
+	l.base = off
 	return 1 + l.n
 }
 
@@ -398,9 +436,13 @@ func (l *lineIndex) line(off int64) int {
 // {"customers": [...]} (docs/crm.md). A record that is valid JSON but not
 // a valid record is a RowError; broken JSON ends the read with an error.
 func ParseCustomersJSON(r io.Reader) ([]ParsedCustomer, []RowError, error) {
+	return collect(r, nil, parseJSON)
+}
+
+func parseJSON(r io.Reader, _ ColumnMap, emit func(ParsedCustomer) error, reject func(RowError)) (map[string]string, error) {
 	br, err := textReader(r)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	lines := &lineIndex{r: br}
 	dec := json.NewDecoder(lines)
@@ -414,7 +456,7 @@ func ParseCustomersJSON(r io.Reader) ([]ParsedCustomer, []RowError, error) {
 		}
 		return readErr(err)
 	}
-	var k collector
+	k := collector{emit: emit, reject: reject}
 	// records reads the elements of the array whose [ was just read,
 	// and its ].
 	records := func() error {
@@ -427,7 +469,9 @@ func ParseCustomersJSON(r io.Reader) ([]ParsedCustomer, []RowError, error) {
 			line := lines.line(dec.InputOffset() - int64(len(raw)))
 			var rw row
 			c, number := rw.jsonCustomer(raw)
-			k.add(line, number, c, &rw)
+			if err := k.add(line, number, c, &rw); err != nil {
+				return err
+			}
 		}
 		if _, err := dec.Token(); err != nil {
 			return fatal(err)
@@ -483,12 +527,12 @@ func ParseCustomersJSON(r io.Reader) ([]ParsedCustomer, []RowError, error) {
 		err = unreadable(`the JSON is not an array of customers or {"customers": [...]}`)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, nil, unreadable("more data after the customers (line %d)", lines.line(dec.InputOffset()))
+		return nil, unreadable("more data after the customers (line %d)", lines.line(dec.InputOffset()))
 	}
-	return k.out, k.rejected, nil
+	return nil, nil
 }
 
 // jsonCustomer converts one JSON record; number is its customer number as
@@ -613,14 +657,40 @@ func (rw *row) consent(what string, jc jsonConsent) model.Consent {
 
 // row gathers the problems of one record; a record with any is rejected
 // with all of them, so one pass over the file shows what to fix.
-type row struct{ problems []string }
-
-func (rw *row) bad(format string, args ...any) {
-	rw.problems = append(rw.problems, fmt.Sprintf(format, args...))
+// Past MaxReasonLen it only counts them: the reason is cut there anyway.
+type row struct {
+	problems []string
+	size     int
+	more     int // problems past the cap
 }
 
-func (rw *row) ok() bool       { return len(rw.problems) == 0 }
-func (rw *row) reason() string { return strings.Join(rw.problems, "; ") }
+func (rw *row) bad(format string, args ...any) {
+	if rw.size > MaxReasonLen {
+		rw.more++
+		return
+	}
+	p := fmt.Sprintf(format, args...)
+	rw.size += len(p) + 2
+	rw.problems = append(rw.problems, p)
+}
+
+func (rw *row) ok() bool { return len(rw.problems) == 0 }
+func (rw *row) reason() string {
+	r := strings.Join(rw.problems, "; ")
+	if rw.more > 0 {
+		r += fmt.Sprintf("; and %d more", rw.more)
+	}
+	return r
+}
+
+// cutText cuts s to at most n characters, marking the cut with "…".
+func cutText(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
 
 func (rw *row) yesNo(what, s string) bool {
 	switch strings.ToLower(s) {
@@ -726,76 +796,194 @@ func (rw *row) check(c *model.Customer) {
 
 // ---- import
 
+// ImportOptions tune an import.
+type ImportOptions struct {
+	// Columns maps a CSV file's columns to the hub's, beside the built-in
+	// aliases (docs/crm.md); nil: aliases only.
+	Columns ColumnMap
+}
+
 // ImportCustomers reads a customer file, CSV or JSON by contentType
 // (sniffed when it is missing, text/plain or not telling), and upserts its
 // records. The error is for a file that cannot be read (ErrUnreadable) or
 // a log that cannot be written; bad records are in the report.
 func ImportCustomers(h *Hub, contentType string, r io.Reader) (ImportReport, error) {
+	return ImportCustomersWith(h, contentType, r, ImportOptions{})
+}
+
+// ImportCustomersWith is ImportCustomers with options. The file is read
+// twice: once to check that all of it can be read (nothing is stored from
+// a file that cannot), then record by record, storing a page of records
+// at a time with the hub's lock held for that page only. r is read again
+// by seeking when it is an io.ReadSeeker (a file); otherwise it is held in
+// memory, up to MaxImportBytes.
+func ImportCustomersWith(h *Hub, contentType string, r io.Reader, opt ImportOptions) (ImportReport, error) {
 	rep := ImportReport{Rejected: []RowError{}}
-	parse, r, err := parserFor(contentType, r)
+	open, err := rereadable(r)
 	if err != nil {
 		return rep, err
 	}
-	recs, rejected, err := parse(r)
+	r, err = open()
 	if err != nil {
 		return rep, err
 	}
-	rep.Rejected = append(rep.Rejected, rejected...)
-	cs := make([]model.Customer, len(recs))
-	for i, p := range recs {
-		cs[i] = p.Customer
-	}
-	res, err := h.UpsertCustomers(cs)
+	parse, csvFile, r, err := parserFor(contentType, r)
 	if err != nil {
-		return rep, fmt.Errorf("hub: import customers: %w", err)
+		return rep, err
 	}
-	for i, p := range recs {
-		switch r := res[i]; {
-		case r.Err != nil:
-			reason := strings.TrimPrefix(r.Err.Error(), ErrInvalid.Error()+": ")
-			reason = strings.TrimPrefix(reason, "customer "+p.Customer.ID+": ")
-			rep.Rejected = append(rep.Rejected, RowError{Line: p.Line, CustomerNumber: p.Customer.ID, Reason: reason})
-		case r.Changed:
-			rep.Accepted++
-		default:
-			rep.Unchanged++
+	if len(opt.Columns) > 0 && !csvFile {
+		return rep, unreadable("a column map is for CSV files; JSON records use the field names of docs/crm.md")
+	}
+	if _, err := parse(r, opt.Columns, func(ParsedCustomer) error { return nil }, func(RowError) {}); err != nil {
+		return rep, err
+	}
+	if r, err = open(); err != nil {
+		return rep, err
+	}
+	rows := reportRows{rows: []RowError{}}
+	page := make([]ParsedCustomer, 0, importPage)
+	cs := make([]model.Customer, 0, importPage)
+	flush := func() error {
+		cs = cs[:0]
+		for _, p := range page {
+			cs = append(cs, p.Customer)
 		}
+		res, err := h.UpsertCustomers(cs)
+		if err != nil {
+			return fmt.Errorf("hub: import customers: %w", err)
+		}
+		for i, p := range page {
+			switch r := res[i]; {
+			case r.Err != nil:
+				reason := strings.TrimPrefix(r.Err.Error(), ErrInvalid.Error()+": ")
+				reason = strings.TrimPrefix(reason, "customer "+p.Customer.ID+": ")
+				rows.add(RowError{Line: p.Line, CustomerNumber: p.Customer.ID, Reason: reason})
+			case r.Changed:
+				rep.Accepted++
+			default:
+				rep.Unchanged++
+			}
+		}
+		page = page[:0]
+		return nil
 	}
-	slices.SortStableFunc(rep.Rejected, func(a, b RowError) int { return a.Line - b.Line })
+	cols, err := parse(r, opt.Columns, func(p ParsedCustomer) error {
+		if page = append(page, p); len(page) == importPage {
+			return flush()
+		}
+		return nil
+	}, rows.add)
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		return rep, err
+	}
+	rep.Rejected, rep.RejectedTotal = rows.rows, rows.total
+	rep.ReportTruncated = rows.total > len(rows.rows)
+	rep.Columns = cols
 	return rep, nil
 }
 
-type parser func(io.Reader) ([]ParsedCustomer, []RowError, error)
+// reportRows keeps the first MaxReportRows rejected rows by line, cut to
+// size, and counts them all.
+type reportRows struct {
+	rows  []RowError
+	total int
+}
 
-func parserFor(contentType string, r io.Reader) (parser, io.Reader, error) {
+func (r *reportRows) add(e RowError) {
+	r.total++
+	i := sort.Search(len(r.rows), func(i int) bool { return r.rows[i].Line > e.Line })
+	if i >= MaxReportRows {
+		return
+	}
+	e.Reason = cutText(e.Reason, MaxReasonLen)
+	e.CustomerNumber = cutText(e.CustomerNumber, maxNumberLen)
+	r.rows = slices.Insert(r.rows, i, e)
+	if len(r.rows) > MaxReportRows {
+		r.rows = r.rows[:MaxReportRows]
+	}
+}
+
+// rereadable returns a function that gives r from its start each time.
+func rereadable(r io.Reader) (func() (io.Reader, error), error) {
+	if rs, ok := r.(io.ReadSeeker); ok {
+		pos, err := rs.Seek(0, io.SeekCurrent)
+		if err == nil {
+			return func() (io.Reader, error) {
+				if _, err := rs.Seek(pos, io.SeekStart); err != nil {
+					return nil, readErr(err)
+				}
+				return rs, nil
+			}, nil
+		}
+	}
+	// Held in pieces, so a body of unknown length costs its size, not a
+	// doubling buffer's.
+	var chunks [][]byte
+	var total int64
+	for {
+		buf := make([]byte, 1<<20)
+		n, err := io.ReadFull(r, buf)
+		total += int64(n)
+		if total > MaxImportBytes {
+			return nil, readErr(&http.MaxBytesError{Limit: MaxImportBytes})
+		}
+		if n > 0 {
+			chunks = append(chunks, buf[:n])
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return nil, readErr(err)
+		}
+	}
+	return func() (io.Reader, error) {
+		rs := make([]io.Reader, len(chunks))
+		for i, c := range chunks {
+			rs[i] = bytes.NewReader(c)
+		}
+		return io.MultiReader(rs...), nil
+	}, nil
+}
+
+// parserFor picks the parser of a file; csv tells which it is.
+func parserFor(contentType string, r io.Reader) (p streamParser, csv bool, _ io.Reader, _ error) {
 	mt, _, _ := mime.ParseMediaType(contentType)
 	switch {
 	case mt == "text/csv" || mt == "application/csv" || mt == "application/vnd.ms-excel":
-		return ParseCustomersCSV, r, nil
+		return parseCSV, true, r, nil
 	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
-		return ParseCustomersJSON, r, nil
+		return parseJSON, false, r, nil
 	case strings.HasPrefix(mt, "multipart/"):
-		return nil, nil, unreadable("send the file itself as the body (text/csv or application/json), not as a form")
+		return nil, false, nil, unreadable("send the file itself as the body (text/csv or application/json), not as a form")
 	}
 	// No type, text/plain, or curl's default form type: look at the first
 	// character that is not a space.
 	br := bufio.NewReader(r)
 	head, err := br.Peek(512)
 	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, nil, readErr(err)
+		return nil, false, nil, readErr(err)
 	}
 	head = bytes.TrimLeft(bytes.TrimPrefix(head, utf8BOM), " \t\r\n")
 	if len(head) > 0 && (head[0] == '[' || head[0] == '{') {
-		return ParseCustomersJSON, br, nil
+		return parseJSON, false, br, nil
 	}
-	return ParseCustomersCSV, br, nil
+	return parseCSV, true, br, nil
 }
+
+// importSlot lets one import run at a time: each holds its file in
+// memory (up to MaxImportBytes) while it runs.
+var importSlot = make(chan struct{}, 1)
 
 // CustomersHandler serves POST /v1/customers, the CRM import: only a
 // lead's token may import (without auth the anonymous agent is no lead,
 // so it is refused too). 401 without a valid token, 403 for an agent's,
-// 413 over MaxImportBytes, 400 for a file that cannot be read, 200 with
-// the ImportReport otherwise, also when rows were rejected.
+// 413 over MaxImportBytes (refused before anything is parsed), 400 for a
+// file that cannot be read or a bad column map (?map=, docs/crm.md), 200
+// with the ImportReport otherwise, also when rows were rejected.
 func (s *Server) CustomersHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a, _, ok := s.agentOf(w, r)
@@ -811,7 +999,22 @@ func (s *Server) CustomersHandler() http.Handler {
 			writeJSON(w, http.StatusRequestEntityTooLarge, tooBig)
 			return
 		}
-		rep, err := ImportCustomers(s.hub, r.Header.Get("Content-Type"), http.MaxBytesReader(w, r.Body, MaxImportBytes))
+		var opt ImportOptions
+		if spec := r.URL.Query().Get("map"); spec != "" {
+			m, err := ParseColumnMap(spec)
+			if err != nil {
+				writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+				return
+			}
+			opt.Columns = m
+		}
+		select {
+		case importSlot <- struct{}{}:
+			defer func() { <-importSlot }()
+		case <-r.Context().Done():
+			return
+		}
+		rep, err := ImportCustomersWith(s.hub, r.Header.Get("Content-Type"), http.MaxBytesReader(w, r.Body, MaxImportBytes), opt)
 		var mbe *http.MaxBytesError
 		switch {
 		case errors.As(err, &mbe):
@@ -822,7 +1025,7 @@ func (s *Server) CustomersHandler() http.Handler {
 			s.logger.Error("customer import failed", "agent", a.Name, "err", err)
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error() + "; importing the file again is safe"})
 		default:
-			s.logger.Info("customers imported", "agent", a.Name, "accepted", rep.Accepted, "unchanged", rep.Unchanged, "rejected", len(rep.Rejected))
+			s.logger.Info("customers imported", "agent", a.Name, "accepted", rep.Accepted, "unchanged", rep.Unchanged, "rejected", rep.RejectedTotal)
 			writeJSON(w, http.StatusOK, rep)
 		}
 	})

@@ -481,31 +481,39 @@ const importPage = 500
 
 // UpsertCustomers is UpsertCustomer for many records, a page of them per
 // log transaction: a CRM extract of thousands goes in in a few writes. The
-// error is for the log failing; a bad record only gets its Upserted.Err.
+// hub's lock is held for one page at a time, so ops, ingest and /healthz
+// go on between pages of a long import. The error is for the log failing;
+// a bad record only gets its Upserted.Err.
 func (h *Hub) UpsertCustomers(cs []model.Customer) ([]Upserted, error) {
 	out := make([]Upserted, len(cs))
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	for start := 0; start < len(cs); start += importPage {
-		now := h.cfg.Now().UTC()
-		var evs []model.Event
-		claimed := map[string]string{} // identity key → customer, in this page
-		for i := start; i < min(len(cs), start+importPage); i++ {
-			e, err := h.upsertEventsLocked(cs[i], claimed, now)
-			out[i] = Upserted{Changed: len(e) > 0, Err: err}
-			evs = append(evs, e...)
-		}
-		if len(evs) == 0 {
-			continue
-		}
-		if _, err := h.appendLocked(evs...); err != nil {
-			for i := start; i < len(cs); i++ {
-				out[i] = Upserted{}
-			}
+		end := min(len(cs), start+importPage)
+		if err := h.upsertPage(cs[start:end], out[start:end]); err != nil {
+			clear(out[start:])
 			return out, err
 		}
 	}
 	return out, nil
+}
+
+// upsertPage stores one page of records in one log transaction, under the
+// lock; out gets each record's outcome.
+func (h *Hub) upsertPage(cs []model.Customer, out []Upserted) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	now := h.cfg.Now().UTC()
+	var evs []model.Event
+	claimed := map[string]string{} // identity key → customer, in this page
+	for i, c := range cs {
+		e, err := h.upsertEventsLocked(c, claimed, now)
+		out[i] = Upserted{Changed: len(e) > 0, Err: err}
+		evs = append(evs, e...)
+	}
+	if len(evs) == 0 {
+		return nil
+	}
+	_, err := h.appendLocked(evs...)
+	return err
 }
 
 // upsertEventsLocked returns the events that store c: none when nothing
