@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -417,6 +418,62 @@ func TestBrandConfigForms(t *testing.T) {
 		_, err := loadConfig(writeConfig(t, body))
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: err %v, want %q", body, err, want)
+		}
+	}
+}
+
+// The README's connector examples are configs the hub loads, and the
+// twitter README names no environment variable the hub does not read.
+func TestReadmeConfigExamplesLoad(t *testing.T) {
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(raw)
+	channels := readme[strings.Index(readme, "## Channels"):]
+	channels = channels[:strings.Index(channels, "\n## ")]
+	var examples []string
+	for rest := channels; ; {
+		i := strings.Index(rest, "```json\n{\n")
+		if i < 0 {
+			break
+		}
+		rest = rest[i+len("```json\n"):]
+		end := strings.Index(rest, "```")
+		examples = append(examples, rest[:end])
+		rest = rest[end:]
+	}
+	if len(examples) < 2 {
+		t.Fatalf("found %d config examples in the README's Channels", len(examples))
+	}
+	for i, ex := range examples {
+		cfg, err := loadConfig(writeConfig(t, ex))
+		if err != nil {
+			t.Errorf("README example %d: %v", i, err)
+			continue
+		}
+		if cfg.Twitter == nil || cfg.Facebook == nil {
+			t.Errorf("README example %d lacks twitter or facebook", i)
+		}
+	}
+	last, _ := loadConfig(writeConfig(t, examples[len(examples)-1]))
+	accts, _ := last.Twitter.accounts()
+	pages, _ := last.Facebook.PageConfigs()
+	if len(accts) != 2 || len(pages) != 3 || last.Forum == nil || len(last.Forum.Feeds) != 2 {
+		t.Errorf("the complete example: %d accounts, %d pages, forum %+v", len(accts), len(pages), last.Forum)
+	}
+
+	tw, err := os.ReadFile("../../connector/twitter/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("connectors.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range regexp.MustCompile(`\b(?:SWITCHBOARD_|TWITTER_)[A-Z_]+\b`).FindAllString(string(tw), -1) {
+		if !strings.Contains(string(src), `"`+m+`"`) {
+			t.Errorf("connector/twitter/README.md names %s, which the hub does not read", m)
 		}
 	}
 }
