@@ -5,6 +5,8 @@ package app
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -51,15 +53,30 @@ type Core struct {
 	presMu   sync.Mutex
 	presence map[string]wire.Presence // agent/client → where they are
 
+	notice string // from Open: a damaged cache was set aside
+
 	notify    chan struct{}
 	pendMu    sync.Mutex
 	changes   Change
 	listeners []func(Change)
 }
 
-// Open opens the cache in dir and loads the queue index from it.
+// Open opens the cache in dir and loads the queue index from it. A
+// damaged cache is set aside (kept as console.db.damaged-<time>) and a new
+// one started, with the outbox copied over as far as it can be read; the
+// next sync rebuilds the rest from the hub, and Notice says what happened.
 func Open(dir string) (*Core, error) {
-	st, err := store.Open(filepath.Join(dir, "console.db"))
+	path := filepath.Join(dir, "console.db")
+	st, err := store.Open(path)
+	var notice string
+	if errors.Is(err, store.ErrDamaged) {
+		var rec store.Recovery
+		st, rec, err = store.Recover(path, err, time.Now())
+		if err == nil {
+			notice = rec.Message()
+			slog.Warn("console: " + notice)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +90,8 @@ func Open(dir string) (*Core, error) {
 		index:  make(map[string]model.Summary, len(sums)),
 		synced: make(chan struct{}),
 		notify: make(chan struct{}, 1),
-		status: client.Status{State: client.StateOffline},
+		status: client.Status{State: client.StateOffline, Err: notice},
+		notice: notice,
 	}
 	for _, s := range sums {
 		c.index[s.ID] = s
@@ -98,6 +116,10 @@ func Open(dir string) (*Core, error) {
 	c.status.Head = c.status.Cursor
 	return c, nil
 }
+
+// Notice is a message for the user from Open, or "": today only that a
+// damaged cache was set aside and is being rebuilt.
+func (c *Core) Notice() string { return c.notice }
 
 // Close closes the cache. Stop the sync first (cancel Start's context and
 // wait for it).

@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
 
+	"switchboard/internal/boltcheck"
 	"switchboard/model"
 )
 
@@ -120,13 +121,24 @@ type Store struct {
 
 // Open opens or creates the cache at path. A second console on the same
 // file gets a clear error after a second instead of hanging on the lock.
-func Open(path string) (*Store, error) {
+// A damaged file is refused with an error wrapping ErrDamaged, before
+// bbolt maps it (see Recover).
+func Open(path string) (_ *Store, err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: create folder: %w", err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err := checkCache(path); err != nil {
+		return nil, err
+	}
+	// The last resort for a file too big for the full check: a memory
+	// fault while bbolt reads it is an error, not a crash.
+	defer boltcheck.OnFault(path, func(d *boltcheck.Damage) { err = fmt.Errorf("store: %w", d) })()
+	db, err := boltcheck.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("store: %s is in use by another Switchboard console", path)
+	}
+	if errors.Is(err, ErrDamaged) {
+		return nil, fmt.Errorf("store: %w", err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)

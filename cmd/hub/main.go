@@ -100,6 +100,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	listen := fs.String("listen", "127.0.0.1:8750", "address to serve on")
 	data := fs.String("data", defaultData, "folder of the hub's databases (hub.db, tokens.db)")
 	demoOn := fs.Bool("demo", false, "seed demo customers and cases and keep producing traffic")
+	fresh := fs.Bool("fresh", false, "begin an empty log although the data folder held one (hub.db missing or empty): every console resyncs")
 	rate := fs.Float64("demo-rate", 4, "with --demo: new messages per minute")
 	certFile := fs.String("tls-cert", "", "serve TLS (wss://) with this PEM certificate chain; needs --tls-key")
 	keyFile := fs.String("tls-key", "", "the PEM private key of --tls-cert")
@@ -174,7 +175,11 @@ flags:
 	} else if countActive(recs) == 0 {
 		logger.Warn("no tokens: every console will be refused; add one with `hub token add --agent NAME --role agent`", "data", *data)
 	}
-	log, err := hub.OpenBoltLog(*data)
+	var logOpts []hub.LogOption
+	if *fresh {
+		logOpts = append(logOpts, hub.StartFresh())
+	}
+	log, err := hub.OpenBoltLog(*data, logOpts...)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"switchboard/internal/boltcheck"
 	"switchboard/model"
 )
 
@@ -98,15 +99,31 @@ type BoltLog struct {
 // ErrLogInUse is returned by OpenBoltLog when a running hub holds the log.
 var ErrLogInUse = errors.New("in use by another hub")
 
-// OpenBoltLog opens or creates the log in dir/hub.db.
-func OpenBoltLog(dir string) (*BoltLog, error) {
+// OpenBoltLog opens or creates the log in dir/hub.db. The file is checked
+// first (see dbcheck.go): a damaged one, or an empty or missing one in a
+// folder that held a log, is refused with an error that names the file and
+// says what to do (ErrDamaged).
+func OpenBoltLog(dir string, opts ...LogOption) (_ *BoltLog, err error) {
+	var o logOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("hub: create data folder: %w", err)
 	}
 	path := filepath.Join(dir, "hub.db")
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err := checkLog(dir, path, o); err != nil {
+		return nil, err
+	}
+	// The last resort for what the check cannot see (a file too big for
+	// the full walk): a fault while reading it is an error, not a crash.
+	defer boltcheck.OnFault(path, func(d *boltcheck.Damage) { err = logDamaged(path, d.Reason) })()
+	db, err := boltcheck.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("hub: %s: %w", path, ErrLogInUse)
+	}
+	if errors.Is(err, ErrDamaged) {
+		return nil, logDamaged(path, reason(err))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("hub: open %s: %w", path, err)
@@ -144,9 +161,13 @@ func OpenBoltLog(dir string) (*BoltLog, error) {
 	})
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("hub: init log: %w", err)
+		return nil, fmt.Errorf("hub: init log %s: %w", path, err)
 	}
 	if err := l.migrateLedger(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := markLog(dir, l.Head()); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -363,7 +384,7 @@ func (l *BoltLog) Snapshot(emit func(model.Event) error) (uint64, error) {
 		})
 	})
 	if err != nil {
-		return 0, fmt.Errorf("hub: snapshot: %w", err)
+		return 0, snapshotError(l.db.Path(), err)
 	}
 	return seq, nil
 }

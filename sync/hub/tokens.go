@@ -20,6 +20,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"switchboard/internal/boltcheck"
 )
 
 // Tokens live in their own bbolt file next to the event log, keyed by the
@@ -117,6 +119,11 @@ func OpenTokenStore(dir string) (*TokenStore, error) {
 		return nil, fmt.Errorf("tokens: create data folder: %w", err)
 	}
 	s := &TokenStore{path: filepath.Join(dir, TokensFile), now: time.Now}
+	// bbolt trusts its file: a truncated one kills the process with
+	// SIGBUS. The file is small, so it is checked in full once.
+	if err := checkTokens(s.path); err != nil {
+		return nil, err
+	}
 	if err := s.update(func(*bolt.Tx) error { return nil }); err != nil {
 		return nil, err
 	}
@@ -126,16 +133,28 @@ func OpenTokenStore(dir string) (*TokenStore, error) {
 // Path is the token database's file.
 func (s *TokenStore) Path() string { return s.path }
 
-// withDB opens the file for one transaction and closes it again.
+// withDB opens the file for one transaction and closes it again. The meta
+// page is checked against the file's size first, and a memory fault in
+// bbolt becomes an error: the file may have been damaged since the hub
+// started.
 func (s *TokenStore) withDB(readOnly bool, fn func(*bolt.DB) error) error {
-	db, err := bolt.Open(s.path, 0o600, &bolt.Options{Timeout: time.Second, ReadOnly: readOnly})
+	if err := checkTokensMeta(s.path); err != nil {
+		return err
+	}
+	db, err := boltcheck.Open(s.path, 0o600, &bolt.Options{Timeout: time.Second, ReadOnly: readOnly})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return fmt.Errorf("tokens: %s stayed locked by another process for a second: %w", s.path, err)
+	}
+	if errors.Is(err, ErrDamaged) {
+		return tokensDamaged(s.path, reason(err))
 	}
 	if err != nil {
 		return fmt.Errorf("tokens: open %s: %w", s.path, err)
 	}
-	err = fn(db)
+	err = boltcheck.Guard(s.path, func() error { return fn(db) })
+	if d := (*boltcheck.Damage)(nil); errors.As(err, &d) {
+		err = tokensDamaged(s.path, d.Reason)
+	}
 	if cerr := db.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("tokens: close %s: %w", s.path, cerr)
 	}
