@@ -79,6 +79,9 @@ func (h *Hub) ApplyOp(by Agent, op model.Op) (res OpAnswer, err error) {
 		if err != nil {
 			return refuse(&model.Rejection{Code: model.RejectInvalid, Reason: err.Error()}, &cur)
 		}
+		if m.Direction != model.DirectionOut {
+			return refuse(&model.Rejection{Code: model.RejectInvalid, Reason: fmt.Sprintf("message %s is not a reply (it is %s); only a reply waiting to be posted by hand can be marked posted", m.ID, directionName(m.Direction))}, &cur)
+		}
 		if m.Delivery != model.DeliveryManual && m.Delivery != model.DeliveryFailed {
 			return refuse(&model.Rejection{Code: model.RejectInvalid, Reason: fmt.Sprintf("the reply is %s, not waiting to be posted by hand", m.Delivery)}, &cur)
 		}
@@ -145,4 +148,15 @@ func (h *Hub) ApplyOp(by Agent, op model.Op) (res OpAnswer, err error) {
 		h.wake()
 	}
 	return a, nil
+}
+
+// directionName says what a message is, for a reject reason.
+func directionName(d model.Direction) string {
+	switch d {
+	case model.DirectionIn:
+		return "a customer's message"
+	case model.DirectionNote:
+		return "a note"
+	}
+	return string(d)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -30,11 +31,22 @@ type Timing struct {
 	// FrameRate: DefaultTiming's.
 	FrameRate  float64
 	FrameBurst int
+	// PresenceRate and PresenceBurst limit how often one connection's
+	// presence is passed on to the others, apart from FrameRate: presence
+	// sent faster is coalesced (the latest is passed on once the bucket
+	// allows), never a close. Zero: DefaultTiming's.
+	PresenceRate  float64
+	PresenceBurst int
+	// CloseGrace is how long the hub goes on reading (and ignoring) a
+	// peer's frames after its close frame, for the peer's close, before it
+	// closes the TCP connection: closing with unread data would reset the
+	// connection and lose the close frame. Zero: DefaultTiming's.
+	CloseGrace time.Duration
 }
 
 // DefaultTiming is what the hub uses in production.
 var DefaultTiming = Timing{HelloWait: 10 * time.Second, WriteWait: 10 * time.Second, PongWait: 60 * time.Second, PingEvery: 25 * time.Second,
-	FrameRate: 500, FrameBurst: 2000}
+	FrameRate: 500, FrameBurst: 2000, PresenceRate: 10, PresenceBurst: 20, CloseGrace: 2 * time.Second}
 
 // Server serves the hub over HTTP.
 type Server struct {
@@ -61,6 +73,13 @@ type Server struct {
 func NewServer(h *Hub, t Timing) *Server {
 	if t.FrameRate == 0 {
 		t.FrameRate, t.FrameBurst = DefaultTiming.FrameRate, DefaultTiming.FrameBurst
+	}
+	if t.PresenceRate == 0 {
+		t.PresenceRate, t.PresenceBurst = DefaultTiming.PresenceRate, DefaultTiming.PresenceBurst
+	}
+	t.PresenceBurst = max(t.PresenceBurst, 1)
+	if t.CloseGrace == 0 {
+		t.CloseGrace = DefaultTiming.CloseGrace
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
@@ -147,7 +166,8 @@ func (s *Server) serveSync(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has answered with an HTTP error
 	}
 	sess := &session{srv: s, conn: conn, remote: r.RemoteAddr, agent: agent, token: token,
-		replies: make(chan wire.Frame, 16), presence: make(chan wire.Presence, 256)}
+		replies: make(chan wire.Frame, 16), pwake: make(chan struct{}, 1), readDone: make(chan struct{})}
+	sess.gate.lim = rate.NewLimiter(rate.Limit(s.timing.PresenceRate), s.timing.PresenceBurst)
 	sess.run()
 }
 
@@ -157,28 +177,93 @@ type session struct {
 	remote string
 	agent  Agent
 	token  string // to notice a revocation while the session lasts
-	// closeCode, when set, is the close code the writer ends with.
-	closeCode atomic.Int32
-	// presence is the session's send buffer for other agents' presence;
-	// when it is full the session is dropped.
-	presence chan wire.Presence
+
+	// endMu guards the close code (and its text) the writer ends with,
+	// set once by whoever ends the session first.
+	endMu     sync.Mutex
+	endCode   int
+	endReason string
+
+	// Other agents' presence waiting for the writer: the latest per
+	// agent, console and case (coalesced, never a queue that overflows),
+	// and a wake-up for the writer. See presence.go.
+	pmu     sync.Mutex
+	pending map[presenceKey]queuedPresence
+	porder  uint64
+	pwake   chan struct{}
+	gate    presenceGate // this session's own presence, rate-limited
+
 	clientID string
 	cancel   context.CancelFunc
 	dropped  atomic.Bool
 	// replies carries answers from the reader to the writer, the one
 	// goroutine that writes.
 	replies chan wire.Frame
+	// readDone is closed when the reader has returned.
+	readDone chan struct{}
+	// dlMu orders read-deadline changes: once closing, the reader no
+	// longer extends the deadline the close grace set.
+	dlMu    sync.Mutex
+	closing bool
 }
 
-// drop ends a session that cannot keep up.
+// end asks the writer to close the session with code, after the replies
+// already queued (the error that explains the close comes first).
+func (ss *session) end(code int, reason string) {
+	ss.endMu.Lock()
+	if ss.endCode == 0 {
+		ss.endCode, ss.endReason = code, reason
+	}
+	ss.endMu.Unlock()
+	if ss.cancel != nil {
+		ss.cancel()
+	}
+}
+
+func (ss *session) ending() (int, string) {
+	ss.endMu.Lock()
+	defer ss.endMu.Unlock()
+	return ss.endCode, ss.endReason
+}
+
+// drop ends a session that cannot keep up, with 1013 when the close frame
+// can still be written.
 func (ss *session) drop(reason string) {
 	if ss.dropped.CompareAndSwap(false, true) {
 		ss.srv.logger.Warn("sync: dropping session", "agent", ss.agent.Name, "reason", reason)
-		ss.closeCode.CompareAndSwap(0, websocket.CloseTryAgainLater)
-		if ss.cancel != nil {
-			ss.cancel()
-		}
+		ss.end(websocket.CloseTryAgainLater, "slow consumer")
 	}
+}
+
+// extendRead moves the read deadline on, unless the session is closing.
+func (ss *session) extendRead() error {
+	ss.dlMu.Lock()
+	defer ss.dlMu.Unlock()
+	if ss.closing {
+		return nil
+	}
+	return ss.conn.SetReadDeadline(time.Now().Add(ss.srv.timing.PongWait))
+}
+
+// errFrameTooLarge is a frame over wire.MaxFrame once inflated.
+var errFrameTooLarge = errors.New("frame too large")
+
+// readFrame reads one message, at most wire.MaxFrame bytes after
+// permessage-deflate: gorilla's read limit counts the compressed bytes, so
+// a small compressed frame could otherwise inflate to any size in memory.
+func (ss *session) readFrame() (int, []byte, error) {
+	mt, r, err := ss.conn.NextReader()
+	if err != nil {
+		return 0, nil, err
+	}
+	b, err := io.ReadAll(io.LimitReader(r, wire.MaxFrame+1))
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(b) > wire.MaxFrame {
+		return mt, nil, errFrameTooLarge
+	}
+	return mt, b, nil
 }
 
 func (ss *session) write(f wire.Frame) error {
@@ -199,9 +284,28 @@ func (ss *session) write(f wire.Frame) error {
 	return ss.conn.WriteMessage(websocket.TextMessage, b)
 }
 
+// close writes the close frame, then reads and ignores what the peer still
+// sends for up to CloseGrace, until its close answer or its end, and then
+// closes the connection: data left unread would make the kernel reset the
+// connection, and the peer would lose the close frame (1006). The reader
+// goroutine, when there is one (readDone), does the reading.
 func (ss *session) close(code int, reason string) {
 	msg := websocket.FormatCloseMessage(code, reason)
 	_ = ss.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(ss.srv.timing.WriteWait))
+	ss.dlMu.Lock()
+	ss.closing = true
+	_ = ss.conn.SetReadDeadline(time.Now().Add(ss.srv.timing.CloseGrace))
+	ss.dlMu.Unlock()
+	if ss.cancel != nil {
+		ss.cancel()   // the reader stops acting on frames
+		<-ss.readDone // the reader drains until the deadline or the peer's close
+	} else {
+		for {
+			if _, _, err := ss.conn.NextReader(); err != nil {
+				break
+			}
+		}
+	}
 	_ = ss.conn.Close()
 }
 
@@ -211,18 +315,31 @@ func (ss *session) run() {
 	ss.conn.SetReadLimit(wire.MaxFrame)
 
 	_ = ss.conn.SetReadDeadline(time.Now().Add(t.HelloWait))
-	_, raw, err := ss.conn.ReadMessage()
-	if err != nil {
+	mt, raw, err := ss.readFrame()
+	switch {
+	case errors.Is(err, errFrameTooLarge):
+		ss.close(websocket.CloseMessageTooBig, "frame too large")
+		return
+	case err != nil:
 		log.Info("sync: no hello", "err", err)
-		ss.conn.Close()
+		if !websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway) {
+			ss.close(websocket.ClosePolicyViolation, "no hello")
+		}
+		_ = ss.conn.Close()
 		return
 	}
 	f, err := wire.Decode(raw)
 	hello, ok := f.(wire.Hello)
-	if err != nil || !ok {
+	if err != nil || !ok || mt != websocket.TextMessage {
 		reason := "first frame must be hello"
-		if err != nil {
+		var we wire.Error
+		switch {
+		case errors.As(err, &we):
+			reason = we.Reason
+		case err != nil:
 			reason = err.Error()
+		case mt != websocket.TextMessage:
+			reason = "frames are JSON text messages, not binary"
 		}
 		_ = ss.write(wire.Error{Code: wire.CodeBadHello, Reason: reason})
 		ss.close(websocket.ClosePolicyViolation, "expected hello")
@@ -251,84 +368,97 @@ func (ss *session) run() {
 	ctx, cancel := context.WithCancel(ss.srv.ctx)
 	defer cancel()
 	ss.cancel = cancel
-	for _, p := range ss.srv.presence.join(ss) {
-		select {
-		case ss.presence <- p:
-		default: // more presence than the buffer holds: the rest is dropped
-		}
-	}
-	defer ss.srv.presence.leave(ss)
-	go ss.readLoop(ctx, cancel, log)
+	ss.srv.presence.join(ss)
+	go func() {
+		defer close(ss.readDone)
+		ss.readLoop(ctx, cancel, log)
+	}()
 	ss.writeLoop(ctx, hello.Cursor, log)
+	cancel()
+	_ = ss.conn.Close() // ends a read still waiting
+	<-ss.readDone
+	ss.stopPresence()
+	ss.srv.presence.leave(ss)
 }
 
 // readLoop owns reads: it keeps the read deadline moving with pongs,
 // applies ops in the order they arrive, and answers frames a client may not
-// send.
+// send. Every answer reaches the writer (a slow writer slows this reader,
+// and so the peer). Once the session ends (ctx), it reads on and ignores
+// what comes, until the close grace or the peer's close.
 func (ss *session) readLoop(ctx context.Context, cancel context.CancelFunc, log *slog.Logger) {
 	defer cancel()
-	t := ss.srv.timing
 	limit := rate.NewLimiter(rate.Limit(ss.srv.timing.FrameRate), ss.srv.timing.FrameBurst)
-	_ = ss.conn.SetReadDeadline(time.Now().Add(t.PongWait))
-	ss.conn.SetPongHandler(func(string) error {
-		return ss.conn.SetReadDeadline(time.Now().Add(t.PongWait))
-	})
+	_ = ss.extendRead()
+	ss.conn.SetPongHandler(func(string) error { return ss.extendRead() })
+	reply := func(f wire.Frame) bool {
+		select {
+		case ss.replies <- f:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
 	for {
-		_, raw, err := ss.conn.ReadMessage()
+		mt, raw, err := ss.readFrame()
+		if errors.Is(err, errFrameTooLarge) {
+			if ctx.Err() == nil {
+				log.Info("sync: frame too large, closing")
+				ss.end(websocket.CloseMessageTooBig, "frame too large")
+			}
+			continue // the rest of it is skipped by the next read
+		}
 		if err != nil {
-			if !websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway) {
+			if ctx.Err() == nil && !websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway) {
 				log.Info("sync: read ended", "err", err)
 			}
 			return
 		}
-		_ = ss.conn.SetReadDeadline(time.Now().Add(t.PongWait))
+		if ctx.Err() != nil {
+			continue // closing: read, do not act
+		}
+		_ = ss.extendRead()
 		if !limit.Allow() {
 			log.Warn("sync: rate limit exceeded, closing")
-			select {
-			case ss.replies <- wire.Error{Code: wire.CodeRateLimited, Reason: "too many frames; slow down and reconnect"}:
-			default:
-			}
-			ss.closeCode.CompareAndSwap(0, websocket.ClosePolicyViolation)
-			return
+			reply(wire.Error{Code: wire.CodeRateLimited, Reason: "too many frames; slow down and reconnect"})
+			ss.end(websocket.ClosePolicyViolation, "rate limit")
+			continue
 		}
-		f, err := wire.Decode(raw)
+		var f wire.Frame
+		if mt == websocket.TextMessage {
+			f, err = wire.Decode(raw)
+		} else {
+			err = wire.Error{Code: wire.CodeBadFrame, Reason: "frames are JSON text messages, not binary"}
+		}
 		if p, ok := f.(wire.Presence); ok && err == nil {
 			p.Agent, p.ClientID = ss.agent.Name, ss.clientID
-			ss.srv.presence.set(ss, p)
+			ss.ownPresence(p)
 			continue
 		}
 		if op, ok := f.(wire.Op); ok && err == nil {
 			a, err := ss.srv.hub.ApplyOp(ss.agent, op.Op)
 			if err != nil {
 				log.Error("sync: apply op", "op", op.ID, "err", err)
-				ss.closeCode.CompareAndSwap(0, websocket.CloseInternalServerErr)
-				return // the client resends the op after reconnecting
+				ss.end(websocket.CloseInternalServerErr, "could not store the op")
+				continue // the client resends the op after reconnecting
 			}
 			var answer wire.Frame = wire.Ack{OpID: a.OpID, Seq: a.Seq}
 			if a.Reject != nil {
 				answer = wire.Reject{OpID: a.OpID, Code: a.Reject.Code, Reason: a.Reject.Reason, Current: a.Current}
 			}
-			// Answers are never dropped: a slow writer slows this reader.
-			select {
-			case ss.replies <- answer:
-			case <-ctx.Done():
-				return
-			}
+			reply(answer)
 			continue
 		}
-		var reply wire.Error
+		var refused wire.Error
 		switch {
-		case errors.As(err, &reply):
+		case errors.As(err, &refused):
 		case err != nil:
-			reply = wire.Error{Code: wire.CodeBadFrame, Reason: err.Error()}
+			refused = wire.Error{Code: wire.CodeBadFrame, Reason: err.Error()}
 		default:
-			reply = wire.Error{Code: wire.CodeUnknownType, Reason: fmt.Sprintf("a client may not send %q", f.Type())}
+			refused = wire.Error{Code: wire.CodeUnknownType, Reason: fmt.Sprintf("a client may not send %q", f.Type())}
 		}
-		log.Info("sync: frame refused", "code", reply.Code, "reason", reply.Reason)
-		select {
-		case ss.replies <- reply:
-		default: // a flood of bad frames: the answers are dropped, not queued
-		}
+		log.Info("sync: frame refused", "code", refused.Code, "reason", refused.Reason)
+		reply(refused)
 	}
 }
 
@@ -402,10 +532,13 @@ func (ss *session) writeLoop(ctx context.Context, cursor uint64, log *slog.Logge
 		}
 		select {
 		case <-wake:
-		case p := <-ss.presence:
-			if err := ss.write(p); err != nil {
-				ss.conn.Close()
-				return
+		case <-ss.pwake:
+			for _, msg := range ss.takePresence() {
+				_ = ss.conn.SetWriteDeadline(time.Now().Add(ss.srv.timing.WriteWait))
+				if err := ss.conn.WritePreparedMessage(msg); err != nil {
+					ss.conn.Close()
+					return
+				}
 			}
 		case f := <-ss.replies:
 			if a, ok := f.(wire.Ack); ok && (a.Seq > cursor || len(held) > 0) {
@@ -428,12 +561,12 @@ func (ss *session) writeLoop(ctx context.Context, cursor uint64, log *slog.Logge
 				return
 			}
 		case <-ctx.Done():
-			switch code := int(ss.closeCode.Load()); {
+			switch code, reason := ss.ending(); {
 			case code != 0:
-				for len(ss.replies) > 0 {
+				for len(ss.replies) > 0 { // the error that explains the close
 					_ = ss.write(<-ss.replies)
 				}
-				ss.close(code, "")
+				ss.close(code, reason)
 			case ss.srv.ctx.Err() != nil:
 				ss.close(websocket.CloseGoingAway, "hub shutting down")
 			default:

@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"unicode"
+	"unicode/utf8"
 
 	"switchboard/model"
 )
@@ -72,10 +74,12 @@ type CaughtUp struct {
 	Seq uint64 `json:"seq"`
 }
 
-// Error reports a problem with what the peer sent.
+// Error reports a problem with what the peer sent. OpID names the op a
+// bad_op is about, when the frame had a well-formed op_id.
 type Error struct {
 	Code   string `json:"code"`
 	Reason string `json:"reason"`
+	OpID   string `json:"op_id,omitempty"`
 }
 
 // Op is an agent's action; the fields are those of model.Op.
@@ -197,7 +201,7 @@ func Decode(b []byte) (Frame, error) {
 	}
 	decode, ok := decoders[head.Type]
 	if !ok {
-		return nil, Error{Code: CodeUnknownType, Reason: fmt.Sprintf("unknown frame type %q", head.Type)}
+		return nil, Error{Code: CodeUnknownType, Reason: fmt.Sprintf("unknown frame type %.64q", head.Type)}
 	}
 	return decode(b)
 }
@@ -223,20 +227,104 @@ func decodeAs[T Frame](b []byte) (Frame, error) {
 	return f, nil
 }
 
+// MaxID is the longest id a peer may send (client_id, op_id, case ids,
+// message_id); ids use the characters of ValidID.
+const MaxID = 64
+
+// ValidID says whether s is an id as the protocol takes it: 1 to 64 ASCII
+// letters, digits, '.', '_', ':' or '-' (a UUID is one). Ids travel into
+// other agents' frames and into log lines, so their form is bounded.
+func ValidID(s string) bool {
+	if s == "" || len(s) > MaxID {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '_', c == ':', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// printable says whether s is at most max bytes of UTF-8 without control
+// characters: the form of names a peer sends (tags, customer numbers,
+// assignees).
+func printable(s string, max int) bool {
+	if len(s) > max || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+const idForm = "1–64 letters, digits, '.', '_', ':' or '-'"
+
 func (h Hello) check() error {
 	if h.Protocol <= 0 {
 		return Error{Code: CodeBadHello, Reason: "hello without protocol version"}
+	}
+	if !ValidID(h.ClientID) {
+		return Error{Code: CodeBadHello, Reason: "client_id must be " + idForm}
 	}
 	return nil
 }
 
 func (e Events) check() error { return checkEvents(e.Events) }
 
+// check refuses an op whose fields do not fit its kind, or whose ids or
+// names are not of their documented form. The answer names the op when its
+// op_id is well formed, so a client with many ops in flight knows which one
+// it was.
 func (o Op) check() error {
+	refuse := func(reason string) error {
+		e := Error{Code: CodeBadOp, Reason: reason}
+		if ValidID(o.ID) {
+			e.OpID = o.ID
+		}
+		return e
+	}
+	if !ValidID(o.ID) {
+		return refuse("op_id must be " + idForm)
+	}
 	if err := o.Validate(); err != nil {
-		return Error{Code: CodeBadOp, Reason: err.Error()}
+		return refuse(cut(err.Error(), 200))
+	}
+	ids := []struct {
+		name, v  string
+		optional bool
+	}{
+		{"case_id", o.CaseID, false}, {"other_case_id", o.Other, true}, {"via", o.Via, true}, {"message_id", o.MessageID, true},
+	}
+	for _, id := range ids {
+		if (id.v != "" || !id.optional) && !ValidID(id.v) {
+			return refuse(id.name + " must be " + idForm)
+		}
+	}
+	names := []struct{ name, v string }{{"tag", o.Tag}, {"customer_id", o.CustomerID}, {"assignee", o.Assignee}}
+	for _, n := range names {
+		if !printable(n.v, MaxID) {
+			return refuse(n.name + " must be at most 64 bytes of UTF-8 without control characters")
+		}
 	}
 	return nil
+}
+
+// cut shortens s to at most n bytes, on a rune boundary, so an error never
+// repeats much of what a peer sent.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 func (a Ack) check() error {
@@ -267,10 +355,16 @@ func (sn Snapshot) check() error {
 
 func (p Presence) check() error {
 	if p.State != "" && p.State != PresenceViewing && p.State != PresenceTyping {
-		return Error{Code: CodeBadFrame, Reason: fmt.Sprintf("presence state %q", p.State)}
+		return Error{Code: CodeBadFrame, Reason: fmt.Sprintf("presence state %.20q: want viewing, typing or empty", p.State)}
 	}
-	if len(p.CaseID) > 64 || len(p.Agent) > 128 || len(p.ClientID) > 64 {
-		return Error{Code: CodeBadFrame, Reason: "presence field too long"}
+	if p.State != "" && p.CaseID == "" {
+		return Error{Code: CodeBadFrame, Reason: "presence without case_id"}
+	}
+	if (p.CaseID != "" && !ValidID(p.CaseID)) || (p.ClientID != "" && !ValidID(p.ClientID)) {
+		return Error{Code: CodeBadFrame, Reason: "presence case_id and client_id must be " + idForm}
+	}
+	if !printable(p.Agent, 128) {
+		return Error{Code: CodeBadFrame, Reason: "presence agent too long or not printable"}
 	}
 	return nil
 }
