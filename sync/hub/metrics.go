@@ -16,7 +16,8 @@ import (
 // MetricsPath is where the hub serves its Prometheus metrics.
 const MetricsPath = "/metrics"
 
-// Metrics are the hub's Prometheus metrics, in a registry of their own (not
+// Metrics are the hub's Prometheus metrics (the hub's recording methods
+// are no-ops on a nil *Metrics), in a registry of their own (not
 // the client library's global one, so two hubs in one test process do not
 // collide). Labels hold channels, op kinds, outcomes and connector names,
 // never a token, a text or a customer's data: the endpoint can be served
@@ -126,6 +127,9 @@ func (m *Metrics) Status() *StatusBoard { return m.status }
 // ingestDone records one Ingest; call it deferred with the start time and
 // pointers to Ingest's results.
 func (m *Metrics) ingestDone(in *Inbound, start time.Time, dup *bool, err *error) {
+	if m == nil {
+		return
+	}
 	ch := string(in.Channel)
 	if !in.Channel.Valid() {
 		ch = "invalid" // a peer's free text never becomes a label
@@ -147,6 +151,9 @@ func (m *Metrics) ingestDone(in *Inbound, start time.Time, dup *bool, err *error
 
 // opDone records one ApplyOp answer.
 func (m *Metrics) opDone(op *model.Op, start time.Time, a *OpAnswer, err *error) {
+	if m == nil {
+		return
+	}
 	kind := string(op.Kind)
 	if !knownOpKinds[op.Kind] {
 		kind = "unknown" // a peer's free text never becomes a label
@@ -172,6 +179,9 @@ func isInvalid(err error) bool { return errors.Is(err, ErrInvalid) }
 
 // sessionOpen counts a session as open; call the result when it ends.
 func (m *Metrics) sessionOpen() func() {
+	if m == nil {
+		return func() {}
+	}
 	m.sessions.Inc()
 	return m.sessions.Dec
 }
@@ -185,7 +195,7 @@ func (m *Metrics) ObserveFanout(d time.Duration) {
 // markAppended remembers when events were appended (called under the
 // hub's lock, in append order).
 func (m *Metrics) markAppended(evs []model.Event) {
-	if len(evs) == 0 {
+	if m == nil || len(evs) == 0 {
 		return
 	}
 	now := time.Now()
@@ -199,7 +209,7 @@ func (m *Metrics) markAppended(evs []model.Event) {
 // written records the fan-out lag of a page of events just written to a
 // live session: the wait of its newest event.
 func (m *Metrics) written(evs []model.Event, live bool) {
-	if !live || len(evs) == 0 {
+	if m == nil || !live || len(evs) == 0 {
 		return
 	}
 	seq := evs[len(evs)-1].Seq
@@ -213,7 +223,7 @@ func (m *Metrics) written(evs []model.Event, live bool) {
 
 // deliveryDone records a delivery attempt's outcome.
 func (m *Metrics) deliveryDone(ch model.Channel, outcome string) {
-	if !ch.Valid() {
+	if m == nil || !ch.Valid() {
 		return
 	}
 	m.delivery.WithLabelValues(string(ch), outcome).Inc()
