@@ -58,23 +58,25 @@ demo-tokens: build
 		echo "make run: new token for demo-$$role ($$role) in $$f"; \
 	done
 
-# The console gets the agent token with --token only when its config file
-# does not hold it yet; it saves it there for the next start.
-run: EXTRA_PACKAGES = $(if $(XVFB),xvfb xauth)
-run: build demo-tokens
+# run says there is no display before it builds anything. The console
+# reads the agent token from its file (--token-file), never from its
+# command line, where ps would show it; it saves it in its config.json.
+# With XVFB=1, xvfb-run -a picks a free display, and run says which.
+run:
 	@if [ -z "$(XVFB)" ] && [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
 		echo "make run: no display (DISPLAY and WAYLAND_DISPLAY are empty)."; \
 		echo "  Run it on a desktop, or 'make run XVFB=1' for a virtual display,"; \
-		echo "  or render a screenshot with: $(HUB) --demo --data $(RUN_DIR)/hub &"; \
-		echo "  $(CONSOLE) --data $(RUN_DIR)/console --token \"\$$(cat $(RUN_DIR)/demo-agent.token)\" --capture shot.png"; \
+		echo "  or render a screenshot with: make demo-tokens; $(HUB) --demo --data $(RUN_DIR)/hub &"; \
+		echo "  $(CONSOLE) --data $(RUN_DIR)/console --token-file $(RUN_DIR)/demo-agent.token --capture shot.png"; \
 		exit 2; \
 	fi
+	@$(MAKE) --no-print-directory demo-tokens EXTRA_PACKAGES="$(if $(XVFB),xvfb xauth)"
 	@$(HUB) --listen $(HUB_ADDR) --data $(RUN_DIR)/hub --demo --demo-rate $(DEMO_RATE) 2>>$(RUN_DIR)/hub.log & \
 	hub=$$!; trap 'kill $$hub 2>/dev/null; wait $$hub 2>/dev/null' EXIT INT TERM; \
 	addr=$(HUB_ADDR); for i in $$(seq 50); do (exec 3<>/dev/tcp/$${addr%:*}/$${addr##*:}) 2>/dev/null && break; sleep 0.1; done; \
 	echo "hub: demo traffic on ws://$(HUB_ADDR) (log: $(RUN_DIR)/hub.log; lead token: $(RUN_DIR)/demo-lead.token)"; \
-	tok=; grep -qsFf $(RUN_DIR)/demo-agent.token $(RUN_DIR)/console/config.json || tok=$$(cat $(RUN_DIR)/demo-agent.token); \
-	$(if $(XVFB),xvfb-run -a -s '-screen 0 1440x900x24') $(CONSOLE) --hub ws://$(HUB_ADDR) --data $(RUN_DIR)/console $${tok:+--token "$$tok"}
+	$(if $(XVFB),xvfb-run -a -s '-screen 0 1440x900x24' sh -c 'echo "make run: virtual display $$DISPLAY (xvfb-run)"; exec "$$0" "$$@"') \
+		$(CONSOLE) --hub ws://$(HUB_ADDR) --data $(RUN_DIR)/console --token-file $(RUN_DIR)/demo-agent.token
 
 vet: deps
 	$(GO) vet -tags $(TAGS) ./...

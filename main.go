@@ -7,9 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -25,7 +27,8 @@ import (
 func main() {
 	hubURL := flag.String("hub", "ws://127.0.0.1:8750", "the hub's base URL (ws://, wss://); /v1/sync is appended")
 	// No env default: -h would print the token.
-	token := flag.String("token", "", "bearer token for the hub (else $SWITCHBOARD_TOKEN, else the config file); saved to DIR/config.json")
+	token := flag.String("token", "", "bearer token for the hub (else --token-file, $SWITCHBOARD_TOKEN, the config file); saved to DIR/config.json; visible in ps: prefer --token-file")
+	tokenFile := flag.String("token-file", "", "read the bearer token from FILE (its one line, trimmed), out of sight of ps; saved to DIR/config.json")
 	ca := flag.String("ca", "", "PEM file of a CA to trust for a wss:// hub (a self-signed hub certificate)")
 	data := flag.String("data", "", "folder of the local cache (default: the user config folder)")
 	capture := flag.String("capture", "", "render the main window to this PNG once the initial sync is done, then exit")
@@ -47,7 +50,16 @@ func main() {
 		fail(err)
 	}
 	defer core.Close()
-	tok, err := app.ResolveToken(dir, *token, os.Getenv("SWITCHBOARD_TOKEN"))
+	given := *token
+	if *tokenFile != "" {
+		if given != "" {
+			fail(errors.New("--token and --token-file: give one of them"))
+		}
+		if given, err = tokenFromFile(*tokenFile); err != nil {
+			fail(err)
+		}
+	}
+	tok, err := app.ResolveToken(dir, given, os.Getenv("SWITCHBOARD_TOKEN"))
 	if err != nil {
 		fail(err)
 	}
@@ -151,6 +163,33 @@ func captureWindow(core *app.Core, hubURL, token, file, pick string, wait time.D
 	}
 	fmt.Fprintf(os.Stderr, "capture: wrote %s (%d cases)\n", file, core.Count())
 	return nil
+}
+
+// maxTokenFile is more than any token: a larger file is the wrong file.
+const maxTokenFile = 4 << 10
+
+// tokenFromFile reads a token kept in a file (as `make run` keeps the demo
+// agent's): the file's one line, without surrounding space.
+func tokenFromFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("--token-file: %w", err)
+	}
+	defer f.Close()
+	raw, err := io.ReadAll(io.LimitReader(f, maxTokenFile+1))
+	if err != nil {
+		return "", fmt.Errorf("--token-file: %w", err)
+	}
+	tok := strings.TrimSpace(string(raw))
+	switch {
+	case len(raw) > maxTokenFile:
+		return "", fmt.Errorf("--token-file %s: over %d bytes, not a token", path, maxTokenFile)
+	case tok == "":
+		return "", fmt.Errorf("--token-file %s: empty", path)
+	case strings.ContainsAny(tok, " \t\r\n"):
+		return "", fmt.Errorf("--token-file %s: more than one word; the file holds the token alone", path)
+	}
+	return tok, nil
 }
 
 // fixLocale gives Fyne a locale it can parse: under C or POSIX it would log
