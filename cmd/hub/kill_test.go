@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -80,9 +81,9 @@ func startHubProc(t *testing.T, args ...string) *hubProc {
 	return p
 }
 
-// waitUp waits until the hub answers /healthz, or fails with its log.
-func (p *hubProc) waitUp(t *testing.T, addr string) {
-	t.Helper()
+// waitUp waits until the hub answers /healthz; it fails if the process
+// ends first or is not up within 30 s.
+func (p *hubProc) waitUp(addr string) error {
 	hc := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -90,17 +91,54 @@ func (p *hubProc) waitUp(t *testing.T, addr string) {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return
+				return nil
 			}
 		}
 		select {
 		case err := <-p.done:
-			t.Fatalf("hub process ended while starting: %v; log:\n%s", err, p.stderr)
+			p.done <- err // for kill and stop
+			return fmt.Errorf("hub process ended while starting: %v; log:\n%s", err, p.stderr)
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("hub not up after 30s: %v; log:\n%s", err, p.stderr)
+			return fmt.Errorf("hub not up after 30s: %v; log:\n%s", err, p.stderr)
 		}
+	}
+}
+
+// hubAddr is where the hub listens, read by the clients at every dial.
+type hubAddr struct{ v atomic.Pointer[string] }
+
+func (a *hubAddr) get() string  { return *a.v.Load() }
+func (a *hubAddr) set(s string) { a.v.Store(&s) }
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startLife starts the hub on dir and addr and waits until it serves. A
+// restarted hub comes back on the same address, as consoles expect; only if
+// another socket on this busy machine took the port while the hub was down
+// does it move to a new one.
+func startLife(t *testing.T, dir string, addr *hubAddr) *hubProc {
+	t.Helper()
+	for try := 1; ; try++ {
+		h := startHubProc(t, "--listen", addr.get(), "--data", dir)
+		err := h.waitUp(addr.get())
+		if err == nil {
+			return h
+		}
+		if try == 3 || !strings.Contains(h.stderr.String(), "address already in use") {
+			t.Fatal(err)
+		}
+		t.Logf("port of %s taken while the hub was down: this life listens on another", addr.get())
+		addr.set(freeAddr(t))
 	}
 }
 
@@ -178,9 +216,10 @@ func (p *progress) failures() []string {
 // in order, up to killWindow unanswered, and after a dropped connection
 // sends every unanswered one again, oldest first, as sync/client does.
 type opClient struct {
-	name, addr, token string
-	ops               []model.Op
-	prog              *progress
+	name, token string
+	addr        *hubAddr
+	ops         []model.Op
+	prog        *progress
 
 	mu       sync.Mutex
 	acked    int      // ops[:acked] are answered; answers come in op order
@@ -248,7 +287,7 @@ func readFrames(conn *websocket.Conn) <-chan wire.Frame {
 // session is one connection: it ends when the hub goes away (killed), when
 // every op is answered, or with ctx.
 func (c *opClient) session(ctx context.Context) {
-	conn, err := dialSync(c.addr, c.token)
+	conn, err := dialSync(c.addr.get(), c.token)
 	if err != nil {
 		return // the hub is down: try again
 	}
@@ -330,9 +369,10 @@ func (c *opClient) session(ctx context.Context) {
 // as a source with retries does. posted[i] is the id of the i-th item the
 // hub accepted (or knew already).
 type poster struct {
-	addr, token string
-	prog        *progress
-	hc          *http.Client
+	addr  *hubAddr
+	token string
+	prog  *progress
+	hc    *http.Client
 
 	mu      sync.Mutex
 	posted  []string
@@ -345,7 +385,7 @@ func (p *poster) post(ctx context.Context, items []generic.Item) (generic.Respon
 		return generic.Response{}, err
 	}
 	for ctx.Err() == nil {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+p.addr+generic.Path, bytes.NewReader(body))
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+p.addr.get()+generic.Path, bytes.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+p.token)
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := p.hc.Do(req)
@@ -413,16 +453,9 @@ func TestHubSurvivesKill9(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 9))
 
 	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	args := []string{"--listen", addr, "--data", dir}
-
-	h := startHubProc(t, args...)
-	h.waitUp(t, addr)
+	addr := &hubAddr{}
+	addr.set(freeAddr(t))
+	h := startLife(t, dir, addr)
 	out, _, err := hubCmd(t, "token", "add", "--agent", "kim", "--role", "agent", "--data", dir)
 	if err != nil {
 		t.Fatal(err)
@@ -483,8 +516,7 @@ func TestHubSurvivesKill9(t *testing.T) {
 		at := prog.count()
 		h.kill(t)
 		t.Logf("kill %d: SIGKILL with %d of %d answers in", i+1, at, total)
-		h = startHubProc(t, args...)
-		h.waitUp(t, addr)
+		h = startLife(t, dir, addr)
 	}
 	waitProgress("after the last kill", total)
 	wg.Wait()
@@ -501,7 +533,7 @@ func TestHubSurvivesKill9(t *testing.T) {
 
 	// A fresh console syncs from 0, then sends acked ops again: each is
 	// answered with its first ack.
-	wireLog, again := resyncAndReask(t, addr, token, clients, rng)
+	wireLog, again := resyncAndReask(t, addr.get(), token, clients, rng)
 	h.stop(t)
 
 	l, err := hub.OpenBoltLog(dir)
