@@ -123,11 +123,6 @@ func ParseCustomersCSV(r io.Reader) ([]ParsedCustomer, []RowError, error) {
 	return collect(r, nil, parseCSV)
 }
 
-// ParseCustomersCSVMapped is ParseCustomersCSV with a column map.
-func ParseCustomersCSVMapped(r io.Reader, m ColumnMap) ([]ParsedCustomer, []RowError, error) {
-	return collect(r, m, parseCSV)
-}
-
 // collect runs a streaming parser and keeps everything it finds.
 func collect(r io.Reader, m ColumnMap, parse streamParser) ([]ParsedCustomer, []RowError, error) {
 	var out []ParsedCustomer

@@ -92,14 +92,16 @@ func TestImportOversizeStreamRefusedBeforeParsing(t *testing.T) {
 	body := io.MultiReader(strings.NewReader("customer_number,name,tier,notes\n"), io.LimitReader(repeatBytes(row), 40<<20))
 	status, b := c.post(t, c.lead, "text/csv", body)
 	peak := stop()
+	t.Logf("heap peak %d MiB", peak>>20)
 	if status != http.StatusRequestEntityTooLarge || !strings.Contains(string(b), "over 32 MiB") {
 		t.Errorf("40 MiB streamed: %d %s", status, b)
 	}
 	if c.log.Head() != head || c.h.HasCustomer("C0000001") {
 		t.Error("a too large file stored something")
 	}
-	if peak > 3*hub.MaxImportBytes {
-		t.Errorf("the refused import held %d MiB of heap, want under %d MiB", peak>>20, 3*hub.MaxImportBytes>>20)
+	// The limit's bytes, and no records: today's parse held 131 MiB here.
+	if peak > 2*hub.MaxImportBytes {
+		t.Errorf("the refused import held %d MiB of heap, want under %d MiB", peak>>20, 2*hub.MaxImportBytes>>20)
 	}
 }
 
