@@ -361,6 +361,16 @@ func (c *Client) session(ctx context.Context, target string) (bool, error) {
 			}
 			pump.done(f.OpID)
 		case wire.Error:
+			if f.Code == wire.CodeBadOp && f.OpID != "" {
+				// The hub will never apply this op as it is: set it aside
+				// with the rejected ops, or the outbox would send it on
+				// every connection. The session goes on.
+				if err := c.Cache.Rejected(f.OpID, model.Rejection{Code: model.RejectInvalid, Reason: f.Reason}, nil); err != nil {
+					return caughtUp, fmt.Errorf("record bad op: %w", err)
+				}
+				pump.done(f.OpID)
+				continue
+			}
 			if f.Code == wire.CodeResync {
 				if err := c.Cache.Reset(); err != nil {
 					return caughtUp, fmt.Errorf("reset cache for resync: %w", err)

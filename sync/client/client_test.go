@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/gorilla/websocket"
 
 	"switchboard/model"
@@ -750,5 +751,39 @@ func TestKeepalive(t *testing.T) {
 	waitSynced(t, rec, st, e)
 	if n := countSessions(rec.snapshot()); n != 1 {
 		t.Errorf("%d sessions: the idle session was dropped", n)
+	}
+}
+
+// An op the hub answers with bad_op (naming its op_id) leaves the outbox as
+// a rejected op, and the ops behind it are applied on the same connection:
+// it is not sent again on every reconnect.
+func TestBadOpLeavesTheOutbox(t *testing.T) {
+	e := startHub(t)
+	id, _, err := e.hub.Ingest(inbound("bad-op-thread", "bad-op-1", "una", "hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t)
+	bad := model.Op{ID: uuid.NewString(), Kind: model.OpTag, CaseID: id, Tag: "bell\a", Created: time.Now().UTC()}
+	good := model.Op{ID: uuid.NewString(), Kind: model.OpTag, CaseID: id, Tag: "fine", Created: time.Now().UTC()}
+	for _, op := range []model.Op{bad, good} {
+		if err := st.Enqueue(op); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec, _, _ := runClient(t, e.ts.URL, st)
+	waitFor(t, "the outbox emptied", func() bool { ops, _ := st.Outbox(); return len(ops) == 0 })
+	rs, err := st.RejectedOps()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 || rs[0].Op.ID != bad.ID || rs[0].Reject.Code != model.RejectInvalid {
+		t.Fatalf("rejected ops %+v, want the bad op only", rs)
+	}
+	if c, _ := e.hub.Case(id); len(c.Tags) != 1 || c.Tags[0] != "fine" {
+		t.Fatalf("case tags %v, want the good op applied", c.Tags)
+	}
+	if n := countSessions(rec.snapshot()); n != 1 {
+		t.Errorf("%d sessions, want the bad op answered without a reconnect", n)
 	}
 }
