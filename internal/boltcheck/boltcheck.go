@@ -87,15 +87,17 @@ type Info struct {
 
 // Options tune Check.
 type Options struct {
-	// DeepLimit: files up to this size get the full walk and bbolt's
-	// Check; larger ones only the meta, root and freelist checks (a walk
-	// reads the whole file). 0 means DefaultDeepLimit; negative, never.
+	// DeepLimit: files with up to this many bytes in use (high-water mark
+	// × page size; bbolt grows a file ahead of use) get the full walk and
+	// bbolt's Check; larger ones only the meta, root and freelist checks (a
+	// walk reads every page). 0 means DefaultDeepLimit; negative, never.
 	DeepLimit int64
 	// Timeout for the file lock of the read-only open of the deep check.
 	Timeout time.Duration
 }
 
-// DefaultDeepLimit is the size up to which Check reads every page.
+// DefaultDeepLimit is the size in use up to which Check reads every page:
+// about 0.4 s for 256 MiB here.
 const DefaultDeepLimit = 256 << 20
 
 // Check checks the file at path. A missing or empty file is no error
@@ -132,7 +134,7 @@ func Check(path string, opt Options) (Info, error) {
 	if limit == 0 {
 		limit = DefaultDeepLimit
 	}
-	if limit < 0 || info.Size > limit {
+	if limit < 0 || int64(m.Pgid)*int64(m.PageSize) > limit {
 		return info, nil
 	}
 	if err := r.walk(nil, false); err != nil {
