@@ -430,3 +430,78 @@ func TestRefusedTokensLogThrottled(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// Point 11: repeats of one WARN message are throttled per message and
+// counted; other messages and INFO lines pass.
+func TestQuietHandler(t *testing.T) {
+	var buf lockedBuffer
+	logger := slog.New(newQuietHandler(slog.NewTextHandler(&buf, nil))).With("connector", "facebook")
+	const n = 5000
+	for i := range n {
+		logger.Warn("webhook: refused", "i", i)
+	}
+	logger.Warn("another warning")
+	logger.Info("an info line")
+	deadline := time.Now().Add(quietSummaryAfter + 5*time.Second)
+	for {
+		s := buf.String()
+		lines, told := 0, 0
+		for _, l := range strings.Split(s, "\n") {
+			if !strings.Contains(l, "webhook: refused") {
+				continue
+			}
+			if !strings.Contains(l, "connector=facebook") {
+				t.Fatalf("line without the logger's attributes: %q", l)
+			}
+			lines++
+			if i := strings.Index(l, "suppressed="); i >= 0 {
+				var k int
+				fmt.Sscanf(l[i:], "suppressed=%d", &k)
+				told += k
+			} else {
+				told++
+			}
+		}
+		if told == n {
+			if lines > 30 {
+				t.Errorf("%d warnings wrote %d lines", n, lines)
+			}
+			if !strings.Contains(s, "another warning") || !strings.Contains(s, "an info line") {
+				t.Errorf("other lines held back:\n%s", s)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d told in %d lines", told, n, lines)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Point 11: webhook posts with a wrong signature, from anyone, do not
+// write a line each.
+func TestWebhookRefusalsLogThrottled(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "config.json",
+		`{"facebook": {"page_id": "104000000001", "app_secret": "app-secret", "verify_token": "verify"}}`)
+	hc := &http.Client{Timeout: 5 * time.Second}
+	addr, logs := serveHub(t, hc, "http", "--data", dir, "--config", cfg)
+	const n = 500
+	for i := range n {
+		req, _ := http.NewRequest("POST", "http://"+addr+facebook.Path, strings.NewReader(`{"object":"page","entry":[]}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Hub-Signature-256", "sha256="+strings.Repeat("0", 64))
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode < 400 {
+			t.Fatalf("request %d with a wrong signature: %d", i, resp.StatusCode)
+		}
+	}
+	if lines := strings.Count(logs.String(), "level=WARN"); lines > 60 {
+		t.Errorf("%d refused webhook posts wrote %d WARN lines", n, lines)
+	}
+}

@@ -155,7 +155,9 @@ flags:
 		}
 		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	// Repeats of a WARN or ERROR line are throttled: refusals of what
+	// unauthenticated peers send must not fill the disk.
+	logger := slog.New(newQuietHandler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
 	slog.SetDefault(logger)
 
 	// Listen first: a hub that cannot have its address starts nothing.
