@@ -38,8 +38,14 @@ type matcher struct {
 	exact    map[string]float64
 	prefix   []weighted
 	contains []weighted
-	phrase   []weighted // several words, matched on the token string
-	raw      []weighted // symbols, matched on the lower-cased text
+	phrase   []weighted          // several words, matched on the tokens
+	byFirst  map[string][]phrase // phrase by its first word
+	raw      []weighted          // symbols, matched on the lower-cased text
+}
+
+type phrase struct {
+	words []string
+	w     float64
 }
 
 type weighted struct {
@@ -67,6 +73,11 @@ func newMatcher(terms map[string]float64) *matcher {
 	}
 	for _, l := range []*[]weighted{&m.prefix, &m.contains, &m.phrase, &m.raw} {
 		slices.SortFunc(*l, func(a, b weighted) int { return strings.Compare(a.term, b.term) })
+	}
+	m.byFirst = map[string][]phrase{}
+	for _, p := range m.phrase {
+		words := strings.Fields(p.term)
+		m.byFirst[words[0]] = append(m.byFirst[words[0]], phrase{words, p.w})
 	}
 	return m
 }
@@ -117,21 +128,27 @@ func (m *matcher) sum(d *doc) float64 {
 
 func (m *matcher) sumCount(d *doc) (float64, int) {
 	s, n := 0.0, 0
-	seen := map[string]bool{}
-	for _, tok := range d.words {
-		if seen[tok] {
-			continue
-		}
-		seen[tok] = true
+	for _, tok := range d.uniq {
 		if w, ok := m.word(tok); ok {
 			s += w
 			n++
 		}
 	}
-	for _, p := range m.phrase {
-		if strings.Contains(d.joined, " "+p.term+" ") {
-			s += p.w
-			n++
+	if len(m.byFirst) > 0 {
+		var found map[*phrase]bool
+		for i, tok := range d.tokens {
+			ps := m.byFirst[tok]
+			for k := range ps {
+				p := &ps[k]
+				if i+len(p.words) <= len(d.tokens) && slices.Equal(d.tokens[i:i+len(p.words)], p.words) && !found[p] {
+					if found == nil {
+						found = map[*phrase]bool{}
+					}
+					found[p] = true
+					s += p.w
+					n++
+				}
+			}
 		}
 	}
 	for _, r := range m.raw {
@@ -175,11 +192,7 @@ var (
 	}
 	maxPhraseWords = 4
 
-	urlRe      = regexp.MustCompile(`(?i)\b(https?://\S+|www\.\S+|bit\.ly/\S+|t\.me/\S+|[a-z0-9-]+\.(xyz|biz|click|top|info|link)(/\S*)?)`)
-	clockRe    = regexp.MustCompile(`\b([01]?\d|2[0-3]):[0-5]\d\b|\b\d{1,2} ?(am|pm)\b|\b(um|gegen|ab|bis) \d{1,2}(:\d\d)? ?uhr\b|\bat \d{1,2}(am|pm)?\b`)
-	withinRe   = regexp.MustCompile(`\bin \d{1,3} ?(min|mins|minutes|minuten|h|hrs|hours|stunden|stunde)\b|\bboarding (is |beginnt |starts )?in \d{1,3}\b`)
-	refCodeRe  = regexp.MustCompile(`\b([A-Z]{2,4}-[A-Z]{2}-\d{3,}|[A-Z]{2}-\d{4,}|[A-Z0-9]{6})\b|\bno \d{6,}|nummer \d{6,}`)
-	mentionsRe = regexp.MustCompile(`^(\s*@\w+[,:]?)+\s*`)
+	refCodeRe = regexp.MustCompile(`\b([A-Z]{2,4}-[A-Z]{2}-\d{3,}|[A-Z]{2}-\d{4,}|[A-Z0-9]{6})\b|\bno \d{6,}|nummer \d{6,}`)
 )
 
 // doc is a message prepared for matching.
@@ -188,7 +201,7 @@ type doc struct {
 	lower  string
 	tokens []string // words and the punctuation . , ! ? as tokens
 	words  []string // words only
-	joined string   // " " + tokens joined by spaces + " "
+	uniq   []string // words, each once
 	caps   []bool   // per token: written in capitals (≥ 3 letters)
 }
 
@@ -239,7 +252,13 @@ func newDoc(text string) *doc {
 		}
 	}
 	flush()
-	d.joined = " " + strings.Join(d.tokens, " ") + " "
+	seen := make(map[string]bool, len(d.words))
+	for _, w := range d.words {
+		if !seen[w] {
+			seen[w] = true
+			d.uniq = append(d.uniq, w)
+		}
+	}
 	return d
 }
 
@@ -268,7 +287,9 @@ func (o Offline) Classify(in Input) Triage {
 
 	question := isQuestion(d)
 	general := generalM.any(d)
-	personal := personalM.any(d) || refCodeRe.MatchString(in.Text)
+	personal := func() bool {
+		return personalM.any(d) || strings.ContainsAny(in.Text, "0123456789") && refCodeRe.MatchString(in.Text)
+	}
 	domain := domainM.any(d)
 	praised := praiseM.any(d)
 
@@ -280,7 +301,7 @@ func (o Offline) Classify(in Input) Triage {
 	case t.Sentiment >= 0.25 && a.explicit == 0 && (a.negations == 0 || t.Sentiment >= 0.5) &&
 		praised && (!question || t.Sentiment >= 0.5):
 		t.Category = CategoryPraise
-	case question && !problems && (general || !personal && bestScore < 1.2) && (domain || bestScore > 0) && t.Sentiment > -0.2:
+	case question && !problems && (general || bestScore < 1.2 && !personal()) && (domain || bestScore > 0) && t.Sentiment > -0.2:
 		t.Category = CategoryQuestion
 	case bestScore >= 0.8:
 		t.Category = best
@@ -288,7 +309,7 @@ func (o Offline) Classify(in Input) Triage {
 		t.Category = CategoryQuestion
 	case t.Sentiment <= -0.2 && (problems || domain) && t.Troll < 0.5:
 		t.Category = CategoryServiceComplaint
-	case bestScore > 0 && (problems || personal):
+	case bestScore > 0 && (problems || personal()):
 		t.Category = best
 	default:
 		t.Category = CategoryOther
@@ -395,16 +416,18 @@ func analyse(d *doc, lang string) analysis {
 	var a analysis
 	toks := d.tokens
 	consumed := make([]bool, len(toks))
-	phraseAt := func(set map[string]float64, i int) (float64, int) {
-		for k := min(maxPhraseWords, len(toks)-i); k >= 2; k-- {
-			if v, ok := set[strings.Join(toks[i:i+k], " ")]; ok {
-				return v, k
+	// phraseAt is the longest phrase of m starting at token i.
+	phraseAt := func(m *matcher, i int) (float64, int) {
+		w, n := 0.0, 0
+		for _, p := range m.byFirst[toks[i]] {
+			if len(p.words) > n && i+len(p.words) <= len(toks) && slices.Equal(toks[i:i+len(p.words)], p.words) {
+				w, n = p.w, len(p.words)
 			}
 		}
-		return 0, 0
+		return w, n
 	}
 	for i := 0; i < len(toks); i++ {
-		if _, n := phraseAt(problemPhrases, i); n > 0 {
+		if _, n := phraseAt(problemM, i); n > 0 {
 			a.explicit++
 			for j := i; j < i+n; j++ {
 				consumed[j] = true
@@ -436,7 +459,7 @@ func analyse(d *doc, lang string) analysis {
 	}
 	sum := 0.0
 	for i := 0; i < len(toks); i++ {
-		w, n := phraseAt(sentimentPhrases, i)
+		w, n := phraseAt(sentimentM, i)
 		phrase := n > 0
 		if phrase {
 			for j := i; j < i+n; j++ {
@@ -497,22 +520,6 @@ func analyse(d *doc, lang string) analysis {
 	a.sentiment = round2(math.Tanh(sum))
 	return a
 }
-
-var problemPhrases = func() map[string]float64 {
-	m := map[string]float64{}
-	for _, p := range problemM.phrase {
-		m[p.term] = p.w
-	}
-	return m
-}()
-
-var sentimentPhrases = func() map[string]float64 {
-	m := map[string]float64{}
-	for _, p := range sentimentM.phrase {
-		m[p.term] = p.w
-	}
-	return m
-}()
 
 // negatedBy returns the index of a negator before token i within the
 // window and the same clause, or -1.
@@ -590,7 +597,7 @@ func isQuestion(d *doc) bool {
 // spamScore adds promotion cues; a link makes them count more.
 func spamScore(d *doc) float64 {
 	s := spamM.sum(d)
-	if urlRe.MatchString(d.text) {
+	if hasLink(d.lower) {
 		s += 0.25
 		if s > 0.3 {
 			s += 0.2
@@ -637,10 +644,10 @@ func urgencyScore(d *doc, t Triage) float64 {
 		u = 0.4
 	}
 	cues := urgencyM.sum(d)
-	if clockRe.MatchString(d.lower) {
+	if hasClock(d) {
 		cues += 0.2
 	}
-	if withinRe.MatchString(d.lower) {
+	if hasWithin(d) {
 		cues += 0.3
 	}
 	return round2(clamp01(u + math.Min(cues, 0.6)))
@@ -649,7 +656,7 @@ func urgencyScore(d *doc, t Triage) float64 {
 // Summarize is the offline summary: the first sentence of the first
 // line, leading @mentions dropped, cut at a word to about 100 characters.
 func Summarize(text string) string {
-	s := mentionsRe.ReplaceAllString(strings.TrimSpace(text), "")
+	s := stripMentions(strings.TrimSpace(text))
 	if s == "" {
 		s = strings.TrimSpace(text)
 	}
@@ -685,6 +692,116 @@ func Summarize(text string) string {
 		line = "(empty message)"
 	}
 	return line
+}
+
+func isNumber(tok string) bool {
+	if tok == "" || len(tok) > 4 {
+		return false
+	}
+	for _, r := range tok {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// hasClock finds a time of day: 14:30, 7am, 6 pm, um 10 Uhr, gegen 23
+// Uhr, at 9.
+func hasClock(d *doc) bool {
+	for i := 1; i+2 < len(d.lower); i++ {
+		if d.lower[i] == ':' && isDigit(d.lower[i-1]) && isDigit(d.lower[i+1]) && isDigit(d.lower[i+2]) &&
+			(i+3 == len(d.lower) || !isDigit(d.lower[i+3])) {
+			return true
+		}
+	}
+	for i, tok := range d.words {
+		if n := strings.TrimSuffix(strings.TrimSuffix(tok, "am"), "pm"); n != tok && isNumber(n) {
+			return true
+		}
+		next := ""
+		if i+1 < len(d.words) {
+			next = d.words[i+1]
+		}
+		switch {
+		case isNumber(tok) && (next == "am" || next == "pm" || next == "uhr"):
+			return true
+		case (tok == "um" || tok == "gegen" || tok == "at") && isNumber(next) && len(next) <= 2:
+			return true
+		}
+	}
+	return false
+}
+
+// hasWithin finds a deadline counted from now: "in 40 min", "boarding in
+// 40", "Boarding beginnt in 30 Minuten", "in 1h".
+func hasWithin(d *doc) bool {
+	w := d.words
+	for i := 0; i+1 < len(w); i++ {
+		if w[i] != "in" {
+			continue
+		}
+		if h := strings.TrimSuffix(w[i+1], "h"); h != w[i+1] && isNumber(h) {
+			return true
+		}
+		if !isNumber(w[i+1]) {
+			continue
+		}
+		if i+2 < len(w) {
+			switch w[i+2] {
+			case "min", "mins", "minutes", "minuten", "h", "hrs", "hours", "stunden", "stunde":
+				return true
+			}
+		}
+		for j := max(0, i-2); j < i; j++ {
+			if w[j] == "boarding" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }
+
+// hasLink finds a link: a scheme, www., a shortener, or a host on a TLD
+// spam likes.
+func hasLink(lower string) bool {
+	for _, p := range []string{"http://", "https://", "www.", "bit.ly/", "t.me/"} {
+		if strings.Contains(lower, p) {
+			return true
+		}
+	}
+	for _, tld := range []string{".xyz", ".biz", ".click", ".top", ".info", ".link"} {
+		for off := 0; ; {
+			j := strings.Index(lower[off:], tld)
+			if j < 0 {
+				break
+			}
+			i, end := off+j, off+j+len(tld)
+			if i > 0 && isWordRune(rune(lower[i-1])) && (end == len(lower) || !unicode.IsLetter(rune(lower[end]))) {
+				return true
+			}
+			off = end
+		}
+	}
+	return false
+}
+
+// stripMentions drops the @handles a message starts with.
+func stripMentions(s string) string {
+	for strings.HasPrefix(s, "@") {
+		i := 1
+		for i < len(s) {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_') {
+				break
+			}
+			i += n
+		}
+		s = strings.TrimLeft(s[i:], ",: \t")
+	}
+	return s
 }
 
 func clamp01(v float64) float64 { return math.Max(0, math.Min(1, v)) }
