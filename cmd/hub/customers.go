@@ -52,7 +52,7 @@ func runImportCustomers(args []string, stdout, stderr io.Writer) error {
 	// Flags may come before and after the file.
 	var files []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := parseFlags(fs, args); err != nil {
 			return err
 		}
 		if fs.NArg() == 0 {

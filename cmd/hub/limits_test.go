@@ -505,3 +505,17 @@ func TestWebhookRefusalsLogThrottled(t *testing.T) {
 		t.Errorf("%d refused webhook posts wrote %d WARN lines", n, lines)
 	}
 }
+
+// A wrong flag of a subcommand is printed once too, by the flag package.
+func TestSubcommandFlagErrorOnce(t *testing.T) {
+	for _, args := range [][]string{
+		{"token", "add", "--bogus"},
+		{"import-customers", "--bogus", "x.csv"},
+	} {
+		var stderr bytes.Buffer
+		err := run(context.Background(), args, io.Discard, &stderr)
+		if code := exitCode(err, &stderr); code != 2 || strings.Count(stderr.String(), "-bogus") != 1 {
+			t.Errorf("%q: exit %d, printed:\n%s", args, code, stderr.String())
+		}
+	}
+}
