@@ -23,12 +23,13 @@ type watcher struct {
 	name    string
 	mu      sync.Mutex
 	latest  map[string]wire.Presence
+	perCase map[[2]string]string // (client_id, case_id) → latest state
 	end     error
 	changed chan struct{}
 }
 
 func watch(conn *websocket.Conn, name string) *watcher {
-	w := &watcher{name: name, latest: map[string]wire.Presence{}, changed: make(chan struct{}, 1)}
+	w := &watcher{name: name, latest: map[string]wire.Presence{}, perCase: map[[2]string]string{}, changed: make(chan struct{}, 1)}
 	signal := func() {
 		select {
 		case w.changed <- struct{}{}:
@@ -49,6 +50,7 @@ func watch(conn *websocket.Conn, name string) *watcher {
 			if p, ok := decodeOrNil(raw).(wire.Presence); ok {
 				w.mu.Lock()
 				w.latest[p.ClientID] = p
+				w.perCase[[2]string{p.ClientID, p.CaseID}] = p.State
 				w.mu.Unlock()
 				signal()
 			}
@@ -138,6 +140,17 @@ func TestPresenceBurstDropsNoBystander(t *testing.T) {
 		if err := w.ended(); err != nil {
 			t.Errorf("%s was closed: %v", w.name, err)
 		}
+	}
+	// A console that keeps presence per case, not per agent, ends right
+	// too: the sender is gone from the cases it left.
+	for _, w := range watchers {
+		w.mu.Lock()
+		for _, id := range h.cases {
+			if st := w.perCase[[2]string{"sender", id}]; id != last.CaseID && st != "" {
+				t.Errorf("%s: sender still %s in case %s it left", w.name, st, id)
+			}
+		}
+		w.mu.Unlock()
 	}
 }
 
