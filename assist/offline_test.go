@@ -174,3 +174,50 @@ func TestOfflineConfiguredCategories(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestScanners(t *testing.T) {
+	clock := map[string]bool{
+		"boarding at 14:30": true, "um 10 Uhr": true, "gegen 23 Uhr": true, "at 7am": true, "7 pm tonight": true,
+		"at 9 tomorrow": true, "version 4.2 update": false, "ratio 1:2": false, "room 412": false, "at 1000 euros": false,
+	}
+	for s, want := range clock {
+		if got := hasClock(newDoc(s)); got != want {
+			t.Errorf("hasClock(%q) = %v", s, got)
+		}
+	}
+	within := map[string]bool{
+		"boarding in 40": true, "boarding is in 40": true, "Boarding beginnt in 30 Minuten": true, "in 2 hours": true,
+		"Boarding in 1h": true, "in 2026": false, "in Lisbon": false, "in 3 weeks": false,
+	}
+	for s, want := range within {
+		if got := hasWithin(newDoc(s)); got != want {
+			t.Errorf("hasWithin(%q) = %v", s, got)
+		}
+	}
+	link := map[string]bool{
+		"see https://x.example": true, "www.deals.com": true, "bit.ly/abc": true, "t.me/x": true,
+		"gewinn-jetzt.click now": true, "cheapflightz-deals.biz/promo": true, "the .info desk": false,
+		"more info please": false, "e.g. no link": false,
+	}
+	for s, want := range link {
+		if got := hasLink(strings.ToLower(s)); got != want {
+			t.Errorf("hasLink(%q) = %v", s, got)
+		}
+	}
+}
+
+// FuzzClassify: any text gets a valid triage, and the same one twice.
+func FuzzClassify(f *testing.F) {
+	for _, s := range []string{"", "@", "@@a", "great, another delay 🙄", "nicht nicht gut!!", "14:", "in 9", "\xff\xfe", "a\nb\r\nc", strings.Repeat("🤡", 50)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a := Classify(s)
+		if err := Validate(a, nil); err != nil {
+			t.Fatalf("%q: %v (%+v)", s, err, a)
+		}
+		if b := Classify(s); a != b {
+			t.Fatalf("%q: not deterministic", s)
+		}
+	})
+}
