@@ -42,6 +42,9 @@ type Config struct {
 	// offline meanwhile. One call then tries again.
 	BreakerFailures int
 	BreakerCooldown time.Duration
+	// StreamIdle bounds the wait for the next chunk of a streamed answer
+	// (default 10s, at most Timeout): a stalled stream is a failure.
+	StreamIdle time.Duration
 	// CallsPerHour and TokensPerHour bound the use of the endpoint in
 	// any sliding hour; 0 is no bound.
 	CallsPerHour  int
@@ -97,6 +100,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.BreakerCooldown <= 0 {
 		c.BreakerCooldown = time.Minute
+	}
+	if c.StreamIdle <= 0 || c.StreamIdle > c.Timeout {
+		c.StreamIdle = min(10*time.Second, c.Timeout)
 	}
 	if c.CacheSize <= 0 {
 		c.CacheSize = 10000
@@ -214,7 +220,7 @@ func (c *Client) Triage(ctx context.Context, in Input, version int64) (Triage, e
 	req := c.triageRequest(in)
 	var lastErr error
 	for attempt := 0; attempt < 2; attempt++ {
-		content, err := c.complete(ctx, req)
+		content, err := c.complete(ctx, req, nil)
 		if err != nil {
 			c.countOffline()
 			return off, err
@@ -260,13 +266,14 @@ func (c *Client) remember(key cacheKey, t Triage) {
 }
 
 // complete makes one chat-completions call under the breaker, the budget
-// and the timeout, waiting once for a short Retry-After.
-func (c *Client) complete(ctx context.Context, req openai.ChatCompletionRequest) (string, error) {
+// and the timeout, waiting once for a short Retry-After. With progress the
+// answer is streamed and progress called with the bytes received so far.
+func (c *Client) complete(ctx context.Context, req openai.ChatCompletionRequest, progress func(int)) (string, error) {
 	if err := c.admit(); err != nil {
 		return "", err
 	}
 	for attempt := 0; ; attempt++ {
-		content, tokens, wait, err := c.call(ctx, req)
+		content, tokens, wait, err := c.call(ctx, req, progress)
 		if err == nil {
 			c.succeeded(tokens)
 			return content, nil
@@ -302,7 +309,7 @@ func (c *Client) complete(ctx context.Context, req openai.ChatCompletionRequest)
 
 // call sends req once with a per-call timeout. wait is the Retry-After
 // of a 429 (at least 1s when the header is missing or unreadable).
-func (c *Client) call(ctx context.Context, req openai.ChatCompletionRequest) (content string, tokens int, wait time.Duration, err error) {
+func (c *Client) call(ctx context.Context, req openai.ChatCompletionRequest, progress func(int)) (content string, tokens int, wait time.Duration, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	seen := &responseInfo{}
@@ -310,20 +317,99 @@ func (c *Client) call(ctx context.Context, req openai.ChatCompletionRequest) (co
 	c.mu.Lock()
 	c.usage.calls++
 	c.mu.Unlock()
+	retryAfter := func(err error) time.Duration {
+		if status(err) != http.StatusTooManyRequests {
+			return 0
+		}
+		if w := seen.retryAfter(c.cfg.Now()); w > 0 {
+			return w
+		}
+		return time.Second
+	}
+	if progress != nil {
+		content, tokens, err = c.stream(ctx, req, progress)
+		if err != nil {
+			return "", tokens, retryAfter(err), fmt.Errorf("assist: model stream: %w", err)
+		}
+		return content, tokens, 0, nil
+	}
 	resp, err := c.api.CreateChatCompletion(ctx, req)
 	if err != nil {
-		if status(err) == http.StatusTooManyRequests {
-			wait = seen.retryAfter(c.cfg.Now())
-			if wait <= 0 {
-				wait = time.Second
-			}
-		}
-		return "", 0, wait, fmt.Errorf("assist: model call: %w", err)
+		return "", 0, retryAfter(err), fmt.Errorf("assist: model call: %w", err)
 	}
 	if len(resp.Choices) == 0 {
 		return "", resp.Usage.TotalTokens, 0, errors.New("assist: model call: no choices in the answer")
 	}
 	return resp.Choices[0].Message.Content, resp.Usage.TotalTokens, 0, nil
+}
+
+// ErrStreamStalled is a streamed answer whose next chunk did not come
+// within Config.StreamIdle.
+var ErrStreamStalled = errors.New("assist: the streamed answer stalled")
+
+// maxAnswerBytes bounds a streamed answer.
+const maxAnswerBytes = 64 << 10
+
+// stream receives a streamed answer, calling progress after each chunk;
+// a chunk must come within StreamIdle, the whole within the call's
+// timeout.
+func (c *Client) stream(ctx context.Context, req openai.ChatCompletionRequest, progress func(int)) (string, int, error) {
+	req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
+	s, err := c.api.CreateChatCompletionStream(ctx, req)
+	if err != nil {
+		return "", 0, err
+	}
+	defer s.Close()
+	type chunk struct {
+		r   openai.ChatCompletionStreamResponse
+		err error
+	}
+	chunks := make(chan chunk)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			r, err := s.Recv()
+			select {
+			case chunks <- chunk{r, err}:
+			case <-done:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	var b strings.Builder
+	tokens := 0
+	idle := time.NewTimer(c.cfg.StreamIdle)
+	defer idle.Stop()
+	for {
+		select {
+		case k := <-chunks:
+			if errors.Is(k.err, io.EOF) {
+				return b.String(), tokens, nil
+			}
+			if k.err != nil {
+				return "", tokens, k.err
+			}
+			if k.r.Usage != nil {
+				tokens = k.r.Usage.TotalTokens
+			}
+			for _, ch := range k.r.Choices {
+				b.WriteString(ch.Delta.Content)
+			}
+			if b.Len() > maxAnswerBytes {
+				return "", tokens, fmt.Errorf("answer longer than %d bytes", maxAnswerBytes)
+			}
+			progress(b.Len())
+			idle.Reset(c.cfg.StreamIdle)
+		case <-idle.C:
+			return "", tokens, fmt.Errorf("%w: nothing for %v", ErrStreamStalled, c.cfg.StreamIdle)
+		case <-ctx.Done():
+			return "", tokens, ctx.Err()
+		}
+	}
 }
 
 func status(err error) int {

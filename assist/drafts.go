@@ -67,13 +67,28 @@ const (
 // answers; err says why the model's were not used (nil when they were, or
 // when c is nil).
 func (c *Client) Drafts(ctx context.Context, req DraftRequest) ([]Draft, error) {
+	return c.drafts(ctx, req, nil)
+}
+
+// DraftsStream is Drafts with the answer streamed: progress is called on
+// the calling goroutine with the bytes received so far, for a progress
+// display (a UI hands it on with fyne.Do). A stream that stalls longer
+// than Config.StreamIdle is a failure: the canned drafts stand.
+func (c *Client) DraftsStream(ctx context.Context, req DraftRequest, progress func(received int)) ([]Draft, error) {
+	if progress == nil {
+		progress = func(int) {}
+	}
+	return c.drafts(ctx, req, progress)
+}
+
+func (c *Client) drafts(ctx context.Context, req DraftRequest, progress func(int)) ([]Draft, error) {
 	if c == nil {
 		return OfflineDrafts(req), nil
 	}
 	r := c.draftRequest(req)
 	var lastErr error
 	for attempt := 0; attempt < 2; attempt++ {
-		content, err := c.complete(ctx, r)
+		content, err := c.complete(ctx, r, progress)
 		if err != nil {
 			return OfflineDrafts(req), err
 		}
