@@ -173,8 +173,10 @@ func TestServeIdleConnsAndStalledBodies(t *testing.T) {
 	}
 	t.Logf("healthz in %v, ingest in %v; bodies held %d bytes; heap %d → %d MiB", healthz, time.Since(t0)-healthz, held, before>>20, during>>20)
 
-	if peak, b := fr.Bodies.Peak("webhooks"); peak > b || b != budget {
-		t.Errorf("webhook bodies held at most %d bytes, budget %d (want %d)", peak, b, budget)
+	// One peer (every test connection comes from 127.0.0.1) holds at
+	// most a quarter of the budget.
+	if peak, b, share := fr.Bodies.Peak("webhooks"); peak > share || b != budget || share != budget/4 {
+		t.Errorf("webhook bodies held at most %d bytes, budget %d (want %d), a peer's share %d", peak, b, budget, share)
 	}
 	// Unbounded, 100 bodies of 1 MiB are over 100 MiB of heap.
 	if during > before && during-before > 3*budget+16<<20 {
@@ -517,5 +519,88 @@ func TestSubcommandFlagErrorOnce(t *testing.T) {
 		if code := exitCode(err, &stderr); code != 2 || strings.Count(stderr.String(), "-bogus") != 1 {
 			t.Errorf("%q: exit %d, printed:\n%s", args, code, stderr.String())
 		}
+	}
+}
+
+// A group's budget is shared: one peer holds at most a quarter, and at
+// most half of MaxConns bodies are read at once.
+func TestBodyBudgetShares(t *testing.T) {
+	lim := DefaultLimits
+	lim.BodyMemory = 8 << 20
+	lim.MaxConns = 40
+	g := newBodyGuard(lim, discardLogger())
+	grp := g.groups["webhooks"]
+	if !g.take(grp, "a", 1<<20) || !g.take(grp, "a", 1<<20) {
+		t.Fatal("a peer is refused its first 2 MiB of 8")
+	}
+	if g.take(grp, "a", 1) {
+		t.Error("a peer got more than a quarter of the budget")
+	}
+	for _, p := range []string{"b", "c", "d"} {
+		if !g.take(grp, p, 2<<20) {
+			t.Errorf("peer %s refused its quarter", p)
+		}
+	}
+	if g.take(grp, "e", minReserve) {
+		t.Error("the budget is full, yet another body is taken")
+	}
+	g.give(grp, "a", 1<<20)
+	if !g.take(grp, "e", minReserve) {
+		t.Error("a freed MiB is not given to another peer")
+	}
+	if n := g.bodies.Load(); n != 5 {
+		t.Errorf("%d bodies counted, want 5", n)
+	}
+	other := g.groups["other"]
+	taken := 0
+	for i := range 100 {
+		if g.take(other, fmt.Sprint("peer", i), minReserve) {
+			taken++
+		}
+	}
+	if total := int(g.bodies.Load()); total != lim.MaxConns/2 || taken != lim.MaxConns/2-5 {
+		t.Errorf("%d bodies in flight (%d more taken), want at most %d", total, taken, lim.MaxConns/2)
+	}
+}
+
+// A client that keeps a connection open and silent does not make a stop
+// fail (the hub exited 1 with "context deadline exceeded").
+func TestShutdownWithSilentConn(t *testing.T) {
+	old := shutdownGrace
+	shutdownGrace = 300 * time.Millisecond
+	t.Cleanup(func() { shutdownGrace = old })
+	fronts := captureFront(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var logs lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--listen", addr, "--data", t.TempDir(), "--header-timeout", "1m"}, io.Discard, &logs)
+	}()
+	fr := <-fronts
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for deadline := time.Now().Add(5 * time.Second); fr.Listener.Open() == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the silent connection is never accepted")
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("stop with a silent connection open: %v; log:\n%s", err, logs.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the hub does not stop")
 	}
 }

@@ -267,6 +267,11 @@ type bodyGuard struct {
 	logger  *slog.Logger
 	groups  map[string]*bodyGroup
 	refused hub.LogThrottle
+	// bodies counts the bodies in flight, at most maxBodies: the other
+	// half of the connection slots stays for requests without a body,
+	// consoles and webhooks that are quick.
+	bodies    atomic.Int64
+	maxBodies int64
 }
 
 // bodyGroup is one group of routes sharing a budget.
@@ -275,16 +280,20 @@ type bodyGroup struct {
 	max     int64         // largest body
 	timeout time.Duration // for the body and for the answer
 
-	mu     sync.Mutex
-	budget int64
-	held   int64
-	peak   int64
+	mu      sync.Mutex
+	budget  int64
+	perPeer int64 // what one peer address may hold: a quarter of budget
+	held    int64
+	peak    int64
+	byPeer  map[string]int64
 }
 
 func newBodyGuard(lim Limits, logger *slog.Logger) *bodyGuard {
-	g := &bodyGuard{lim: lim, logger: logger, groups: map[string]*bodyGroup{}}
+	g := &bodyGuard{lim: lim, logger: logger, groups: map[string]*bodyGroup{}, maxBodies: max64(1, int64(lim.MaxConns/2))}
 	add := func(name string, max, budget int64, timeout time.Duration) {
-		g.groups[name] = &bodyGroup{name: name, max: max, budget: max64(budget, max), timeout: timeout}
+		budget = max64(budget, max)
+		g.groups[name] = &bodyGroup{name: name, max: max, budget: budget, perPeer: max64(budget/4, max),
+			timeout: timeout, byPeer: map[string]int64{}}
 	}
 	webhookMax := max64(twitter.DefaultMaxBody, facebook.MaxBody)
 	add("webhooks", webhookMax, lim.BodyMemory, lim.BodyTimeout)
@@ -325,36 +334,70 @@ func (g *bodyGuard) Held() int64 {
 	return n
 }
 
-// Peak is the most bytes a group has held at once, and that group's budget.
-func (g *bodyGuard) Peak(group string) (peak, budget int64) {
+// Peak is the most bytes a group has held at once, its budget, and one
+// peer's share of it.
+func (g *bodyGuard) Peak(group string) (peak, budget, perPeer int64) {
 	b := g.groups[group]
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.peak, b.budget
+	return b.peak, b.budget, b.perPeer
 }
 
-func (b *bodyGroup) take(n int64) bool {
+// take counts n bytes of peer's body against the group, if they fit in
+// its budget and in peer's share of it.
+func (b *bodyGroup) take(peer string, n int64) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.held+n > b.budget {
+	if b.held+n > b.budget || b.byPeer[peer]+n > b.perPeer {
 		return false
 	}
 	b.held += n
+	b.byPeer[peer] += n
 	b.peak = max64(b.peak, b.held)
 	return true
 }
 
-func (b *bodyGroup) give(n int64) {
+func (b *bodyGroup) give(peer string, n int64) {
 	b.mu.Lock()
 	b.held -= n
+	if b.byPeer[peer] -= n; b.byPeer[peer] <= 0 {
+		delete(b.byPeer, peer)
+	}
 	b.mu.Unlock()
+}
+
+// take admits a body of n bytes from peer to grp, or reports false.
+func (g *bodyGuard) take(grp *bodyGroup, peer string, n int64) bool {
+	if g.bodies.Add(1) > g.maxBodies {
+		g.bodies.Add(-1)
+		return false
+	}
+	if !grp.take(peer, n) {
+		g.bodies.Add(-1)
+		return false
+	}
+	return true
+}
+
+func (g *bodyGuard) give(grp *bodyGroup, peer string, n int64) {
+	grp.give(peer, n)
+	g.bodies.Add(-1)
+}
+
+// peerOf is the address a request comes from, without its port.
+func peerOf(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
 }
 
 // wrap guards next. A request without a body passes; a websocket upgrade
 // loses the server's deadlines (its session sets its own). A body is
-// counted against its group's budget for as long as its handler runs: for
-// its Content-Length (at least minReserve), or the route's limit when it
-// comes chunked.
+// counted against its group's budget, and its peer's share of that, for
+// as long as its handler runs: for its Content-Length (at least
+// minReserve), or the route's limit when it comes chunked. At most half
+// of MaxConns bodies are read at once.
 func (g *bodyGuard) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := http.NewResponseController(w)
@@ -376,12 +419,13 @@ func (g *bodyGuard) wrap(next http.Handler) http.Handler {
 			n = max64(r.ContentLength, minReserve)
 			n = min(n, grp.max)
 		}
-		if !grp.take(n) {
+		peer := peerOf(r)
+		if !g.take(grp, peer, n) {
 			w.Header().Set("Retry-After", "2")
 			g.refuse(w, rc, r, http.StatusServiceUnavailable, "too many request bodies in flight; retry")
 			return
 		}
-		defer grp.give(n)
+		defer g.give(grp, peer, n)
 		now := time.Now()
 		_ = rc.SetReadDeadline(now.Add(grp.timeout))
 		if grp.timeout > g.lim.WriteTimeout {
