@@ -6,6 +6,7 @@
 //	hub token list [--data DIR]
 //	hub token revoke --agent NAME | --id ID [--data DIR]
 //	hub import-customers [--data DIR] FILE
+//	hub triage [--offline] <in.jsonl >out.jsonl
 package main
 
 import (
@@ -91,6 +92,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "import-customers" {
 		return runImportCustomers(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "triage" {
+		return runTriage(ctx, args[1:], os.Stdin, stdout, stderr)
+	}
 	return serve(ctx, args, stderr)
 }
 
@@ -122,6 +126,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
   hub token list [--data DIR]
   hub token revoke --agent NAME | --id ID [--data DIR]
   hub import-customers [--data DIR] FILE             import CRM customers while stopped (-h for more)
+  hub triage [--offline] <in.jsonl >out.jsonl        triage messages (JSON lines), offline or with the model
 
 flags:
 `)
