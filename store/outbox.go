@@ -123,12 +123,12 @@ func (s *Store) Rejected(opID string, r model.Rejection, current *model.Case) er
 			return err
 		}
 		if current != nil {
-			var cached model.Case
-			if old := tx.Bucket(bucketCases).Get([]byte(current.ID)); old != nil {
-				_ = json.Unmarshal(old, &cached)
+			var cached model.Summary
+			if old := tx.Bucket(bucketSummaries).Get([]byte(current.ID)); old != nil {
+				cached, _ = decodeSummary(old)
 			}
 			if current.Version >= cached.Version {
-				return putCase(tx, current, map[string]bool{})
+				return putCase(tx, current, touchedSet{})
 			}
 		}
 		return nil

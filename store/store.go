@@ -247,7 +247,7 @@ func (s *Store) Apply(evs []model.Event) (Applied, error) {
 	var out Applied
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		cur := cursor(tx)
-		touched := map[string]bool{}
+		touched := touchedSet{}
 		for _, ev := range evs {
 			if ev.Seq <= cur {
 				out.Skipped++
@@ -277,7 +277,7 @@ func (s *Store) Apply(evs []model.Event) (Applied, error) {
 	return out, nil
 }
 
-func applyOne(tx *bolt.Tx, ev model.Event, touched map[string]bool) error {
+func applyOne(tx *bolt.Tx, ev model.Event, touched touchedSet) error {
 	switch ev.Type {
 	case model.EventCaseUpserted:
 		if ev.Case == nil {
@@ -303,7 +303,7 @@ func applyOne(tx *bolt.Tx, ev model.Event, touched map[string]bool) error {
 		if err != nil {
 			return err
 		}
-		touched[m.CaseID] = true // the thread changed: refresh a case shown
+		touched.mark(m.CaseID) // the thread changed: refresh a case shown
 		return tx.Bucket(bucketMessages).Put(messageKey(m.CaseID, m.Seq), raw)
 	case model.EventCustomerUpserted:
 		if ev.Customer == nil {
@@ -330,10 +330,24 @@ func applyOne(tx *bolt.Tx, ev model.Event, touched map[string]bool) error {
 	return nil // a kind this build does not know: the cursor still moves
 }
 
-func putCase(tx *bolt.Tx, c *model.Case, touched map[string]bool) error {
+// putCase writes a case, its summary and its by_customer entry. What it
+// needs of the version it overwrites (the customer it was filed under) it
+// reads from the old summary's bytes, never from the full case: decoding
+// the previous JSON to compare one field was most of Apply's CPU.
+func putCase(tx *bolt.Tx, c *model.Case, touched touchedSet) error {
 	cases := tx.Bucket(bucketCases)
+	sums := tx.Bucket(bucketSummaries)
 	byCust := tx.Bucket(bucketByCustomer)
-	if old := cases.Get([]byte(c.ID)); old != nil {
+	id := []byte(c.ID)
+	if old := sums.Get(id); old != nil {
+		if prev, ok := summaryCustomerID(old); ok && len(prev) > 0 && string(prev) != c.CustomerID {
+			if err := byCust.Delete(customerKey(string(prev), c.ID)); err != nil {
+				return err
+			}
+		}
+	} else if old := cases.Get(id); old != nil {
+		// A case without a summary (never written by this build, but a
+		// damaged file may hold one): the slow way.
 		var prev model.Case
 		if err := json.Unmarshal(old, &prev); err == nil && prev.CustomerID != "" && prev.CustomerID != c.CustomerID {
 			if err := byCust.Delete(customerKey(prev.CustomerID, c.ID)); err != nil {
@@ -345,11 +359,11 @@ func putCase(tx *bolt.Tx, c *model.Case, touched map[string]bool) error {
 	if err != nil {
 		return err
 	}
-	sum := encodeSummary(c.Summary())
-	if err := cases.Put([]byte(c.ID), full); err != nil {
+	s := c.Summary()
+	if err := cases.Put(id, full); err != nil {
 		return err
 	}
-	if err := tx.Bucket(bucketSummaries).Put([]byte(c.ID), sum); err != nil {
+	if err := sums.Put(id, encodeSummary(s)); err != nil {
 		return err
 	}
 	if c.CustomerID != "" {
@@ -357,8 +371,21 @@ func putCase(tx *bolt.Tx, c *model.Case, touched map[string]bool) error {
 			return err
 		}
 	}
-	touched[c.ID] = true
+	touched.set(s)
 	return nil
+}
+
+// touchedSet is what a page changed: the new summary of every case it
+// wrote, and the ids of cases whose thread changed (their summary is read
+// back once, at the end).
+type touchedSet map[string]*model.Summary
+
+func (t touchedSet) set(s model.Summary) { t[s.ID] = &s }
+
+func (t touchedSet) mark(id string) {
+	if _, ok := t[id]; !ok {
+		t[id] = nil
+	}
 }
 
 // Summaries returns the queue record of every cached case, unordered.
@@ -545,7 +572,7 @@ func (s *Store) Reset() error {
 func (s *Store) ApplySnapshot(evs []model.Event) (Applied, error) {
 	var out Applied
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		touched := map[string]bool{}
+		touched := touchedSet{}
 		for _, ev := range evs {
 			if err := applyOne(tx, ev, touched); err != nil {
 				return fmt.Errorf("store: apply snapshot: %w", err)
@@ -585,11 +612,16 @@ func (s *Store) CaseRecord(id string) (model.Case, error) {
 	return c, err
 }
 
-// summariesOf reads the summaries of the cases a page touched.
-func summariesOf(tx *bolt.Tx, touched map[string]bool) ([]model.Summary, error) {
+// summariesOf returns the summaries of the cases a page touched: those it
+// wrote as written, the others read back.
+func summariesOf(tx *bolt.Tx, touched touchedSet) ([]model.Summary, error) {
 	sums := tx.Bucket(bucketSummaries)
 	out := make([]model.Summary, 0, len(touched))
-	for id := range touched {
+	for id, s := range touched {
+		if s != nil {
+			out = append(out, *s)
+			continue
+		}
 		raw := sums.Get([]byte(id))
 		if raw == nil {
 			continue // a message of a case this cache has not seen

@@ -57,6 +57,27 @@ func decodeSummary(b []byte) (model.Summary, error) {
 	return s, nil
 }
 
+// summaryCustomerID returns the customer id field of an encoded summary,
+// without decoding the rest; the bytes live as long as b.
+func summaryCustomerID(b []byte) ([]byte, bool) {
+	if len(b) == 0 || b[0] != summaryCodec {
+		return nil, false
+	}
+	b = b[1:]
+	// CustomerID is the ninth string of the layout.
+	for i := 0; i < 9; i++ {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)-k) {
+			return nil, false
+		}
+		if i == 8 {
+			return b[k : k+int(n)], true
+		}
+		b = b[k+int(n):]
+	}
+	return nil, false
+}
+
 func unixNano(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
