@@ -167,6 +167,44 @@ type Case struct {
 	// Brand is the brand whose page or account the case came in on, from
 	// its first message; replies go out with that brand's credentials.
 	Brand string `json:"brand,omitempty"`
+	// SLA is the service level the hub measures the case against, with
+	// its due times and state (sla/, docs/metrics.md); nil until the hub
+	// has applied a policy. The hub sets it without changing Version: it
+	// is a measurement, not an agent's change an op could conflict with.
+	SLA *CaseSLA `json:"sla,omitempty"`
+}
+
+// SLAState is how a case stands against its service level.
+type SLAState string
+
+const (
+	SLAOK       SLAState = "ok"
+	SLAAtRisk   SLAState = "at_risk"
+	SLABreached SLAState = "breached"
+)
+
+// CaseSLA is a case's service level as the hub last measured it. A due
+// time is zero when that clock does not run (met, not targeted, paused).
+type CaseSLA struct {
+	Policy           string    `json:"policy"`
+	State            SLAState  `json:"state"`
+	FirstResponseDue time.Time `json:"first_response_due,omitzero"`
+	NextResponseDue  time.Time `json:"next_response_due,omitzero"`
+	ResolutionDue    time.Time `json:"resolution_due,omitzero"`
+	// Breached lists the clocks that ever missed their target
+	// (first_response, next_response, resolution).
+	Breached []string `json:"breached,omitempty"`
+}
+
+// SLAChange marks the case.upserted event that records a breach or a
+// recovery: the case's SLA state moved From → To.
+type SLAChange struct {
+	From   SLAState `json:"from"`
+	To     SLAState `json:"to"`
+	Policy string   `json:"policy"`
+	// Metric is the clock that breached (or, on a recovery, the one that
+	// had): first_response, next_response or resolution.
+	Metric string `json:"metric,omitempty"`
 }
 
 // Summary is the compact record the queue shows; start-up reads only these.
@@ -252,6 +290,9 @@ type Event struct {
 	Case     *Case     `json:"case,omitempty"`
 	Message  *Message  `json:"message,omitempty"`
 	Customer *Customer `json:"customer,omitempty"`
+	// SLA is set on the case.upserted that records an SLA breach or
+	// recovery of Case (sync/hub/sla.go).
+	SLA *SLAChange `json:"sla,omitempty"`
 }
 
 // FirstLine returns the first non-empty line of s, cut to max runes.

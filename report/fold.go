@@ -1,0 +1,164 @@
+// Package report computes Switchboard's service figures from the event
+// log, the one source of truth: a Folder takes model.Events in log order
+// (the hub's log, a snapshot followed by the events after it, or a
+// console's copy) and keeps per case the facts the figures need; Rows and
+// Summarize measure them with an sla.Rules. docs/metrics.md defines every
+// figure; the hub serves them (GET /v1/reports/…) and a console computes
+// the same with the same code.
+package report
+
+import (
+	"time"
+
+	"switchboard/model"
+)
+
+// Folder folds events into per-case timelines. It is not safe for
+// concurrent use; the caller serialises Apply and the measuring calls.
+type Folder struct {
+	cases map[string]*timeline
+	tiers map[string]string // customer id → CRM tier
+	seq   uint64
+}
+
+// NewFolder returns an empty folder.
+func NewFolder() *Folder {
+	return &Folder{cases: map[string]*timeline{}, tiers: map[string]string{}}
+}
+
+type statusAt struct {
+	at time.Time
+	st model.Status
+}
+
+type msgAt struct {
+	at     time.Time
+	author string // identity key
+}
+
+type reply struct {
+	at    time.Time
+	agent string
+}
+
+// timeline is what a case's figures are computed from.
+type timeline struct {
+	c        *model.Case // the latest state; nil until the case's first upsert
+	statuses []statusAt
+	ins      []msgAt
+	outs     []reply
+	pending  map[string]string // reply id → agent, not delivered yet
+	counted  map[string]bool   // reply ids counted as responses
+	mergedAt time.Time
+}
+
+// Seq is the seq of the newest event applied (0 for snapshot events).
+func (f *Folder) Seq() uint64 { return f.seq }
+
+// Len is the number of cases folded.
+func (f *Folder) Len() int {
+	n := 0
+	for _, t := range f.cases {
+		if t.c != nil {
+			n++
+		}
+	}
+	return n
+}
+
+func (f *Folder) line(id string) *timeline {
+	t, ok := f.cases[id]
+	if !ok {
+		t = &timeline{pending: map[string]string{}, counted: map[string]bool{}}
+		f.cases[id] = t
+	}
+	return t
+}
+
+// at is when an event happened: its hub time, or for snapshot events
+// (which carry none) the fallback.
+func at(ev model.Event, fallback time.Time) time.Time {
+	if ev.Time.IsZero() {
+		return fallback.UTC()
+	}
+	return ev.Time.UTC()
+}
+
+// Apply folds one event. Kinds it does not know are skipped.
+func (f *Folder) Apply(ev model.Event) {
+	if ev.Seq > f.seq {
+		f.seq = ev.Seq
+	}
+	switch ev.Type {
+	case model.EventCaseUpserted:
+		if ev.Case == nil {
+			return
+		}
+		c := *ev.Case
+		t := f.line(c.ID)
+		when := at(ev, c.Updated)
+		if t.c == nil {
+			if ev.Time.IsZero() && !c.Status.Active() {
+				// A snapshot tells only the current state.
+				t.statuses = append(t.statuses, statusAt{c.Created, model.StatusOpen}, statusAt{orTime(c.Resolved, when), c.Status})
+			} else {
+				t.statuses = append(t.statuses, statusAt{c.Created, c.Status})
+			}
+		} else if t.c.Status != c.Status {
+			st := when
+			if !c.Status.Active() && !c.Resolved.IsZero() && t.c.Status.Active() {
+				st = c.Resolved // SetStatus records when it was solved
+			}
+			t.statuses = append(t.statuses, statusAt{st, c.Status})
+		}
+		if c.MergedInto != "" && t.mergedAt.IsZero() {
+			t.mergedAt = when
+		}
+		t.c = &c
+	case model.EventMessageAdded, model.EventMessageUpdated:
+		m := ev.Message
+		if m == nil {
+			return
+		}
+		t := f.line(m.CaseID)
+		switch m.Direction {
+		case model.DirectionIn:
+			if ev.Type == model.EventMessageAdded {
+				t.ins = append(t.ins, msgAt{m.Time.UTC(), m.Author.Key()})
+			}
+			// An edit or deletion changes no figure: the customer waited
+			// from when they wrote.
+		case model.DirectionOut:
+			if t.counted[m.ID] {
+				return
+			}
+			if m.Delivery != model.DeliverySent {
+				t.pending[m.ID] = m.Author.Handle
+				return
+			}
+			// Delivered: an item that arrives delivered (imported history,
+			// the platform's copy of a reply made outside) counts at its
+			// own time; a reply the hub sent, when it was delivered or
+			// marked posted.
+			when := m.Time.UTC()
+			if ev.Type == model.EventMessageUpdated {
+				when = at(ev, m.Time)
+			}
+			delete(t.pending, m.ID)
+			t.counted[m.ID] = true
+			t.outs = append(t.outs, reply{when, m.Author.Handle})
+		}
+		// Notes are never a response.
+	case model.EventCustomerUpserted:
+		if ev.Customer != nil {
+			f.tiers[ev.Customer.ID] = ev.Customer.Tier
+		}
+	}
+}
+
+func orTime(a, b time.Time) time.Time {
+	if a.IsZero() {
+		return b
+	}
+	return a
+}
