@@ -22,7 +22,7 @@ BIN := bin
 CONSOLE := $(BIN)/switchboard
 HUB := $(BIN)/hub
 
-.PHONY: all deps build demo-tokens run test robust claims vet fuzz bench lint clean
+.PHONY: all deps build demo-tokens run test robust claims vet fuzz bench bench-micro lint clean
 
 all: build
 
@@ -133,8 +133,16 @@ fuzz:
 		done; \
 	done
 
+# bench runs every BenchmarkScenario<Name> once, one package after
+# another, and prints their BENCH lines and a table against the targets
+# (.ci/bench; README "Performance"). BENCH_N=1000000 runs the hub scenarios
+# at a million cases. It fails when a scenario failed or printed no line.
 bench: deps
-	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem $$($(GO) list ./... | grep -v '^switchboard$$')
+	GO="$(GO)" TAGS="$(TAGS)" .ci/bench
+
+# bench-micro runs the micro-benchmarks (everything but the scenarios).
+bench-micro: deps
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -skip '^BenchmarkScenario' -benchmem $$($(GO) list ./... | grep -v '^switchboard$$')
 
 lint: vet
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
