@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
 
 	"switchboard/model"
 	"switchboard/store"
@@ -191,6 +192,7 @@ func (c *Client) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(wait):
+		case <-c.wakeCh():
 		}
 		backoff = min(backoff*2, maxB)
 	}
@@ -272,19 +274,57 @@ func (c *Client) session(ctx context.Context, target string) (bool, error) {
 		}
 	}()
 
+	// The reader receives and decodes frames while this goroutine writes
+	// the previous ones to the cache: network and disk overlap. Frames are
+	// handed on in order through a bounded channel, so at most Pipeline
+	// frames wait in memory; a page is only ever applied by this goroutine,
+	// and the cursor moves in the transaction that writes it, so a
+	// connection lost mid-pipeline loses nothing but frames not yet
+	// applied, which the next connection sends again from the cursor.
+	frames := make(chan received, Pipeline)
+	quit := make(chan struct{})
+	readerDone := make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		readFrames(conn, extend, frames, quit)
+	}()
+	defer func() {
+		close(quit)
+		_ = conn.Close() // ends a read still waiting
+		<-readerDone
+	}()
+
+	var held *received // a frame taken while batching, handled next
+	next := func() received {
+		if held != nil {
+			r := *held
+			held = nil
+			return r
+		}
+		return <-frames
+	}
+	// more takes the next frame if one is already waiting and keep says
+	// it belongs to the batch; any other frame is held for the loop.
+	more := func(keep func(wire.Frame) bool) (wire.Frame, bool) {
+		if held != nil {
+			return nil, false
+		}
+		select {
+		case r := <-frames:
+			if r.err == nil && keep(r.f) {
+				return r.f, true
+			}
+			held = &r
+		default:
+		}
+		return nil, false
+	}
+
 	caughtUp := false
 	for {
-		extend()
-		_, raw, err := conn.ReadMessage()
-		if err != nil {
-			if ce := (*websocket.CloseError)(nil); errors.As(err, &ce) {
-				return caughtUp, fmt.Errorf("hub closed the connection: %s", closeText(ce))
-			}
-			return caughtUp, fmt.Errorf("connection lost: %w", err)
-		}
-		f, err := wire.Decode(raw)
-		if err != nil {
-			return caughtUp, fmt.Errorf("bad frame from hub: %w", err)
+		r := next()
+		if r.err != nil {
+			return caughtUp, r.err
 		}
 		select {
 		case err := <-pumpDone:
@@ -294,7 +334,7 @@ func (c *Client) session(ctx context.Context, target string) (bool, error) {
 			}
 		default:
 		}
-		switch f := f.(type) {
+		switch f := r.f.(type) {
 		case wire.Welcome:
 			if err := c.Cache.Welcomed(f.Agent, f.Role); err != nil {
 				return false, fmt.Errorf("record welcome: %w", err)
@@ -311,14 +351,25 @@ func (c *Client) session(ctx context.Context, target string) (bool, error) {
 				}
 			})
 		case wire.Events:
-			applied, err := c.Cache.Apply(f.Events)
+			// Pages already received go into the same transaction: one
+			// commit for several pages.
+			evs, head := f.Events, f.Head
+			for len(evs) < MaxBatch {
+				nf, ok := more(func(f wire.Frame) bool { _, ok := f.(wire.Events); return ok })
+				if !ok {
+					break
+				}
+				evs = append(evs, nf.(wire.Events).Events...)
+				head = max(head, nf.(wire.Events).Head)
+			}
+			applied, err := c.Cache.Apply(evs)
 			if err != nil {
 				return caughtUp, fmt.Errorf("apply events: %w", err)
 			}
 			cursor = applied.Cursor
 			c.set(func(s *Status) {
 				s.Cursor = cursor
-				s.Head = max(f.Head, cursor)
+				s.Head = max(head, cursor)
 			})
 			if c.OnApplied != nil && (len(applied.Cases) > 0 || len(applied.Customers) > 0) {
 				c.OnApplied(applied)
@@ -332,7 +383,18 @@ func (c *Client) session(ctx context.Context, target string) (bool, error) {
 					return caughtUp, fmt.Errorf("begin snapshot: %w", err)
 				}
 			}
-			applied, err := c.Cache.ApplySnapshot(f.Events)
+			// The pages that follow, up to the last, go into one
+			// transaction; a first page (a new snapshot) starts a batch.
+			evs := f.Events
+			for !f.Done && len(evs) < MaxBatch {
+				nf, ok := more(func(f wire.Frame) bool { sn, ok := f.(wire.Snapshot); return ok && !sn.First })
+				if !ok {
+					break
+				}
+				f = nf.(wire.Snapshot)
+				evs = append(evs, f.Events...)
+			}
+			applied, err := c.Cache.ApplySnapshot(evs)
 			if err != nil {
 				return caughtUp, fmt.Errorf("apply snapshot: %w", err)
 			}
@@ -385,6 +447,48 @@ func (c *Client) session(ctx context.Context, target string) (bool, error) {
 	}
 }
 
+// Pipeline is how many received frames may wait, decoded, while the
+// cache writes the one before them.
+const Pipeline = 4
+
+// MaxBatch is the most events (or snapshot entities) written in one cache
+// transaction when several pages are waiting.
+const MaxBatch = 4 * wire.MaxPage
+
+// received is a decoded frame, or why the connection ended.
+type received struct {
+	f   wire.Frame
+	err error
+}
+
+// readFrames reads and decodes frames until the connection ends or quit is
+// closed, and hands them on in order; the last thing it hands on is the
+// error that ended the connection.
+func readFrames(conn *websocket.Conn, extend func(), out chan<- received, quit <-chan struct{}) {
+	for {
+		extend()
+		var r received
+		_, raw, err := conn.ReadMessage()
+		if err != nil {
+			if ce := (*websocket.CloseError)(nil); errors.As(err, &ce) {
+				r.err = fmt.Errorf("hub closed the connection: %s", closeText(ce))
+			} else {
+				r.err = fmt.Errorf("connection lost: %w", err)
+			}
+		} else if r.f, err = wire.Decode(raw); err != nil {
+			r.err = fmt.Errorf("bad frame from hub: %w", err)
+		}
+		select {
+		case out <- r:
+		case <-quit:
+			return
+		}
+		if r.err != nil {
+			return
+		}
+	}
+}
+
 func closeText(ce *websocket.CloseError) string {
 	if ce.Text != "" {
 		return fmt.Sprintf("%d %s", ce.Code, ce.Text)
@@ -429,27 +533,53 @@ func (p *pump) run(ctx context.Context) error {
 	// Presence expires on the hub unless repeated.
 	repeat := time.NewTicker(15 * time.Second)
 	defer repeat.Stop()
+	// The hub closes a connection that sends frames faster than its limit;
+	// the pump stays below it instead.
+	lim := rate.NewLimiter(FrameRate, FrameBurst)
+	write := func(f wire.Frame) (bool, error) {
+		b, err := wire.Encode(f)
+		if err != nil {
+			return false, err
+		}
+		if lim.Wait(ctx) != nil {
+			return false, nil
+		}
+		_ = p.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		// A failed write: the reader sees the broken connection too.
+		return p.conn.WriteMessage(websocket.TextMessage, b) == nil, nil
+	}
+	// queue holds the outbox's ops not yet sent on this connection, in
+	// order. The outbox is read again only when an op was queued (kick):
+	// ops leave it only once answered, and answered ops were sent.
+	var queue []model.Op
+	reread := true
 	for {
 		if pr := p.presence(); !p.presSent || pr != p.lastPres {
-			b, err := wire.Encode(pr)
-			if err != nil {
+			if ok, err := write(pr); !ok {
 				return err
-			}
-			_ = p.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
-			if err := p.conn.WriteMessage(websocket.TextMessage, b); err != nil {
-				return nil
 			}
 			p.lastPres, p.presSent = pr, true
 		}
-		ops, err := p.cache.Outbox()
-		if err != nil {
-			return fmt.Errorf("read outbox: %w", err)
-		}
-		for _, op := range ops {
+		if reread {
+			ops, err := p.cache.Outbox()
+			if err != nil {
+				return fmt.Errorf("read outbox: %w", err)
+			}
+			queue = queue[:0]
 			p.mu.Lock()
-			_, skip := p.sent[op.ID]
+			for _, op := range ops {
+				if _, sent := p.sent[op.ID]; !sent {
+					queue = append(queue, op)
+				}
+			}
+			p.mu.Unlock()
+			reread = false
+		}
+		for len(queue) > 0 {
+			op := queue[0]
+			p.mu.Lock()
 			full := p.pending >= Window
-			if !skip && !full {
+			if !full {
 				p.sent[op.ID] = true
 				p.pending++
 			}
@@ -457,22 +587,16 @@ func (p *pump) run(ctx context.Context) error {
 			if full {
 				break
 			}
-			if skip {
-				continue
-			}
-			b, err := wire.Encode(wire.Op{Op: op})
-			if err != nil {
+			if ok, err := write(wire.Op{Op: op}); !ok {
 				return err
 			}
-			_ = p.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
-			if err := p.conn.WriteMessage(websocket.TextMessage, b); err != nil {
-				return nil // the reader sees the broken connection too
-			}
+			queue = queue[1:]
 		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-p.kick:
+			reread = true
 		case <-p.answered:
 		case <-repeat.C:
 			if p.lastPres.CaseID != "" {
@@ -481,3 +605,12 @@ func (p *pump) run(ctx context.Context) error {
 		}
 	}
 }
+
+// FrameRate and FrameBurst pace what the client sends on one connection,
+// with a margin below the hub's limit (500 frames a second, bursts of
+// 2,000; see docs/protocol.md), so a long outbox drains without the hub
+// closing the connection for a flood.
+const (
+	FrameRate  = 450
+	FrameBurst = 1800
+)

@@ -486,9 +486,15 @@ func TestLargeBacklogArrivesInPages(t *testing.T) {
 	if !sawSyncing {
 		t.Fatalf("never reported syncing: %+v", ss)
 	}
-	// Welcome at 0, then one status per page of MaxPage.
-	if want := []uint64{0, wire.MaxPage, 2 * wire.MaxPage, head}; !slices.Equal(cursors, want) {
-		t.Errorf("cursors while syncing = %v, want %v", cursors, want)
+	// Welcome at 0, then one status per write: a page of MaxPage, or
+	// several pages that arrived while the one before was written.
+	if len(cursors) < 2 || cursors[0] != 0 || cursors[len(cursors)-1] != head {
+		t.Errorf("cursors while syncing = %v, want 0 … %d", cursors, head)
+	}
+	for _, c := range cursors {
+		if c%wire.MaxPage != 0 && c != head {
+			t.Errorf("cursors while syncing = %v: %d is not at a page's end", cursors, c)
+		}
 	}
 	last := ss[len(ss)-1]
 	if last.State != client.StateOnline || last.Progress() != 1 || last.Cursor != head || last.Err != "" {
@@ -497,8 +503,8 @@ func TestLargeBacklogArrivesInPages(t *testing.T) {
 	rec.mu.Lock()
 	applied := rec.applied
 	rec.mu.Unlock()
-	if applied != 3 {
-		t.Errorf("OnApplied called %d times, want once per page (3)", applied)
+	if applied != len(cursors)-1 {
+		t.Errorf("OnApplied called %d times, want once per write (%d)", applied, len(cursors)-1)
 	}
 }
 
