@@ -193,7 +193,11 @@ func Decode(b []byte) (Frame, error) {
 	var head struct {
 		Type Type `json:"type"`
 	}
-	if err := json.Unmarshal(b, &head); err != nil {
+	if t, ok := leadingType(b); ok {
+		// Encode puts the type first: no pass over the whole frame just
+		// for it (the frame is still checked whole when it is decoded).
+		head.Type = t
+	} else if err := json.Unmarshal(b, &head); err != nil {
 		return nil, Error{Code: CodeBadFrame, Reason: "not a JSON object: " + err.Error()}
 	}
 	if head.Type == "" {
@@ -204,6 +208,28 @@ func Decode(b []byte) (Frame, error) {
 		return nil, Error{Code: CodeUnknownType, Reason: fmt.Sprintf("unknown frame type %.64q", head.Type)}
 	}
 	return decode(b)
+}
+
+// leadingType reads the type of a frame that starts {"type":"…", as
+// Encode writes them, with a type of plain letters and underscores.
+func leadingType(b []byte) (Type, bool) {
+	const prefix = `{"type":"`
+	if !bytes.HasPrefix(b, []byte(prefix)) {
+		return "", false
+	}
+	for i := len(prefix); i < len(b) && i < len(prefix)+32; i++ {
+		switch c := b[i]; {
+		case c == '"':
+			if i == len(prefix) || i+1 >= len(b) || (b[i+1] != ',' && b[i+1] != '}') {
+				return "", false
+			}
+			return Type(b[len(prefix):i]), true
+		case c >= 'a' && c <= 'z' || c == '_':
+		default:
+			return "", false
+		}
+	}
+	return "", false
 }
 
 var decoders = map[Type]func([]byte) (Frame, error){
