@@ -23,6 +23,8 @@ const ConfigFile = "config.json"
 // Config is what the console keeps between runs.
 type Config struct {
 	Token string `json:"token,omitempty"`
+	// Console holds the agent's settings (see settings.go).
+	Console *Settings `json:"console,omitempty"`
 }
 
 // LoadConfig reads dir/config.json; a missing file is an empty Config. A

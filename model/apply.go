@@ -92,6 +92,9 @@ func ApplyOp(c Case, op Op, by Actor, now time.Time) (Case, *Message, *Rejection
 		if op.Kind == OpReply && c.Assignee != "" && c.Assignee != by.Name && !op.Confirm {
 			return c, nil, reject(RejectClaimed, "claimed by %s; confirm to reply anyway", c.Assignee)
 		}
+		if op.Kind == OpReply && op.Private && !PrivateReplies(c.Channel) {
+			return c, nil, reject(RejectInvalid, "%s has no private messages", c.Channel)
+		}
 		// A reply via a merged case is measured by the hub, which knows
 		// that case's channel.
 		if op.Kind == OpReply && (op.Via == "" || op.Via == c.ID) {
@@ -107,7 +110,8 @@ func ApplyOp(c Case, op Op, by Actor, now time.Time) (Case, *Message, *Rejection
 			msg.Direction = DirectionNote
 		} else {
 			msg.Direction = DirectionOut
-			msg.Public = c.Public
+			msg.Public = c.Public && !op.Private
+			msg.Private = op.Private
 			msg.Delivery = DeliveryQueued
 			if c.FirstResponse.IsZero() {
 				c.FirstResponse = now

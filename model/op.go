@@ -49,7 +49,10 @@ type Op struct {
 	// Assignee on a claim hands the case to someone else (leads only).
 	Assignee string `json:"assignee,omitempty"`
 	// Confirm sends a reply on a case another agent has claimed.
-	Confirm    bool   `json:"confirm,omitempty"`
+	Confirm bool `json:"confirm,omitempty"`
+	// Private sends a reply as a direct message to the author instead of
+	// in public, on channels that have one (X, Facebook).
+	Private    bool   `json:"private,omitempty"`
 	CustomerID string `json:"customer_id,omitempty"` // link_identity
 	// Consent is what the customer agreed to, for link_identity.
 	Consent *Consent `json:"consent,omitempty"`
@@ -133,6 +136,9 @@ func ChannelLimit(ch Channel) int {
 	}
 	return 0
 }
+
+// PrivateReplies reports whether a channel can answer by direct message.
+func PrivateReplies(ch Channel) bool { return ch == ChannelTwitter || ch == ChannelFacebook }
 
 // ReplyLength counts a reply the way its channel does: X weighs
 // characters and URLs (TweetLength), others count characters.

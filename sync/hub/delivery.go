@@ -62,6 +62,9 @@ func (h *Hub) replyJob(c model.Case, msg model.Message) Job {
 			}
 		}
 	}
+	if msg.Private && !r.Private { // the agent chose a private reply
+		r.Private, r.Recipient = true, c.Author.PlatformID
+	}
 	return Job{ID: msg.ID, CaseID: c.ID, Reply: r, State: JobPending}
 }
 

@@ -1,0 +1,51 @@
+package app_test
+
+import (
+	"testing"
+
+	"switchboard/app"
+	"switchboard/store"
+)
+
+// A draft is in the cache: it is there after the console is closed and
+// opened again.
+func TestDraftSurvivesARestart(t *testing.T) {
+	dir := t.TempDir()
+	c := openConsole(t, dir)
+	if err := c.SaveDraft(store.Draft{CaseID: "c1", Text: "Hi Kim, half a reply", Private: true}); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	c = openConsole(t, dir)
+	defer c.Close()
+	d, ok := c.Draft("c1")
+	if !ok || d.Text != "Hi Kim, half a reply" || !d.Private || d.At.IsZero() {
+		t.Fatalf("draft = %+v %v", d, ok)
+	}
+	if err := c.SaveDraft(store.Draft{CaseID: "c1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.Draft("c1"); ok {
+		t.Fatal("an empty draft was kept")
+	}
+}
+
+func TestCannedAnswerVariables(t *testing.T) {
+	got := app.Canned{Text: "Hi {first_name}, case {case_id}. — {agent}"}.Expand(app.FirstName("Dr. Markus Brenner"), "c-9", "anna", "@mb")
+	if got != "Hi Markus, case c-9. — anna" {
+		t.Fatal(got)
+	}
+	dir := t.TempDir()
+	s, err := app.LoadSettings(dir)
+	if err != nil || len(s.Canned) == 0 || s.Undo() != app.DefaultUndo {
+		t.Fatalf("defaults: %+v %v", s, err)
+	}
+	s.Canned = append(s.Canned, app.Canned{Name: "bye", Text: "Bye {first_name}"})
+	if err := app.SaveSettings(dir, s); err != nil {
+		t.Fatal(err)
+	}
+	s2, _ := app.LoadSettings(dir)
+	if s2.Canned[len(s2.Canned)-1].Name != "bye" {
+		t.Fatalf("%+v", s2)
+	}
+}
