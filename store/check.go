@@ -81,11 +81,16 @@ func Recover(path string, damage error, now time.Time) (*Store, Recovery, error)
 	if err := os.Rename(path, rec.Aside); err != nil {
 		return nil, rec, fmt.Errorf("store: set the damaged %s aside: %w", path, err)
 	}
-	s, err := Open(path)
+	s, err := open(path)
 	if err != nil {
 		return nil, rec, err
 	}
 	if err := s.recoverFrom(rec.Aside, &rec); err != nil {
+		s.Close()
+		return nil, rec, err
+	}
+	// The journal's ops were queued after the salvaged ones.
+	if err := s.foldJournal(); err != nil {
 		s.Close()
 		return nil, rec, err
 	}

@@ -33,28 +33,17 @@ type RejectedOp struct {
 }
 
 // Enqueue writes an op to the outbox. When it returns nil the op is on
-// disk (bbolt fsyncs every commit) and will reach the hub.
+// disk (appended to the outbox journal and fsync'd) and will reach the hub.
 func (s *Store) Enqueue(op model.Op) error {
-	raw, err := json.Marshal(op)
-	if err != nil {
-		return fmt.Errorf("store: encode op: %w", err)
+	s.jmu.Lock()
+	defer s.jmu.Unlock()
+	in, err := s.queued(op.ID)
+	if err == nil && in {
+		err = fmt.Errorf("op %s is already queued", op.ID)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		ids := tx.Bucket(bucketOutboxID)
-		if ids.Get([]byte(op.ID)) != nil {
-			return fmt.Errorf("op %s is already queued", op.ID)
-		}
-		b := tx.Bucket(bucketOutbox)
-		n, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		k := u64(n)
-		if err := b.Put(k, raw); err != nil {
-			return err
-		}
-		return ids.Put([]byte(op.ID), k)
-	})
+	if err == nil {
+		err = s.journal.append(op)
+	}
 	if err != nil {
 		return fmt.Errorf("store: enqueue %s: %w", op.Kind, err)
 	}
@@ -63,6 +52,9 @@ func (s *Store) Enqueue(op model.Op) error {
 
 // Outbox returns the unanswered ops in the order they were made.
 func (s *Store) Outbox() ([]model.Op, error) {
+	if err := s.foldJournal(); err != nil {
+		return nil, err
+	}
 	var out []model.Op
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketOutbox).ForEach(func(k, v []byte) error {
@@ -92,7 +84,7 @@ func removeOp(tx *bolt.Tx, opID string) (bool, error) {
 // Acked drops an op the hub has applied. An unknown id (answered before)
 // is not an error.
 func (s *Store) Acked(opID string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.outboxUpdate(func(tx *bolt.Tx) error {
 		_, err := removeOp(tx, opID)
 		return err
 	})
@@ -103,7 +95,7 @@ func (s *Store) Acked(opID string) error {
 // one.
 func (s *Store) Rejected(opID string, r model.Rejection, current *model.Case) error {
 	var ro RejectedOp
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.outboxUpdate(func(tx *bolt.Tx) error {
 		k := tx.Bucket(bucketOutboxID).Get([]byte(opID))
 		if k == nil {
 			return nil // answered before
@@ -162,7 +154,7 @@ func (s *Store) Resolve(opID string, retry *model.Op) error {
 			return err
 		}
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.outboxUpdate(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketRejected).Delete([]byte(opID)); err != nil {
 			return err
 		}

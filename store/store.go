@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -117,13 +118,31 @@ var ErrGap = errors.New("store: events do not follow the cursor")
 // Store is an open cache file.
 type Store struct {
 	db *bolt.DB
+	// jmu orders outbox changes: journal appends, and folds of the
+	// journal into the outbox bucket with the change that follows them
+	// (journal.go).
+	jmu     sync.Mutex
+	journal *journal
 }
 
 // Open opens or creates the cache at path. A second console on the same
 // file gets a clear error after a second instead of hanging on the lock.
 // A damaged file is refused with an error wrapping ErrDamaged, before
 // bbolt maps it (see Recover).
-func Open(path string) (_ *Store, err error) {
+func Open(path string) (*Store, error) {
+	s, err := open(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.foldJournal(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// open opens the cache and its outbox journal without folding it.
+func open(path string) (_ *Store, err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: create folder: %w", err)
 	}
@@ -145,6 +164,10 @@ func Open(path string) (_ *Store, err error) {
 	}
 	s := &Store{db: db}
 	if err := s.init(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if s.journal, err = openJournal(path); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -192,7 +215,17 @@ func (s *Store) init() error {
 }
 
 // Close closes the file.
-func (s *Store) Close() error { return s.db.Close() }
+// Close folds the outbox journal and closes the file.
+func (s *Store) Close() error {
+	ferr := s.foldJournal()
+	if s.journal != nil {
+		s.journal.f.Close()
+	}
+	if err := s.db.Close(); err != nil {
+		return err
+	}
+	return ferr
+}
 
 // SchemaVersion reads the version stored in the file.
 func (s *Store) SchemaVersion() (int, error) {
