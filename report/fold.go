@@ -41,9 +41,28 @@ type reply struct {
 	agent string
 }
 
+// caseInfo is what the figures need of a case's latest state: the case
+// without its texts, so a folder of every case stays small.
+type caseInfo struct {
+	ID, ThreadRef, Assignee, CustomerID, MergedInto string
+	author                                          string // identity key
+	Channel                                         model.Channel
+	Status                                          model.Status
+	Priority                                        model.Priority
+	Reach                                           model.Reach
+	Public                                          bool
+	Created                                         time.Time
+}
+
+func info(c *model.Case) *caseInfo {
+	return &caseInfo{ID: c.ID, ThreadRef: c.ThreadRef, Assignee: c.Assignee, CustomerID: c.CustomerID, MergedInto: c.MergedInto,
+		author: c.Author.Key(), Channel: c.Channel, Status: c.Status, Priority: c.Priority, Reach: c.Author.Reach, Public: c.Public,
+		Created: c.Created.UTC()}
+}
+
 // timeline is what a case's figures are computed from.
 type timeline struct {
-	c        *model.Case // the latest state; nil until the case's first upsert
+	c        *caseInfo // the latest state; nil until the case's first upsert
 	statuses []statusAt
 	ins      []msgAt
 	outs     []reply
@@ -114,7 +133,7 @@ func (f *Folder) Apply(ev model.Event) {
 		if c.MergedInto != "" && t.mergedAt.IsZero() {
 			t.mergedAt = when
 		}
-		t.c = &c
+		t.c = info(&c)
 	case model.EventMessageAdded, model.EventMessageUpdated:
 		m := ev.Message
 		if m == nil {

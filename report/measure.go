@@ -52,7 +52,7 @@ type measured struct {
 // inbound messages when none is the author's: a case handed to its first
 // customer).
 func (t *timeline) customerMessages() []time.Time {
-	key := t.c.Author.Key()
+	key := t.c.author
 	var own, all []time.Time
 	for _, m := range t.ins {
 		all = append(all, m.at)
@@ -157,7 +157,7 @@ func (f *Folder) measure(r *sla.Rules, t *timeline) measured {
 			m.resolvedAt = t.statuses[i].at
 		}
 	}
-	m.policy = r.Select(sla.Subject{Channel: c.Channel, Priority: c.Priority, Tier: m.tier, Reach: c.Author.Reach, Public: c.Public, Team: m.team})
+	m.policy = r.Select(sla.Subject{Channel: c.Channel, Priority: c.Priority, Tier: m.tier, Reach: c.Reach, Public: c.Public, Team: m.team})
 	m.businessCl = r.BusinessCalendar(m.policy, m.team)
 	if m.policy == nil {
 		return m

@@ -103,7 +103,7 @@ func (f *Folder) row(r *sla.Rules, t *timeline, now time.Time) Row {
 	c := t.c
 	m := f.measure(r, t)
 	row := Row{ID: c.ID, Channel: string(c.Channel), ThreadRef: c.ThreadRef, Created: stamp(c.Created), Status: string(c.Status),
-		Priority: c.Priority.String(), Public: c.Public, Agent: m.agent, Team: m.team, Tier: m.tier, Reach: string(c.Author.Reach),
+		Priority: c.Priority.String(), Public: c.Public, Agent: m.agent, Team: m.team, Tier: m.tier, Reach: string(c.Reach),
 		MergedInto: c.MergedInto, Reopened: m.reopened, created: c.Created, m: m,
 		NextResponsesWallS: []int64{}, NextResponsesBusinessS: []int64{}}
 	if m.businessCl != nil {

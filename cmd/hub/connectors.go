@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"switchboard/connector/twitter"
 	"switchboard/demo"
 	"switchboard/model"
+	"switchboard/sla"
 	"switchboard/sync/hub"
 )
 
@@ -35,6 +37,9 @@ type Config struct {
 	// Reach sets the reach labels' follower cut-offs and which public
 	// cases get a raised priority; fields left out keep their defaults.
 	Reach model.ReachThresholds `json:"reach"`
+	// SLA configures service levels: calendars, teams and policies (see
+	// sla.Config and docs/metrics.md); absent: the defaults for social care.
+	SLA *sla.Config `json:"sla,omitempty"`
 }
 
 // TwitterConfig configures the X connector: one account (the fields of
@@ -126,6 +131,18 @@ func loadConfig(path string) (Config, error) {
 		if err := checkReach(cfg.Reach); err != nil {
 			return cfg, fmt.Errorf("config %s: reach: %w", path, err)
 		}
+		if cfg.SLA != nil {
+			// An iCalendar file named relative to the config file.
+			for name, cc := range cfg.SLA.Calendars {
+				if cc.HolidaysICS != "" && !filepath.IsAbs(cc.HolidaysICS) {
+					cc.HolidaysICS = filepath.Join(filepath.Dir(path), cc.HolidaysICS)
+					cfg.SLA.Calendars[name] = cc
+				}
+			}
+			if _, err := slaRules(cfg); err != nil {
+				return cfg, fmt.Errorf("config %s: sla: %w", path, err)
+			}
+		}
 	}
 	env := func(name string, dst *string) {
 		if v := os.Getenv(name); v != "" {
@@ -186,6 +203,14 @@ func checkReach(r model.ReachThresholds) error {
 		return fmt.Errorf("raise_to must be 1 (normal), 2 (high) or 3 (urgent)")
 	}
 	return nil
+}
+
+// slaRules builds the configured service levels, or the defaults.
+func slaRules(cfg Config) (*sla.Rules, error) {
+	if cfg.SLA == nil {
+		return sla.Default(), nil
+	}
+	return cfg.SLA.Build()
 }
 
 func duration(s string, def time.Duration) (time.Duration, error) {
@@ -362,6 +387,16 @@ func startConnectors(ctx context.Context, cfg Config, h *hub.Hub, srv *hub.Serve
 		}()
 		logger.Info("forum connector", "feeds", len(fc.Feeds), "every", every)
 	}
+
+	// Service levels and the reports (lead tokens only).
+	rules, err := slaRules(cfg)
+	if err != nil {
+		return fmt.Errorf("sla: %w", err)
+	}
+	levels := hub.NewSLA(h, rules)
+	srv.Mount("GET "+hub.ReportCasesPath, srv.ReportCasesHandler(levels))
+	srv.Mount("GET "+hub.ReportSummaryPath, srv.ReportSummaryHandler(levels))
+	go levels.Run(ctx)
 
 	go h.RunDelivery(ctx, senders)
 	return nil

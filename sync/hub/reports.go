@@ -1,0 +1,171 @@
+package hub
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"switchboard/report"
+)
+
+// The reports API (docs/metrics.md): a lead's token only.
+const (
+	ReportCasesPath   = "/v1/reports/cases"
+	ReportSummaryPath = "/v1/reports/summary"
+)
+
+// maxReportSpan is the longest period one report covers.
+const maxReportSpan = 400 * 24 * time.Hour
+
+// reportQuery is a report request's period and format.
+type reportQuery struct {
+	from, to time.Time
+	csv      bool
+	group    string
+}
+
+// parseReportQuery reads from and to (RFC 3339; default the 7 days up to
+// now), format (json or csv) and, for the summary, group.
+func parseReportQuery(r *http.Request, now time.Time, summary bool) (reportQuery, error) {
+	q := r.URL.Query()
+	var rq reportQuery
+	for key := range q {
+		switch key {
+		case "from", "to", "format":
+		case "group":
+			if summary {
+				continue
+			}
+			return rq, fmt.Errorf("group: only the summary is grouped")
+		default:
+			return rq, fmt.Errorf("%s: unknown parameter (from, to, format%s)", key, map[bool]string{true: ", group"}[summary])
+		}
+	}
+	rq.to = now
+	if s := q.Get("to"); s != "" {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return rq, fmt.Errorf("to %q: want RFC 3339, like 2026-11-30T00:00:00Z", s)
+		}
+		rq.to = t
+	}
+	rq.from = rq.to.Add(-7 * 24 * time.Hour)
+	if s := q.Get("from"); s != "" {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return rq, fmt.Errorf("from %q: want RFC 3339, like 2026-11-01T00:00:00Z", s)
+		}
+		rq.from = t
+	}
+	rq.from, rq.to = rq.from.UTC(), rq.to.UTC()
+	if !rq.to.After(rq.from) {
+		return rq, fmt.Errorf("to must be after from")
+	}
+	if rq.to.Sub(rq.from) > maxReportSpan {
+		return rq, fmt.Errorf("the period is over %d days: ask for less", int(maxReportSpan.Hours()/24))
+	}
+	switch q.Get("format") {
+	case "", "json":
+	case "csv":
+		rq.csv = true
+	default:
+		return rq, fmt.Errorf("format %q: json or csv", q.Get("format"))
+	}
+	rq.group = q.Get("group")
+	if !report.ValidGroup(rq.group) {
+		return rq, fmt.Errorf("group %q: channel, agent, team, day or week", rq.group)
+	}
+	return rq, nil
+}
+
+// leadOnly answers 401 without a valid token and 403 for an agent's; it
+// reports whether the request may go on.
+func (s *Server) leadOnly(w http.ResponseWriter, r *http.Request) bool {
+	a, _, ok := s.agentOf(w, r)
+	if !ok {
+		return false
+	}
+	if a.Role != RoleLead {
+		writeJSON(w, http.StatusForbidden, map[string]string{"error": "reports need a lead's token"})
+		return false
+	}
+	return true
+}
+
+func csvHeaders(w http.ResponseWriter, name string, rq reportQuery) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s-%s.csv"`, name,
+		rq.from.Format("20060102T150405Z"), rq.to.Format("20060102T150405Z")))
+}
+
+// ReportCasesHandler serves GET /v1/reports/cases: one row per case
+// created in [from, to) with every figure, as JSON or CSV.
+func (s *Server) ReportCasesHandler(e *SLA) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.leadOnly(w, r) {
+			return
+		}
+		now := s.hub.cfg.Now().UTC()
+		rq, err := parseReportQuery(r, now, false)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		var rows []report.Row
+		if err := e.Measure(func(f *report.Folder) { rows = f.Rows(e.rules, rq.from, rq.to, now) }); err != nil {
+			s.logger.Error("report: cases", "err", err)
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "cannot read the log now; try again"})
+			return
+		}
+		if rows == nil {
+			rows = []report.Row{}
+		}
+		if rq.csv {
+			csvHeaders(w, "cases", rq)
+			err = report.WriteCasesCSV(w, rows)
+		} else {
+			w.Header().Set("Content-Type", "application/json")
+			err = report.WriteJSON(w, report.Cases{From: rq.from.Format(time.RFC3339), To: rq.to.Format(time.RFC3339), Cases: rows})
+		}
+		if err != nil {
+			s.logger.Warn("report: cases: write", "err", err)
+		}
+	})
+}
+
+// ReportSummaryHandler serves GET /v1/reports/summary: the figures of the
+// cases created in [from, to), grouped by channel, agent, team, day or
+// week (the default calendar's zone), as JSON or CSV.
+func (s *Server) ReportSummaryHandler(e *SLA) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.leadOnly(w, r) {
+			return
+		}
+		now := s.hub.cfg.Now().UTC()
+		rq, err := parseReportQuery(r, now, true)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		loc := time.UTC
+		if e.rules.Default != nil {
+			loc = e.rules.Default.Location
+		}
+		var sum report.Summary
+		if err := e.Measure(func(f *report.Folder) { sum = f.Summarize(e.rules, rq.from, rq.to, now, rq.group, loc) }); err != nil {
+			s.logger.Error("report: summary", "err", err)
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "cannot read the log now; try again"})
+			return
+		}
+		if rq.csv {
+			csvHeaders(w, "summary", rq)
+			err = report.WriteSummaryCSV(w, sum)
+		} else {
+			w.Header().Set("Content-Type", "application/json")
+			err = report.WriteJSON(w, sum)
+		}
+		if err != nil {
+			s.logger.Warn("report: summary: write", "err", err)
+		}
+	})
+}

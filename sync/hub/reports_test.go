@@ -1,0 +1,199 @@
+package hub_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"switchboard/connector/generic"
+	"switchboard/report"
+	"switchboard/sla"
+	"switchboard/sync/hub"
+)
+
+// slaHub is a hub with a steppable clock, the SLA evaluator and the
+// reports API behind lead and agent tokens.
+type slaHub struct {
+	h           *hub.Hub
+	log         *hub.BoltLog
+	clk         *clock
+	sla         *hub.SLA
+	url         string
+	lead, agent string
+}
+
+func startSLAHub(t *testing.T, now time.Time) *slaHub {
+	t.Helper()
+	dir := t.TempDir()
+	l := openLog(t, dir)
+	t.Cleanup(func() { l.Close() })
+	clk := &clock{now: now}
+	h, err := hub.New(l, quietConfig(clk.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens, err := hub.OpenTokenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lead, _, err := tokens.Add("lena", hub.RoleLead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent, _, err := tokens.Add("arno", hub.RoleAgent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := hub.NewSLA(h, sla.Default())
+	srv := hub.NewServer(h, hub.DefaultTiming)
+	srv.SetAuth(tokens)
+	srv.Mount("GET "+hub.ReportCasesPath, srv.ReportCasesHandler(e))
+	srv.Mount("GET "+hub.ReportSummaryPath, srv.ReportSummaryHandler(e))
+	srv.Mount("POST "+generic.Path, srv.RequireToken(generic.NewHandler(h.Sink(), generic.Options{Now: clk.Now})))
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { ts.Close(); srv.Close() })
+	return &slaHub{h: h, log: l, clk: clk, sla: e, url: ts.URL, lead: lead, agent: agent}
+}
+
+func (s *slaHub) do(t *testing.T, method, path, token string, body io.Reader) (int, http.Header, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, s.url+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, raw
+}
+
+func TestReportsAreForLeadsOnly(t *testing.T) {
+	s := startSLAHub(t, t0)
+	for _, path := range []string{hub.ReportCasesPath, hub.ReportSummaryPath} {
+		for _, q := range []string{"", "?format=csv", "?format=json&group=day"} {
+			if path == hub.ReportCasesPath && strings.Contains(q, "group") {
+				continue
+			}
+			if code, _, _ := s.do(t, "GET", path+q, "", nil); code != http.StatusUnauthorized {
+				t.Errorf("%s%s without a token: %d, want 401", path, q, code)
+			}
+			if code, _, _ := s.do(t, "GET", path+q, "sb_wrong", nil); code != http.StatusUnauthorized {
+				t.Errorf("%s%s with an unknown token: %d, want 401", path, q, code)
+			}
+			if code, _, body := s.do(t, "GET", path+q, s.agent, nil); code != http.StatusForbidden {
+				t.Errorf("%s%s with an agent's token: %d %s, want 403", path, q, code, body)
+			}
+			if code, _, body := s.do(t, "GET", path+q, s.lead, nil); code != http.StatusOK {
+				t.Errorf("%s%s with a lead's token: %d %s, want 200", path, q, code, body)
+			}
+		}
+		for _, bad := range []string{"?from=yesterday", "?to=2026-03-01", "?from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z",
+			"?format=xlsx", "?from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", "?limit=10"} {
+			if code, _, body := s.do(t, "GET", path+bad, s.lead, nil); code != http.StatusBadRequest {
+				t.Errorf("%s%s: %d %s, want 400", path, bad, code, body)
+			}
+		}
+	}
+	if code, _, _ := s.do(t, "GET", hub.ReportSummaryPath+"?group=customer", s.lead, nil); code != http.StatusBadRequest {
+		t.Errorf("unknown group: %d, want 400", code)
+	}
+	if code, _, _ := s.do(t, "GET", hub.ReportCasesPath+"?group=day", s.lead, nil); code != http.StatusBadRequest {
+		t.Errorf("group on the case export: %d, want 400", code)
+	}
+}
+
+// TestImportedHistoryGivesHandCalculatedFirstResponse imports a
+// conversation answered outside Switchboard through the generic endpoint
+// (direction out, real times, the agent as author) and checks the
+// reports' figures against a hand calculation, in the JSON and the CSV.
+func TestImportedHistoryGivesHandCalculatedFirstResponse(t *testing.T) {
+	s := startSLAHub(t, time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC))
+	items := `[
+	 {"source": "CRM web form", "thread_ref": "t-4411", "id": "m1", "author": {"handle": "j.kramer@example.com"},
+	  "text": "Please confirm the cancellation.", "time": "2026-10-01T09:12:30Z"},
+	 {"source": "CRM web form", "thread_ref": "t-4411", "id": "m2", "author": {"handle": "anna"}, "direction": "out",
+	  "text": "Done: cancelled as of 31 October.", "time": "2026-10-01T09:31:05Z"},
+	 {"source": "CRM web form", "thread_ref": "t-4411", "id": "m3", "author": {"handle": "j.kramer@example.com"},
+	  "text": "And the refund?", "time": "2026-10-01T16:40:00Z"},
+	 {"source": "CRM web form", "thread_ref": "t-4411", "id": "m4", "author": {"handle": "anna"}, "direction": "out",
+	  "text": "On its way, within 5 days.", "time": "2026-10-02T09:20:00+02:00"}]`
+	if code, _, body := s.do(t, "POST", generic.Path, s.lead, strings.NewReader(items)); code != http.StatusOK {
+		t.Fatalf("import: %d %s", code, body)
+	}
+	q := "?from=2026-10-01T00:00:00Z&to=2026-10-02T00:00:00Z"
+	code, _, raw := s.do(t, "GET", hub.ReportCasesPath+q, s.lead, nil)
+	if code != http.StatusOK {
+		t.Fatalf("cases: %d %s", code, raw)
+	}
+	var got report.Cases
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Cases) != 1 {
+		t.Fatalf("%d cases, want 1", len(got.Cases))
+	}
+	row := got.Cases[0]
+	// By hand: 09:12:30 → 09:31:05 is 18m35s = 1115 s, inside Thursday's
+	// business hours (default calendar Mon–Fri 09–17 UTC) too. The
+	// follow-up at 16:40 is answered at 07:20 UTC next day: 14h40m wall
+	// (52800 s), 20 business minutes on Thursday + 0 on Friday before 09:00
+	// = 1200 s.
+	if row.FirstResponseWallS == nil || *row.FirstResponseWallS != 1115 || *row.FirstResponseBusinessS != 1115 {
+		t.Fatalf("first response %v/%v, want 1115 s", row.FirstResponseWallS, row.FirstResponseBusinessS)
+	}
+	if len(row.NextResponsesWallS) != 1 || row.NextResponsesWallS[0] != 52800 || row.NextResponsesBusinessS[0] != 1200 {
+		t.Fatalf("next responses %v / %v, want [52800] / [1200]", row.NextResponsesWallS, row.NextResponsesBusinessS)
+	}
+	if row.Agent != "anna" || row.Policy != "forum" || row.FirstResponseAt != "2026-10-01T09:31:05Z" {
+		t.Fatalf("row = %+v", row)
+	}
+	code, hdr, raw := s.do(t, "GET", hub.ReportCasesPath+q+"&format=csv", s.lead, nil)
+	if code != http.StatusOK || !strings.HasPrefix(hdr.Get("Content-Type"), "text/csv") || !strings.Contains(hdr.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("csv: %d %v", code, hdr)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(raw)).ReadAll()
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("csv: %v, %d lines", err, len(recs))
+	}
+	col := func(name string) string {
+		for i, h := range recs[0] {
+			if h == name {
+				return recs[1][i]
+			}
+		}
+		t.Fatalf("no column %s in %v", name, recs[0])
+		return ""
+	}
+	if col("first_response_wall_s") != "1115" || col("next_responses_business_s") != "1200" || col("agent") != "anna" || col("id") != row.ID {
+		t.Fatalf("csv row differs from the JSON: %v", recs[1])
+	}
+	// The summary of that day counts one case, its response and the two
+	// customer messages of that day.
+	code, _, raw = s.do(t, "GET", hub.ReportSummaryPath+q+"&group=channel", s.lead, nil)
+	var sum report.Summary
+	if err := json.Unmarshal(raw, &sum); code != http.StatusOK || err != nil {
+		t.Fatalf("summary: %d %v %s", code, err, raw)
+	}
+	if len(sum.Groups) != 2 || sum.Groups[0].Key != "forum" || sum.Groups[1].Key != "all" || sum.Groups[1].VolumeIn != 2 || sum.Groups[1].VolumeOut != 1 ||
+		*sum.Groups[1].FirstResponseWall.MedianS != 1115 {
+		t.Fatalf("summary = %s", raw)
+	}
+}
