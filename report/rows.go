@@ -72,19 +72,24 @@ func secs(d time.Duration) *int64 {
 
 // Rows measures the cases created in [from, to) at now, oldest first.
 func (f *Folder) Rows(r *sla.Rules, from, to, now time.Time) []Row {
-	var out []Row
+	var ts []*timeline
 	for _, t := range f.cases {
 		if t.c == nil || t.c.Created.Before(from) || !t.c.Created.Before(to) {
 			continue
 		}
-		out = append(out, f.row(r, t, now))
+		ts = append(ts, t)
 	}
-	slices.SortFunc(out, func(a, b Row) int {
-		if c := a.created.Compare(b.created); c != 0 {
+	// Sorted before measuring: a row is big to move.
+	slices.SortFunc(ts, func(a, b *timeline) int {
+		if c := a.c.Created.Compare(b.c.Created); c != 0 {
 			return c
 		}
-		return strings.Compare(a.ID, b.ID)
+		return strings.Compare(a.c.ID, b.c.ID)
 	})
+	out := make([]Row, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, f.row(r, t, now))
+	}
 	return out
 }
 

@@ -43,8 +43,8 @@ func (s *SLA) Rules() *sla.Rules { return s.rules }
 // slaPage is how many case updates one append carries.
 const slaPage = 500
 
-// Run evaluates after every commit to the log (coalesced) and every
-// EvaluateEvery, until ctx ends.
+// Run evaluates after commits to the log (coalesced, at most one
+// evaluation a second) and every EvaluateEvery, until ctx ends.
 func (s *SLA) Run(ctx context.Context) {
 	wake, stop := s.h.subscribe()
 	defer stop()
@@ -58,10 +58,22 @@ func (s *SLA) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-wake:
+			// A busy hub commits many times a second: one evaluation a
+			// gap takes in all the commits since.
+			gap := time.NewTimer(slaGap)
+			select {
+			case <-ctx.Done():
+				gap.Stop()
+				return
+			case <-gap.C:
+			}
 		case <-tick.C:
 		}
 	}
 }
+
+// slaGap is the least time between two evaluations woken by commits.
+const slaGap = time.Second
 
 // catchUpLocked folds the events logged since the last call. A log
 // compacted past the cursor (or at the first call) is loaded from its
