@@ -52,12 +52,13 @@ type caseInfo struct {
 	Reach                                           model.Reach
 	Public                                          bool
 	Created                                         time.Time
+	lastMsg                                         time.Time
 }
 
 func info(c *model.Case) *caseInfo {
 	return &caseInfo{ID: c.ID, ThreadRef: c.ThreadRef, Assignee: c.Assignee, CustomerID: c.CustomerID, MergedInto: c.MergedInto,
 		author: c.Author.Key(), Channel: c.Channel, Status: c.Status, Priority: c.Priority, Reach: c.Author.Reach, Public: c.Public,
-		Created: c.Created.UTC()}
+		Created: c.Created.UTC(), lastMsg: c.LastMessageAt}
 }
 
 // timeline is what a case's figures are computed from.
@@ -125,8 +126,18 @@ func (f *Folder) Apply(ev model.Event) {
 			}
 		} else if t.c.Status != c.Status {
 			st := when
-			if !c.Status.Active() && !c.Resolved.IsZero() && t.c.Status.Active() {
+			last := t.statuses[len(t.statuses)-1].at
+			switch {
+			case !c.Status.Active() && !c.Resolved.IsZero() && t.c.Status.Active():
 				st = c.Resolved // SetStatus records when it was solved
+			case !c.LastMessageAt.Equal(t.c.lastMsg) && c.LastMessageAt.After(last) && c.LastMessageAt.Before(when):
+				// Moved by the message this event adds (a reply opens the
+				// case, a customer's message reopens it): at its time,
+				// which for imported history is the real one.
+				st = c.LastMessageAt.UTC()
+			}
+			if st.Before(last) {
+				st = last
 			}
 			t.statuses = append(t.statuses, statusAt{st, c.Status})
 		}
