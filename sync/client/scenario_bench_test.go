@@ -119,6 +119,16 @@ func scenarioLog(b *testing.B) string {
 	return logDir
 }
 
+// TestMain removes the scenarios' hub log (made once, shared by them) when
+// the test binary is done.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if logDir != "" {
+		os.RemoveAll(logDir)
+	}
+	os.Exit(code)
+}
+
 // TestScenarioHubChild is the hub of the scenarios, run in a child process:
 // it serves the log in SB_SCENARIO_HUB on loopback, says its address on
 // stdout and stops when stdin closes. Skipped in a normal test run.
