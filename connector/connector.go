@@ -18,6 +18,23 @@ type Sink interface {
 	Ingest(in model.Inbound) (caseID string, dup bool, err error)
 }
 
+// BatchSink is a Sink that stores many items in one durable step (the
+// hub's group commit); connectors that receive batches use it when the
+// sink has it.
+type BatchSink interface {
+	Sink
+	// IngestMany ingests items in order; each result is what Ingest
+	// would have returned for it.
+	IngestMany(ins []model.Inbound) []Ingested
+}
+
+// Ingested is one item's outcome in BatchSink.IngestMany.
+type Ingested struct {
+	CaseID string
+	Dup    bool
+	Err    error
+}
+
 // Reply is an agent's reply on its way to a platform.
 type Reply struct {
 	// Key is unique per reply (the op id): platforms that take an

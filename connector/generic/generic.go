@@ -264,8 +264,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	res := Response{Cases: make([]string, 0, len(ins))}
+	var batch []connector.Ingested // a batch sink stores the request in one step
+	if bs, ok := h.sink.(connector.BatchSink); ok && len(ins) > 1 {
+		batch = bs.IngestMany(ins)
+	}
 	for i, in := range ins {
-		caseID, dup, err := h.sink.Ingest(in)
+		var caseID string
+		var dup bool
+		var err error
+		if batch != nil {
+			caseID, dup, err = batch[i].CaseID, batch[i].Dup, batch[i].Err
+		} else {
+			caseID, dup, err = h.sink.Ingest(in)
+		}
 		if err != nil {
 			h.opt.Logger.Error("generic ingest: item not stored", "remote", r.RemoteAddr, "index", i, "id", in.PlatformID, "err", err)
 			idx := i

@@ -4,6 +4,7 @@ package hub
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,17 +38,34 @@ type Config struct {
 
 // Hub holds the state folded from the log. Every change goes through the
 // log first; the maps are a cache of it, rebuilt at start.
+//
+// The hub does not hold every full case: cases keeps a compact record of
+// each (caseRec), and a change reads the full case from the log's state
+// (BoltLog.Case: the newest version, queued or stored). Which platform
+// messages it has seen is the log's seen index (BoltLog.Seen). At start
+// the hub loads the compact records (the log's case index) and the
+// customers, never the events.
 type Hub struct {
-	log EventLog
-	cfg Config
+	log  EventLog
+	ilog stateLog
+	cfg  Config
 
 	mu        sync.Mutex // serialises appends and guards the maps below
-	cases     map[string]*model.Case
+	cases     map[string]caseRec
 	threads   map[string]string // channel|thread ref → case id
-	seen      map[string]string // channel|platform id → case id
 	customers map[string]*model.Customer
 	idents    map[string]string   // identity key → customer id
-	byAuthor  map[string][]string // author identity key → case ids
+	byAuthor  map[uint64][]string // hash of an author identity key → case ids
+	intern    map[string]string   // statuses, channels, assignees: one copy each
+	// group is IngestMany's open request (nil outside it, or sealed by a
+	// wait on the log); waits are the sealed groups' waits.
+	group    *Group
+	grouping bool
+	waits    []func() error
+
+	// live is the ring of recently committed events the sessions are
+	// handed from memory (server.go).
+	live *liveRing
 
 	subMu sync.Mutex
 	subs  map[chan struct{}]struct{}
@@ -55,7 +73,20 @@ type Hub struct {
 	metrics *Metrics // see metrics.go
 }
 
-// New builds a hub on log, replaying it to rebuild its state.
+// stateLog is what the hub needs of its log beyond EventLog: BoltLog's
+// group commit and state lookups.
+type stateLog interface {
+	AppendAsync(evs []model.Event) ([]model.Event, func() error, error)
+	AppendOpAsync(agent string, a OpAnswer, evs []model.Event, jobs ...Job) ([]model.Event, OpAnswer, func() error, error)
+	OpenGroup() (*Group, error)
+	OnCommit(func([]model.Event))
+	Case(id string) (model.Case, bool, error)
+	Seen(key string) (string, bool)
+	LoadIndex(cas func(id string, rec []byte) error, cust func(model.Customer) error) (uint64, error)
+}
+
+// New builds a hub on log, loading its state: the compact case records
+// and the customers, not the events.
 func New(log EventLog, cfg Config) (*Hub, error) {
 	if cfg.Reach == (model.ReachThresholds{}) {
 		cfg.Reach = model.DefaultReach
@@ -78,23 +109,44 @@ func New(log EventLog, cfg Config) (*Hub, error) {
 		experts[i] = model.IdentityKey(k)
 	}
 	cfg.Experts = experts
+	ilog, ok := log.(stateLog)
+	if !ok {
+		return nil, fmt.Errorf("hub: the log %T keeps no state index", log)
+	}
 	h := &Hub{
 		log:       log,
+		ilog:      ilog,
 		cfg:       cfg,
-		cases:     map[string]*model.Case{},
+		cases:     map[string]caseRec{},
 		threads:   map[string]string{},
-		seen:      map[string]string{},
 		customers: map[string]*model.Customer{},
 		idents:    map[string]string{},
-		byAuthor:  map[string][]string{},
+		byAuthor:  map[uint64][]string{},
+		intern:    map[string]string{},
 		subs:      map[chan struct{}]struct{}{},
+		live:      newLiveRing(liveRingEvents),
 	}
 	h.metrics = newMetrics(log.Head)
 	// The log's state view, not the log itself: it survives compaction.
-	head, err := log.Snapshot(func(ev model.Event) error { h.fold(ev); return nil })
+	head, err := ilog.LoadIndex(func(id string, raw []byte) error {
+		rec, ref, author, err := h.decodeCaseRec(raw)
+		if err != nil {
+			return fmt.Errorf("case %s: %w", id, err)
+		}
+		h.foldRec(id, rec, ref, author)
+		return nil
+	}, func(c model.Customer) error {
+		h.foldCustomer(c)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("hub: load state: %w", err)
 	}
+	h.live.reset(head)
+	ilog.OnCommit(func(evs []model.Event) {
+		h.live.push(evs)
+		h.wake()
+	})
 	cfg.Logger.Info("hub state loaded", "head", head, "cases", len(h.cases), "customers", len(h.customers))
 	return h, nil
 }
@@ -105,41 +157,133 @@ func (h *Hub) Log() EventLog { return h.log }
 func (h *Hub) fold(ev model.Event) {
 	switch ev.Type {
 	case model.EventCaseUpserted:
-		c := *ev.Case
-		if old, known := h.cases[c.ID]; !known {
-			k := c.Author.Key() // a case keeps its author
-			h.byAuthor[k] = append(h.byAuthor[k], c.ID)
-		} else if k := old.Author.Key(); k != c.Author.Key() {
-			// Only a case the brand opened changes hands (adoptLocked).
-			h.byAuthor[k] = slices.DeleteFunc(h.byAuthor[k], func(id string) bool { return id == c.ID })
-			h.byAuthor[c.Author.Key()] = append(h.byAuthor[c.Author.Key()], c.ID)
-		}
-		h.cases[c.ID] = &c
-		h.threads[threadKey(c.Channel, c.ThreadRef)] = c.ID
-	case model.EventMessageAdded, model.EventMessageUpdated:
-		// A delivered reply gets its platform id by an update: when the
-		// platform echoes our own reply back, it is known and deduped.
-		if ev.Message.PlatformID != "" {
-			// The first message of a thread is logged before its case, so
-			// the case may not be folded yet; Ingest sets the author's
-			// platform to the channel.
-			ch := ev.Message.Author.Platform
-			if c, ok := h.cases[ev.Message.CaseID]; ok {
-				ch = c.Channel
-			}
-			h.seen[threadKey(ch, ev.Message.PlatformID)] = ev.Message.CaseID
-		}
+		c := ev.Case
+		h.foldRec(c.ID, h.recOf(c), c.ThreadRef, c.Author.Key())
 	case model.EventCustomerUpserted:
-		c := *ev.Customer
-		h.customers[c.ID] = &c
-		for _, l := range c.Links {
-			if l.Active() {
-				h.idents[l.Identity.Key()] = c.ID
-			} else if h.idents[l.Identity.Key()] == c.ID {
-				delete(h.idents, l.Identity.Key())
+		h.foldCustomer(*ev.Customer)
+	}
+	// Messages: the log's seen index knows their platform ids.
+}
+
+// foldRec keeps a case's compact record, its thread and its author's list.
+func (h *Hub) foldRec(id string, rec caseRec, ref, author string) {
+	if old, known := h.cases[id]; !known {
+		h.byAuthor[rec.author] = append(h.byAuthor[rec.author], id) // a case keeps its author
+	} else {
+		if cur := h.threads[threadKey(old.channel, ref)]; cur == id {
+			id = cur // one copy of the id
+		}
+		if old.author != rec.author {
+			// Only a case the brand opened changes hands (adoptLocked).
+			h.byAuthor[old.author] = slices.DeleteFunc(h.byAuthor[old.author], func(x string) bool { return x == id })
+			if len(h.byAuthor[old.author]) == 0 {
+				delete(h.byAuthor, old.author)
 			}
+			h.byAuthor[rec.author] = append(h.byAuthor[rec.author], id)
 		}
 	}
+	h.cases[id] = rec
+	h.threads[threadKey(rec.channel, ref)] = id
+}
+
+func (h *Hub) foldCustomer(c model.Customer) {
+	h.customers[c.ID] = &c
+	for _, l := range c.Links {
+		if l.Active() {
+			h.idents[l.Identity.Key()] = c.ID
+		} else if h.idents[l.Identity.Key()] == c.ID {
+			delete(h.idents, l.Identity.Key())
+		}
+	}
+}
+
+// caseRec is what the hub keeps in memory of a case: what validation,
+// threading and ops decide on without reading the full case. Its thread
+// (threads) and author (byAuthor) are kept beside it.
+type caseRec struct {
+	version    int64
+	status     model.Status
+	channel    model.Channel
+	customerID string
+	assignee   string
+	mergedInto string
+	author     uint64 // authorHash of the author's identity key
+}
+
+func (h *Hub) recOf(c *model.Case) caseRec {
+	return caseRec{version: c.Version, status: model.Status(h.internStr(string(c.Status))),
+		channel: model.Channel(h.internStr(string(c.Channel))), customerID: c.CustomerID,
+		assignee: h.internStr(c.Assignee), mergedInto: c.MergedInto, author: authorHash(c.Author.Key())}
+}
+
+func (h *Hub) internStr(s string) string {
+	if s == "" {
+		return ""
+	}
+	if v, ok := h.intern[s]; ok {
+		return v
+	}
+	if len(h.intern) < 4096 {
+		h.intern[s] = s
+	}
+	return s
+}
+
+// authorHash keys byAuthor: 64 bits of FNV-1a. A collision only adds a
+// candidate, which relinkCasesLocked checks against the full case.
+func authorHash(key string) uint64 {
+	x := uint64(14695981039346656037)
+	for i := 0; i < len(key); i++ {
+		x ^= uint64(key[i])
+		x *= 1099511628211
+	}
+	return x
+}
+
+// encodeCaseRec is a case's record in the log's case index: version,
+// then status, channel, thread ref, author key, customer, assignee and
+// merged-into, each a uvarint length and its bytes.
+func encodeCaseRec(c *model.Case) []byte {
+	b := make([]byte, 0, 64+len(c.ThreadRef))
+	b = binary.AppendVarint(b, c.Version)
+	for _, f := range []string{string(c.Status), string(c.Channel), c.ThreadRef, c.Author.Key(), c.CustomerID, c.Assignee, c.MergedInto} {
+		b = binary.AppendUvarint(b, uint64(len(f)))
+		b = append(b, f...)
+	}
+	return b
+}
+
+func (h *Hub) decodeCaseRec(b []byte) (rec caseRec, ref, author string, err error) {
+	v, n := binary.Varint(b)
+	if n <= 0 {
+		return caseRec{}, "", "", errors.New("bad case index record")
+	}
+	b = b[n:]
+	var f [7]string
+	for i := range f {
+		l, n := binary.Uvarint(b)
+		if n <= 0 || uint64(len(b)-n) < l {
+			return caseRec{}, "", "", errors.New("bad case index record")
+		}
+		f[i] = string(b[n : n+int(l)])
+		b = b[n+int(l):]
+	}
+	rec = caseRec{version: v, status: model.Status(h.internStr(f[0])), channel: model.Channel(h.internStr(f[1])),
+		customerID: f[4], assignee: h.internStr(f[5]), mergedInto: f[6], author: authorHash(f[3])}
+	return rec, f[2], f[3], nil
+}
+
+// fullCase reads a case's newest full state from the log.
+func (h *Hub) fullCase(id string) (model.Case, bool, error) {
+	if _, ok := h.cases[id]; !ok {
+		return model.Case{}, false, nil
+	}
+	return h.ilog.Case(id)
+}
+
+// seenCase finds the case of a platform message the hub stored.
+func (h *Hub) seenCase(ch model.Channel, platformID string) (string, bool) {
+	return h.ilog.Seen(threadKey(ch, platformID))
 }
 
 func threadKey(ch model.Channel, ref string) string { return string(ch) + "|" + ref }
@@ -202,17 +346,57 @@ const (
 // none and Ingest returns an empty case id. The platform's copy of an
 // agent's reply is not added twice (see matchReplyLocked).
 func (h *Hub) Ingest(in Inbound) (caseID string, dup bool, err error) {
-	defer h.metrics.ingestDone(&in, time.Now(), &dup, &err)
-	if err := h.validate(&in); err != nil {
-		return "", false, err
+	r := h.IngestMany([]Inbound{in})
+	return r[0].CaseID, r[0].Dup, r[0].Err
+}
+
+// Ingested is the outcome of one item of IngestMany, as Ingest returns it.
+type Ingested struct {
+	CaseID string
+	Dup    bool
+	Err    error // wraps ErrInvalid for a bad item; else the log failed
+}
+
+// IngestMany is Ingest for many items, in order, in one log transaction
+// (group commit): a webhook's batch costs one fsync. It returns once every
+// item is durable. An item that needs its thread read from the disk (an
+// edit, a deletion, the platform's copy of a reply) splits the batch
+// there, so it reads what the items before it wrote.
+func (h *Hub) IngestMany(ins []Inbound) []Ingested {
+	start := time.Now()
+	out := make([]Ingested, len(ins))
+	for i := range ins {
+		out[i].Err = h.validate(&ins[i])
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	h.grouping = true
+	for i := range ins {
+		if out[i].Err == nil {
+			out[i].CaseID, out[i].Dup, out[i].Err = h.ingestLocked(ins[i])
+		}
+	}
+	h.grouping = false
+	waits := h.takeWaitsLocked()
+	h.mu.Unlock()
+	if err := waitAll(waits); err != nil {
+		for i := range out {
+			if out[i].Err == nil && !out[i].Dup && out[i].CaseID != "" {
+				out[i] = Ingested{Err: err}
+			}
+		}
+	}
+	for i := range ins {
+		h.metrics.ingestDone(&ins[i], start, &out[i].Dup, &out[i].Err)
+	}
+	return out
+}
+
+func (h *Hub) ingestLocked(in Inbound) (caseID string, dup bool, err error) {
 	if in.Action == model.InboundEdit || in.Action == model.InboundDelete {
 		return h.amendLocked(in)
 	}
 	if in.PlatformID != "" {
-		if id, ok := h.seen[threadKey(in.Channel, in.PlatformID)]; ok {
+		if id, ok := h.seenCase(in.Channel, in.PlatformID); ok {
 			return id, true, nil
 		}
 	}
@@ -224,8 +408,14 @@ func (h *Hub) Ingest(in Inbound) (caseID string, dup bool, err error) {
 
 	var c model.Case
 	if id, ok := h.threads[threadKey(in.Channel, in.ThreadRef)]; ok {
-		c = *h.cases[id]
-		c.Tags = append([]string(nil), c.Tags...)
+		full, ok, err := h.fullCase(id)
+		if err != nil {
+			return "", false, err
+		}
+		if !ok {
+			return "", false, fmt.Errorf("hub: case %s of thread %s is not in the log's state", id, in.ThreadRef)
+		}
+		c = full
 	} else if in.Direction == model.DirectionOut {
 		// The brand's own post with no customer case to join (a broadcast,
 		// the page commenting under its own post, a conversation the page
@@ -237,7 +427,9 @@ func (h *Hub) Ingest(in Inbound) (caseID string, dup bool, err error) {
 		return "", false, nil
 	} else {
 		c = model.Case{
-			ID:        uuid.NewString(),
+			// Time-ordered: a new case's state records go to the end of
+			// their buckets, not to a random page each.
+			ID:        uuid.Must(uuid.NewV7()).String(),
 			Channel:   in.Channel,
 			ThreadRef: in.ThreadRef,
 			Source:    in.Source,
@@ -336,7 +528,7 @@ func (h *Hub) adoptLocked(c *model.Case, in Inbound) error {
 	if in.Author.Key() == c.Author.Key() || c.FirstResponse.IsZero() || !c.FirstResponse.Equal(c.Created) || !c.WaitingSince.IsZero() {
 		return nil
 	}
-	thread, err := h.log.Thread(c.ID)
+	thread, err := h.threadLocked(c.ID)
 	if err != nil {
 		return err
 	}
@@ -370,7 +562,7 @@ func (h *Hub) matchReplyLocked(c model.Case, in Inbound) (caseID string, done bo
 	if in.PlatformID == "" {
 		return "", false, nil
 	}
-	thread, err := h.log.Thread(c.ID)
+	thread, err := h.threadLocked(c.ID)
 	if err != nil {
 		return "", false, err
 	}
@@ -394,7 +586,6 @@ func (h *Hub) matchReplyLocked(c model.Case, in Inbound) (caseID string, done bo
 			for _, ev := range stored {
 				h.fold(ev)
 			}
-			h.wake()
 			return c.ID, true, nil
 		}
 		if _, err := h.appendLocked(model.Event{Type: model.EventMessageUpdated, Time: now, Message: &m}); err != nil {
@@ -424,11 +615,14 @@ const minReplyMatch = 12
 // or deletion of a message the hub never saw is ignored (dup), as is one
 // that changes nothing, so a retried webhook stores nothing twice.
 func (h *Hub) amendLocked(in Inbound) (string, bool, error) {
-	caseID, ok := h.seen[threadKey(in.Channel, in.PlatformID)]
-	if !ok || in.PlatformID == "" {
+	if in.PlatformID == "" {
 		return "", true, nil
 	}
-	thread, err := h.log.Thread(caseID)
+	caseID, ok := h.seenCase(in.Channel, in.PlatformID)
+	if !ok {
+		return "", true, nil
+	}
+	thread, err := h.threadLocked(caseID)
 	if err != nil {
 		return "", false, err
 	}
@@ -500,7 +694,16 @@ func (h *Hub) UpsertCustomers(cs []model.Customer) ([]Upserted, error) {
 // lock; out gets each record's outcome.
 func (h *Hub) upsertPage(cs []model.Customer, out []Upserted) error {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	err := h.upsertPageLocked(cs, out)
+	waits := h.takeWaitsLocked()
+	h.mu.Unlock()
+	if werr := waitAll(waits); err == nil {
+		err = werr
+	}
+	return err
+}
+
+func (h *Hub) upsertPageLocked(cs []model.Customer, out []Upserted) error {
 	now := h.cfg.Now().UTC()
 	var evs []model.Event
 	claimed := map[string]string{} // identity key → customer, in this page
@@ -569,7 +772,11 @@ func (h *Hub) upsertEventsLocked(c model.Customer, claimed map[string]string, no
 		claimed[id.Key()] = c.ID
 	}
 	evs := []model.Event{{Type: model.EventCustomerUpserted, Time: now, Customer: &merged}}
-	return append(evs, h.relinkCasesLocked(keys, "", merged.ID, now)...), nil
+	moved, err := h.relinkCasesLocked(keys, "", merged.ID, now)
+	if err != nil {
+		return nil, err
+	}
+	return append(evs, moved...), nil
 }
 
 // lastLink is the newest link of an identity key, standing or ended.
@@ -593,33 +800,39 @@ func sameJSON(a, b any) bool {
 // relinkCasesLocked returns the events that move the cases whose authors
 // have one of keys from customer from to customer to ("" is none): linking
 // takes the unlinked cases, unlinking the customer's.
-func (h *Hub) relinkCasesLocked(keys []string, from, to string, now time.Time) []model.Event {
+func (h *Hub) relinkCasesLocked(keys []string, from, to string, now time.Time) ([]model.Event, error) {
 	var evs []model.Event
 	for _, key := range keys {
-		for _, id := range h.byAuthor[key] {
-			old := h.cases[id]
-			if old.CustomerID != from {
+		for _, id := range h.byAuthor[authorHash(key)] {
+			if h.cases[id].customerID != from {
 				continue
 			}
-			moved := *old
+			moved, ok, err := h.fullCase(id)
+			if err != nil {
+				return nil, err
+			}
+			if !ok || moved.Author.Key() != key || moved.CustomerID != from {
+				continue // another author of the same hash
+			}
 			moved.CustomerID = to
 			moved.Version++
 			moved.Updated = now
 			evs = append(evs, model.Event{Type: model.EventCaseUpserted, Time: now, Case: &moved})
 		}
 	}
-	return evs
+	return evs, nil
 }
 
 // Case returns a copy of a case's current state.
 func (h *Hub) Case(id string) (model.Case, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	c, ok := h.cases[id]
-	if !ok {
+	c, ok, err := h.fullCase(id)
+	if err != nil {
+		h.cfg.Logger.Error("hub: read case", "case", id, "err", err)
 		return model.Case{}, false
 	}
-	return *c, true
+	return c, ok
 }
 
 // CaseCount is the number of cases the hub holds.
@@ -629,10 +842,26 @@ func (h *Hub) CaseCount() int {
 	return len(h.cases)
 }
 
-// appendLocked writes events to the log, folds them and wakes the sessions.
-// The caller holds h.mu.
+// appendLocked queues events in the log (in IngestMany's group, or on
+// their own) and folds them; the caller waits for them to be durable
+// (takeWaitsLocked) after letting go of h.mu. Sessions are woken when the
+// log has committed them (New's OnCommit). The caller holds h.mu.
 func (h *Hub) appendLocked(evs ...model.Event) ([]model.Event, error) {
-	stored, err := h.log.Append(evs)
+	var stored []model.Event
+	var err error
+	if h.grouping {
+		if h.group == nil {
+			if h.group, err = h.ilog.OpenGroup(); err != nil {
+				return nil, err
+			}
+		}
+		stored, err = h.group.Append(evs)
+	} else {
+		var wait func() error
+		if stored, wait, err = h.ilog.AppendAsync(evs); err == nil {
+			h.waits = append(h.waits, wait)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -640,13 +869,47 @@ func (h *Hub) appendLocked(evs ...model.Event) ([]model.Event, error) {
 		h.fold(ev)
 	}
 	h.metrics.markAppended(stored)
-	h.wake()
 	return stored, nil
 }
 
-// subscribe returns a channel that receives a signal after every append.
-// Signals coalesce: a session reads the log itself, so it never misses an
-// event however slow it is, and the hub never waits for it.
+// sealLocked seals IngestMany's open group, before anything waits on the
+// log (nothing queued after an open group is committed).
+func (h *Hub) sealLocked() {
+	if h.group != nil {
+		h.waits = append(h.waits, h.group.Seal())
+		h.group = nil
+	}
+}
+
+// takeWaitsLocked returns the waits of what the caller appended.
+func (h *Hub) takeWaitsLocked() []func() error {
+	h.sealLocked()
+	w := h.waits
+	h.waits = nil
+	return w
+}
+
+func waitAll(waits []func() error) error {
+	var first error
+	for _, w := range waits {
+		if err := w(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// threadLocked reads a case's thread from the log, with what this call
+// queued before.
+func (h *Hub) threadLocked(caseID string) ([]model.Message, error) {
+	h.sealLocked()
+	return h.log.Thread(caseID)
+}
+
+// subscribe returns a channel that receives a signal after every commit.
+// Signals coalesce: a session reads the log (or the ring of live events)
+// itself, so it never misses an event however slow it is, and the hub
+// never waits for it.
 func (h *Hub) subscribe() (<-chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
 	h.subMu.Lock()
@@ -681,12 +944,12 @@ func (h *Hub) HasCustomer(id string) bool {
 // CaseByThread finds the case of a platform thread.
 func (h *Hub) CaseByThread(ch model.Channel, ref string) (model.Case, bool) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	id, ok := h.threads[threadKey(ch, ref)]
+	h.mu.Unlock()
 	if !ok {
 		return model.Case{}, false
 	}
-	return *h.cases[id], true
+	return h.Case(id)
 }
 
 // ErrUnknownCase is returned for a case id the hub does not hold.
@@ -695,12 +958,23 @@ var ErrUnknownCase = errors.New("unknown case")
 // SetStatus moves a case to a status, recording resolution times.
 func (h *Hub) SetStatus(caseID string, st model.Status, at time.Time) error {
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	old, ok := h.cases[caseID]
+	err := h.setStatusLocked(caseID, st, at)
+	waits := h.takeWaitsLocked()
+	h.mu.Unlock()
+	if werr := waitAll(waits); err == nil {
+		err = werr
+	}
+	return err
+}
+
+func (h *Hub) setStatusLocked(caseID string, st model.Status, at time.Time) error {
+	c, ok, err := h.fullCase(caseID)
+	if err != nil {
+		return err
+	}
 	if !ok {
 		return fmt.Errorf("%w: %s", ErrUnknownCase, caseID)
 	}
-	c := *old
 	c.Status = st
 	if !st.Active() && c.Resolved.IsZero() {
 		c.Resolved = at.UTC()
@@ -709,7 +983,7 @@ func (h *Hub) SetStatus(caseID string, st model.Status, at time.Time) error {
 	}
 	c.Version++
 	c.Updated = h.cfg.Now().UTC()
-	_, err := h.appendLocked(model.Event{Type: model.EventCaseUpserted, Time: c.Updated, Case: &c})
+	_, err = h.appendLocked(model.Event{Type: model.EventCaseUpserted, Time: c.Updated, Case: &c})
 	return err
 }
 
@@ -731,15 +1005,28 @@ func (s sink) Ingest(in model.Inbound) (string, bool, error) {
 // ThreadOf finds the thread a platform message belongs to, so a connector
 // can thread a reply to a message it did not see itself (after a restart).
 func (s sink) ThreadOf(ch model.Channel, platformID string) (string, bool) {
-	s.h.mu.Lock()
-	defer s.h.mu.Unlock()
-	caseID, ok := s.h.seen[threadKey(ch, platformID)]
+	caseID, ok := s.h.seenCase(ch, platformID)
 	if !ok {
 		return "", false
 	}
-	c, ok := s.h.cases[caseID]
+	c, ok := s.h.Case(caseID)
 	if !ok {
 		return "", false
 	}
 	return c.ThreadRef, true
+}
+
+// IngestMany implements connector.BatchSink: a batch of items in one
+// transaction.
+func (s sink) IngestMany(ins []model.Inbound) []connector.Ingested {
+	res := s.h.IngestMany(ins)
+	out := make([]connector.Ingested, len(res))
+	for i, r := range res {
+		err := r.Err
+		if errors.Is(err, ErrInvalid) {
+			err = connector.Permanent(err)
+		}
+		out[i] = connector.Ingested{CaseID: r.CaseID, Dup: r.Dup, Err: err}
+	}
+	return out
 }

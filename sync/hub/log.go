@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -74,9 +76,11 @@ var (
 	// The state buckets hold the newest version of every entity, written in
 	// the same transaction as its event, so the log can be compacted and a
 	// console far behind gets a snapshot.
-	bucketCases     = []byte("state_cases")     // case id → case
-	bucketMessages  = []byte("state_messages")  // case id, 0, seq → message
-	bucketCustomers = []byte("state_customers") // customer id → customer
+	bucketCases     = []byte("state_cases")      // case id → case
+	bucketMessages  = []byte("state_messages")   // case id, 0, seq → message
+	bucketCustomers = []byte("state_customers")  // customer id → customer
+	bucketCaseIndex = []byte("state_case_index") // case id → compact record (encodeCaseRec)
+	bucketSeen      = []byte("state_seen")       // channel|platform id → case id
 	keyHorizon      = []byte("horizon")
 	bucketJobs      = []byte("delivery_jobs") // op id → Job
 
@@ -86,14 +90,19 @@ var (
 )
 
 // logSchema 2 added the state buckets; a schema-1 file is migrated by
-// replaying its log into them.
-const logSchema = 2
+// replaying its log into them. Schema 3 added the compact case index and
+// the seen index (what the hub loads at start instead of every case); a
+// schema-2 file gets them from its state buckets.
+const logSchema = 3
 
 // BoltLog is the EventLog in one bbolt file; keys are 8-byte big-endian seqs.
 type BoltLog struct {
 	db *bolt.DB
 	// opAnswersPerAgent overrides OpAnswersPerAgent (tests).
 	opAnswersPerAgent int
+	// q is the group commit: every write of events goes through it (see
+	// commit.go's part of this file, "Group commit").
+	q commitQueue
 }
 
 // ErrLogInUse is returned by OpenBoltLog when a running hub holds the log.
@@ -141,7 +150,7 @@ func OpenBoltLog(dir string, opts ...LogOption) (_ *BoltLog, err error) {
 		if schema > logSchema {
 			return fmt.Errorf("hub: log has schema %d, this hub knows up to %d", schema, logSchema)
 		}
-		for _, b := range [][]byte{bucketOps, bucketLog, bucketCases, bucketMessages, bucketCustomers, bucketJobs} {
+		for _, b := range [][]byte{bucketOps, bucketLog, bucketCases, bucketMessages, bucketCustomers, bucketJobs, bucketCaseIndex, bucketSeen} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -155,6 +164,10 @@ func OpenBoltLog(dir string, opts ...LogOption) (_ *BoltLog, err error) {
 				return putState(tx, ev)
 			}); err != nil {
 				return fmt.Errorf("migrate to schema 2: %w", err)
+			}
+		} else if schema == 2 {
+			if err := migrateIndexes(tx); err != nil {
+				return fmt.Errorf("migrate to schema 3: %w", err)
 			}
 		}
 		return meta.Put(keySchema, binary.BigEndian.AppendUint64(nil, logSchema))
@@ -171,81 +184,43 @@ func OpenBoltLog(dir string, opts ...LogOption) (_ *BoltLog, err error) {
 		db.Close()
 		return nil, err
 	}
+	l.startCommitter()
 	return l, nil
 }
 
-// Append implements EventLog.
+// Append implements EventLog: the events are durable when it returns.
 func (l *BoltLog) Append(evs []model.Event) ([]model.Event, error) {
 	if len(evs) == 0 {
 		return nil, nil
 	}
-	var out []model.Event
-	err := l.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		out, err = appendTx(tx, evs)
-		return err
-	})
+	out, wait, err := l.AppendAsync(evs)
 	if err != nil {
-		return nil, fmt.Errorf("hub: append: %w", err)
+		return nil, err
 	}
-	return out, nil
+	return out, wait()
 }
 
-func appendTx(tx *bolt.Tx, evs []model.Event) ([]model.Event, error) {
-	b := tx.Bucket(bucketLog)
-	out := make([]model.Event, len(evs))
-	for i, ev := range evs {
-		seq, err := b.NextSequence()
-		if err != nil {
-			return nil, err
-		}
-		ev.Seq = seq
-		raw, err := json.Marshal(ev)
-		if err != nil {
-			return nil, fmt.Errorf("encode event: %w", err)
-		}
-		if err := b.Put(binary.BigEndian.AppendUint64(nil, seq), raw); err != nil {
-			return nil, err
-		}
-		if err := putState(tx, ev); err != nil {
-			return nil, err
-		}
-		out[i] = ev
-	}
-	return out, nil
-}
-
-// AppendOp implements EventLog.
+// AppendOp implements EventLog: the events and the answer are durable when
+// it returns.
 func (l *BoltLog) AppendOp(agent string, a OpAnswer, evs []model.Event, jobs ...Job) ([]model.Event, OpAnswer, error) {
-	var out []model.Event
-	err := l.db.Update(func(tx *bolt.Tx) error {
-		if _, ok, err := lookupOpTx(tx, agent, a.OpID, a.At); err != nil {
-			return err
-		} else if ok {
-			return fmt.Errorf("op %s of %s answered twice", a.OpID, agent)
-		}
-		var err error
-		if out, err = appendTx(tx, evs); err != nil {
-			return err
-		}
-		for _, j := range jobs {
-			if err := putJob(tx, j); err != nil {
-				return err
-			}
-		}
-		if len(out) > 0 {
-			a.Seq = out[len(out)-1].Seq
-		}
-		return putOpTx(tx, agent, a, len(out) == 0, l.opCap())
-	})
+	out, a, wait, err := l.AppendOpAsync(agent, a, evs, jobs...)
 	if err != nil {
-		return nil, OpAnswer{}, fmt.Errorf("hub: append op: %w", err)
+		return nil, OpAnswer{}, err
+	}
+	if err := wait(); err != nil {
+		return nil, OpAnswer{}, err
 	}
 	return out, a, nil
 }
 
-// LookupOp implements EventLog.
+// LookupOp implements EventLog. An answer still on its way to the disk is
+// found too, once it is there: a repeat of an op never applies it twice.
 func (l *BoltLog) LookupOp(agent, opID string, now time.Time) (OpAnswer, bool, error) {
+	if r := l.q.pendingOp(agent, opID); r != nil {
+		if err := r.wait(); err != nil {
+			return OpAnswer{}, false, err
+		}
+	}
 	var a OpAnswer
 	var found bool
 	err := l.db.View(func(tx *bolt.Tx) error {
@@ -258,32 +233,65 @@ func (l *BoltLog) LookupOp(agent, opID string, now time.Time) (OpAnswer, bool, e
 
 // putState keeps the state buckets in step with one event.
 func putState(tx *bolt.Tx, ev model.Event) error {
-	var k, v []byte
-	var b *bolt.Bucket
-	var err error
+	kvs, err := stateKVs(ev, nil)
+	if err != nil {
+		return err
+	}
+	return putKVs(tx, kvs)
+}
+
+// stateKV is one write to a state bucket.
+type stateKV struct {
+	bucket, key, val []byte
+}
+
+func putKVs(tx *bolt.Tx, kvs []stateKV) error {
+	for _, kv := range kvs {
+		if err := tx.Bucket(kv.bucket).Put(kv.key, kv.val); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stateKVs are the state writes of one event, appended to kvs: the entity,
+// and for a case its compact index record (caseindex.go's part of hub.go),
+// for a message with a platform id its entry in the seen index.
+func stateKVs(ev model.Event, kvs []stateKV) ([]stateKV, error) {
 	switch ev.Type {
 	case model.EventCaseUpserted:
-		b, k = tx.Bucket(bucketCases), []byte(ev.Case.ID)
-		v, err = json.Marshal(ev.Case)
+		v, err := json.Marshal(ev.Case)
+		if err != nil {
+			return nil, err
+		}
+		k := []byte(ev.Case.ID)
+		kvs = append(kvs, stateKV{bucketCases, k, v}, stateKV{bucketCaseIndex, k, encodeCaseRec(ev.Case)})
 	case model.EventMessageAdded, model.EventMessageUpdated:
 		m := *ev.Message
 		if ev.Type == model.EventMessageAdded {
 			m.Seq = ev.Seq
 		}
-		b = tx.Bucket(bucketMessages)
-		k = binary.BigEndian.AppendUint64(append([]byte(m.CaseID), 0), m.Seq)
-		v, err = json.Marshal(m)
+		v, err := json.Marshal(m)
+		if err != nil {
+			return nil, err
+		}
+		kvs = append(kvs, stateKV{bucketMessages, binary.BigEndian.AppendUint64(append([]byte(m.CaseID), 0), m.Seq), v})
+		if m.PlatformID != "" {
+			kvs = append(kvs, stateKV{bucketSeen, []byte(seenKey(m)), []byte(m.CaseID)})
+		}
 	case model.EventCustomerUpserted:
-		b, k = tx.Bucket(bucketCustomers), []byte(ev.Customer.ID)
-		v, err = json.Marshal(ev.Customer)
-	default:
-		return nil
+		v, err := json.Marshal(ev.Customer)
+		if err != nil {
+			return nil, err
+		}
+		kvs = append(kvs, stateKV{bucketCustomers, []byte(ev.Customer.ID), v})
 	}
-	if err != nil {
-		return err
-	}
-	return b.Put(k, v)
+	return kvs, nil
 }
+
+// seenKey is a message's key in the seen index: the channel (a message's
+// author is on its case's channel: the hub sets it so) and platform id.
+func seenKey(m model.Message) string { return threadKey(m.Author.Platform, m.PlatformID) }
 
 // Horizon implements EventLog.
 func (l *BoltLog) Horizon() uint64 {
@@ -420,8 +428,11 @@ func (l *BoltLog) Head() uint64 {
 	return h
 }
 
-// Close implements EventLog.
-func (l *BoltLog) Close() error { return l.db.Close() }
+// Close implements EventLog: writes already queued are committed first.
+func (l *BoltLog) Close() error {
+	l.q.stop()
+	return l.db.Close()
+}
 
 func putJob(tx *bolt.Tx, j Job) error {
 	raw, err := json.Marshal(j)
@@ -433,14 +444,10 @@ func putJob(tx *bolt.Tx, j Job) error {
 
 // PutJob implements EventLog.
 func (l *BoltLog) PutJob(j Job, evs ...model.Event) ([]model.Event, error) {
-	var out []model.Event
-	err := l.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		if out, err = appendTx(tx, evs); err != nil {
-			return err
-		}
-		return putJob(tx, j)
-	})
+	out, wait, err := l.enqueue(evs, []Job{j}, nil)
+	if err == nil {
+		err = wait()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("hub: store delivery job %s: %w", j.ID, err)
 	}
@@ -465,8 +472,12 @@ func (l *BoltLog) Jobs(states ...JobState) ([]Job, error) {
 	return out, err
 }
 
-// Thread implements EventLog.
+// Thread implements EventLog. Messages of the case still on their way to
+// the disk are waited for.
 func (l *BoltLog) Thread(caseID string) ([]model.Message, error) {
+	if err := l.q.settle(caseID); err != nil {
+		return nil, err
+	}
 	var out []model.Message
 	err := l.db.View(func(tx *bolt.Tx) error {
 		prefix := append([]byte(caseID), 0)
@@ -510,4 +521,496 @@ func (l *BoltLog) PutState(key string, v []byte) error {
 		}
 		return b.Put([]byte(key), v)
 	})
+}
+
+// migrateIndexes builds the compact case index and the seen index of a
+// schema-2 file from its state buckets.
+func migrateIndexes(tx *bolt.Tx) error {
+	idx, seen := tx.Bucket(bucketCaseIndex), tx.Bucket(bucketSeen)
+	if err := tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
+		var c model.Case
+		if err := json.Unmarshal(v, &c); err != nil {
+			return err
+		}
+		return idx.Put(k, encodeCaseRec(&c))
+	}); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketMessages).ForEach(func(_, v []byte) error {
+		var m model.Message
+		if err := json.Unmarshal(v, &m); err != nil {
+			return err
+		}
+		if m.PlatformID == "" {
+			return nil
+		}
+		return seen.Put([]byte(seenKey(m)), []byte(m.CaseID))
+	})
+}
+
+// Group commit. Every write of events (Append, AppendOp, PutJob and their
+// Async forms) is a request in one queue: the request gets its seqs, in
+// queue order, when it is queued, and one committer goroutine writes all
+// the requests waiting, in that order, in one fsync'd bbolt transaction.
+// A request is durable when its wait returns nil; nothing is acknowledged
+// before. While one transaction is on its way to the disk the next batch
+// gathers, so a storm of ingests costs a few fsyncs, not one each.
+//
+// Because the seqs are handed out at queue time, the hub folds a request's
+// events into its memory at once, in seq order, and lets go of its lock
+// before the disk has them (hub.go). A failed transaction fails every
+// request in it and every later one: the hub's memory is ahead of the disk
+// and only a restart (which loads the disk's state) puts it right.
+
+// maxBatch bounds the requests of one transaction.
+const maxBatch = 4096
+
+type commitReq struct {
+	// sealed: the request is complete; a group (IngestMany) is queued
+	// open and takes more events until it is sealed, and the committer
+	// takes no request from an open one on.
+	sealed bool
+	evs    []model.Event // with their seqs
+	raws   [][]byte      // evs encoded for the log bucket
+	kvs    []stateKV     // state bucket writes
+	jobs   []Job
+	op     *pendingOp
+	done   chan struct{}
+	err    error
+}
+
+type pendingOp struct {
+	agent    string
+	a        OpAnswer
+	expiring bool
+}
+
+func (r *commitReq) wait() error {
+	<-r.done
+	return r.err
+}
+
+type commitQueue struct {
+	l         *BoltLog
+	mu        sync.Mutex
+	queued    []*commitReq
+	reserved  uint64 // the newest seq handed out
+	committed atomic.Uint64
+	failed    error
+	closed    bool
+	kick      chan struct{}
+	stopped   chan struct{}
+	// What queued requests write, for lookups before the disk has it:
+	// op answers by ledger key; cases (the newest queued version) and seen
+	// keys; the newest seq of each case's queued messages.
+	ops      map[string]*commitReq
+	cases    map[string]pendingCase
+	seen     map[string]pendingSeen
+	messages map[string]*commitReq
+	// onCommit gets every committed batch's events, in order, from the
+	// committer goroutine (the hub's ring of live events and its wake-up).
+	onCommit func([]model.Event)
+}
+
+type pendingCase struct {
+	seq uint64
+	c   *model.Case
+}
+
+type pendingSeen struct {
+	seq    uint64
+	caseID string
+}
+
+func (l *BoltLog) startCommitter() {
+	q := &l.q
+	q.l = l
+	q.kick = make(chan struct{}, 1)
+	q.stopped = make(chan struct{})
+	q.ops = map[string]*commitReq{}
+	q.cases = map[string]pendingCase{}
+	q.seen = map[string]pendingSeen{}
+	q.messages = map[string]*commitReq{}
+	q.reserved = l.Head()
+	q.committed.Store(q.reserved)
+	go q.run()
+}
+
+// OnCommit sets the function that gets every committed batch of events, in
+// order, before their writers are told they are durable. Set it before the
+// first write; it must not block on the log.
+func (l *BoltLog) OnCommit(f func([]model.Event)) {
+	l.q.mu.Lock()
+	l.q.onCommit = f
+	l.q.mu.Unlock()
+}
+
+// AppendAsync queues events: they get their seqs now (returned as stored)
+// and are durable once wait returns nil. Seqs follow the order of the
+// calls, whoever makes them.
+func (l *BoltLog) AppendAsync(evs []model.Event) ([]model.Event, func() error, error) {
+	return l.enqueue(evs, nil, nil)
+}
+
+// AppendOpAsync is AppendOp, queued: see AppendAsync. A repeat of the op
+// queued or stored before is refused.
+func (l *BoltLog) AppendOpAsync(agent string, a OpAnswer, evs []model.Event, jobs ...Job) ([]model.Event, OpAnswer, func() error, error) {
+	if prev := l.q.pendingOp(agent, a.OpID); prev != nil {
+		return nil, OpAnswer{}, nil, fmt.Errorf("hub: append op: op %s of %s answered twice", a.OpID, agent)
+	}
+	if _, ok, err := l.LookupOp(agent, a.OpID, a.At); err != nil {
+		return nil, OpAnswer{}, nil, fmt.Errorf("hub: append op: %w", err)
+	} else if ok {
+		return nil, OpAnswer{}, nil, fmt.Errorf("hub: append op: op %s of %s answered twice", a.OpID, agent)
+	}
+	op := &pendingOp{agent: agent, a: a, expiring: len(evs) == 0}
+	out, wait, err := l.enqueue(evs, jobs, op)
+	if err != nil {
+		return nil, OpAnswer{}, nil, fmt.Errorf("hub: append op: %w", err)
+	}
+	return out, op.a, wait, nil
+}
+
+// Committed is the seq of the newest durable event.
+func (l *BoltLog) Committed() uint64 { return l.q.committed.Load() }
+
+func (l *BoltLog) enqueue(evs []model.Event, jobs []Job, op *pendingOp) ([]model.Event, func() error, error) {
+	q := &l.q
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err := q.usableLocked(); err != nil {
+		return nil, nil, err
+	}
+	r := &commitReq{jobs: jobs, op: op, done: make(chan struct{}), sealed: true}
+	out, err := q.addLocked(r, evs)
+	if err != nil {
+		return nil, nil, err
+	}
+	if op != nil {
+		if len(out) > 0 {
+			op.a.Seq = out[len(out)-1].Seq
+		}
+		q.ops[string(ledgerKey(op.a.OpID, op.agent))] = r
+	}
+	q.queued = append(q.queued, r)
+	q.kickLocked()
+	return out, r.wait, nil
+}
+
+func (q *commitQueue) usableLocked() error {
+	if q.failed != nil {
+		return q.failed
+	}
+	if q.closed {
+		return errors.New("hub: log closed")
+	}
+	return nil
+}
+
+func (q *commitQueue) kickLocked() {
+	select {
+	case q.kick <- struct{}{}:
+	default:
+	}
+}
+
+// addLocked gives evs their seqs, encodes them and adds them to r.
+func (q *commitQueue) addLocked(r *commitReq, evs []model.Event) ([]model.Event, error) {
+	seq := q.reserved
+	out := make([]model.Event, len(evs))
+	raws := make([][]byte, len(evs))
+	kvs := r.kvs
+	for i, ev := range evs {
+		seq++
+		ev.Seq = seq
+		raw, err := json.Marshal(ev)
+		if err != nil {
+			return nil, fmt.Errorf("encode event: %w", err)
+		}
+		if kvs, err = stateKVs(ev, kvs); err != nil {
+			return nil, fmt.Errorf("encode state: %w", err)
+		}
+		out[i], raws[i] = ev, raw
+	}
+	q.reserved = seq
+	r.evs, r.raws, r.kvs = append(r.evs, out...), append(r.raws, raws...), kvs
+	for _, ev := range out {
+		switch {
+		case ev.Case != nil:
+			q.cases[ev.Case.ID] = pendingCase{ev.Seq, ev.Case}
+		case ev.Message != nil:
+			q.messages[ev.Message.CaseID] = r
+			if ev.Message.PlatformID != "" {
+				q.seen[seenKey(*ev.Message)] = pendingSeen{ev.Seq, ev.Message.CaseID}
+			}
+		}
+	}
+	return out, nil
+}
+
+// Group is a request that takes the events of many calls, committed in
+// one transaction once sealed (IngestMany). Nothing queued after it is
+// committed before it: seal it before waiting on the log.
+type Group struct {
+	l *BoltLog
+	r *commitReq
+}
+
+// OpenGroup queues an open group.
+func (l *BoltLog) OpenGroup() (*Group, error) {
+	q := &l.q
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err := q.usableLocked(); err != nil {
+		return nil, err
+	}
+	r := &commitReq{done: make(chan struct{})}
+	q.queued = append(q.queued, r)
+	return &Group{l: l, r: r}, nil
+}
+
+// Append adds events to the group (see AppendAsync).
+func (g *Group) Append(evs []model.Event) ([]model.Event, error) {
+	q := &g.l.q
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err := q.usableLocked(); err != nil {
+		return nil, err
+	}
+	return q.addLocked(g.r, evs)
+}
+
+// Seal ends the group: it is committed with what it holds (nothing is
+// fine), and wait returns once that is durable.
+func (g *Group) Seal() (wait func() error) {
+	q := &g.l.q
+	q.mu.Lock()
+	g.r.sealed = true
+	q.kickLocked()
+	q.mu.Unlock()
+	return g.r.wait
+}
+
+func (q *commitQueue) pendingOp(agent, opID string) *commitReq {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.ops[string(ledgerKey(opID, agent))]
+}
+
+// settle waits until the queued messages of a case are durable.
+func (q *commitQueue) settle(caseID string) error {
+	q.mu.Lock()
+	r := q.messages[caseID]
+	q.mu.Unlock()
+	if r == nil {
+		return nil
+	}
+	return r.wait()
+}
+
+func (q *commitQueue) stop() {
+	q.mu.Lock()
+	if q.closed || q.stopped == nil {
+		q.mu.Unlock()
+		return
+	}
+	q.closed = true
+	q.mu.Unlock()
+	select {
+	case q.kick <- struct{}{}:
+	default:
+	}
+	<-q.stopped
+}
+
+func (q *commitQueue) run() {
+	defer close(q.stopped)
+	for {
+		<-q.kick
+		for {
+			q.mu.Lock()
+			n := 0
+			for n < len(q.queued) && n < maxBatch && q.queued[n].sealed {
+				n++
+			}
+			batch := slices.Clone(q.queued[:n])
+			q.queued = slices.Delete(q.queued, 0, n)
+			closed, onCommit := q.closed, q.onCommit
+			q.mu.Unlock()
+			if len(batch) == 0 {
+				if closed {
+					return
+				}
+				break
+			}
+			q.commit(batch, onCommit)
+		}
+	}
+}
+
+// commit writes a batch in one transaction, then answers its requests.
+func (q *commitQueue) commit(batch []*commitReq, onCommit func([]model.Event)) {
+	var last uint64
+	var evs []model.Event
+	err := q.l.db.Update(func(tx *bolt.Tx) error {
+		logb := tx.Bucket(bucketLog)
+		for _, r := range batch {
+			for i, ev := range r.evs {
+				if err := logb.Put(binary.BigEndian.AppendUint64(nil, ev.Seq), r.raws[i]); err != nil {
+					return err
+				}
+				last = ev.Seq
+			}
+			if err := putKVs(tx, r.kvs); err != nil {
+				return err
+			}
+			for _, j := range r.jobs {
+				if err := putJob(tx, j); err != nil {
+					return err
+				}
+			}
+			if r.op != nil {
+				if err := putOpTx(tx, r.op.agent, r.op.a, r.op.expiring, q.l.opCap()); err != nil {
+					return err
+				}
+			}
+		}
+		if last > 0 {
+			return logb.SetSequence(last)
+		}
+		return nil
+	})
+	q.mu.Lock()
+	if err != nil {
+		err = fmt.Errorf("hub: commit: %w", err)
+		if q.failed == nil {
+			q.failed = err
+		}
+	}
+	for _, r := range batch {
+		evs = append(evs, r.evs...)
+		for _, ev := range r.evs {
+			switch {
+			case ev.Case != nil:
+				if p, ok := q.cases[ev.Case.ID]; ok && p.seq <= ev.Seq {
+					delete(q.cases, ev.Case.ID)
+				}
+			case ev.Message != nil:
+				if q.messages[ev.Message.CaseID] == r {
+					delete(q.messages, ev.Message.CaseID)
+				}
+				if ev.Message.PlatformID != "" {
+					if p, ok := q.seen[seenKey(*ev.Message)]; ok && p.seq <= ev.Seq {
+						delete(q.seen, seenKey(*ev.Message))
+					}
+				}
+			}
+		}
+		if r.op != nil {
+			if k := string(ledgerKey(r.op.a.OpID, r.op.agent)); q.ops[k] == r {
+				delete(q.ops, k)
+			}
+		}
+	}
+	q.mu.Unlock()
+	if err == nil && last > 0 {
+		q.committed.Store(last)
+		if onCommit != nil {
+			onCommit(evs)
+		}
+	}
+	for _, r := range batch {
+		if err != nil {
+			r.err = q.failed
+		}
+		close(r.done)
+	}
+}
+
+// Case reads a case's newest state: queued, or from the state bucket.
+func (l *BoltLog) Case(id string) (model.Case, bool, error) {
+	l.q.mu.Lock()
+	p, ok := l.q.cases[id]
+	l.q.mu.Unlock()
+	if ok {
+		return cloneCase(*p.c), true, nil
+	}
+	var c model.Case
+	found := false
+	err := l.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketCases).Get([]byte(id))
+		if raw == nil {
+			return nil
+		}
+		found = true
+		return json.Unmarshal(raw, &c)
+	})
+	if err != nil {
+		return model.Case{}, false, fmt.Errorf("hub: read case %s: %w", id, err)
+	}
+	return c, found, nil
+}
+
+// Seen finds the case of a platform message (channel|platform id, see
+// seenKey): queued, or in the seen index.
+func (l *BoltLog) Seen(key string) (string, bool) {
+	l.q.mu.Lock()
+	p, ok := l.q.seen[key]
+	l.q.mu.Unlock()
+	if ok {
+		return p.caseID, true
+	}
+	var id string
+	_ = l.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketSeen).Get([]byte(key)); v != nil {
+			id = string(v)
+		}
+		return nil
+	})
+	return id, id != ""
+}
+
+// cloneCase copies a case with its own slices.
+func cloneCase(c model.Case) model.Case {
+	c.Tags, c.Merged, c.Dismissed = slices.Clone(c.Tags), slices.Clone(c.Merged), slices.Clone(c.Dismissed)
+	return c
+}
+
+// recordCheckLimit is the file size up to which LoadIndex decodes every
+// stored case, to refuse a damaged record at start; a larger file's cases
+// are decoded when they are used.
+const recordCheckLimit = 16 << 20
+
+// LoadIndex emits, from one consistent view, every case's compact record
+// (the case index) and every customer, and returns the seq of the newest
+// event that state includes: what the hub loads at start.
+func (l *BoltLog) LoadIndex(cas func(id string, rec []byte) error, cust func(model.Customer) error) (uint64, error) {
+	var seq uint64
+	err := l.db.View(func(tx *bolt.Tx) error {
+		seq = tx.Bucket(bucketLog).Sequence()
+		if err := tx.Bucket(bucketCustomers).ForEach(func(_, v []byte) error {
+			var c model.Customer
+			if err := json.Unmarshal(v, &c); err != nil {
+				return err
+			}
+			return cust(c)
+		}); err != nil {
+			return err
+		}
+		if tx.Size() <= recordCheckLimit {
+			// A small file's case records are all read once, as the deep
+			// check reads its pages (dbcheck.go): damage shows at start.
+			if err := tx.Bucket(bucketCases).ForEach(func(_, v []byte) error {
+				var c model.Case
+				return json.Unmarshal(v, &c)
+			}); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketCaseIndex).ForEach(func(k, v []byte) error { return cas(string(k), v) })
+	})
+	if err != nil {
+		return 0, snapshotError(l.db.Path(), err)
+	}
+	return seq, nil
 }

@@ -13,30 +13,47 @@ import (
 // stored in the same transaction as the op's events. An op id is the
 // agent's own: another agent's op with the same id is applied on its own.
 // Answers that changed nothing are recognised for OpWindow (ledger.go).
+//
+// The answer is given once it is durable; the op's events and its answer
+// go to the disk with other ops' and ingests' in one transaction (group
+// commit), and h.mu is not held while they do.
 func (h *Hub) ApplyOp(by Agent, op model.Op) (res OpAnswer, err error) {
 	defer h.metrics.opDone(&op, time.Now(), &res, &err)
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	res, wait, err := h.applyOpLocked(by, op)
+	h.mu.Unlock()
+	if err == nil && wait != nil {
+		err = wait()
+	}
+	if err != nil {
+		return OpAnswer{}, err
+	}
+	return res, nil
+}
+
+func (h *Hub) applyOpLocked(by Agent, op model.Op) (OpAnswer, func() error, error) {
 	now := h.cfg.Now().UTC()
 	if prev, ok, err := h.log.LookupOp(by.Name, op.ID, now); err != nil {
-		return OpAnswer{}, err
+		return OpAnswer{}, nil, err
 	} else if ok {
-		return prev, nil
+		return prev, nil, nil
 	}
 	answer := OpAnswer{OpID: op.ID, At: now}
-	refuse := func(r *model.Rejection, cur *model.Case) (OpAnswer, error) {
+	refuse := func(r *model.Rejection, cur *model.Case) (OpAnswer, func() error, error) {
 		answer.Reject, answer.Current = r, cur
-		_, a, err := h.log.AppendOp(by.Name, answer, nil)
-		return a, err
+		_, a, wait, err := h.ilog.AppendOpAsync(by.Name, answer, nil)
+		return a, wait, err
 	}
-	old, ok := h.cases[op.CaseID]
+	cur, ok, err := h.fullCase(op.CaseID)
+	if err != nil {
+		return OpAnswer{}, nil, err
+	}
 	if !ok {
 		// Not recorded: it changed nothing, names nothing the hub holds, and
 		// a repeat gets the same answer anyway (case ids are the hub's).
 		answer.Reject = &model.Rejection{Code: model.RejectUnknownCase, Reason: fmt.Sprintf("no case %s", op.CaseID)}
-		return answer, nil
+		return answer, nil, nil
 	}
-	cur := *old
 	actor := model.Actor{Name: by.Name, Lead: by.Role == RoleLead}
 	c, msg, rej := model.ApplyOp(cur, op, actor, now)
 	if rej != nil {
@@ -49,11 +66,14 @@ func (h *Hub) ApplyOp(by Agent, op model.Op) (res OpAnswer, err error) {
 		// thread, and is kept in its thread.
 		target := c
 		if op.Via != "" && op.Via != c.ID {
-			t, ok := h.cases[op.Via]
+			t, ok, err := h.fullCase(op.Via)
+			if err != nil {
+				return OpAnswer{}, nil, err
+			}
 			if !ok {
 				return refuse(&model.Rejection{Code: model.RejectUnknownCase, Reason: fmt.Sprintf("no case %s to reply via", op.Via)}, &cur)
 			}
-			target = *t
+			target = t
 			if rej := model.CheckReplyLength(t.Channel, op.Text); op.Kind == model.OpReply && rej != nil {
 				return refuse(rej, &cur)
 			}
@@ -89,7 +109,10 @@ func (h *Hub) ApplyOp(by Agent, op model.Op) (res OpAnswer, err error) {
 		evs = append(evs, model.Event{Type: model.EventMessageUpdated, Time: now, Message: &m})
 		jobs = append(jobs, Job{ID: m.ID, CaseID: m.CaseID, State: JobDone})
 	case model.OpMerge:
-		other, ok := h.cases[op.Other]
+		other, ok, err := h.fullCase(op.Other)
+		if err != nil {
+			return OpAnswer{}, nil, err
+		}
 		if !ok {
 			return refuse(&model.Rejection{Code: model.RejectUnknownCase, Reason: fmt.Sprintf("no case %s to merge", op.Other)}, &cur)
 		}
@@ -97,7 +120,7 @@ func (h *Hub) ApplyOp(by Agent, op model.Op) (res OpAnswer, err error) {
 			return refuse(&model.Rejection{Code: model.RejectInvalid, Reason: fmt.Sprintf("case %s is already merged into %s", op.Other, other.MergedInto)}, &cur)
 		}
 		if c.Version != cur.Version { // something changed: fold the other case in
-			o := *other
+			o := other
 			o.MergedInto, o.Status, o.Version, o.Updated = c.ID, model.StatusClosed, o.Version+1, now
 			if o.Resolved.IsZero() {
 				o.Resolved = now
@@ -124,9 +147,17 @@ func (h *Hub) ApplyOp(by Agent, op model.Op) (res OpAnswer, err error) {
 			consent := *op.Consent
 			consent.By, consent.At = by.Name, now
 			nc.Link(c.Author, consent)
-			evs = append(evs, h.relinkCasesLocked([]string{key}, "", nc.ID, now)...)
+			moved, err := h.relinkCasesLocked([]string{key}, "", nc.ID, now)
+			if err != nil {
+				return OpAnswer{}, nil, err
+			}
+			evs = append(evs, moved...)
 		} else if nc.Unlink(key, by.Name, now) {
-			evs = append(evs, h.relinkCasesLocked([]string{key}, nc.ID, "", now)...)
+			moved, err := h.relinkCasesLocked([]string{key}, nc.ID, "", now)
+			if err != nil {
+				return OpAnswer{}, nil, err
+			}
+			evs = append(evs, moved...)
 		}
 		// c itself is written below, with the op's change.
 		evs = slices.DeleteFunc(evs, func(ev model.Event) bool { return ev.Case != nil && ev.Case.ID == c.ID })
@@ -137,17 +168,15 @@ func (h *Hub) ApplyOp(by Agent, op model.Op) (res OpAnswer, err error) {
 	if c.Version != cur.Version {
 		evs = append(evs, model.Event{Type: model.EventCaseUpserted, Time: now, Case: &c})
 	}
-	stored, a, err := h.log.AppendOp(by.Name, answer, evs, jobs...)
+	stored, a, wait, err := h.ilog.AppendOpAsync(by.Name, answer, evs, jobs...)
 	if err != nil {
-		return OpAnswer{}, err
+		return OpAnswer{}, nil, err
 	}
 	for _, ev := range stored {
 		h.fold(ev)
 	}
-	if len(stored) > 0 {
-		h.wake()
-	}
-	return a, nil
+	h.metrics.markAppended(stored)
+	return a, wait, nil
 }
 
 // directionName says what a message is, for a reject reason.

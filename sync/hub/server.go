@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,11 +43,16 @@ type Timing struct {
 	// closes the TCP connection: closing with unread data would reset the
 	// connection and lose the close frame. Zero: DefaultTiming's.
 	CloseGrace time.Duration
+	// FreshSnapshot is the log length from which a console with cursor 0
+	// gets a snapshot instead of the whole log (see freshSnapshot). Zero:
+	// DefaultTiming's.
+	FreshSnapshot uint64
 }
 
 // DefaultTiming is what the hub uses in production.
 var DefaultTiming = Timing{HelloWait: 10 * time.Second, WriteWait: 10 * time.Second, PongWait: 60 * time.Second, PingEvery: 25 * time.Second,
-	FrameRate: 500, FrameBurst: 2000, PresenceRate: 10, PresenceBurst: 20, CloseGrace: 2 * time.Second}
+	FrameRate: 500, FrameBurst: 2000, PresenceRate: 10, PresenceBurst: 20, CloseGrace: 2 * time.Second,
+	FreshSnapshot: 50_000}
 
 // Server serves the hub over HTTP.
 type Server struct {
@@ -80,6 +86,9 @@ func NewServer(h *Hub, t Timing) *Server {
 	t.PresenceBurst = max(t.PresenceBurst, 1)
 	if t.CloseGrace == 0 {
 		t.CloseGrace = DefaultTiming.CloseGrace
+	}
+	if t.FreshSnapshot == 0 {
+		t.FreshSnapshot = DefaultTiming.FreshSnapshot
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
@@ -267,7 +276,19 @@ func (ss *session) readFrame() (int, []byte, error) {
 }
 
 func (ss *session) write(f wire.Frame) error {
-	// Entities leave the hub only as a console may hold them.
+	b, err := encodeFrame(f)
+	if err != nil {
+		return err
+	}
+	_ = ss.conn.SetWriteDeadline(time.Now().Add(ss.srv.timing.WriteWait))
+	return ss.conn.WriteMessage(websocket.TextMessage, b)
+}
+
+// encodeFrame encodes a frame as a console may get it: entities leave the
+// hub only as a console may hold them (forConsole). What forConsole does
+// depends on the records alone, not on the agent, so one encoding of a
+// page of events serves every session (liveRing).
+func encodeFrame(f wire.Frame) ([]byte, error) {
 	switch v := f.(type) {
 	case wire.Events:
 		v.Events = forConsole(v.Events)
@@ -276,12 +297,7 @@ func (ss *session) write(f wire.Frame) error {
 		v.Events = forConsole(v.Events)
 		f = v
 	}
-	b, err := wire.Encode(f)
-	if err != nil {
-		return err
-	}
-	_ = ss.conn.SetWriteDeadline(time.Now().Add(ss.srv.timing.WriteWait))
-	return ss.conn.WriteMessage(websocket.TextMessage, b)
+	return wire.Encode(f)
 }
 
 // close writes the close frame, then reads and ignores what the peer still
@@ -475,10 +491,24 @@ func (ss *session) writeLoop(ctx context.Context, cursor uint64, log *slog.Logge
 	// an op's effect before it drops the op from its outbox.
 	var held []wire.Ack
 	for {
+		// Live events come from memory, encoded once for every session;
+		// a session behind the ring reads the log.
+		if next, err := ss.writeLive(cursor, caughtUp); err != nil {
+			log.Info("sync: write failed, dropping session", "err", err)
+			ss.conn.Close()
+			return
+		} else if next > cursor {
+			cursor = next
+			continue
+		}
 		evs, err := ss.srv.hub.log.Read(cursor, wire.MaxPage)
+		if cursor == 0 && err == nil && freshSnapshot(ss.srv.hub.log.Head(), ss.srv.hub.CaseCount(), ss.srv.timing.FreshSnapshot) {
+			err = ErrCompacted // a fresh console: the state, not the history
+		}
 		if errors.Is(err, ErrCompacted) {
 			// The console is behind the log's horizon (at hello, or fell
-			// behind a compaction): send the state instead, then go on.
+			// behind a compaction), or is fresh and the log long: send the
+			// state instead, then go on.
 			seq, err := ss.sendSnapshot()
 			if err != nil {
 				log.Info("sync: snapshot failed, dropping session", "err", err)
@@ -578,6 +608,16 @@ func (ss *session) writeLoop(ctx context.Context, cursor uint64, log *slog.Logge
 	}
 }
 
+// freshSnapshot says whether a console with cursor 0 gets a snapshot
+// rather than the log replayed from its start: when the log holds at least
+// min events and more than two per case, the state is much less to send and
+// write than the history. A shorter log is replayed, in a second or so, and
+// a replay resumes from the console's cursor after a lost connection where
+// a snapshot starts over.
+func freshSnapshot(head uint64, cases int, min uint64) bool {
+	return head >= min && head > 2*uint64(cases)
+}
+
 // sendSnapshot streams the hub's state in pages and returns its seq.
 func (ss *session) sendSnapshot() (uint64, error) {
 	var page []model.Event
@@ -612,4 +652,171 @@ func (ss *session) writeSnapshot(evs []model.Event, first, done bool, seq uint64
 		return err
 	}
 	return ss.writeSnapshot(evs[half:], false, done, seq)
+}
+
+// writeLive writes what the ring of live events holds after cursor and
+// returns the new cursor (cursor itself when the ring does not reach back
+// to it, or has nothing newer). Whole pages go out as prepared messages:
+// encoded and, per compression setting, deflated once for all sessions.
+func (ss *session) writeLive(cursor uint64, live bool) (uint64, error) {
+	if cursor == 0 {
+		return 0, nil // a fresh console: the log's path below decides
+	}
+	pages, skip, head := ss.srv.hub.live.from(cursor)
+	var tail []model.Event
+	if skip > 0 || len(pages) > 1 {
+		// The cursor is inside a page, or the session is behind by more
+		// than one: one frame of up to a full page for this session beats
+		// many small shared ones.
+		tail = slices.Clone(pages[0].evs[skip:])
+		for _, p := range pages[1:] {
+			if len(tail)+len(p.evs) > wire.MaxPage {
+				break
+			}
+			tail = append(tail, p.evs...)
+		}
+		pages = nil
+	}
+	if len(tail) > 0 {
+		b, err := encodeFrame(wire.Events{Events: tail, Head: head})
+		for errors.Is(err, wire.ErrTooLarge) && len(tail) > 1 {
+			tail = tail[:len(tail)/2]
+			b, err = encodeFrame(wire.Events{Events: tail, Head: head})
+		}
+		if err != nil {
+			return cursor, err
+		}
+		_ = ss.conn.SetWriteDeadline(time.Now().Add(ss.srv.timing.WriteWait))
+		if err := ss.conn.WriteMessage(websocket.TextMessage, b); err != nil {
+			return cursor, err
+		}
+		ss.srv.hub.metrics.written(tail, live)
+		return tail[len(tail)-1].Seq, nil
+	}
+	for _, p := range pages {
+		frames, err := p.prepared()
+		if err != nil {
+			return cursor, err
+		}
+		for _, f := range frames {
+			_ = ss.conn.SetWriteDeadline(time.Now().Add(ss.srv.timing.WriteWait))
+			if err := ss.conn.WritePreparedMessage(f.msg); err != nil {
+				return cursor, err
+			}
+			ss.srv.hub.metrics.written(f.evs, live)
+		}
+		cursor = p.evs[len(p.evs)-1].Seq
+	}
+	return cursor, nil
+}
+
+// liveRingEvents is how many recent events the ring holds.
+const liveRingEvents = 4096
+
+// liveRing holds the recently committed events in pages (of at most
+// wire.MaxPage events each, in seq order, consecutive), filled by the
+// log's committer; sessions that are caught up are handed their events
+// from here instead of reading and encoding them from the log each.
+type liveRing struct {
+	mu    sync.RWMutex
+	pages []*livePage
+	n     int // events held
+	max   int
+	head  uint64 // seq of the newest event pushed
+}
+
+// livePage is one page of the ring, encoded on first use.
+type livePage struct {
+	evs    []model.Event
+	once   sync.Once
+	frames []liveFrame
+	err    error
+}
+
+// liveFrame is one prepared frame of a page: a page over the frame limit
+// is split.
+type liveFrame struct {
+	msg *websocket.PreparedMessage
+	evs []model.Event
+}
+
+func newLiveRing(max int) *liveRing { return &liveRing{max: max} }
+
+// reset empties the ring; head is the log's.
+func (r *liveRing) reset(head uint64) {
+	r.mu.Lock()
+	r.pages, r.n, r.head = nil, 0, head
+	r.mu.Unlock()
+}
+
+// push adds committed events (consecutive, after the ring's head).
+func (r *liveRing) push(evs []model.Event) {
+	if len(evs) == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if evs[0].Seq != r.head+1 {
+		r.pages, r.n = nil, 0 // a gap: the ring starts again
+	}
+	for len(evs) > 0 {
+		n := min(len(evs), wire.MaxPage)
+		r.pages = append(r.pages, &livePage{evs: evs[:n:n]})
+		r.n += n
+		evs = evs[n:]
+	}
+	r.head = r.pages[len(r.pages)-1].evs[len(r.pages[len(r.pages)-1].evs)-1].Seq
+	for r.n > r.max && len(r.pages) > 1 {
+		r.n -= len(r.pages[0].evs)
+		r.pages[0] = nil
+		r.pages = r.pages[1:]
+	}
+}
+
+// from returns the pages from the one holding the event after cursor, how
+// many events of the first are at or before cursor (skip), and the ring's
+// head. Nothing when the ring does not reach back to cursor.
+func (r *liveRing) from(cursor uint64) (pages []*livePage, skip int, head uint64) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if len(r.pages) == 0 || cursor >= r.head || cursor+1 < r.pages[0].evs[0].Seq {
+		return nil, 0, r.head
+	}
+	i, _ := slices.BinarySearchFunc(r.pages, cursor, func(p *livePage, c uint64) int {
+		switch last := p.evs[len(p.evs)-1].Seq; {
+		case last <= c:
+			return -1
+		case p.evs[0].Seq > c+1:
+			return 1
+		}
+		return 0
+	})
+	return slices.Clone(r.pages[i:]), int(cursor + 1 - r.pages[i].evs[0].Seq), r.head
+}
+
+// prepared encodes the page once: one frame, or several when it is over
+// the frame limit.
+func (p *livePage) prepared() ([]liveFrame, error) {
+	p.once.Do(func() { p.frames, p.err = prepareEvents(p.evs) })
+	return p.frames, p.err
+}
+
+func prepareEvents(evs []model.Event) ([]liveFrame, error) {
+	b, err := encodeFrame(wire.Events{Events: evs, Head: evs[len(evs)-1].Seq})
+	if errors.Is(err, wire.ErrTooLarge) && len(evs) > 1 {
+		a, err := prepareEvents(evs[:len(evs)/2])
+		if err != nil {
+			return nil, err
+		}
+		z, err := prepareEvents(evs[len(evs)/2:])
+		return append(a, z...), err
+	}
+	if err != nil {
+		return nil, err
+	}
+	m, err := websocket.NewPreparedMessage(websocket.TextMessage, b)
+	if err != nil {
+		return nil, err
+	}
+	return []liveFrame{{msg: m, evs: evs}}, nil
 }

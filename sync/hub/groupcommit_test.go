@@ -1,0 +1,421 @@
+package hub
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"net/http/httptest"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/websocket"
+	bolt "go.etcd.io/bbolt"
+
+	"switchboard/model"
+	"switchboard/sync/wire"
+)
+
+func openTestHub(t *testing.T, dir string) (*Hub, *BoltLog) {
+	t.Helper()
+	l, err := OpenBoltLog(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := New(l, Config{Logger: quietLog})
+	if err != nil {
+		l.Close()
+		t.Fatal(err)
+	}
+	return h, l
+}
+
+func tweet(thread, id, text string) Inbound {
+	return Inbound{Channel: model.ChannelTwitter, ThreadRef: thread, PlatformID: id, Public: true,
+		Author: model.Identity{Handle: "@" + thread}, Text: text}
+}
+
+// crashCopy copies a running hub's folder as a kill -9 right now would
+// leave it (the log is not closed: only what was fsync'd is there), and
+// opens the copy.
+func crashCopy(t *testing.T, dir string) (*Hub, *BoltLog) {
+	t.Helper()
+	to := t.TempDir()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		raw, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, e.Name()), raw, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return openTestHub(t, to)
+}
+
+// A batch is acknowledged only once it is on the disk: right after
+// IngestMany (and each concurrent Ingest) returns, a copy of the file, as
+// a kill would leave it, holds every item.
+func TestBatchDurableBeforeAck(t *testing.T) {
+	dir := t.TempDir()
+	h, l := openTestHub(t, dir)
+	defer l.Close()
+	var ins []Inbound
+	for i := range 500 {
+		ins = append(ins, tweet(fmt.Sprintf("t%d", i%120), fmt.Sprintf("p%d", i), fmt.Sprintf("message %d", i)))
+	}
+	head := l.Head()
+	res := h.IngestMany(ins)
+	for i, r := range res {
+		if r.Err != nil || r.Dup || r.CaseID == "" {
+			t.Fatalf("item %d: %+v", i, r)
+		}
+	}
+	// One transaction: the head moved by the whole batch at once.
+	if got := l.Head(); got != head+1000 {
+		t.Fatalf("head %d after the batch, want %d", got, head+1000)
+	}
+	h2, l2 := crashCopy(t, dir)
+	for i, in := range ins {
+		if id, ok := l2.Seen(threadKey(in.Channel, in.PlatformID)); !ok || id != res[i].CaseID {
+			t.Fatalf("after a kill, item %d is in case %q (%v), acknowledged in %s", i, id, ok, res[i].CaseID)
+		}
+	}
+	if h2.CaseCount() != 120 {
+		t.Fatalf("after a kill: %d cases, want 120", h2.CaseCount())
+	}
+	l2.Close()
+
+	// Concurrent single ingests: each durable when its call returns.
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for w := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 10 {
+				in := tweet(fmt.Sprintf("w%d", w), fmt.Sprintf("w%d-%d", w, i), "again")
+				id, _, err := h.Ingest(in)
+				if err != nil {
+					errs <- err
+					return
+				}
+				var stored string
+				_ = l.db.View(func(tx *bolt.Tx) error { // the disk's, not the queue's
+					stored = string(tx.Bucket(bucketSeen).Get([]byte(threadKey(in.Channel, in.PlatformID))))
+					return nil
+				})
+				if stored != id {
+					errs <- fmt.Errorf("ingest of %s returned before its commit", in.PlatformID)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	_, l3 := crashCopy(t, dir)
+	defer l3.Close()
+	for w := range 32 {
+		for i := range 10 {
+			if _, ok := l3.Seen(threadKey(model.ChannelTwitter, fmt.Sprintf("w%d-%d", w, i))); !ok {
+				t.Fatalf("after a kill, w%d-%d is lost", w, i)
+			}
+		}
+	}
+}
+
+// Many callers into the same threads at once: the log's seq order is the
+// order the hub folded them in (every case event's version is one more
+// than the one before it in the log, its message count that of the log's
+// messages so far), and the hub's case is the log's last.
+func TestGroupCommitKeepsSeqOrderFoldOrder(t *testing.T) {
+	dir := t.TempDir()
+	h, l := openTestHub(t, dir)
+	defer l.Close()
+	var wg sync.WaitGroup
+	for w := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 25 {
+				if i%5 == 0 {
+					var ins []Inbound
+					for k := range 4 {
+						ins = append(ins, tweet(fmt.Sprintf("t%d", (w+k)%3), fmt.Sprintf("b%d-%d-%d", w, i, k), "batch"))
+					}
+					h.IngestMany(ins)
+					continue
+				}
+				if _, _, err := h.Ingest(tweet(fmt.Sprintf("t%d", (w+i)%3), fmt.Sprintf("s%d-%d", w, i), "one")); err != nil {
+					t.Error(err)
+					return
+				}
+				if i%7 == 0 {
+					c, _ := h.CaseByThread(model.ChannelTwitter, fmt.Sprintf("t%d", w%3))
+					if _, err := h.ApplyOp(Agent{Name: "kim"}, model.Op{ID: uuid.NewString(), Kind: model.OpNote, CaseID: c.ID, Text: "looking"}); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	evs, err := l.Read(0, 1_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := map[string]int64{}
+	msgs := map[string]int{}
+	last := map[string]model.Case{}
+	for i, ev := range evs {
+		if ev.Seq != uint64(i+1) {
+			t.Fatalf("event %d has seq %d", i, ev.Seq)
+		}
+		switch {
+		case ev.Message != nil && ev.Type == model.EventMessageAdded:
+			if ev.Message.Direction == model.DirectionIn {
+				msgs[ev.Message.CaseID]++
+			}
+		case ev.Case != nil:
+			c := *ev.Case
+			if c.Version != version[c.ID]+1 {
+				t.Fatalf("seq %d: case %s version %d after %d", ev.Seq, c.ID, c.Version, version[c.ID])
+			}
+			if c.MessageCount < msgs[c.ID] {
+				t.Fatalf("seq %d: case %s counts %d messages, the log has %d before it", ev.Seq, c.ID, c.MessageCount, msgs[c.ID])
+			}
+			version[c.ID] = c.Version
+			last[c.ID] = c
+		}
+	}
+	for id, want := range last {
+		got, ok := h.Case(id)
+		if !ok || got.Version != want.Version || got.MessageCount != want.MessageCount {
+			t.Fatalf("hub's case %s: version %d, %d messages; the log's last: %d, %d", id, got.Version, got.MessageCount, want.Version, want.MessageCount)
+		}
+	}
+}
+
+// A live page goes out as one prepared message: what a console receives,
+// with compression and without, is byte for byte what the hub's
+// per-session encoding makes of the same events, customer records filtered
+// for consoles (no vouchers without marketing consent).
+func TestPreparedFramesMatchSessionEncoding(t *testing.T) {
+	dir := t.TempDir()
+	h, l := openTestHub(t, dir)
+	defer l.Close()
+	id, _, err := h.Ingest(tweet("t1", "p1", "hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewServer(h, DefaultTiming)
+	hs := newTestServer(t, srv)
+	var conns []*websocket.Conn
+	for _, compress := range []bool{true, false} {
+		d := websocket.Dialer{EnableCompression: compress}
+		c, _, err := d.Dial("ws"+strings.TrimPrefix(hs, "http")+wire.SyncPath, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		b, _ := wire.Encode(wire.Hello{Protocol: wire.Protocol, ClientID: uuid.NewString(), Cursor: l.Head()})
+		if err := c.WriteMessage(websocket.TextMessage, b); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			_, raw, err := c.ReadMessage()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f, _ := wire.Decode(raw); f != nil && f.Type() == (wire.CaughtUp{}).Type() {
+				break
+			}
+		}
+		conns = append(conns, c)
+	}
+	from := l.Head()
+	if _, err := h.UpsertCustomer(model.Customer{ID: "C-1", Name: "Sandra", Consent: model.Consent{Service: true},
+		Vouchers: []model.Voucher{{Code: "VOUCHER-SANDRA-20"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := h.Ingest(tweet("t1", "p2", "still there?")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.ApplyOp(Agent{Name: "kim"}, model.Op{ID: uuid.NewString(), Kind: model.OpNote, CaseID: id, Text: "on it"}); err != nil {
+		t.Fatal(err)
+	}
+	head := l.Head()
+	var got [2][][]byte
+	for i, c := range conns {
+		_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+		for cursor := from; cursor < head; {
+			_, raw, err := c.ReadMessage()
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := wire.Decode(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			evs, ok := f.(wire.Events)
+			if !ok {
+				continue
+			}
+			want, err := l.Read(cursor, len(evs.Events))
+			if err != nil {
+				t.Fatal(err)
+			}
+			enc, err := encodeFrame(wire.Events{Events: want, Head: evs.Head})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(raw, enc) {
+				t.Fatalf("console %d got\n%s\nthe session encoding is\n%s", i, raw, enc)
+			}
+			if bytes.Contains(raw, []byte("VOUCHER-SANDRA-20")) {
+				t.Fatalf("console %d got a voucher without marketing consent: %s", i, raw)
+			}
+			got[i] = append(got[i], raw)
+			cursor = evs.Events[len(evs.Events)-1].Seq
+		}
+	}
+	if !slices.EqualFunc(got[0], got[1], bytes.Equal) {
+		t.Fatal("the consoles with and without compression got different frames")
+	}
+	if len(got[0]) == 0 {
+		t.Fatal("no live frames")
+	}
+}
+
+// The hub started from the compact state (the case index and the seen
+// index) holds what a replay of the whole log folds: the same case
+// records, threads, authors, customers and identities, and every platform
+// message is found.
+func TestRestartFromCompactStateEqualsReplay(t *testing.T) {
+	dir := t.TempDir()
+	h, l := openTestHub(t, dir)
+	var ids []string
+	for i := range 40 {
+		in := tweet(fmt.Sprintf("t%d", i%12), fmt.Sprintf("p%d", i), fmt.Sprintf("message %d", i))
+		in.Author.Handle = fmt.Sprintf("@a%d", i%12/2) // some authors with two cases
+		id, _, err := h.Ingest(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if _, err := h.UpsertCustomers([]model.Customer{{ID: "C-1", Name: "Kim"}, {ID: "C-2", Name: "Tom"}}); err != nil {
+		t.Fatal(err)
+	}
+	kim := Agent{Name: "kim", Role: RoleLead}
+	for _, op := range []model.Op{
+		{Kind: model.OpClaim, CaseID: ids[0]},
+		{Kind: model.OpSetStatus, CaseID: ids[1], Status: model.StatusSolved},
+		{Kind: model.OpLinkIdentity, CaseID: ids[2], CustomerID: "C-1", Consent: &model.Consent{Service: true}},
+		{Kind: model.OpMerge, CaseID: ids[3], Other: ids[4]},
+		{Kind: model.OpLinkIdentity, CaseID: ids[5], CustomerID: "C-2", Consent: &model.Consent{Service: true}},
+		{Kind: model.OpUnlinkIdentity, CaseID: ids[5], CustomerID: "C-2"},
+	} {
+		op.ID = uuid.NewString()
+		if a, err := h.ApplyOp(kim, op); err != nil || a.Reject != nil {
+			t.Fatalf("op %s: %+v %v", op.Kind, a.Reject, err)
+		}
+	}
+	if _, _, err := h.Ingest(Inbound{Channel: model.ChannelTwitter, ThreadRef: "t3", PlatformID: "p3", Action: model.InboundEdit, Text: "edited", Author: model.Identity{Handle: "@a1"}}); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+
+	h2, l2 := openTestHub(t, dir)
+	defer l2.Close()
+	replay := &Hub{cases: map[string]caseRec{}, threads: map[string]string{}, customers: map[string]*model.Customer{},
+		idents: map[string]string{}, byAuthor: map[uint64][]string{}, intern: map[string]string{}}
+	evs, err := l2.Read(0, 1_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range evs {
+		replay.fold(ev)
+	}
+	if len(h2.cases) != len(replay.cases) || len(h2.cases) == 0 {
+		t.Fatalf("%d cases from the compact state, %d from a replay", len(h2.cases), len(replay.cases))
+	}
+	for id, want := range replay.cases {
+		if got := h2.cases[id]; got != want {
+			t.Errorf("case %s: %+v from the compact state, %+v from a replay", id, got, want)
+		}
+	}
+	for _, m := range []struct {
+		name      string
+		got, want any
+	}{
+		{"threads", h2.threads, replay.threads},
+		{"idents", h2.idents, replay.idents},
+	} {
+		if g, w := fmt.Sprint(m.got), fmt.Sprint(m.want); g != w {
+			t.Errorf("%s: %s from the compact state, %s from a replay", m.name, g, w)
+		}
+	}
+	for k, want := range replay.byAuthor {
+		got := slices.Clone(h2.byAuthor[k])
+		slices.Sort(got)
+		want = slices.Clone(want)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("author %x: %v from the compact state, %v from a replay", k, got, want)
+		}
+	}
+	for id, want := range replay.customers {
+		g, _ := json.Marshal(h2.customers[id])
+		w, _ := json.Marshal(want)
+		if !bytes.Equal(g, w) {
+			t.Errorf("customer %s: %s from the compact state, %s from a replay", id, g, w)
+		}
+	}
+	for _, ev := range evs {
+		if m := ev.Message; m != nil && m.PlatformID != "" {
+			if id, ok := h2.seenCase(m.Author.Platform, m.PlatformID); !ok || id != m.CaseID {
+				t.Errorf("platform message %s: case %q (%v), the log says %s", m.PlatformID, id, ok, m.CaseID)
+			}
+		}
+	}
+	// And the full cases the hub reads are the log's newest.
+	for id := range replay.cases {
+		c, ok := h2.Case(id)
+		var want model.Case
+		for _, ev := range evs {
+			if ev.Case != nil && ev.Case.ID == id {
+				want = *ev.Case
+			}
+		}
+		g, _ := json.Marshal(c)
+		w, _ := json.Marshal(want)
+		if !ok || !bytes.Equal(g, w) {
+			t.Errorf("case %s read back as %s, the log's last is %s", id, g, w)
+		}
+	}
+}
+
+func newTestServer(t *testing.T, srv *Server) string {
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		hs.Close()
+		srv.Close()
+	})
+	return hs.URL
+}
