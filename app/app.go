@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -34,10 +33,9 @@ type Change struct {
 type Core struct {
 	store *store.Store
 
+	// mu guards the queue index (and its search index) and status.
 	mu     sync.RWMutex
-	index  map[string]model.Summary
-	order  []model.Summary // sorted view, rebuilt lazily
-	sorted bool
+	t      *table
 	status client.Status
 	synced chan struct{} // closed at the first caught-up
 	once   sync.Once
@@ -54,6 +52,13 @@ type Core struct {
 	presence map[string]wire.Presence // agent/client → where they are
 
 	notice string // from Open: a damaged cache was set aside
+
+	// The background build of the search index (search.go); stop ends it
+	// at Close.
+	searchOnce  sync.Once
+	searchReady chan struct{}
+	stop        chan struct{}
+	bg          sync.WaitGroup
 
 	notify    chan struct{}
 	pendMu    sync.Mutex
@@ -86,16 +91,15 @@ func Open(dir string) (*Core, error) {
 		return nil, err
 	}
 	c := &Core{
-		store:  st,
-		index:  make(map[string]model.Summary, len(sums)),
-		synced: make(chan struct{}),
-		notify: make(chan struct{}, 1),
-		status: client.Status{State: client.StateOffline, Err: notice},
-		notice: notice,
+		store:       st,
+		searchReady: make(chan struct{}),
+		stop:        make(chan struct{}),
+		synced:      make(chan struct{}),
+		notify:      make(chan struct{}, 1),
+		status:      client.Status{State: client.StateOffline, Err: notice},
+		notice:      notice,
 	}
-	for _, s := range sums {
-		c.index[s.ID] = s
-	}
+	c.t = newTable(c.Me(), sums)
 	ops, err := st.Outbox()
 	if err != nil {
 		st.Close()
@@ -123,7 +127,11 @@ func (c *Core) Notice() string { return c.notice }
 
 // Close closes the cache. Stop the sync first (cancel Start's context and
 // wait for it).
-func (c *Core) Close() error { return c.store.Close() }
+func (c *Core) Close() error {
+	close(c.stop)
+	c.bg.Wait()
+	return c.store.Close()
+}
 
 // OnChange registers a listener. Listeners are called from one background
 // goroutine, at most every 100 ms, with the changes coalesced; they must
@@ -146,6 +154,7 @@ func (c *Core) Start(ctx context.Context, hubURL, token string) (done <-chan str
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); c.dispatch(ctx) }()
+	c.startSearchBuild()
 	go func() {
 		defer wg.Done()
 		if err := cl.Run(ctx); err != nil && ctx.Err() == nil {
@@ -174,73 +183,7 @@ func (c *Core) Status() client.Status {
 func (c *Core) Count() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return len(c.index)
-}
-
-// Queue returns the cases matching filter, in queue order: active cases
-// first, then by priority, then most recent activity. The slice is the
-// caller's.
-func (c *Core) Queue(f Filter) []model.Summary {
-	c.mu.Lock()
-	if !c.sorted {
-		c.order = c.order[:0]
-		for _, s := range c.index {
-			c.order = append(c.order, s)
-		}
-		slices.SortFunc(c.order, compareQueue)
-		c.sorted = true
-	}
-	order := c.order
-	c.mu.Unlock()
-	// order is replaced, never written in place, once sorted; reading it
-	// without the lock is safe because resorting allocates anew below.
-	out := make([]model.Summary, 0, len(order))
-	for _, s := range order {
-		if f.Match(s) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func compareQueue(a, b model.Summary) int {
-	if a.Status.Active() != b.Status.Active() {
-		if a.Status.Active() {
-			return -1
-		}
-		return 1
-	}
-	if a.Priority != b.Priority {
-		return int(b.Priority) - int(a.Priority)
-	}
-	if c := b.LastMessageAt.Compare(a.LastMessageAt); c != 0 {
-		return c
-	}
-	return strings.Compare(a.ID, b.ID)
-}
-
-// Filter narrows the queue.
-type Filter struct {
-	Text       string // matched against author, handle and preview, case-insensitive
-	ActiveOnly bool
-	Channel    model.Channel // empty: all
-}
-
-// Match reports whether s passes the filter.
-func (f Filter) Match(s model.Summary) bool {
-	if f.ActiveOnly && !s.Status.Active() {
-		return false
-	}
-	if f.Channel != "" && s.Channel != f.Channel {
-		return false
-	}
-	if f.Text == "" {
-		return true
-	}
-	q := strings.ToLower(f.Text)
-	return strings.Contains(strings.ToLower(s.Author), q) ||
-		strings.Contains(strings.ToLower(s.Handle), q) ||
-		strings.Contains(strings.ToLower(s.Preview), q)
+	return c.t.nlive
 }
 
 // CaseDetail is what the case view shows.
@@ -357,18 +300,30 @@ func (c *Core) dispatch(ctx context.Context) {
 type cacheOf struct{ c *Core }
 
 func (a cacheOf) Apply(evs []model.Event) (store.Applied, error) {
-	return a.index(a.c.store.Apply(evs))
+	return a.index(evs)(a.c.store.Apply(evs))
 }
 
 func (a cacheOf) ApplySnapshot(evs []model.Event) (store.Applied, error) {
-	return a.index(a.c.store.ApplySnapshot(evs))
+	return a.index(evs)(a.c.store.ApplySnapshot(evs))
 }
 
 func (a cacheOf) BeginSnapshot() error         { return a.Reset() }
 func (a cacheOf) EndSnapshot(seq uint64) error { return a.c.store.EndSnapshot(seq) }
 
-// index brings the queue index in step with what a page changed.
-func (a cacheOf) index(res store.Applied, err error) (store.Applied, error) {
+// index brings the queue and search indexes in step with what a page of
+// events changed: each touched case moves to its place, no list is sorted.
+func (a cacheOf) index(evs []model.Event) func(store.Applied, error) (store.Applied, error) {
+	return func(res store.Applied, err error) (store.Applied, error) {
+		if err == nil {
+			a.c.mu.Lock()
+			a.c.t.indexEvents(evs)
+			a.c.mu.Unlock()
+		}
+		return a.indexCases(res, err)
+	}
+}
+
+func (a cacheOf) indexCases(res store.Applied, err error) (store.Applied, error) {
 	if err != nil || len(res.Cases) == 0 {
 		return res, err
 	}
@@ -382,10 +337,8 @@ func (a cacheOf) index(res store.Applied, err error) (store.Applied, error) {
 			overlaid = append(overlaid, s.ID)
 			continue
 		}
-		a.c.index[s.ID] = s
+		a.c.t.put(s)
 	}
-	a.c.sorted = false
-	a.c.order = nil // Queue callers may still hold the old slice
 	a.c.mu.Unlock()
 	for _, id := range overlaid {
 		a.c.refresh(id)
@@ -395,7 +348,7 @@ func (a cacheOf) index(res store.Applied, err error) (store.Applied, error) {
 	return res, nil
 }
 
-func (a cacheOf) Outbox() ([]model.Op, error) { return a.c.store.Outbox() }
+func (a cacheOf) Outbox() ([]model.Op, error) { return a.c.sendable() }
 
 func (a cacheOf) Acked(opID string) error {
 	if err := a.c.store.Acked(opID); err != nil {
@@ -420,7 +373,16 @@ func (a cacheOf) Rejected(opID string, r model.Rejection, current *model.Case) e
 	return nil
 }
 
-func (a cacheOf) Welcomed(agent, role string) error { return a.c.store.Welcomed(agent, role) }
+func (a cacheOf) Welcomed(agent, role string) error {
+	if err := a.c.store.Welcomed(agent, role); err != nil {
+		return err
+	}
+	me := a.c.Me()
+	a.c.mu.Lock()
+	a.c.t.setMe(me)
+	a.c.mu.Unlock()
+	return nil
+}
 
 func (a cacheOf) Cursor() (uint64, error) { return a.c.store.Cursor() }
 func (a cacheOf) ClientID() string        { return a.c.store.ClientID() }
@@ -428,10 +390,10 @@ func (a cacheOf) Reset() error {
 	if err := a.c.store.Reset(); err != nil {
 		return err
 	}
+	me := a.c.Me()
 	a.c.mu.Lock()
-	a.c.index = map[string]model.Summary{}
-	a.c.sorted = false
-	a.c.order = nil
+	a.c.t = newTable(me, nil)
+	a.c.t.search.built = true // what comes next comes as events
 	a.c.mu.Unlock()
 	a.c.post(Change{Queue: true})
 	return nil

@@ -36,10 +36,13 @@ func (c *Core) actor() model.Actor {
 
 // Do queues an op: it gets an id, is checked against the current view of
 // its case, written to the outbox (fsynced) and shown. When Do returns nil
-// the op is queued and will reach the hub. It writes to disk: call it off
-// the UI goroutine.
+// the op is queued and will reach the hub. A reply or note waits the undo
+// window (SetUndoWindow) first: Cancel takes it back until then. It writes
+// to disk: call it off the UI goroutine.
 func (c *Core) Do(op model.Op) (model.Op, error) {
-	op.ID = uuid.NewString()
+	if op.ID == "" { // the UI may name the op, to undo it
+		op.ID = uuid.NewString()
+	}
 	op.Created = time.Now().UTC()
 	if err := op.Validate(); err != nil {
 		return op, err
@@ -55,12 +58,18 @@ func (c *Core) Do(op model.Op) (model.Op, error) {
 	if _, _, rej := model.ApplyOp(view, op, c.actor(), time.Now()); rej != nil && rej.Code != model.RejectConsent {
 		return op, rej
 	}
+	// A reply or note is held for the undo window: marked before it is on
+	// disk, so the pump never sees it unheld.
+	hold := c.holdFor(op)
 	c.opMu.Lock()
 	defer c.opMu.Unlock()
 	if err := c.store.Enqueue(op); err != nil {
 		return op, err
 	}
 	c.queuedLocked(op)
+	if hold > 0 {
+		c.wakeAfter(hold)
+	}
 	return op, nil
 }
 
@@ -195,8 +204,7 @@ func (c *Core) refresh(id string) {
 	}
 	v, _ := overlay(cs, c.pending[id], c.actor())
 	c.mu.Lock()
-	c.index[id] = v.Summary()
-	c.sorted, c.order = false, nil
+	c.t.put(v.Summary())
 	c.mu.Unlock()
 	c.post(Change{Queue: true, Cases: []string{id}})
 }

@@ -1,0 +1,147 @@
+package app
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"switchboard/model"
+)
+
+func openGenerated(t *testing.T, n int) (*Core, []*model.Case) {
+	t.Helper()
+	dir := t.TempDir()
+	cases := genCache(t, dir, n, 11)
+	c, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c, cases
+}
+
+func ids(sums []model.Summary) []string {
+	out := make([]string, len(sums))
+	for i, s := range sums {
+		out[i] = s.ID
+	}
+	return out
+}
+
+func waitSearch(t *testing.T, c *Core) {
+	t.Helper()
+	select {
+	case <-c.SearchReady():
+	case <-time.After(30 * time.Second):
+		t.Fatal("the search index was not built in 30 s")
+	}
+}
+
+// The search finds text that only a later message of a case holds, a
+// customer number and a tag, read from the cache by the background build,
+// and says where it matched.
+func TestSearchFindsEveryMessageCustomerAndTag(t *testing.T) {
+	c, cases := openGenerated(t, 300)
+	waitSearch(t, c)
+	cs := cases[17]
+	_, msgs, err := c.store.Case(cs.ID)
+	if err != nil || len(msgs) < 2 {
+		t.Fatalf("case %s: %d messages, %v", cs.ID, len(msgs), err)
+	}
+	last := msgs[len(msgs)-1].Text
+	word := last[len(last)-20:] // the tail of the last message, not in the subject
+	res := c.View(Filter{Text: word})
+	if got := ids(res.Page(0, res.Len())); !slices.Contains(got, cs.ID) {
+		t.Fatalf("search %q: %v, want %s among them", word, got, cs.ID)
+	}
+	i := slices.Index(ids(res.Page(0, res.Len())), cs.ID)
+	if sn := res.Match(i); sn.Field != "message" || sn.Text[sn.Start:sn.End] != searchText(word) {
+		t.Errorf("snippet = %+v, want the match in a message", sn)
+	}
+
+	var withCustomer, withTag *model.Case
+	for _, x := range cases {
+		if withCustomer == nil && x.CustomerID != "" {
+			withCustomer = x
+		}
+		if withTag == nil && len(x.Tags) > 0 {
+			withTag = x
+		}
+	}
+	if got := ids(c.Queue(Filter{Text: withCustomer.CustomerID})); !slices.Equal(got, []string{withCustomer.ID}) {
+		t.Errorf("search customer number %s: %v", withCustomer.CustomerID, got)
+	}
+	if sn := c.Snippet(withCustomer.ID, withCustomer.CustomerID); sn.Field != "customer" {
+		t.Errorf("snippet of the customer number: %+v", sn)
+	}
+	tagged := ids(c.Queue(Filter{Text: withTag.Tags[0]}))
+	if !slices.Contains(tagged, withTag.ID) {
+		t.Errorf("search tag %q: %v lacks %s", withTag.Tags[0], tagged, withTag.ID)
+	}
+	// Other filters combine with the text.
+	for _, s := range c.Queue(Filter{Text: withTag.Tags[0], Channel: model.ChannelForum, ActiveOnly: true}) {
+		if s.Channel != model.ChannelForum || !s.Status.Active() {
+			t.Errorf("text and filter: %+v", s)
+		}
+	}
+}
+
+// A message or a case that arrives live is searchable as soon as its page
+// is applied.
+func TestSearchFollowsLiveChanges(t *testing.T) {
+	c, cases := openGenerated(t, 50)
+	waitSearch(t, c)
+	seq, err := c.store.Cursor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := cases[3]
+	now := time.Now().UTC()
+	nc := &model.Case{ID: "case-live", Channel: model.ChannelFacebook, Author: model.Identity{Handle: "rita.k", DisplayName: "Rita K"},
+		Status: model.StatusNew, Tags: []string{"zeppelin-tour"}, Created: now, LastMessageAt: now, Version: 1, Subject: "hello"}
+	evs := []model.Event{
+		{Seq: seq + 1, Type: model.EventMessageAdded, Time: now, Message: &model.Message{ID: "m-live", CaseID: target.ID, Text: "Where is my Unicorn passport?", Time: now}},
+		{Seq: seq + 2, Type: model.EventCaseUpserted, Time: now, Case: nc},
+	}
+	if _, err := (cacheOf{c}).Apply(evs); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(c.Queue(Filter{Text: "unicorn PASS"})); !slices.Equal(got, []string{target.ID}) {
+		t.Errorf("a live message: search found %v, want %s", got, target.ID)
+	}
+	if got := ids(c.Queue(Filter{Text: "zeppelin"})); !slices.Equal(got, []string{"case-live"}) {
+		t.Errorf("a live case's tag: search found %v", got)
+	}
+	// The new case is in the queue and in the counts of its views.
+	if got := c.Count(); got != 51 {
+		t.Errorf("count = %d, want 51", got)
+	}
+	var unassigned int
+	for _, v := range c.Views() {
+		if v.Name == "Unassigned" {
+			unassigned = v.Count
+		}
+	}
+	want := len(c.Queue(Filter{ActiveOnly: true, Unassigned: true}))
+	if unassigned != want || !slices.Contains(ids(c.Queue(Filter{ActiveOnly: true, Unassigned: true})), "case-live") {
+		t.Errorf("unassigned view counts %d, the queue lists %d", unassigned, want)
+	}
+}
+
+// Before the background build has read a case, the search still matches
+// it by its summary (author, handle, preview, customer number).
+func TestSearchBeforeTheBuildMatchesSummaries(t *testing.T) {
+	dir := t.TempDir()
+	cases := genCache(t, dir, 40, 5)
+	c, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.searchOnce.Do(func() { close(c.searchReady) }) // no build
+	cs := cases[9]
+	got := ids(c.Queue(Filter{Text: cs.Author.Handle}))
+	if !slices.Contains(got, cs.ID) {
+		t.Errorf("search by handle before the build: %v lacks %s", got, cs.ID)
+	}
+}
