@@ -12,12 +12,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/theme"
 
 	"switchboard/app"
 	"switchboard/assets"
@@ -34,6 +34,8 @@ func main() {
 	capture := flag.String("capture", "", "render the main window to this PNG once the initial sync is done, then exit")
 	wait := flag.Duration("capture-wait", 30*time.Second, "with --capture: how long to wait for the initial sync")
 	pick := flag.String("capture-select", "", "with --capture: open the first case whose author, handle or text contains this")
+	langFlag := flag.String("lang", "", "language of the console: en or de (default: the settings, else the system's)")
+	themeFlag := flag.String("theme", "", "light or dark (default: the settings, else the system's)")
 	flag.Parse()
 
 	fixLocale()
@@ -71,8 +73,21 @@ func main() {
 		core.SetDialer(d)
 	}
 
+	settings, err := app.LoadSettings(dir)
+	if err != nil {
+		fail(err)
+	}
+	if *langFlag != "" {
+		settings.Language = *langFlag
+	}
+	if *themeFlag != "" {
+		settings.Theme = *themeFlag
+	}
+	ui.SetLanguage(settings.Language)
+	core.SetUndoWindow(settings.Undo())
+
 	if *capture != "" {
-		if err := captureWindow(core, *hubURL, tok, *capture, *pick, *wait); err != nil {
+		if err := captureWindow(core, settings, *hubURL, tok, *capture, *pick, *wait); err != nil {
 			fail(err)
 		}
 		return
@@ -83,14 +98,45 @@ func main() {
 
 	a := fyneapp.NewWithID("com.switchboard.console")
 	a.SetIcon(assets.AppIcon)
+	a.Settings().SetTheme(ui.NewTheme(settings.Theme))
 	w := a.NewWindow("Switchboard")
 	console := ui.New(core)
+	console.SetCanned(settings.Canned)
+	console.SetMute(settings.Mute)
 	w.SetContent(console.Content())
-	w.Resize(fyne.NewSize(1280, 800))
+	w.Resize(windowSize(settings.Window, a.Settings().Scale()))
+	restoreSplits(console, settings.Window)
+	console.InstallKeys(w)
+	console.OnTitle(w.SetTitle)
+	var setMu sync.Mutex
+	console.OnSettings(func() app.Settings {
+		setMu.Lock()
+		defer setMu.Unlock()
+		return settings
+	}, func(s app.Settings) {
+		setMu.Lock()
+		s.Window = settings.Window
+		settings = s
+		setMu.Unlock()
+		core.SetUndoWindow(s.Undo())
+		go func() {
+			if err := app.SaveSettings(dir, s); err != nil {
+				fmt.Fprintln(os.Stderr, "switchboard:", err)
+			}
+		}()
+	})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := core.Start(ctx, *hubURL, tok)
 	go tick(ctx, console)
+	w.SetCloseIntercept(func() {
+		// Remember the window's size and split offsets for the next start.
+		console.Locked(func() { settings.Window = windowState(w, console) })
+		if err := saveWindow(dir, settings.Window); err != nil {
+			fmt.Fprintln(os.Stderr, "switchboard:", err)
+		}
+		w.Close()
+	})
 	w.SetOnClosed(func() { cancel() })
 	w.ShowAndRun()
 	cancel()
@@ -113,13 +159,15 @@ func tick(ctx context.Context, c *ui.Console) {
 
 // captureWindow renders the console with Fyne's software painter, which
 // needs no display, after the first sync has caught up.
-func captureWindow(core *app.Core, hubURL, token, file, pick string, wait time.Duration) error {
+func captureWindow(core *app.Core, settings app.Settings, hubURL, token, file, pick string, wait time.Duration) error {
 	a := test.NewApp()
-	a.Settings().SetTheme(theme.DefaultTheme())
+	a.Settings().SetTheme(ui.NewTheme(settings.Theme))
 	console := ui.New(core)
+	console.SetCanned(settings.Canned)
 	w := test.NewWindow(console.Content())
 	defer w.Close()
-	w.Resize(fyne.NewSize(1280, 800))
+	w.Resize(windowSize(settings.Window, 1))
+	restoreSplits(console, settings.Window)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := core.Start(ctx, hubURL, token)
@@ -206,6 +254,56 @@ func fixLocale() {
 	if os.Getenv("LANG") == "" && os.Getenv("LC_ALL") == "" {
 		os.Setenv("LANG", "en_US.UTF-8")
 	}
+}
+
+// Screen is the smallest screen the console is laid out for, in pixels.
+var Screen = fyne.NewSize(1600, 1000)
+
+// windowSize is the remembered window size, else one that fits Screen at
+// the UI scale (at scale 2, 1600×1000 pixels hold 800×500 units), and never
+// more than that.
+func windowSize(ws *app.WindowState, scale float32) fyne.Size {
+	if scale <= 0 {
+		scale = 1
+	}
+	fit := fyne.NewSize(Screen.Width/scale-40, Screen.Height/scale-80)
+	want := fyne.NewSize(1400, 860)
+	if ws != nil && ws.Width > 0 && ws.Height > 0 {
+		want = fyne.NewSize(ws.Width, ws.Height)
+	}
+	return fyne.NewSize(min(want.Width, fit.Width), min(want.Height, fit.Height))
+}
+
+func restoreSplits(c *ui.Console, ws *app.WindowState) {
+	if ws == nil {
+		return
+	}
+	sp := c.Splits()
+	for i, off := range []float64{ws.QueueSplit, ws.DetailSplit} {
+		if i < len(sp) && off > 0.05 && off < 0.95 {
+			sp[i].SetOffset(off)
+		}
+	}
+}
+
+func windowState(w fyne.Window, c *ui.Console) *app.WindowState {
+	size := w.Canvas().Size()
+	ws := &app.WindowState{Width: size.Width, Height: size.Height}
+	if sp := c.Splits(); len(sp) >= 2 {
+		ws.QueueSplit, ws.DetailSplit = sp[0].Offset, sp[1].Offset
+	}
+	return ws
+}
+
+// saveWindow writes the window state into the settings, rereading them
+// first: the agent may have changed others meanwhile.
+func saveWindow(dir string, ws *app.WindowState) error {
+	s, err := app.LoadSettings(dir)
+	if err != nil {
+		return err
+	}
+	s.Window = ws
+	return app.SaveSettings(dir, s)
 }
 
 func fail(err error) {

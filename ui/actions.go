@@ -40,14 +40,16 @@ type ActionBar struct {
 	assign   *fyne.Container // leads only: hand the case to someone
 	assignTo *widget.Entry
 	status   *widget.Select
-	reply    *widget.Entry
-	counter  *widget.Label
-	send     *widget.Button
-	note     *widget.Button
+	comp     *Composer
 	warn     *widget.Label
 	confirm  *widget.Button
+	onOK     func() // what the confirm button does
 	info     *widget.Label
 	body     *fyne.Container
+
+	afterAct       func() // after an op was queued or refused (the outbox changed)
+	errShown       bool   // info holds an error about the text
+	claimConfirmed bool // the agent confirmed replying on another's case
 }
 
 var statuses = []string{string(model.StatusNew), string(model.StatusOpen), string(model.StatusPending), string(model.StatusSolved), string(model.StatusClosed)}
@@ -55,59 +57,48 @@ var statuses = []string{string(model.StatusNew), string(model.StatusOpen), strin
 // NewActionBar makes an action bar; act queues an op.
 func NewActionBar(act func(op model.Op, done func(error))) *ActionBar {
 	b := &ActionBar{act: act}
+	b.comp = newComposer(b)
 	b.owner = widget.NewLabel("")
 	b.owner.Importance = widget.LowImportance
-	b.claim = widget.NewButtonWithIcon("Claim", theme.AccountIcon(), b.toggleClaim)
+	b.claim = widget.NewButtonWithIcon(T("Claim"), theme.AccountIcon(), b.toggleClaim)
 	b.status = widget.NewSelect(statuses, func(s string) {
 		if b.loading || b.caseID == "" {
 			return
 		}
-		b.queue(model.Op{Kind: model.OpSetStatus, CaseID: b.caseID, Status: model.Status(s)}, "Status "+s)
+		b.queue(model.Op{Kind: model.OpSetStatus, CaseID: b.caseID, Status: model.Status(s)}, T("Status {{.S}}", "S", StatusName(model.Status(s))))
 	})
-	b.via = widget.NewSelect(nil, func(string) { b.count() })
+	b.via = widget.NewSelect(nil, func(string) { b.comp.update() })
 	b.via.Hide()
-	b.reply = widget.NewMultiLineEntry()
-	b.reply.Wrapping = fyne.TextWrapWord
-	b.reply.SetMinRowsVisible(3)
-	b.reply.SetPlaceHolder("Write a reply…")
-	b.counter = widget.NewLabel("")
-	b.counter.Importance = widget.LowImportance
-	b.reply.OnChanged = func(s string) {
-		b.count()
-		if s != "" && b.onTyping != nil {
-			b.onTyping()
-		}
-	}
-	b.send = widget.NewButtonWithIcon("Send reply", theme.MailSendIcon(), func() { b.sendReply(false) })
-	b.send.Importance = widget.HighImportance
-	b.note = widget.NewButtonWithIcon("Add note", theme.DocumentCreateIcon(), func() {
-		text := b.reply.Text
-		b.queue(model.Op{Kind: model.OpNote, CaseID: b.caseID, Text: text}, "Note", func() { b.reply.SetText("") })
-	})
 	b.warn = widget.NewLabel("")
 	b.warn.Importance = widget.WarningImportance
 	b.warn.Wrapping = fyne.TextWrapWord
-	b.confirm = widget.NewButton("Reply anyway", func() { b.sendReply(true) })
+	b.confirm = widget.NewButton(T("Reply anyway"), func() {
+		if f := b.onOK; f != nil {
+			f()
+		}
+	})
 	b.info = widget.NewLabel("")
 	b.info.Importance = widget.LowImportance
-	b.info.Truncation = fyne.TextTruncateEllipsis
+	b.info.Wrapping = fyne.TextWrapWord
 	b.warn.Hide()
 	b.confirm.Hide()
 
 	b.assignTo = widget.NewEntry()
-	b.assignTo.SetPlaceHolder("agent")
-	assignBtn := widget.NewButton("Assign", func() {
+	b.assignTo.SetPlaceHolder(T("agent"))
+	assignBtn := widget.NewButton(T("Assign"), func() {
 		to := strings.TrimSpace(b.assignTo.Text)
 		if to == "" {
 			return
 		}
-		b.queue(model.Op{Kind: model.OpClaim, CaseID: b.caseID, Assignee: to}, "Assign to "+to, func() { b.assignTo.SetText("") })
+		b.queue(model.Op{Kind: model.OpClaim, CaseID: b.caseID, Assignee: to}, T("Assign to {{.Who}}", "Who", to), func() { b.assignTo.SetText("") })
 	})
 	b.assign = container.NewHBox(container.NewGridWrap(fyne.NewSize(110, b.assignTo.MinSize().Height), b.assignTo), assignBtn)
 	b.assign.Hide()
 	top := container.NewBorder(nil, nil, container.NewHBox(b.claim, b.status), b.assign, b.owner)
-	buttons := container.NewBorder(nil, nil, container.NewHBox(b.counter, b.via), container.NewHBox(b.note, b.send), b.info)
-	b.body = container.NewVBox(widget.NewSeparator(), top, b.reply, container.NewBorder(nil, nil, nil, b.confirm, b.warn), buttons)
+	c := b.comp
+	buttons := container.NewBorder(nil, nil, container.NewHBox(c.counter, b.via, c.canned), container.NewHBox(c.undo, c.send), b.info)
+	b.body = container.NewVBox(widget.NewSeparator(), top, c.box, container.NewBorder(nil, nil, nil, b.confirm, b.warn), buttons)
+	c.update()
 	b.ExtendBaseWidget(b)
 	b.Hide()
 	return b
@@ -126,10 +117,9 @@ func (b *ActionBar) Set(c model.Case, merged []model.Summary, me string, lead bo
 		b.assign.Hide()
 	}
 	if c.ID != b.caseID {
-		b.reply.SetText("")
 		b.info.SetText("")
-		b.warn.Hide()
-		b.confirm.Hide()
+		b.errShown = false
+		b.hideAsk()
 	}
 	sameCase := c.ID == b.caseID
 	b.caseID, b.channel, b.assignee, b.me = c.ID, c.Channel, c.Assignee, me
@@ -162,16 +152,16 @@ func (b *ActionBar) Set(c model.Case, merged []model.Summary, me string, lead bo
 	b.loading = false
 	switch c.Assignee {
 	case "":
-		b.owner.SetText("Unassigned")
-		b.claim.SetText("Claim")
+		b.owner.SetText(T("Unassigned"))
+		b.claim.SetText(T("Claim"))
 	case me:
-		b.owner.SetText("Assigned to you")
-		b.claim.SetText("Release")
+		b.owner.SetText(T("Assigned to you"))
+		b.claim.SetText(T("Release"))
 	default:
-		b.owner.SetText("Assigned to " + c.Assignee)
-		b.claim.SetText("Claim")
+		b.owner.SetText(T("Assigned to {{.Who}}", "Who", c.Assignee))
+		b.claim.SetText(T("Claim"))
 	}
-	b.count()
+	b.comp.setCase(c)
 	b.Show()
 	b.Refresh()
 }
@@ -187,38 +177,12 @@ func (b *ActionBar) path() (caseID string, ch model.Channel) {
 	return "", b.channel
 }
 
-func (b *ActionBar) count() {
-	_, ch := b.path()
-	n := model.ReplyLength(ch, b.reply.Text)
-	if limit := model.ChannelLimit(ch); limit > 0 {
-		b.counter.SetText(fmt.Sprintf("%d / %d", n, limit))
-		if n > limit {
-			b.counter.Importance = widget.DangerImportance
-		} else {
-			b.counter.Importance = widget.LowImportance
-		}
-		b.counter.Refresh()
-	} else {
-		b.counter.SetText(fmt.Sprint(n))
-	}
-}
-
 func (b *ActionBar) toggleClaim() {
-	kind, what := model.OpClaim, "Claim"
+	kind, what := model.OpClaim, T("Claim")
 	if b.assignee == b.me && b.me != "" {
-		kind, what = model.OpRelease, "Release"
+		kind, what = model.OpRelease, T("Release")
 	}
 	b.queue(model.Op{Kind: kind, CaseID: b.caseID}, what)
-}
-
-func (b *ActionBar) sendReply(confirm bool) {
-	text := b.reply.Text
-	via, _ := b.path()
-	b.queue(model.Op{Kind: model.OpReply, CaseID: b.caseID, Text: text, Confirm: confirm, Via: via}, "Reply", func() {
-		b.reply.SetText("")
-		b.warn.Hide()
-		b.confirm.Hide()
-	})
 }
 
 // queue hands an op to the core and shows the outcome: "queued" only once
@@ -228,24 +192,54 @@ func (b *ActionBar) queue(op model.Op, what string, onOK ...func()) {
 		return
 	}
 	b.info.SetText(what + "…")
+	b.errShown = false
 	b.act(op, func(err error) {
+		if b.afterAct != nil {
+			b.afterAct()
+		}
 		var rej *model.Rejection
 		switch {
 		case err == nil:
-			b.info.SetText(what + " queued")
+			b.info.SetText(T("{{.What}} queued", "What", what))
+			b.claimConfirmed = false
 			for _, f := range onOK {
 				f()
 			}
 		case errors.As(err, &rej) && rej.Code == model.RejectClaimed && op.Kind == model.OpReply:
 			b.info.SetText("")
-			b.warn.SetText(fmt.Sprintf("%s has claimed this case. Your reply goes out under your name.", b.assignee))
-			b.warn.Show()
-			b.confirm.Show()
+			b.ask(T("{{.Who}} has claimed this case. Your reply goes out under your name.", "Who", b.assignee), T("Reply anyway"), func() {
+				b.claimConfirmed = true
+				b.comp.send1(true)
+			})
 		default:
-			b.info.SetText(what + " not queued: " + err.Error())
+			b.showError(T("{{.What}} not queued.", "What", what) + " " + Explain(err, b.channel, b.assignee))
 		}
 	})
 }
+
+// showError shows a refusal; it goes when the text changes or the case.
+func (b *ActionBar) showError(msg string) {
+	b.info.SetText(msg)
+	b.errShown = true
+}
+
+// ask shows a warning with a button that goes ahead.
+func (b *ActionBar) ask(warning, button string, ok func()) {
+	b.warn.SetText(warning)
+	b.confirm.SetText(button)
+	b.onOK = ok
+	b.warn.Show()
+	b.confirm.Show()
+}
+
+func (b *ActionBar) hideAsk() {
+	b.warn.Hide()
+	b.confirm.Hide()
+	b.onOK = nil
+}
+
+// Composer is the reply / note editor.
+func (b *ActionBar) Composer() *Composer { return b.comp }
 
 // Info is the feedback line, for tests.
 func (b *ActionBar) Info() string { return b.info.Text }
@@ -254,10 +248,10 @@ func (b *ActionBar) Info() string { return b.info.Text }
 func (b *ActionBar) ViaSelect() *widget.Select { return b.via }
 
 // ReplyEntry is the reply editor, for tests.
-func (b *ActionBar) ReplyEntry() *widget.Entry { return b.reply }
+func (b *ActionBar) ReplyEntry() *widget.Entry { return &b.comp.entry.Entry }
 
 // SendButton, ClaimButton and ConfirmButton are for tests.
-func (b *ActionBar) SendButton() *widget.Button    { return b.send }
+func (b *ActionBar) SendButton() *widget.Button    { return b.comp.send }
 func (b *ActionBar) ClaimButton() *widget.Button   { return b.claim }
 func (b *ActionBar) ConfirmButton() *widget.Button { return b.confirm }
 
@@ -277,7 +271,7 @@ type RejectedPanel struct {
 // NewRejectedPanel makes an empty, hidden panel.
 func NewRejectedPanel(retry, discard func(opID string), open func(caseID string)) *RejectedPanel {
 	p := &RejectedPanel{rows: container.NewVBox(), retry: retry, discard: discard, open: open}
-	title := widget.NewLabelWithStyle("Refused by the hub", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title := widget.NewLabelWithStyle(T("Refused by the hub: decide what happens"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.Importance = widget.DangerImportance
 	p.body = container.NewVBox(widget.NewSeparator(), title, p.rows)
 	p.ExtendBaseWidget(p)
@@ -293,23 +287,39 @@ func (p *RejectedPanel) Set(ros []app.RejectedOp) {
 	p.rows.Objects = nil
 	for i, ro := range ros {
 		if i == 5 {
-			p.rows.Add(lowLabel(fmt.Sprintf("and %d more", len(ros)-5), fyne.TextAlignLeading))
+			p.rows.Add(lowLabel(T("and {{.N}} more", "N", Number(len(ros)-5)), fyne.TextAlignLeading))
 			break
 		}
 		opID, caseID := ro.Op.ID, ro.Op.CaseID
-		text := fmt.Sprintf("%s: %s", describeOp(ro.Op), ro.Reject.Reason)
+		var ch model.Channel
+		assignee := ""
 		if cur := ro.Current; cur != nil {
-			text += fmt.Sprintf(" — now %s", cur.Status)
+			ch, assignee = cur.Channel, cur.Assignee
+		}
+		text := describeOp(ro.Op) + ": " + ExplainRejection(ro.Reject, ch, assignee)
+		if cur := ro.Current; cur != nil {
+			text += " " + T("Now {{.S}}", "S", StatusName(cur.Status))
 			if cur.Assignee != "" {
-				text += ", with " + cur.Assignee
+				text += ", " + T("with {{.Who}}", "Who", cur.Assignee)
 			}
+			text += "."
 		}
 		l := widget.NewLabel(text)
-		l.Truncation = fyne.TextTruncateEllipsis
+		l.Wrapping = fyne.TextWrapWord
+		var retry fyne.CanvasObject = widget.NewButton(T("Retry"), func() { p.retry(opID) })
+		// A reply refused because the case is someone else's asks again:
+		// retrying sends it under the agent's name on their case.
+		if ro.Op.Kind == model.OpReply && ro.Reject.Code == model.RejectClaimed {
+			who := assignee
+			if who == "" {
+				who = T("another agent")
+			}
+			retry = newTwoStep(T("Retry"), T("Send anyway? {{.Who}} has the case", "Who", who), func() { p.retry(opID) })
+		}
 		p.rows.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), container.NewHBox(
-			widget.NewButton("Retry", func() { p.retry(opID) }),
-			widget.NewButton("Discard", func() { p.discard(opID) }),
-			widget.NewButton("Open case", func() { p.open(caseID) }),
+			retry,
+			widget.NewButton(T("Discard"), func() { p.discard(opID) }),
+			widget.NewButton(T("Open case"), func() { p.open(caseID) }),
 		), l))
 	}
 	p.rows.Refresh()

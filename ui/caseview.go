@@ -43,12 +43,12 @@ func NewCaseView() *CaseView {
 		title:  heading(""),
 		meta:   widget.NewLabel(""),
 		thread: container.NewVBox(),
-		empty:  widget.NewLabel("Select a case in the queue."),
+		empty:  widget.NewLabel(T("Select a case in the queue.")),
 	}
 	v.title.Wrapping = fyne.TextWrapWord
 	v.meta.Importance = widget.LowImportance
 	v.meta.Wrapping = fyne.TextWrapWord
-	warn := widget.NewLabelWithStyle("Public, high reach: answer with care.", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	warn := widget.NewLabelWithStyle(T("Public, high reach: answer with care."), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	warn.Importance = widget.WarningImportance
 	bg := canvas.NewRectangle(color.NRGBA{R: 0xFF, G: 0x98, B: 0x00, A: 0x30})
 	bg.CornerRadius = 6
@@ -73,7 +73,7 @@ func (v *CaseView) CreateRenderer() fyne.WidgetRenderer {
 // ShowError replaces the view with a load error.
 func (v *CaseView) ShowError(err error) {
 	v.body.Hide()
-	v.empty.SetText("Could not open the case: " + err.Error())
+	v.empty.SetText(T("Could not open the case: {{.Err}}", "Err", err.Error()))
 	v.empty.Show()
 }
 
@@ -229,7 +229,7 @@ func (v *CaseView) messageCard(m model.Message, c model.Case, customer map[strin
 	} else if !m.Edited.IsZero() {
 		tags = append(tags, "edited")
 	}
-	stamp := m.Time.Local().Format("Mon 2 Jan 15:04")
+	stamp := Stamp(m.Time)
 	if len(tags) > 0 {
 		stamp = strings.Join(tags, " · ") + " · " + stamp
 	}

@@ -47,6 +47,15 @@ type Console struct {
 
 	filterMu sync.Mutex
 	filter   app.Filter
+	// filterGen counts filter changes: a queue computed for an older
+	// filter is not shown.
+	filterGen uint64
+	// queueMu guards the queue worker's state: queueDirty asks for one
+	// more run, queueRunning says a worker goroutine is on it.
+	queueMu      sync.Mutex
+	queueDirty   bool
+	queueRunning bool
+
 	rows     []model.Summary // what the list shows; only touched on the UI goroutine
 	selected string
 
@@ -179,11 +188,10 @@ func New(be Backend) *Console {
 	c.root = container.NewBorder(nil, container.NewVBox(c.rejected, c.status), nil, nil, main)
 
 	be.OnChange(func(ch app.Change) {
-		// Runs on the core's goroutine: compute off the UI thread, then
-		// hand the result over.
-		var rows []model.Summary
+		// Runs on the core's goroutine: the queue goes to the queue
+		// worker (coalesced), the rest is read here and handed over.
 		if ch.Queue {
-			rows = be.Queue(c.filterSnapshot())
+			c.reloadQueue()
 		}
 		st, n, pending := be.Status(), be.Count(), be.Pending()
 		var rejected []app.RejectedOp
@@ -199,7 +207,6 @@ func New(be Backend) *Console {
 				c.showPresence()
 			}
 			if ch.Queue {
-				c.setRows(rows)
 				for _, id := range ch.Cases {
 					if id == c.selected {
 						c.load(id)
@@ -216,6 +223,7 @@ func New(be Backend) *Console {
 	c.status.SetPending(be.Pending())
 	ros, _ := be.Rejected() // memory only
 	c.rejected.Set(ros)
+	c.setup() // composer hooks, offline banner, outbox panel, title (keys.go)
 	return c
 }
 
@@ -229,17 +237,55 @@ func (c *Console) filterSnapshot() app.Filter {
 	return c.filter
 }
 
-// setFilter changes the filter on the UI goroutine and shows the result.
+// setFilter changes the filter on the UI goroutine; the result shows when
+// the queue worker has it.
 func (c *Console) setFilter(f func(*app.Filter)) {
 	c.filterMu.Lock()
 	f(&c.filter)
+	c.filterGen++
 	c.filterMu.Unlock()
 	c.reloadQueue()
 }
 
-// reloadQueue recomputes the rows for the current filter.
+// reloadQueue asks for the rows of the current filter. It returns at once:
+// the queue worker, a goroutine that runs while there is work, computes
+// them off the UI goroutine and hands them over with fyne.Do. Requests
+// made while it computes are coalesced into one more run, and rows
+// computed for a filter that has changed since are dropped.
 func (c *Console) reloadQueue() {
-	c.setRows(c.be.Queue(c.filterSnapshot()))
+	c.queueMu.Lock()
+	c.queueDirty = true
+	start := !c.queueRunning
+	c.queueRunning = true
+	c.queueMu.Unlock()
+	if start {
+		c.spawn(c.queueWorker)
+	}
+}
+
+func (c *Console) queueWorker() {
+	for {
+		c.queueMu.Lock()
+		if !c.queueDirty {
+			c.queueRunning = false
+			c.queueMu.Unlock()
+			return
+		}
+		c.queueDirty = false
+		c.queueMu.Unlock()
+		c.filterMu.Lock()
+		f, gen := c.filter, c.filterGen
+		c.filterMu.Unlock()
+		rows := c.be.Queue(f)
+		c.do(func() {
+			c.filterMu.Lock()
+			stale := gen != c.filterGen
+			c.filterMu.Unlock()
+			if !stale {
+				c.setRows(rows)
+			}
+		})
+	}
 }
 
 func (c *Console) setRows(rows []model.Summary) {
@@ -264,16 +310,14 @@ func (c *Console) act(op model.Op, done func(error)) {
 	c.spawn(func() {
 		_, err := c.be.Do(op)
 		n := c.be.Pending()
-		var rows []model.Summary
 		if err == nil {
-			rows = c.be.Queue(c.filterSnapshot())
+			// Show the op's effect now, not at the next notification.
+			c.reloadQueue()
 		}
 		c.do(func() {
 			done(err)
 			c.status.SetPending(n)
 			if err == nil {
-				// Show the op's effect now, not at the next notification.
-				c.setRows(rows)
 				if op.CaseID == c.selected {
 					c.load(op.CaseID)
 				}

@@ -107,7 +107,7 @@ func reachLine(a model.Identity) string {
 	if a.Platform != model.ChannelTwitter && a.Followers == 0 {
 		return fmt.Sprintf("no follower count on %s · influence %d/100", a.Platform, a.Influence)
 	}
-	s := fmt.Sprintf("%s followers · influence %d/100", formatCount(a.Followers), a.Influence)
+	s := T("{{.N}} followers · influence {{.I}}/100", "N", formatCount(a.Followers), "I", a.Influence)
 	if a.Verified {
 		s += " · verified"
 	}
@@ -128,7 +128,7 @@ func consentLine(c model.Consent) string {
 	if c.By != "" {
 		s += "\nrecorded by " + c.By
 		if !c.At.IsZero() {
-			s += " on " + c.At.Local().Format("2 Jan 2006")
+			s += " · " + DayYear(c.At)
 		}
 	}
 	return s
@@ -139,7 +139,7 @@ func (p *CustomerPanel) setCustomer(d app.CaseDetail) {
 	p.name.SetText(cu.Name)
 	p.tier.Set(strings.ToUpper(cu.Tier), TierColor(cu.Tier))
 	p.facts.Append("Customer no.", value(cu.ID))
-	p.facts.Append("Lifetime value", value(fmt.Sprintf("€ %.0f", cu.LifetimeValue)))
+	p.facts.Append(T("Lifetime value"), value(Money(cu.LifetimeValue)))
 	if cu.Email != "" {
 		p.facts.Append("E-mail", value(cu.Email))
 	}
@@ -159,7 +159,7 @@ func (p *CustomerPanel) setCustomer(d app.CaseDetail) {
 		slices.SortFunc(ps, func(x, y model.Purchase) int { return y.Date.Compare(x.Date) })
 		var lines []string
 		for _, pu := range ps[:min(4, len(ps))] {
-			lines = append(lines, fmt.Sprintf("%s  %s  € %.0f", pu.Date.Format("2006-01-02"), pu.Item, pu.Amount))
+			lines = append(lines, fmt.Sprintf("%s  %s  %s", DayYear(pu.Date), pu.Item, Money(pu.Amount)))
 		}
 		p.more.Append("Purchases", value(strings.Join(lines, "\n")))
 	}
@@ -171,7 +171,7 @@ func (p *CustomerPanel) setCustomer(d app.CaseDetail) {
 		for _, v := range cu.Vouchers {
 			line := v.Code
 			if v.Value > 0 {
-				line += fmt.Sprintf("  € %.0f", v.Value)
+				line += "  " + Money(v.Value)
 			}
 			if v.Note != "" {
 				line += "  " + v.Note
@@ -416,7 +416,7 @@ type CaseLink struct {
 // NewCaseLink makes a link to a case.
 func NewCaseLink(s model.Summary, tapped func()) *CaseLink {
 	l := &CaseLink{sum: s, OnTapped: tapped,
-		Text: fmt.Sprintf("%s · %s · %s\n%s", s.Channel, s.Status, s.Created.Local().Format("2 Jan"), model.FirstLine(s.Preview, 80))}
+		Text: fmt.Sprintf("%s · %s · %s\n%s", s.Channel, s.Status, Day(s.Created), model.FirstLine(s.Preview, 80))}
 	l.ExtendBaseWidget(l)
 	return l
 }
@@ -433,7 +433,7 @@ func (l *CaseLink) Cursor() desktop.Cursor { return desktop.PointerCursor }
 
 // CreateRenderer implements fyne.Widget.
 func (l *CaseLink) CreateRenderer() fyne.WidgetRenderer {
-	meta := lowLabel(fmt.Sprintf("%s · %s", l.sum.Status, l.sum.Created.Local().Format("2 Jan 2006")), fyne.TextAlignLeading)
+	meta := lowLabel(fmt.Sprintf("%s · %s", l.sum.Status, DayYear(l.sum.Created)), fyne.TextAlignLeading)
 	preview := widget.NewLabel(model.FirstLine(l.sum.Preview, 80))
 	preview.Truncation = fyne.TextTruncateEllipsis
 	preview.Importance = widget.HighImportance

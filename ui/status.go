@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"switchboard/sync/client"
@@ -23,6 +24,9 @@ type StatusBar struct {
 	counts   *widget.Label
 	pending  *widget.Label
 	flash    *widget.Label
+	settings *widget.Button
+	help     *widget.Button
+	flashAt  time.Time
 }
 
 // NewStatusBar makes a status bar.
@@ -41,6 +45,12 @@ func NewStatusBar() *StatusBar {
 	s.state.Truncation = fyne.TextTruncateEllipsis
 	s.counts.Importance = widget.LowImportance
 	s.progress.Hide()
+	s.settings = widget.NewButtonWithIcon("", theme.SettingsIcon(), nil)
+	s.settings.Importance = widget.LowImportance
+	s.settings.Hide()
+	s.help = widget.NewButton("?", nil)
+	s.help.Importance = widget.LowImportance
+	s.help.Hide()
 	s.ExtendBaseWidget(s)
 	return s
 }
@@ -49,7 +59,7 @@ func NewStatusBar() *StatusBar {
 func (s *StatusBar) CreateRenderer() fyne.WidgetRenderer {
 	dot := container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(12), s.dot))
 	prog := container.NewGridWrap(fyne.NewSize(180, s.progress.MinSize().Height), s.progress)
-	bar := container.NewBorder(nil, nil, dot, container.NewHBox(s.flash, s.pending, container.NewCenter(prog), s.counts), s.state)
+	bar := container.NewBorder(nil, nil, dot, container.NewHBox(s.flash, s.pending, container.NewCenter(prog), s.counts, s.help, s.settings), s.state)
 	return widget.NewSimpleRenderer(container.NewVBox(widget.NewSeparator(), bar))
 }
 
@@ -59,24 +69,22 @@ func (s *StatusBar) Set(st client.Status, cases int) {
 	var dot color.Color
 	switch st.State {
 	case client.StateOnline:
-		text, dot = "Online", color.NRGBA{R: 0x43, G: 0xA0, B: 0x47, A: 0xFF}
+		text, dot = T("Online"), color.NRGBA{R: 0x43, G: 0xA0, B: 0x47, A: 0xFF}
 	case client.StateSyncing:
-		text = fmt.Sprintf("Syncing: %d of %d events", st.Cursor-st.From, st.Head-st.From)
+		text = T("Syncing: {{.N}} of {{.M}} events", "N", Number(int(st.Cursor-st.From)), "M", Number(int(st.Head-st.From)))
 		dot = color.NRGBA{R: 0xFB, G: 0x8C, B: 0x00, A: 0xFF}
 	case client.StateConnecting:
-		text, dot = "Connecting to the hub…", color.NRGBA{R: 0xFB, G: 0x8C, B: 0x00, A: 0xFF}
+		text, dot = T("Connecting to the hub…"), color.NRGBA{R: 0xFB, G: 0x8C, B: 0x00, A: 0xFF}
 	default:
-		text, dot = "Offline: working from the local cache", color.NRGBA{R: 0xE5, G: 0x39, B: 0x35, A: 0xFF}
+		text, dot = T("Offline: working from the local cache"), color.NRGBA{R: 0xE5, G: 0x39, B: 0x35, A: 0xFF}
 		if !st.NextRetry.IsZero() {
 			if d := time.Until(st.NextRetry).Round(time.Second); d >= time.Second {
-				text += fmt.Sprintf(" · retrying in %s", d)
+				text += " · " + T("retrying in {{.S}} s", "S", int(d/time.Second))
 			} else {
-				text += " · retrying now"
+				text += " · " + T("retrying now")
 			}
 		}
-		if st.Err != "" {
-			text += " · " + st.Err
-		}
+		// The raw error is behind the banner's details toggle.
 	}
 	if st.State == client.StateSyncing {
 		s.progress.SetValue(st.Progress())
@@ -85,9 +93,12 @@ func (s *StatusBar) Set(st client.Status, cases int) {
 		s.progress.Hide()
 	}
 	s.state.SetText(text)
+	if s.flash.Text != "" && time.Since(s.flashAt) > FlashFor {
+		s.flash.SetText("")
+	}
 	s.dot.FillColor = dot
 	s.dot.Refresh()
-	s.counts.SetText(fmt.Sprintf("%d cases cached · cursor %d / %d", cases, st.Cursor, max(st.Head, st.Cursor)))
+	s.counts.SetText(T("{{.N}} cases cached", "N", Number(cases)) + fmt.Sprintf(" · %d / %d", st.Cursor, max(st.Head, st.Cursor)))
 }
 
 // Text is the state line, for tests.
@@ -99,14 +110,21 @@ func (s *StatusBar) SetPending(n int) {
 	case 0:
 		s.pending.SetText("")
 	case 1:
-		s.pending.SetText("1 action waiting for the hub")
+		s.pending.SetText(T("1 action waiting for the hub"))
 	default:
-		s.pending.SetText(fmt.Sprintf("%d actions waiting for the hub", n))
+		s.pending.SetText(T("{{.N}} actions waiting for the hub", "N", Number(n)))
 	}
 }
 
 // Flash shows an error from a background action.
-func (s *StatusBar) Flash(msg string) { s.flash.SetText(msg) }
+// It goes after FlashFor, at the next Set.
+func (s *StatusBar) Flash(msg string) { s.flash.SetText(msg); s.flashAt = time.Now() }
+
+// FlashFor is how long a flashed message stays.
+const FlashFor = 10 * time.Second
+
+// FlashText is the flashed message, for tests.
+func (s *StatusBar) FlashText() string { return s.flash.Text }
 
 // PendingText is the pending-actions note, for tests.
 func (s *StatusBar) PendingText() string { return s.pending.Text }

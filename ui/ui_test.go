@@ -103,6 +103,7 @@ func openConsole(t *testing.T) (*app.Core, *ui.Console) {
 		w.Close()
 		c.Wait()
 	})
+	c.Wait() // the queue is computed off the UI goroutine
 	return core, c
 }
 
@@ -193,6 +194,7 @@ func TestFilterNarrowsTheQueue(t *testing.T) {
 	_, c := openConsole(t)
 
 	rows := func() (ids []string) {
+		c.Wait() // the queue worker has shown the rows of the last filter
 		c.Locked(func() {
 			for _, r := range c.Rows() {
 				ids = append(ids, r.ID)
@@ -273,7 +275,7 @@ func TestRejectedOpsShowAndRetry(t *testing.T) {
 	core, c := openConsole(t)
 	var lines []string
 	c.Locked(func() { lines = c.RejectedPanel().Lines() })
-	if len(lines) != 1 || !strings.Contains(lines[0], "claimed by ben") || !strings.Contains(lines[0], "with ben") {
+	if len(lines) != 1 || !strings.Contains(lines[0], "ben has taken this case") || !strings.Contains(lines[0], "with ben") {
 		t.Fatalf("rejected panel = %q", lines)
 	}
 	if _, err := core.Retry("op-refused"); err != nil {
@@ -320,7 +322,7 @@ func TestCustomerPanelLinkedAuthor(t *testing.T) {
 		p := c.Customer()
 		for label, want := range map[string]string{
 			"Customer no.":   "4711",
-			"Lifetime value": "€ 182450",
+			"Lifetime value": "€182,450",
 			"Link consent":   "service yes · marketing no\nrecorded by crm:senator-desk",
 			"CRM consent":    "service no · marketing no",
 			"Vouchers":       "hidden: no marketing consent",

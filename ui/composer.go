@@ -1,0 +1,625 @@
+package ui
+
+import (
+	"image/color"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/google/uuid"
+
+	"switchboard/app"
+	"switchboard/model"
+)
+
+// The composer writes either a reply to the customer or an internal note,
+// never both from one box: the mode is picked first, colours the box,
+// names who will see the text, and names itself on the send button.
+
+// Mode is what the composer writes.
+type Mode int
+
+const (
+	ModeReply Mode = iota
+	ModeNote
+)
+
+// ComposerHooks connect the composer to the core; the console sets them.
+// Each runs off the UI goroutine where it touches the disk, and calls back
+// on the UI goroutine.
+type ComposerHooks struct {
+	// SaveDraft keeps the draft of a case (empty text: none).
+	SaveDraft func(d app.Draft)
+	// LoadDraft reads a case's draft and hands it to done.
+	LoadDraft func(caseID string, done func(app.Draft, bool))
+	// Cancel takes a queued op back (undo-send) and hands the outcome to done.
+	Cancel func(opID string, done func(error))
+	// UndoWindow is how long a sent reply can be taken back.
+	UndoWindow func() time.Duration
+	// Typing lists the other agents typing in a case now.
+	Typing func(caseID string) []string
+	// Canned lists the canned answers.
+	Canned func() []app.Canned
+	// After runs f on the UI goroutine after d (undo countdowns, debounce).
+	After func(d time.Duration, f func()) (stop func())
+}
+
+// composerEntry is the text box: Ctrl+Enter sends, Escape leaves it.
+type composerEntry struct {
+	widget.Entry
+	onSend func()
+}
+
+func newComposerEntry() *composerEntry {
+	e := &composerEntry{}
+	e.MultiLine = true
+	e.Wrapping = fyne.TextWrapWord
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// TypedShortcut sends on Ctrl+Enter (or Cmd+Enter).
+func (e *composerEntry) TypedShortcut(s fyne.Shortcut) {
+	if cs, ok := s.(*desktop.CustomShortcut); ok && (cs.KeyName == fyne.KeyReturn || cs.KeyName == fyne.KeyEnter) &&
+		(cs.Modifier == fyne.KeyModifierControl || cs.Modifier == fyne.KeyModifierSuper) {
+		if e.onSend != nil {
+			e.onSend()
+		}
+		return
+	}
+	e.Entry.TypedShortcut(s)
+}
+
+// TypedKey leaves the box on Escape, so the queue's keys work again.
+func (e *composerEntry) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape {
+		if c := fyne.CurrentApp().Driver().CanvasForObject(e); c != nil {
+			c.Unfocus()
+		}
+		return
+	}
+	e.Entry.TypedKey(k)
+}
+
+// Composer is the reply / note editor of the action bar.
+type Composer struct {
+	bar   *ActionBar
+	hooks ComposerHooks
+
+	mode    Mode
+	private bool
+	caseID  string
+	author  model.Identity
+	public  bool
+	loading bool // a draft is being put into the box: no save for it
+
+	modes     *widget.RadioGroup
+	privacy   *widget.Check
+	who       *widget.Label
+	bg        *canvas.Rectangle
+	entry     *composerEntry
+	counter   *widget.Label
+	canned    *widget.Select
+	send      *widget.Button
+	reach     *widget.Label
+	pii       *fyne.Container
+	piiLabel  *widget.Label
+	undo      *widget.Button
+	undoStop  func()
+	saveStop  func()
+	lastSent  model.Op
+	box       fyne.CanvasObject
+	confirmed string // the warning the agent confirmed for this send
+}
+
+var (
+	emailRe   = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.-]+`)
+	phoneRe   = regexp.MustCompile(`\+?\d[\d /-]{6,}\d`)
+	bookingRe = regexp.MustCompile(`\b[A-Z0-9]{6}\b`)
+	cannedRe  = regexp.MustCompile(`::([\p{L}\p{N}_-]+)$`)
+)
+
+// PersonalData says what personal data text holds: "e-mail address",
+// "phone number", "booking reference", or "".
+func PersonalData(text string) string {
+	switch {
+	case emailRe.MatchString(text):
+		return T("an e-mail address")
+	case phoneRe.MatchString(text):
+		return T("a phone number")
+	}
+	for _, m := range bookingRe.FindAllString(text, -1) {
+		if strings.ContainsAny(m, "0123456789") && strings.ContainsAny(m, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+			return T("a booking reference")
+		}
+	}
+	return ""
+}
+
+func newComposer(b *ActionBar) *Composer {
+	c := &Composer{bar: b}
+	c.modes = widget.NewRadioGroup([]string{T("Reply to customer"), T("Internal note")}, func(s string) {
+		if s == "" { // a radio group can be unselected: keep a mode
+			c.modes.SetSelected(c.modes.Options[c.mode])
+			return
+		}
+		c.setMode(Mode(slices.Index(c.modes.Options, s)))
+	})
+	c.modes.Horizontal = true
+	c.modes.Required = true
+	c.privacy = widget.NewCheck(T("Private message"), func(on bool) { c.private = on; c.update() })
+	c.who = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	c.bg = canvas.NewRectangle(color.Transparent)
+	c.bg.CornerRadius = 6
+	c.bg.StrokeWidth = 2
+	c.entry = newComposerEntry()
+	c.entry.SetMinRowsVisible(3)
+	c.entry.onSend = func() { c.Send() }
+	c.entry.OnChanged = c.changed
+	c.counter = widget.NewLabel("")
+	c.counter.Importance = widget.LowImportance
+	c.canned = widget.NewSelect(nil, func(name string) {
+		if name == "" {
+			return
+		}
+		c.insertCanned(name)
+		c.canned.ClearSelected()
+	})
+	c.canned.PlaceHolder = T("Canned answer…")
+	c.send = widget.NewButtonWithIcon("", theme.MailSendIcon(), func() { c.Send() })
+	c.reach = widget.NewLabel("")
+	c.reach.Importance = widget.WarningImportance
+	c.reach.Wrapping = fyne.TextWrapWord
+	c.reach.Hide()
+	c.piiLabel = widget.NewLabel("")
+	c.piiLabel.Wrapping = fyne.TextWrapWord
+	c.piiLabel.Importance = widget.WarningImportance
+	c.pii = container.NewBorder(nil, nil, nil, widget.NewButton(T("Make it private"), func() { c.privacy.SetChecked(true) }), c.piiLabel)
+	c.pii.Hide()
+	c.undo = widget.NewButtonWithIcon(T("Undo"), theme.ContentUndoIcon(), c.undoSend)
+	c.undo.Hide()
+	c.modes.SetSelected(c.modes.Options[0])
+
+	head := container.NewBorder(nil, nil, c.modes, c.privacy)
+	editor := container.NewStack(c.bg, container.NewPadded(container.NewBorder(c.who, nil, nil, nil, c.entry)))
+	c.box = container.NewVBox(head, c.reach, editor, c.pii)
+	return c
+}
+
+// setMode switches between reply and note.
+func (c *Composer) setMode(m Mode) {
+	if m < ModeReply || m > ModeNote {
+		m = ModeReply
+	}
+	c.mode = m
+	if sel := c.modes.Options[m]; c.modes.Selected != sel {
+		c.modes.SetSelected(sel)
+	}
+	c.confirmed = ""
+	c.update()
+	c.scheduleSave()
+}
+
+// SetMode picks reply or note (keys r and n).
+func (c *Composer) SetMode(m Mode) { c.setMode(m) }
+
+// Mode is the composer's mode.
+func (c *Composer) Mode() Mode { return c.mode }
+
+// setCase points the composer at a case; another case saves the draft of
+// the one left and loads its own.
+func (c *Composer) setCase(cs model.Case) {
+	same := cs.ID == c.caseID
+	c.author, c.public = cs.Author, cs.Public
+	if !same {
+		c.flushDraft()
+		c.caseID = cs.ID
+		c.loading = true
+		c.entry.SetText("")
+		c.private = false
+		c.privacy.SetChecked(false)
+		c.loading = false
+		c.mode = ModeReply
+		c.modes.SetSelected(c.modes.Options[0])
+		c.hideUndo()
+		c.confirmed = ""
+		if h := c.hooks.LoadDraft; h != nil {
+			id := cs.ID
+			h(id, func(d app.Draft, ok bool) {
+				if !ok || id != c.caseID || c.entry.Text != "" {
+					return
+				}
+				c.loading = true
+				c.entry.SetText(d.Text)
+				c.cursorToEnd()
+				c.privacy.SetChecked(d.Private)
+				c.loading = false
+				if d.Note {
+					c.setMode(ModeNote)
+				}
+				c.bar.info.SetText(T("Draft restored"))
+			})
+		}
+	}
+	c.refreshCanned()
+	c.update()
+}
+
+func (c *Composer) refreshCanned() {
+	var names []string
+	if c.hooks.Canned != nil {
+		for _, a := range c.hooks.Canned() {
+			names = append(names, a.Name)
+		}
+	}
+	c.canned.SetOptions(names)
+	if len(names) == 0 {
+		c.canned.Disable()
+	} else {
+		c.canned.Enable()
+	}
+}
+
+// changed runs as the agent types.
+func (c *Composer) changed(s string) {
+	if m := cannedRe.FindStringSubmatch(s); m != nil && c.cannedNamed(m[1]) != nil && !c.cannedPrefix(m[1]) {
+		c.insertCanned(m[1])
+		return
+	}
+	if strings.HasSuffix(s, "::") && c.hooks.Canned != nil {
+		c.showCannedMenu()
+	}
+	c.confirmed = ""
+	c.update()
+	if c.loading {
+		return
+	}
+	if s != "" && c.bar.onTyping != nil {
+		c.bar.onTyping()
+	}
+	// An error about the text goes once the text changes.
+	if c.bar.errShown {
+		c.bar.info.SetText("")
+		c.bar.errShown = false
+	}
+	c.scheduleSave()
+}
+
+func (c *Composer) cannedNamed(name string) *app.Canned {
+	if c.hooks.Canned == nil {
+		return nil
+	}
+	for _, a := range c.hooks.Canned() {
+		if strings.EqualFold(a.Name, name) {
+			return &a
+		}
+	}
+	return nil
+}
+
+// cannedPrefix: another canned answer's name starts with name, so the
+// agent may still be typing it.
+func (c *Composer) cannedPrefix(name string) bool {
+	for _, a := range c.hooks.Canned() {
+		if len(a.Name) > len(name) && strings.HasPrefix(strings.ToLower(a.Name), strings.ToLower(name)) {
+			return true
+		}
+	}
+	return false
+}
+
+// insertCanned replaces a trailing ::name (or ::) with the canned answer,
+// its variables filled, or appends it.
+func (c *Composer) insertCanned(name string) {
+	a := c.cannedNamed(name)
+	if a == nil {
+		return
+	}
+	text := a.Expand(app.FirstName(c.author.DisplayName), c.caseID, c.bar.me, c.author.Handle)
+	cur := c.entry.Text
+	if m := cannedRe.FindStringIndex(cur); m != nil {
+		cur = cur[:m[0]]
+	} else {
+		cur = strings.TrimSuffix(cur, "::")
+	}
+	if cur != "" && !strings.HasSuffix(cur, " ") && !strings.HasSuffix(cur, "\n") {
+		cur += " "
+	}
+	c.entry.SetText(cur + text)
+	c.cursorToEnd()
+}
+
+// cursorToEnd puts the cursor after the text, to type on.
+func (c *Composer) cursorToEnd() {
+	t := c.entry.Text
+	c.entry.CursorRow, c.entry.CursorColumn = strings.Count(t, "\n"), len([]rune(t[strings.LastIndex(t, "\n")+1:]))
+	c.entry.Refresh()
+}
+
+// showCannedMenu pops the canned answers up under the box after "::".
+func (c *Composer) showCannedMenu() {
+	cv := fyne.CurrentApp().Driver().CanvasForObject(c.entry)
+	if cv == nil {
+		return
+	}
+	var items []*fyne.MenuItem
+	for _, a := range c.hooks.Canned() {
+		name := a.Name
+		items = append(items, fyne.NewMenuItem("::"+name+"  "+model.FirstLine(a.Text, 50), func() { c.insertCanned(name) }))
+	}
+	if len(items) == 0 {
+		return
+	}
+	widget.ShowPopUpMenuAtRelativePosition(fyne.NewMenu("", items...), cv, fyne.NewPos(0, c.entry.Size().Height), c.entry)
+}
+
+// channel is the channel a reply goes out on.
+func (c *Composer) channel() model.Channel {
+	_, ch := c.bar.path()
+	return ch
+}
+
+// update shows the mode: colour, who sees it, the send button, the count.
+func (c *Composer) update() {
+	if c.bar.via == nil { // still being built
+		return
+	}
+	ch := c.channel()
+	canPrivate := model.PrivateReplies(ch) && c.public
+	if c.mode == ModeReply && canPrivate {
+		c.privacy.Show()
+	} else {
+		c.privacy.Hide()
+	}
+	private := c.private && canPrivate
+	handle := c.author.Handle
+	if handle == "" {
+		handle = c.author.DisplayName
+	}
+	variant := fyne.CurrentApp().Settings().ThemeVariant()
+	th := fyne.CurrentApp().Settings().Theme()
+	switch {
+	case c.mode == ModeNote:
+		c.who.SetText(T("Internal note: only agents see this"))
+		c.who.Importance = widget.WarningImportance
+		c.send.SetText(T("Add internal note"))
+		c.send.Importance = widget.WarningImportance
+		c.send.SetIcon(theme.DocumentCreateIcon())
+		c.entry.SetPlaceHolder(T("Write a note for your colleagues…"))
+		c.bg.FillColor = withAlpha(th.Color(theme.ColorNameWarning, variant), 0x30)
+		c.bg.StrokeColor = th.Color(theme.ColorNameWarning, variant)
+	case private:
+		c.who.SetText(T("Private message to {{.Who}}", "Who", handle))
+		c.who.Importance = widget.SuccessImportance
+		c.send.SetText(T("Send private reply"))
+		c.send.Importance = widget.SuccessImportance
+		c.send.SetIcon(theme.MailSendIcon())
+		c.entry.SetPlaceHolder(T("Write a private reply…"))
+		c.bg.FillColor = withAlpha(th.Color(theme.ColorNameSuccess, variant), 0x20)
+		c.bg.StrokeColor = th.Color(theme.ColorNameSuccess, variant)
+	default:
+		if c.public {
+			c.who.SetText(T("Public reply to {{.Who}} on {{.Channel}}: everyone can see this", "Who", handle, "Channel", ChannelName(ch)))
+			c.send.SetText(T("Send public reply"))
+		} else {
+			c.who.SetText(T("Reply to {{.Who}} on {{.Channel}}", "Who", handle, "Channel", ChannelName(ch)))
+			c.send.SetText(T("Send reply"))
+		}
+		c.who.Importance = widget.HighImportance
+		c.send.Importance = widget.HighImportance
+		c.send.SetIcon(theme.MailSendIcon())
+		c.entry.SetPlaceHolder(T("Write a reply…"))
+		c.bg.FillColor = withAlpha(th.Color(theme.ColorNamePrimary, variant), 0x18)
+		c.bg.StrokeColor = th.Color(theme.ColorNamePrimary, variant)
+	}
+	c.who.Refresh()
+	c.send.Refresh()
+	c.bg.Refresh()
+
+	reply := c.mode == ModeReply
+	if reply && !private && c.public && c.author.Reach == model.ReachHigh {
+		c.reach.SetText(T("{{.Who}} has {{.N}} followers: this reply is public.", "Who", handle, "N", Number(c.author.Followers)))
+		c.reach.Show()
+	} else {
+		c.reach.Hide()
+	}
+	if what := PersonalData(c.entry.Text); reply && canPrivate && !private && what != "" {
+		c.piiLabel.SetText(T("The text holds {{.What}}: send it as a private message?", "What", what))
+		c.pii.Show()
+	} else {
+		c.pii.Hide()
+	}
+
+	n := model.ReplyLength(ch, c.entry.Text)
+	limit := model.ChannelLimit(ch)
+	switch {
+	case !reply:
+		c.counter.SetText(Number(len([]rune(c.entry.Text))))
+		c.counter.Importance = widget.LowImportance
+	case limit > 0 && n > limit:
+		c.counter.SetText(T("{{.N}} / {{.Limit}}: {{.Over}} too many", "N", Number(n), "Limit", Number(limit), "Over", Number(n-limit)))
+		c.counter.Importance = widget.DangerImportance
+	case limit > 0:
+		c.counter.SetText(Number(n) + " / " + Number(limit))
+		c.counter.Importance = widget.LowImportance
+	default:
+		c.counter.SetText(Number(n))
+		c.counter.Importance = widget.LowImportance
+	}
+	c.counter.Refresh()
+}
+
+func withAlpha(c color.Color, a uint8) color.Color {
+	r, g, b, _ := c.RGBA()
+	return color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: a}
+}
+
+// Send sends the reply or adds the note (the send button, Ctrl+Enter).
+func (c *Composer) Send() { c.send1(false) }
+
+func (c *Composer) send1(confirm bool) {
+	b := c.bar
+	if b.caseID == "" {
+		return
+	}
+	text := c.entry.Text
+	if strings.TrimSpace(text) == "" {
+		b.showError(T("Write something first."))
+		return
+	}
+	if c.mode == ModeNote {
+		op := model.Op{ID: uuid.NewString(), Kind: model.OpNote, CaseID: b.caseID, Text: text}
+		b.queue(op, T("Note"), func() { c.sent(op) })
+		return
+	}
+	ch := c.channel()
+	if r := model.CheckReplyLength(ch, text); r != nil {
+		b.showError(T("Reply not queued.") + " " + TooLong(ch, model.ReplyLength(ch, text), model.ChannelLimit(ch)))
+		return
+	}
+	private := c.private && model.PrivateReplies(ch) && c.public
+	if !confirm && c.hooks.Typing != nil {
+		if others := c.hooks.Typing(b.caseID); len(others) > 0 {
+			b.ask(T("{{.Who}} is typing in this case right now. Send yours anyway?", "Who", strings.Join(others, ", ")), T("Send anyway"), func() { c.send1(true) })
+			return
+		}
+	}
+	via, _ := b.path()
+	op := model.Op{ID: uuid.NewString(), Kind: model.OpReply, CaseID: b.caseID, Text: text, Confirm: confirm || b.claimConfirmed, Via: via, Private: private}
+	what := T("Reply")
+	b.queue(op, what, func() { c.sent(op) })
+}
+
+// sent clears the box and offers undo while the op is held.
+func (c *Composer) sent(op model.Op) {
+	c.loading = true
+	c.entry.SetText("")
+	c.loading = false
+	c.cancelSave()
+	if h := c.hooks.SaveDraft; h != nil {
+		h(app.Draft{CaseID: op.CaseID})
+	}
+	c.bar.hideAsk()
+	var window time.Duration
+	if c.hooks.UndoWindow != nil {
+		window = c.hooks.UndoWindow()
+	}
+	if window <= 0 || c.hooks.Cancel == nil || c.hooks.After == nil {
+		return
+	}
+	c.lastSent = op
+	c.hideUndo()
+	c.undo.SetText(T("Undo ({{.S}} s)", "S", int(window.Round(time.Second)/time.Second)))
+	c.undo.Show()
+	c.undoStop = c.hooks.After(window, func() {
+		if c.lastSent.ID == op.ID {
+			c.hideUndo()
+		}
+	})
+}
+
+func (c *Composer) hideUndo() {
+	if c.undoStop != nil {
+		c.undoStop()
+		c.undoStop = nil
+	}
+	c.undo.Hide()
+}
+
+// undoSend takes the last sent reply or note back and puts its text back.
+func (c *Composer) undoSend() {
+	op := c.lastSent
+	if op.ID == "" || c.hooks.Cancel == nil {
+		return
+	}
+	c.hideUndo()
+	c.hooks.Cancel(op.ID, func(err error) {
+		if err != nil {
+			c.bar.showError(Explain(err, c.channel(), ""))
+			return
+		}
+		c.lastSent = model.Op{}
+		if op.CaseID == c.caseID && c.entry.Text == "" {
+			c.entry.SetText(op.Text)
+			c.cursorToEnd()
+			if op.Kind == model.OpNote {
+				c.setMode(ModeNote)
+			} else {
+				c.setMode(ModeReply)
+				c.privacy.SetChecked(op.Private)
+			}
+		}
+		c.bar.info.SetText(T("Taken back: not sent"))
+	})
+}
+
+// scheduleSave keeps the draft half a second after the last keystroke.
+func (c *Composer) scheduleSave() {
+	if c.loading || c.hooks.SaveDraft == nil || c.hooks.After == nil || c.caseID == "" {
+		return
+	}
+	c.cancelSave()
+	c.saveStop = c.hooks.After(500*time.Millisecond, func() { c.saveStop = nil; c.saveNow() })
+}
+
+func (c *Composer) cancelSave() {
+	if c.saveStop != nil {
+		c.saveStop()
+		c.saveStop = nil
+	}
+}
+
+func (c *Composer) saveNow() {
+	if c.hooks.SaveDraft == nil || c.caseID == "" {
+		return
+	}
+	c.hooks.SaveDraft(app.Draft{CaseID: c.caseID, Text: c.entry.Text, Note: c.mode == ModeNote, Private: c.private})
+}
+
+// flushDraft saves a pending draft at once (the agent leaves the case).
+func (c *Composer) flushDraft() {
+	if c.saveStop != nil {
+		c.cancelSave()
+		c.saveNow()
+	}
+}
+
+// Who is the line naming who will see the text, for tests.
+func (c *Composer) Who() string { return c.who.Text }
+
+// ReachWarning is the high-reach warning shown, or "".
+func (c *Composer) ReachWarning() string {
+	if !c.reach.Visible() {
+		return ""
+	}
+	return c.reach.Text
+}
+
+// Counter is the live length count.
+func (c *Composer) Counter() string { return c.counter.Text }
+
+// PrivateOffered reports whether switching to a private reply is offered
+// for personal data in the text.
+func (c *Composer) PrivateOffered() bool { return c.pii.Visible() }
+
+// PrivacyCheck is the public / private switch.
+func (c *Composer) PrivacyCheck() *widget.Check { return c.privacy }
+
+// Picker is the canned-answer picker.
+func (c *Composer) Picker() *widget.Select { return c.canned }
+
+// UndoButton takes the last sent reply or note back.
+func (c *Composer) UndoButton() *widget.Button { return c.undo }
+
+// Entry is the text box.
+func (c *Composer) Entry() *composerEntry { return c.entry }
+
+// Refresh rereads the canned answers.
+func (c *Composer) Refresh() { c.refreshCanned(); c.update() }

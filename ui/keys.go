@@ -1,0 +1,507 @@
+package ui
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+
+	"switchboard/app"
+	"switchboard/model"
+	"switchboard/sync/client"
+)
+
+// outboxBackend is what the composer, the offline banner and the outbox
+// panel need beyond Backend; app.Core has it. A backend without it gets a
+// console without drafts, undo and outbox editing.
+type outboxBackend interface {
+	Queued() ([]app.QueuedOp, error)
+	Cancel(opID string) error
+	Edit(opID, text string) (model.Op, error)
+	Reconnect()
+	SaveDraft(d app.Draft) error
+	Draft(caseID string) (app.Draft, bool)
+	UndoWindow() time.Duration
+}
+
+// extras is the console's state for the composer hooks, the offline
+// banner, the outbox panel, the window title, notifications and keys.
+type extras struct {
+	c       *Console
+	ob      outboxBackend
+	banner  *Banner
+	outbox  *OutboxPanel
+	help    *widget.PopUp
+	canned  []app.Canned
+	mute    bool
+	onTitle func(string)
+	title   string
+	// notified are the cases announced already (new in Mine, high reach).
+	notified map[string]bool
+	primed   bool
+	gPending bool // "g" was typed: the next key picks a view
+	win      fyne.Window
+	notify   func(*fyne.Notification)
+
+	getSettings  func() app.Settings
+	saveSettings func(app.Settings)
+}
+
+var extrasOf sync.Map // *Console → *extras
+
+func (c *Console) x() *extras {
+	v, _ := extrasOf.Load(c)
+	x, _ := v.(*extras)
+	return x
+}
+
+// setup wires the composer to the core, adds the offline banner and the
+// outbox panel above the console, and follows changes for the title and
+// notifications. New calls it.
+func (c *Console) setup() {
+	x := &extras{c: c, canned: app.DefaultCanned, notified: map[string]bool{}}
+	extrasOf.Store(c, x)
+	x.ob, _ = c.be.(outboxBackend)
+	comp := c.Actions().comp
+	comp.hooks = ComposerHooks{
+		Typing: func(id string) []string { _, typing := c.be.Presence(id); return typing },
+		Canned: func() []app.Canned { return x.canned },
+		// A pending timer counts as background work, so Wait covers it.
+		After: func(d time.Duration, f func()) func() {
+			c.bg.Add(1)
+			var once sync.Once
+			done := func() { once.Do(c.bg.Done) }
+			t := time.AfterFunc(d, func() { defer done(); c.do(f) })
+			return func() {
+				if t.Stop() {
+					done()
+				}
+			}
+		},
+	}
+	if ob := x.ob; ob != nil {
+		comp.hooks.SaveDraft = func(d app.Draft) {
+			c.spawn(func() {
+				if err := ob.SaveDraft(d); err != nil {
+					c.do(func() { c.StatusBar().Flash(T("Draft not saved: {{.Err}}", "Err", err.Error())) })
+				}
+			})
+		}
+		comp.hooks.LoadDraft = func(id string, done func(app.Draft, bool)) {
+			c.spawn(func() {
+				d, ok := ob.Draft(id)
+				c.do(func() { done(d, ok) })
+			})
+		}
+		comp.hooks.Cancel = func(opID string, done func(error)) {
+			c.spawn(func() {
+				err := ob.Cancel(opID)
+				c.do(func() { done(err) })
+				x.changed(app.Change{Status: true})
+			})
+		}
+		comp.hooks.UndoWindow = ob.UndoWindow
+	}
+	x.banner = NewBanner(func() {
+		if x.ob != nil {
+			x.ob.Reconnect()
+		}
+	}, func() { x.outbox.Toggle(); x.refreshOutbox() })
+	x.outbox = NewOutboxPanel(
+		func(opID, text string, done func(error)) {
+			c.spawn(func() {
+				var err error
+				if x.ob != nil {
+					_, err = x.ob.Edit(opID, text)
+				}
+				c.do(func() { done(err); x.refreshOutbox() })
+			})
+		},
+		func(opID string, done func(error)) {
+			c.spawn(func() {
+				var err error
+				if x.ob != nil {
+					err = x.ob.Cancel(opID)
+				}
+				c.do(func() { done(err); x.refreshOutbox() })
+			})
+		},
+		c.Select)
+	c.root = container.NewBorder(container.NewVBox(x.banner, x.outbox), nil, nil, nil, c.root)
+	c.Actions().afterAct = x.refreshOutbox
+	c.be.OnChange(func(ch app.Change) { x.changed(ch) })
+	x.changed(app.Change{Queue: true, Status: true})
+}
+
+// changed runs on the core's goroutine: it reads what it needs there and
+// updates the widgets on the UI goroutine.
+func (x *extras) changed(ch app.Change) {
+	c := x.c
+	st, pending := c.be.Status(), c.be.Pending()
+	var queued []app.QueuedOp
+	var cases map[string]model.Summary
+	if x.ob != nil && pending > 0 {
+		queued, _ = x.ob.Queued()
+		cases = map[string]model.Summary{}
+		for _, s := range c.be.Queue(app.Filter{}) {
+			if slices.ContainsFunc(queued, func(q app.QueuedOp) bool { return q.Op.CaseID == s.ID }) {
+				cases[s.ID] = s
+			}
+		}
+	}
+	var all []model.Summary
+	if ch.Queue {
+		all = c.be.Queue(app.Filter{ActiveOnly: true})
+	}
+	me := c.be.Me()
+	c.do(func() {
+		x.banner.Set(st, pending)
+		x.outbox.Set(queued, cases)
+		if pending == 0 {
+			x.outbox.Hide()
+		}
+		if ch.Queue {
+			x.announce(all, me, st)
+		}
+		x.setTitle()
+	})
+}
+
+// refreshOutbox rereads the outbox at once (after an op, an edit or a
+// cancel), off the UI goroutine.
+func (x *extras) refreshOutbox() {
+	x.c.spawn(func() { x.changed(app.Change{Status: true}) })
+}
+
+// announce sends a notification for cases new in Mine and new high-reach
+// cases; the first listing only learns what is there.
+func (x *extras) announce(open []model.Summary, me string, st client.Status) {
+	fresh := map[string]bool{}
+	var mine, loud []model.Summary
+	for _, s := range open {
+		key := s.ID
+		if s.Assignee == me && me != "" {
+			fresh["m:"+key] = true
+			if !x.notified["m:"+key] {
+				mine = append(mine, s)
+			}
+		}
+		if s.Reach == model.ReachHigh {
+			fresh["h:"+key] = true
+			if !x.notified["h:"+key] {
+				loud = append(loud, s)
+			}
+		}
+	}
+	x.notified = fresh
+	if !x.primed || st.State != client.StateOnline {
+		x.primed = x.primed || st.State == client.StateOnline || len(open) > 0
+		return
+	}
+	if x.mute {
+		return
+	}
+	send := x.notify
+	if send == nil {
+		if a := fyne.CurrentApp(); a != nil {
+			send = a.SendNotification
+		}
+	}
+	if send == nil {
+		return
+	}
+	for _, s := range mine {
+		send(fyne.NewNotification(T("New in Mine"), s.Author+": "+model.FirstLine(s.Preview, 80)))
+	}
+	for _, s := range loud {
+		send(fyne.NewNotification(T("High-reach case"), s.Author+" "+s.Handle+": "+model.FirstLine(s.Preview, 80)))
+	}
+}
+
+// viewName names the queue's view as its filters show it.
+func (c *Console) viewName() string {
+	name := T("All cases")
+	if c.OpenOnly().Checked {
+		name = T("All open")
+	}
+	if ch := c.ChannelFilter(); ch.SelectedIndex() > 0 {
+		name += " · " + ch.Selected
+	}
+	if q := c.Search().Text; q != "" {
+		name += " · “" + q + "”"
+	}
+	return name
+}
+
+// setTitle puts the view and the count waiting into the window title.
+func (x *extras) setTitle() {
+	c := x.c
+	waiting := 0
+	for _, r := range c.Rows() {
+		if r.Status == model.StatusNew || r.Status == model.StatusOpen {
+			waiting++
+		}
+	}
+	t := "Switchboard — " + c.viewName() + " · " + T("{{.N}} waiting", "N", Number(waiting))
+	if x.title == t {
+		return
+	}
+	x.title = t
+	if x.onTitle != nil {
+		x.onTitle(t)
+	}
+}
+
+// WindowTitle is the title the console wants for its window.
+func (c *Console) WindowTitle() string { return c.x().title }
+
+// OnTitle calls f with each new window title.
+func (c *Console) OnTitle(f func(string)) {
+	x := c.x()
+	x.onTitle = f
+	x.title = ""
+	x.setTitle()
+}
+
+// SetCanned sets the canned answers the composer offers.
+func (c *Console) SetCanned(a []app.Canned) { c.x().canned = slices.Clone(a) }
+
+// SetMute silences notifications.
+func (c *Console) SetMute(m bool) { c.x().mute = m }
+
+// SetNotifier replaces App.SendNotification, for tests.
+func (c *Console) SetNotifier(f func(*fyne.Notification)) { c.x().notify = f }
+
+// Banner is the offline banner.
+func (c *Console) Banner() *Banner { return c.x().banner }
+
+// OutboxPanel is the list of waiting actions.
+func (c *Console) OutboxPanel() *OutboxPanel { return c.x().outbox }
+
+// Shortcut is one key of the keyboard map.
+type Shortcut struct{ Keys, Does string }
+
+// Shortcuts is every shortcut, as "?" lists them.
+func Shortcuts() []Shortcut {
+	return []Shortcut{
+		{"j / ↓", T("next case")},
+		{"k / ↑", T("previous case")},
+		{"Enter", T("open the case")},
+		{"r", T("write a reply")},
+		{"n", T("write an internal note")},
+		{"Ctrl+Enter", T("send the reply or note")},
+		{"Esc", T("leave the text box, back to the queue")},
+		{"a", T("assign the case to me")},
+		{"e", T("solve the case")},
+		{"p", T("set the case to pending")},
+		{"s", T("snooze (not in this version: use p)")},
+		{"/", T("search the queue")},
+		{"g i", T("view: all open")},
+		{"g m", T("view: mine")},
+		{"g u", T("view: unassigned")},
+		{"g h", T("view: high reach")},
+		{"?", T("show these shortcuts")},
+		{",", T("settings: language, theme, undo, canned answers")},
+	}
+}
+
+// InstallKeys binds the keyboard map to the window's canvas. Single keys
+// only reach the canvas when no widget has the focus (Esc leaves the
+// composer); Ctrl+Enter works everywhere.
+func (c *Console) InstallKeys(w fyne.Window) {
+	x := c.x()
+	x.win = w
+	sb := c.StatusBar()
+	sb.help.OnTapped = func() { c.Locked(c.showShortcuts) }
+	sb.help.Show()
+	cv := w.Canvas()
+	cv.SetOnTypedRune(func(r rune) { c.Locked(func() { c.Key(string(r)) }) })
+	cv.SetOnTypedKey(func(k *fyne.KeyEvent) {
+		c.Locked(func() {
+			switch k.Name {
+			case fyne.KeyDown:
+				c.Key("j")
+			case fyne.KeyUp:
+				c.Key("k")
+			case fyne.KeyReturn, fyne.KeyEnter:
+				c.Key("enter")
+			case fyne.KeyEscape:
+				c.Key("esc")
+			}
+		})
+	})
+	send := func(fyne.Shortcut) { c.Locked(func() { c.Actions().comp.Send() }) }
+	for _, k := range []fyne.KeyName{fyne.KeyReturn, fyne.KeyEnter} {
+		cv.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierControl}, send)
+	}
+}
+
+// Key does what a key of the keyboard map does; the canvas calls it, and
+// tests. It runs on the UI goroutine with the console's lock held.
+func (c *Console) Key(k string) {
+	x := c.x()
+	if x.gPending {
+		x.gPending = false
+		c.jumpView(k)
+		return
+	}
+	switch k {
+	case "j":
+		c.move(1)
+	case "k":
+		c.move(-1)
+	case "enter":
+		if c.Selected() == "" {
+			c.move(1)
+		} else {
+			c.Select(c.Selected())
+		}
+	case "r", "n":
+		if c.Selected() == "" || !c.Actions().Visible() {
+			c.StatusBar().Flash(T("Open a case first."))
+			return
+		}
+		m := ModeReply
+		if k == "n" {
+			m = ModeNote
+		}
+		c.Actions().comp.SetMode(m)
+		c.focus(c.Actions().comp.entry)
+	case "a":
+		c.keyOp(model.Op{Kind: model.OpClaim}, T("Claim"))
+	case "e":
+		c.keyOp(model.Op{Kind: model.OpSetStatus, Status: model.StatusSolved}, T("Status {{.S}}", "S", StatusName(model.StatusSolved)))
+	case "p":
+		c.keyOp(model.Op{Kind: model.OpSetStatus, Status: model.StatusPending}, T("Status {{.S}}", "S", StatusName(model.StatusPending)))
+	case "s":
+		c.StatusBar().Flash(T("Snooze is not in this version: p sets the case to pending."))
+	case "/":
+		c.focus(c.Search())
+	case "esc":
+		if x.win != nil {
+			x.win.Canvas().Unfocus()
+		}
+	case "g":
+		x.gPending = true
+	case "?":
+		c.showShortcuts()
+	case ",":
+		c.showSettings()
+	}
+}
+
+// keyOp acts on the open case from the keyboard.
+func (c *Console) keyOp(op model.Op, what string) {
+	if c.Selected() == "" || c.Actions().caseID == "" {
+		c.StatusBar().Flash(T("Open a case first."))
+		return
+	}
+	op.CaseID = c.Actions().caseID
+	c.Actions().queue(op, what)
+}
+
+// move selects the next or previous case of the queue.
+func (c *Console) move(d int) {
+	rows := c.Rows()
+	if len(rows) == 0 {
+		return
+	}
+	i := slices.IndexFunc(rows, func(s model.Summary) bool { return s.ID == c.Selected() })
+	switch {
+	case i < 0 && d > 0:
+		i = 0
+	case i < 0:
+		i = len(rows) - 1
+	default:
+		i = min(max(i+d, 0), len(rows)-1)
+	}
+	c.Select(rows[i].ID)
+}
+
+// jumpView follows "g": i all open, m mine, u unassigned, h high reach.
+func (c *Console) jumpView(k string) {
+	switch k {
+	case "i":
+		c.ChannelFilter().SetSelectedIndex(0)
+		c.OpenOnly().SetChecked(true)
+		c.Search().SetText("")
+	case "m", "u", "h":
+		c.StatusBar().Flash(T("This view is not in this build of the queue yet."))
+	}
+}
+
+func (c *Console) focus(o fyne.Focusable) {
+	if w := c.x().win; w != nil {
+		w.Canvas().Focus(o)
+	} else if cv := fyne.CurrentApp().Driver().CanvasForObject(o.(fyne.CanvasObject)); cv != nil {
+		cv.Focus(o)
+	}
+}
+
+func (c *Console) showShortcuts() {
+	x := c.x()
+	if x.win == nil {
+		return
+	}
+	grid := container.NewGridWithColumns(2)
+	for _, s := range Shortcuts() {
+		grid.Add(widget.NewLabelWithStyle(s.Keys, fyne.TextAlignTrailing, fyne.TextStyle{Monospace: true}))
+		grid.Add(widget.NewLabel(s.Does))
+	}
+	var pop *widget.PopUp
+	closeB := widget.NewButton(T("Close"), func() { pop.Hide() })
+	pop = widget.NewModalPopUp(container.NewBorder(heading(T("Keyboard shortcuts")), container.NewCenter(closeB), nil, nil, grid), x.win.Canvas())
+	pop.Show()
+	x.help = pop
+}
+
+// Splits are the console's split panes, outermost first, so their offsets
+// can be remembered between runs.
+func (c *Console) Splits() []*container.Split {
+	var out []*container.Split
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *container.Split:
+			out = append(out, x)
+			walk(x.Leading)
+			walk(x.Trailing)
+		case *fyne.Container:
+			for _, ch := range x.Objects {
+				walk(ch)
+			}
+		}
+	}
+	walk(c.root)
+	return out
+}
+
+// OnSettings gives the console the settings and what saves them; the
+// status bar's gear and "," open them.
+func (c *Console) OnSettings(get func() app.Settings, save func(app.Settings)) {
+	x := c.x()
+	x.getSettings, x.saveSettings = get, save
+	sb := c.StatusBar()
+	sb.settings.OnTapped = func() { c.Locked(c.showSettings) }
+	sb.settings.Show()
+}
+
+func (c *Console) showSettings() {
+	x := c.x()
+	if x.win == nil || x.getSettings == nil {
+		return
+	}
+	var pop *widget.PopUp
+	panel := NewSettingsPanel(x.getSettings(), func(s app.Settings) {
+		x.canned, x.mute = s.Canned, s.Mute
+		x.saveSettings(s)
+	})
+	closeB := widget.NewButton(T("Close"), func() { pop.Hide() })
+	box := container.NewBorder(nil, container.NewCenter(closeB), nil, nil, panel)
+	pop = widget.NewModalPopUp(container.NewGridWrap(fyne.NewSize(640, 560), box), x.win.Canvas())
+	pop.Show()
+}
