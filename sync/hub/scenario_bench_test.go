@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -274,6 +275,13 @@ func childRSS(dir string) (float64, error) {
 			if err != nil {
 				return 0, err
 			}
+			var parts []string
+			for line := range strings.Lines(string(raw)) {
+				if f := strings.Fields(line); len(f) >= 2 && strings.HasPrefix(f[0], "Rss") {
+					parts = append(parts, f[0]+" "+f[1]+" kB")
+				}
+			}
+			fmt.Fprintf(os.Stderr, "hub_rss: %s\n", strings.Join(parts, ", "))
 			for line := range strings.Lines(string(raw)) {
 				if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
 					kb, err := strconv.ParseFloat(f[1], 64)
@@ -300,6 +308,13 @@ func TestHubRSSChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stopHub(h, srv, hs)
+	if raw, err := os.ReadFile("/proc/self/status"); err == nil {
+		for line := range strings.Lines(string(raw)) {
+			if strings.HasPrefix(line, "Rss") {
+				fmt.Fprintf(os.Stderr, "hub_rss: at start %s", line)
+			}
+		}
+	}
 	// Serving: a few consoles, ingests and ops.
 	var conns []*websocket.Conn
 	for range 5 {
@@ -329,6 +344,9 @@ func TestHubRSSChild(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Fprintf(os.Stderr, "hub_rss: Go heap in use %.1f MiB, sys %.1f MiB\n", float64(ms.HeapInuse)/(1<<20), float64(ms.Sys)/(1<<20))
 	fmt.Println("READY")
 	_, _ = io.Copy(io.Discard, os.Stdin) // until the parent has read the RSS
 	for _, c := range conns {
@@ -745,4 +763,13 @@ func BenchmarkScenarioHubOp(b *testing.B) {
 		fmt.Fprintf(os.Stderr, "op_p99: %d consoles, 50 ops/s: %v ms\n", n, runs)
 		bench.Report("op_p99", bench.Median(runs), "ms", 0)
 	}
+}
+
+// TestMain removes the scenarios' shared log (gigabytes at 100k cases).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if sharedDir != "" {
+		os.RemoveAll(sharedDir)
+	}
+	os.Exit(code)
 }
