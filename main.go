@@ -163,6 +163,7 @@ func captureWindow(core *app.Core, settings app.Settings, hubURL, token, file, p
 	a := test.NewApp()
 	a.Settings().SetTheme(ui.NewTheme(settings.Theme))
 	console := ui.New(core)
+	console.Wait() // windowless: the queue worker hands its rows over on its own goroutine
 	console.SetCanned(settings.Canned)
 	w := test.NewWindow(console.Content())
 	defer w.Close()

@@ -23,6 +23,7 @@ var ctrlEnter = desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.K
 func openWindow(t *testing.T, core *app.Core) (*ui.Console, fyne.Window) {
 	t.Helper()
 	c := ui.New(core)
+	c.Wait() // the queue is computed off the UI goroutine
 	w := test.NewWindow(c.Content())
 	w.Resize(fyne.NewSize(1400, 860))
 	c.InstallKeys(w)
@@ -30,7 +31,6 @@ func openWindow(t *testing.T, core *app.Core) (*ui.Console, fyne.Window) {
 		w.Close()
 		c.Wait()
 	})
-	c.Wait() // the queue is computed off the UI goroutine
 	return c, w
 }
 

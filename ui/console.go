@@ -55,6 +55,7 @@ type Console struct {
 	queueMu      sync.Mutex
 	queueDirty   bool
 	queueRunning bool
+	queueBuilt   bool // New is through: the worker may start
 
 	rows     []model.Summary // what the list shows; only touched on the UI goroutine
 	selected string
@@ -218,12 +219,17 @@ func New(be Backend) *Console {
 			c.status.SetPending(pending)
 		})
 	})
-	c.reloadQueue()
 	c.status.Set(be.Status(), be.Count())
 	c.status.SetPending(be.Pending())
 	ros, _ := be.Rejected() // memory only
 	c.rejected.Set(ros)
 	c.setup() // composer hooks, offline banner, outbox panel, title (keys.go)
+	// Last: the queue worker may hand its rows over at once where fyne.Do
+	// runs on the caller (windowless); callers there Wait before showing.
+	c.queueMu.Lock()
+	c.queueBuilt = true
+	c.queueMu.Unlock()
+	c.reloadQueue()
 	return c
 }
 
@@ -255,8 +261,8 @@ func (c *Console) setFilter(f func(*app.Filter)) {
 func (c *Console) reloadQueue() {
 	c.queueMu.Lock()
 	c.queueDirty = true
-	start := !c.queueRunning
-	c.queueRunning = true
+	start := c.queueBuilt && !c.queueRunning
+	c.queueRunning = c.queueRunning || start
 	c.queueMu.Unlock()
 	if start {
 		c.spawn(c.queueWorker)

@@ -85,6 +85,7 @@ const (
 func scrollP99(tb testing.TB, rows []model.Summary) time.Duration {
 	test.NewTempApp(tb)
 	c := ui.New(&scrollBackend{rows: rows})
+	c.Wait() // the queue is computed off the UI goroutine
 	w := test.NewWindow(c.Content())
 	defer func() { w.Close(); c.Wait() }()
 	w.Resize(fyne.NewSize(1280, 800))
@@ -151,6 +152,7 @@ func BenchmarkScenarioUIScroll(b *testing.B) {
 func TestScrollMovesTheQueue(t *testing.T) {
 	test.NewTempApp(t)
 	c := ui.New(&scrollBackend{rows: scrollRows(1_000)})
+	c.Wait() // the queue is computed off the UI goroutine
 	w := test.NewWindow(c.Content())
 	defer func() { w.Close(); c.Wait() }()
 	w.Resize(fyne.NewSize(1280, 800))

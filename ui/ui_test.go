@@ -97,13 +97,13 @@ func openConsole(t *testing.T) (*app.Core, *ui.Console) {
 	test.NewTempApp(t)
 	core := fixture(t)
 	c := ui.New(core)
+	c.Wait() // the queue is computed off the UI goroutine
 	w := test.NewWindow(c.Content())
 	w.Resize(fyne.NewSize(1280, 800))
 	t.Cleanup(func() {
 		w.Close()
 		c.Wait()
 	})
-	c.Wait() // the queue is computed off the UI goroutine
 	return core, c
 }
 
