@@ -313,8 +313,7 @@ func (t *table) list(f Filter) *olist {
 				ids = append(ids, rowID(i))
 			}
 		}
-		cmp := cmpOf(f.Sort)
-		slices.SortFunc(ids, func(a, b rowID) int { return cmp(&t.rows[a], &t.rows[b]) })
+		t.sortRows(ids, f.Sort)
 	}
 	l := newList(cmpOf(f.Sort), m, ids)
 	l.used = t.tick
@@ -330,6 +329,43 @@ func (t *table) list(f Filter) *olist {
 	}
 	t.lists[key] = l
 	return l
+}
+
+// sortRows sorts ids by s. The queue's own order (every start-up) sorts
+// its keys packed beside the row numbers, not the rows: 100k rows are
+// scattered in memory, their keys are not.
+func (t *table) sortRows(ids []rowID, s Sort) {
+	cmp := cmpOf(s)
+	if s != SortPriority {
+		slices.SortFunc(ids, func(a, b rowID) int { return cmp(&t.rows[a], &t.rows[b]) })
+		return
+	}
+	type rec struct {
+		hi   uint64 // inactive, then priority descending
+		last int64
+		id   rowID
+	}
+	recs := make([]rec, len(ids))
+	for i, id := range ids {
+		r := &t.rows[id]
+		hi := uint64(255 - uint8(int(r.priority)+128))
+		if !r.active {
+			hi |= 1 << 8
+		}
+		recs[i] = rec{hi, r.last, id}
+	}
+	slices.SortFunc(recs, func(a, b rec) int {
+		if a.hi != b.hi {
+			return cmpInt(int64(a.hi), int64(b.hi))
+		}
+		if a.last != b.last {
+			return cmpInt(b.last, a.last)
+		}
+		return cmp(&t.rows[a.id], &t.rows[b.id])
+	})
+	for i := range recs {
+		ids[i] = recs[i].id
+	}
 }
 
 func cmpOf(s Sort) func(a, b *row) int {
