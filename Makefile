@@ -22,7 +22,7 @@ BIN := bin
 CONSOLE := $(BIN)/switchboard
 HUB := $(BIN)/hub
 
-.PHONY: all deps build demo-tokens run test robust claims vet fuzz bench bench-micro lint clean
+.PHONY: all deps build demo-tokens run test robust claims vet fuzz bench bench-micro lint clean package
 
 all: build
 
@@ -37,6 +37,16 @@ deps:
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+
+# package builds an installable Linux desktop package (dist/Switchboard.tar.xz:
+# binary, icon, .desktop entry; `sudo make install` inside it) with Fyne's
+# packaging tool, run as a Go tool of the separate tools module (fyne.io/tools
+# v1.7.4, which needs Fyne v2.8.1). Name, app ID and icon come from FyneApp.toml.
+package: deps
+	@mkdir -p dist
+	cd tools && $(GO) tool fyne package --os linux --src .. --tags $(TAGS) --release
+	mv tools/Switchboard.tar.xz dist/
+	@echo "package: dist/Switchboard.tar.xz (tar -xJf it, then sudo make -C switchboard install)"
 
 build: deps
 	@mkdir -p $(BIN)
