@@ -31,7 +31,6 @@ var (
 		theme.ColorNameDisabled:    color.NRGBA{R: 0x9e, G: 0x9e, B: 0x9e, A: 0xff}, // 7:1 on #171717
 		theme.ColorNamePlaceHolder: color.NRGBA{R: 0x90, G: 0x90, B: 0x90, A: 0xff},
 		theme.ColorNameWarning:     color.NRGBA{R: 0xff, G: 0xb3, B: 0x4d, A: 0xff},
-		theme.ColorNamePrimary:     color.NRGBA{R: 0x64, G: 0xa8, B: 0xff, A: 0xff},
 	}
 )
 
