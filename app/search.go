@@ -2,7 +2,9 @@ package app
 
 import (
 	"bytes"
+	"math/bits"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"switchboard/model"
@@ -67,6 +69,19 @@ type searchIndex struct {
 	sig  []uint64 // by row, sigWords each
 	// built marks that the background build from the cache is through.
 	built bool
+	// gen counts changes of the texts; last is the previous search's hits,
+	// the candidates of a longer text typed after it while gen holds.
+	gen    uint64
+	lastMu sync.Mutex
+	last   lastHits
+}
+
+type lastHits struct {
+	q         string
+	gen       uint64
+	rows      int
+	hits      []uint64
+	populated bool
 }
 
 func (s *searchIndex) grow(id rowID) {
@@ -165,6 +180,7 @@ func (s *searchIndex) setCase(id rowID, c *model.Case) {
 	s.grow(id)
 	s.head[id] = caseHead(c)
 	s.sign(id, s.head[id])
+	s.gen++
 }
 
 // addMessage files one more message text of a case.
@@ -179,6 +195,7 @@ func (s *searchIndex) addMessage(id rowID, text string) {
 		s.head[id] = []byte{} // indexed: the case's own fields follow
 	}
 	s.sign(id, s.msgs[id][start:])
+	s.gen++
 }
 
 // install files what the background build read for a case; anything filed
@@ -194,6 +211,7 @@ func (s *searchIndex) install(id rowID, head, msgs []byte) {
 	}
 	s.msgs[id] = msgs
 	s.sign(id, msgs)
+	s.gen++
 }
 
 // query is a compiled search text.
@@ -268,13 +286,36 @@ func (s *searchIndex) filter(t *table, o order, q string) []rowID {
 		})
 		return out
 	}
+	// Typing on: the cases that hold the longer text are among those that
+	// held the shorter one, when no text changed meanwhile.
+	s.lastMu.Lock()
+	prev := s.last
+	s.lastMu.Unlock()
+	narrow := s.built && prev.populated && prev.gen == s.gen && prev.rows == len(t.rows) && strings.Contains(q, prev.q)
 	hits := make([]uint64, (len(t.rows)+63)/64)
 	n := 0
-	for i := range t.rows {
-		if t.keys[i]&keyPresent != 0 && s.hit(t, rowID(i), &qq) {
-			hits[i>>6] |= 1 << (i & 63)
-			n++
+	for w := range hits {
+		cand := ^uint64(0)
+		if narrow {
+			cand = prev.hits[w]
 		}
+		for cand != 0 {
+			b := bits.TrailingZeros64(cand)
+			cand &^= 1 << b
+			i := w<<6 | b
+			if i >= len(t.rows) {
+				break
+			}
+			if t.keys[i]&keyPresent != 0 && s.hit(t, rowID(i), &qq) {
+				hits[w] |= 1 << b
+				n++
+			}
+		}
+	}
+	if s.built {
+		s.lastMu.Lock()
+		s.last = lastHits{q: q, gen: s.gen, rows: len(t.rows), hits: hits, populated: true}
+		s.lastMu.Unlock()
 	}
 	out = make([]rowID, 0, n)
 	o.each(func(id rowID) bool {

@@ -145,3 +145,38 @@ func TestSearchBeforeTheBuildMatchesSummaries(t *testing.T) {
 		t.Errorf("search by handle before the build: %v lacks %s", got, cs.ID)
 	}
 }
+
+// Typing on narrows the previous search's hits: the results equal a fresh
+// search, and a text that arrives between two keystrokes is found.
+func TestSearchTypingOnEqualsAFreshSearch(t *testing.T) {
+	c, cases := openGenerated(t, 400)
+	waitSearch(t, c)
+	fresh := func(q string) []string {
+		c.mu.Lock()
+		c.t.search.last = lastHits{}
+		c.mu.Unlock()
+		return ids(c.Queue(Filter{Text: q}))
+	}
+	for _, word := range []string{"refund", "lis-sw-4", "baggage"} {
+		for i := 1; i <= len(word); i++ {
+			want := fresh(word[:i])
+			if i > 1 {
+				c.Queue(Filter{Text: word[:i-1]})
+			}
+			if got := ids(c.Queue(Filter{Text: word[:i]})); !slices.Equal(got, want) {
+				t.Fatalf("typing %q: %d cases, a fresh search %d", word[:i], len(got), len(want))
+			}
+		}
+	}
+	c.Queue(Filter{Text: "uni"})
+	seq, _ := c.store.Cursor()
+	now := time.Now().UTC()
+	ev := model.Event{Seq: seq + 1, Type: model.EventMessageAdded, Time: now,
+		Message: &model.Message{ID: "m-u", CaseID: cases[5].ID, Text: "a unicorn ate my ticket", Time: now}}
+	if _, err := (cacheOf{c}).Apply([]model.Event{ev}); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(c.Queue(Filter{Text: "unicorn"})); !slices.Contains(got, cases[5].ID) {
+		t.Errorf("a message between two keystrokes: %v lacks %s", got, cases[5].ID)
+	}
+}
