@@ -49,7 +49,7 @@ type ActionBar struct {
 
 	afterAct       func() // after an op was queued or refused (the outbox changed)
 	errShown       bool   // info holds an error about the text
-	claimConfirmed bool // the agent confirmed replying on another's case
+	claimConfirmed bool   // the agent confirmed replying on another's case
 }
 
 var statuses = []string{string(model.StatusNew), string(model.StatusOpen), string(model.StatusPending), string(model.StatusSolved), string(model.StatusClosed)}

@@ -273,7 +273,9 @@ func TestOutboxPanelEditsAndCancelsWaitingActions(t *testing.T) {
 	})
 	eventually(t, c, "the reply queued", func() bool { return core.Pending() == 1 })
 	c.Locked(func() { c.Actions().StatusSelect().SetSelected("solved") })
-	eventually(t, c, "two waiting", func() bool { return len(c.OutboxPanel().Rows()) == 2 && strings.Contains(c.Banner().Line(), "2 actions wait") })
+	eventually(t, c, "two waiting", func() bool {
+		return len(c.OutboxPanel().Rows()) == 2 && strings.Contains(c.Banner().Line(), "2 actions wait")
+	})
 	c.Locked(func() {
 		test.Tap(c.Banner().ReviewButton())
 		p := c.OutboxPanel()
@@ -382,7 +384,7 @@ func TestGerman(t *testing.T) {
 	}
 	day := time.Date(2026, 12, 1, 14, 5, 0, 0, time.Local)
 	for got, want := range map[string]string{
-		ui.Money(182450): "182.450 €",
+		ui.Money(182450):  "182.450 €",
 		ui.Number(148300): "148.300",
 		ui.Day(day):       "1. Dez.",
 		ui.Stamp(day):     "Di. 1. Dez. 14:05",

@@ -117,7 +117,7 @@ func (c *Console) Locked(f func()) {
 
 // New builds the console on be. Call it on the UI goroutine.
 func New(be Backend) *Console {
-	c := &Console{be: be, now: time.Now}
+	c := &Console{be: be, now: clock}
 	c.detail = NewCaseView()
 	c.customer = NewCustomerPanel(c.Select, c.act)
 	c.status = NewStatusBar()

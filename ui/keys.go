@@ -53,6 +53,9 @@ type extras struct {
 
 var extrasOf sync.Map // *Console → *extras
 
+// clock is the time a new console shows ages against; golden tests fix it.
+var clock = time.Now
+
 func (c *Console) x() *extras {
 	v, _ := extrasOf.Load(c)
 	x, _ := v.(*extras)

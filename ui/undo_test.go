@@ -29,4 +29,3 @@ func TestUndoSendTakesTheReplyBack(t *testing.T) {
 		t.Fatalf("pending after undo %d", core.Pending())
 	}
 }
-
