@@ -89,11 +89,19 @@ func scrollP99(tb testing.TB, rows []model.Summary) time.Duration {
 	w := test.NewWindow(c.Content())
 	defer func() { w.Close(); c.Wait() }()
 	w.Resize(fyne.NewSize(1280, 800))
-	list, at := queueList(tb, w, len(rows))
-	// Start mid-list: at 300k rows that is far from anything a small list
-	// ever reaches.
-	list.ScrollToBottom()
-	list.ScrollToOffset(list.GetScrollOffset() / 2)
+	// The console computes its rows on a goroutine; wait for them, and
+	// drive the widgets under its lock (the test driver runs fyne.Do on
+	// the caller's goroutine).
+	c.Wait()
+	var list *widget.List
+	var at fyne.Position
+	c.Locked(func() {
+		list, at = queueList(tb, w, len(rows))
+		// Start mid-list: at 300k rows that is far from anything a small
+		// list ever reaches.
+		list.ScrollToBottom()
+		list.ScrollToOffset(list.GetScrollOffset() / 2)
+	})
 	const delta = 120 // a few rows per step, as a fast wheel turn
 	step := func(i int) {
 		d := float32(-delta)
@@ -103,15 +111,19 @@ func scrollP99(tb testing.TB, rows []model.Summary) time.Duration {
 		test.Scroll(w.Canvas(), at, 0, d)
 	}
 	for i := range scrollWarm {
-		step(i)
+		c.Locked(func() { step(i) })
 	}
 	ds := make([]time.Duration, scrollSteps)
 	for i := range ds {
-		before := list.GetScrollOffset()
-		t := time.Now()
-		step(i)
-		ds[i] = time.Since(t)
-		if list.GetScrollOffset() == before {
+		var before, after float32
+		c.Locked(func() {
+			before = list.GetScrollOffset()
+			t := time.Now()
+			step(i)
+			ds[i] = time.Since(t)
+			after = list.GetScrollOffset()
+		})
+		if after == before {
 			tb.Fatalf("scroll step %d at %d rows did not move the queue (offset %v)", i, len(rows), before)
 		}
 	}
@@ -156,13 +168,16 @@ func TestScrollMovesTheQueue(t *testing.T) {
 	w := test.NewWindow(c.Content())
 	defer func() { w.Close(); c.Wait() }()
 	w.Resize(fyne.NewSize(1280, 800))
-	list, at := queueList(t, w, 1_000)
-	before := test.RenderToMarkup(w.Canvas())
-	test.Scroll(w.Canvas(), at, 0, -2000)
-	if list.GetScrollOffset() == 0 {
-		t.Fatal("a scroll over the queue did not move it")
-	}
-	if test.RenderToMarkup(w.Canvas()) == before {
-		t.Fatal("a scroll over the queue did not change what it shows")
-	}
+	c.Wait() // the rows come from a goroutine
+	c.Locked(func() {
+		list, at := queueList(t, w, 1_000)
+		before := test.RenderToMarkup(w.Canvas())
+		test.Scroll(w.Canvas(), at, 0, -2000)
+		if list.GetScrollOffset() == 0 {
+			t.Fatal("a scroll over the queue did not move it")
+		}
+		if test.RenderToMarkup(w.Canvas()) == before {
+			t.Fatal("a scroll over the queue did not change what it shows")
+		}
+	})
 }
