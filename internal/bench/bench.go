@@ -14,9 +14,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -93,4 +95,19 @@ func num(v float64) string {
 	default:
 		return strconv.FormatFloat(v, 'f', 3, 64)
 	}
+}
+
+// textWords are the words of Text.
+var textWords = []string{"flight", "delayed", "again", "my", "bag", "never", "arrived", "please", "help", "refund",
+	"the", "lounge", "staff", "was", "rude", "booking", "reference", "app", "crashes", "when", "I", "pay"}
+
+// Text is a customer message of a realistic length (about 140 bytes) for
+// scenario data, drawn from r.
+func Text(r *rand.Rand) string {
+	var b strings.Builder
+	for b.Len() < 140 {
+		b.WriteString(textWords[r.IntN(len(textWords))])
+		b.WriteByte(' ')
+	}
+	return b.String()
 }

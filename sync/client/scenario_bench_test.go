@@ -39,17 +39,6 @@ import (
 // logged as a message event and a case event, as the hub's ingest does.
 const scenarioMessages = 3
 
-func scenarioText(r *rand.Rand) string {
-	words := []string{"flight", "delayed", "again", "my", "bag", "never", "arrived", "please", "help", "refund",
-		"the", "lounge", "staff", "was", "rude", "booking", "reference", "app", "crashes", "when", "I", "pay"}
-	var b strings.Builder
-	for b.Len() < 140 {
-		b.WriteString(words[r.IntN(len(words))])
-		b.WriteByte(' ')
-	}
-	return b.String()
-}
-
 // fillLog writes n cases of scenarioMessages messages each into a hub log
 // in dir, 6,000 events a transaction, and folds it once with hub.New (as a
 // hub start would) to check it loads.
@@ -71,7 +60,7 @@ func fillLog(dir string, n int) error {
 			page = append(page,
 				model.Event{Type: model.EventMessageAdded, Time: mt, Message: &model.Message{
 					ID: fmt.Sprintf("m-%07d-%d", k, i), CaseID: id, Direction: model.DirectionIn, Author: author,
-					Text: scenarioText(r), Time: mt, PlatformID: fmt.Sprintf("tw-%d-%d", k, i), Public: true}},
+					Text: bench.Text(r), Time: mt, PlatformID: fmt.Sprintf("tw-%d-%d", k, i), Public: true}},
 				model.Event{Type: model.EventCaseUpserted, Time: mt, Case: &model.Case{
 					ID: id, Channel: model.ChannelTwitter, ThreadRef: fmt.Sprintf("tw-thread-%d", k), Subject: "my bag did not arrive",
 					Author: author, Status: model.StatusNew, Priority: model.PriorityNormal, Public: true,

@@ -38,25 +38,13 @@ import (
 
 var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// benchText is a message of a realistic length.
-func benchText(r *rand.Rand) string {
-	words := []string{"flight", "delayed", "again", "my", "bag", "never", "arrived", "please", "help", "refund",
-		"the", "lounge", "staff", "was", "rude", "booking", "reference", "app", "crashes", "when", "I", "pay"}
-	var b strings.Builder
-	for b.Len() < 140 {
-		b.WriteString(words[r.IntN(len(words))])
-		b.WriteByte(' ')
-	}
-	return b.String()
-}
-
 // benchInbound is message i of the data: the first of case c opens its
 // thread, the others follow up in it.
 func benchInbound(r *rand.Rand, c, i int, at time.Time) Inbound {
 	return Inbound{Channel: model.ChannelTwitter, ThreadRef: fmt.Sprintf("tw-thread-%d", c),
 		PlatformID: fmt.Sprintf("tw-%d-%d", c, i), Public: true,
 		Author: model.Identity{Handle: fmt.Sprintf("@customer%d", c*3/4), Followers: r.IntN(5000)},
-		Text:   benchText(r), Time: at}
+		Text:   bench.Text(r), Time: at}
 }
 
 // benchMessagesPerCase makes about 8 events a case: 4 messages, each a
@@ -598,7 +586,7 @@ func BenchmarkScenarioHubFanout(b *testing.B) {
 	})
 	recv := make(chan time.Time, n*4)
 	consoles(b, hs.URL, h.log.Head(), n, recv)
-	frame, _ := encodeFrame(wire.Events{Events: []model.Event{{Seq: 1, Type: model.EventMessageAdded, Message: &model.Message{ID: uuid.NewString(), Text: benchText(rand.New(rand.NewPCG(1, 1)))}}}})
+	frame, _ := encodeFrame(wire.Events{Events: []model.Event{{Seq: 1, Type: model.EventMessageAdded, Message: &model.Message{ID: uuid.NewString(), Text: bench.Text(rand.New(rand.NewPCG(1, 1)))}}}})
 	for b.Loop() {
 		var runs, bases []float64
 		r := rand.New(rand.NewPCG(5, 5))
