@@ -172,7 +172,50 @@ type Case struct {
 	// has applied a policy. The hub sets it without changing Version: it
 	// is a measurement, not an agent's change an op could conflict with.
 	SLA *CaseSLA `json:"sla,omitempty"`
+	// Triage is the hub's reading of the case (assist/): the offline
+	// classifier's at ingest, replaced by a language model's when one is
+	// configured and answers; nil until the hub has triaged the case. Like
+	// SLA it is a measurement and does not change Version.
+	Triage *CaseTriage `json:"triage,omitempty"`
 }
+
+// CaseTriage is the hub's triage of a case's latest customer message.
+type CaseTriage struct {
+	// Category is one of the hub's configured categories (assist's
+	// defaults: booking, billing, cancellation, delivery_baggage,
+	// technical, account, service_complaint, praise, question, other).
+	Category string `json:"category"`
+	// Sentiment is −1 … 1, SentimentLabel negative/neutral/positive.
+	Sentiment      float64 `json:"sentiment"`
+	SentimentLabel string  `json:"sentiment_label"`
+	// Urgency is 0 … 1, UrgencyLabel low/normal/high.
+	Urgency      float64 `json:"urgency"`
+	UrgencyLabel string  `json:"urgency_label"`
+	// Troll and Spam are likelihoods 0 … 1.
+	Troll float64 `json:"troll"`
+	Spam  float64 `json:"spam"`
+	// Lang is the detected language: de, en or other.
+	Lang string `json:"lang"`
+	// Relevant is false for chatter that merely mentions the brand.
+	Relevant bool `json:"relevant"`
+	// Summary is one line about the case.
+	Summary string `json:"summary"`
+	// Source is "offline" (the offline classifier) or "model:<name>".
+	Source string `json:"source"`
+	// Score is the priority score 0 … 100 (urgency, sentiment, reach,
+	// tier, waiting time; trolls and spam demoted).
+	Score int `json:"score"`
+	// MessageID is the customer message triaged; At when.
+	MessageID string    `json:"message_id,omitempty"`
+	At        time.Time `json:"at,omitzero"`
+}
+
+// TrollLikely, SpamLikely: the likelihood from which the queue flags a
+// case as troll or spam.
+const (
+	TrollLikely = 0.5
+	SpamLikely  = 0.5
+)
 
 // SLAState is how a case stands against its service level.
 type SLAState string
@@ -224,10 +267,53 @@ type Summary struct {
 	WaitingSince  time.Time `json:"w,omitzero"`
 	MessageCount  int       `json:"n"`
 	Version       int64     `json:"v"`
+	// SLA is the case's service-level state ("" until measured) and Due
+	// the earliest due time of its running clocks (zero when none runs).
+	SLA SLAState  `json:"sla,omitempty"`
+	Due time.Time `json:"due,omitzero"`
+	// Category, Urgency (label), Sentiment (label), Lang, TriageSource and
+	// Score come from Case.Triage; Troll, Spam and Irrelevant flag it.
+	Category     string `json:"cat,omitempty"`
+	Urgency      string `json:"urg,omitempty"`
+	Sentiment    string `json:"sen,omitempty"`
+	Lang         string `json:"lang,omitempty"`
+	TriageSource string `json:"ts,omitempty"`
+	Score        int    `json:"sc,omitempty"`
+	Troll        bool   `json:"troll,omitempty"`
+	Spam         bool   `json:"spam,omitempty"`
+	Irrelevant   bool   `json:"irr,omitempty"`
+}
+
+// NextDue is the earliest of the SLA's running due times, zero when no
+// clock runs.
+func (s *CaseSLA) NextDue() time.Time {
+	var due time.Time
+	if s == nil {
+		return due
+	}
+	for _, t := range []time.Time{s.FirstResponseDue, s.NextResponseDue, s.ResolutionDue} {
+		if !t.IsZero() && (due.IsZero() || t.Before(due)) {
+			due = t
+		}
+	}
+	return due
 }
 
 // Summary derives the queue record of c.
 func (c *Case) Summary() Summary {
+	s := c.summary()
+	if c.SLA != nil {
+		s.SLA, s.Due = c.SLA.State, c.SLA.NextDue()
+	}
+	if t := c.Triage; t != nil {
+		s.Category, s.Urgency, s.Sentiment, s.Lang = t.Category, t.UrgencyLabel, t.SentimentLabel, t.Lang
+		s.TriageSource, s.Score = t.Source, t.Score
+		s.Troll, s.Spam, s.Irrelevant = t.Troll >= TrollLikely, t.Spam >= SpamLikely, !t.Relevant
+	}
+	return s
+}
+
+func (c *Case) summary() Summary {
 	return Summary{
 		ID:            c.ID,
 		Channel:       c.Channel,

@@ -13,8 +13,23 @@ import (
 // decode; see BenchmarkSummaries). Layout, version 1: a version byte, then
 // the fields in the order below; strings are a uvarint length and bytes,
 // numbers varints, times Unix nanoseconds (0 for the zero time).
+//
+// Version 2 appends the service level and the triage: the SLA state, the
+// due time, the category, urgency, sentiment, language and triage source
+// strings, the score (varint) and a flags byte (troll, spam, irrelevant).
+// Version 1 records (caches written before it) still decode, with those
+// fields empty; they are rewritten as v2 when their case next changes.
 
-const summaryCodec = 1
+const (
+	summaryCodecV1 = 1
+	summaryCodec   = 2
+)
+
+const (
+	flagTroll = 1 << iota
+	flagSpam
+	flagIrrelevant
+)
 
 var errCorruptSummary = errors.New("store: corrupt summary record")
 
@@ -30,12 +45,31 @@ func encodeSummary(s model.Summary) []byte {
 		b = binary.AppendVarint(b, unixNano(t))
 	}
 	b = binary.AppendUvarint(b, uint64(s.MessageCount))
-	return binary.AppendVarint(b, s.Version)
+	b = binary.AppendVarint(b, s.Version)
+	b = binary.AppendUvarint(b, uint64(len(s.SLA)))
+	b = append(b, s.SLA...)
+	b = binary.AppendVarint(b, unixNano(s.Due))
+	for _, str := range []string{s.Category, s.Urgency, s.Sentiment, s.Lang, s.TriageSource} {
+		b = binary.AppendUvarint(b, uint64(len(str)))
+		b = append(b, str...)
+	}
+	b = binary.AppendVarint(b, int64(s.Score))
+	var flags byte
+	if s.Troll {
+		flags |= flagTroll
+	}
+	if s.Spam {
+		flags |= flagSpam
+	}
+	if s.Irrelevant {
+		flags |= flagIrrelevant
+	}
+	return append(b, flags)
 }
 
 func decodeSummary(b []byte) (model.Summary, error) {
 	var s model.Summary
-	if len(b) == 0 || b[0] != summaryCodec {
+	if len(b) == 0 || (b[0] != summaryCodec && b[0] != summaryCodecV1) {
 		return s, errCorruptSummary
 	}
 	d := decoder{b: b[1:]}
@@ -51,6 +85,26 @@ func decodeSummary(b []byte) (model.Summary, error) {
 	}
 	s.MessageCount = int(d.uvarint())
 	s.Version = d.varint()
+	if b[0] >= summaryCodec {
+		s.SLA = model.SLAState(d.str())
+		if n := d.varint(); n != 0 {
+			s.Due = time.Unix(0, n).UTC()
+		}
+		for _, p := range []*string{&s.Category, &s.Urgency, &s.Sentiment, &s.Lang, &s.TriageSource} {
+			*p = d.str()
+		}
+		s.Score = int(d.varint())
+		var flags byte
+		if len(d.b) > 0 {
+			flags, d.b = d.b[0], d.b[1:]
+		} else {
+			d.bad = true
+		}
+		if flags&^(flagTroll|flagSpam|flagIrrelevant) != 0 {
+			d.bad = true
+		}
+		s.Troll, s.Spam, s.Irrelevant = flags&flagTroll != 0, flags&flagSpam != 0, flags&flagIrrelevant != 0
+	}
 	if d.bad || len(d.b) != 0 {
 		return model.Summary{}, errCorruptSummary
 	}
@@ -60,7 +114,7 @@ func decodeSummary(b []byte) (model.Summary, error) {
 // summaryCustomerID returns the customer id field of an encoded summary,
 // without decoding the rest; the bytes live as long as b.
 func summaryCustomerID(b []byte) ([]byte, bool) {
-	if len(b) == 0 || b[0] != summaryCodec {
+	if len(b) == 0 || (b[0] != summaryCodec && b[0] != summaryCodecV1) {
 		return nil, false
 	}
 	b = b[1:]

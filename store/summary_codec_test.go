@@ -22,6 +22,9 @@ func TestSummaryCodecRoundTrip(t *testing.T) {
 			Preview: "Senator for 9 years… ünïcödé 🤡", Status: model.StatusOpen, Priority: model.PriorityUrgent, Assignee: "anna",
 			CustomerID: "4711", Created: at, LastMessageAt: at.Add(time.Hour), WaitingSince: at.Add(time.Minute), MessageCount: 12, Version: 99},
 		{ID: "c-2", Priority: model.PriorityLow, Version: -1}, // odd but representable
+		{ID: "c-3", Status: model.StatusOpen, SLA: model.SLAAtRisk, Due: at.Add(15 * time.Minute), Category: "billing",
+			Urgency: "high", Sentiment: "negative", Lang: "de", TriageSource: "model:gpt-4o-mini", Score: 87, Troll: true, Irrelevant: true},
+		{ID: "c-4", SLA: model.SLABreached, Spam: true, Score: -3},
 	} {
 		got, err := decodeSummary(encodeSummary(s))
 		if err != nil {
@@ -42,10 +45,44 @@ func TestSummaryCodecRefusesCorruptRecords(t *testing.T) {
 		"trailing":      append(append([]byte(nil), good...), 0),
 		"huge length":   {summaryCodec, 0xff, 0xff, 0xff, 0xff, 0x0f},
 		"wrong version": append([]byte{9}, good[1:]...),
+		"unknown flag":  append(append([]byte(nil), good[:len(good)-1]...), 0x80),
 	} {
 		if _, err := decodeSummary(b); !errors.Is(err, errCorruptSummary) {
 			t.Errorf("%s: err = %v", name, err)
 		}
+	}
+}
+
+// A cache written before version 2 keeps its summaries: they decode with
+// the SLA and triage fields empty.
+func TestSummaryCodecReadsVersion1(t *testing.T) {
+	at := time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
+	want := model.Summary{ID: "c-1", Channel: model.ChannelForum, Author: "Kim", Handle: "kim", Preview: "hello",
+		Status: model.StatusOpen, Priority: model.PriorityHigh, CustomerID: "4711", Created: at, MessageCount: 3, Version: 7}
+	// The version 1 layout, written out by hand.
+	v1 := []byte{summaryCodecV1}
+	for _, s := range []string{want.ID, string(want.Channel), want.Author, want.Handle, "", want.Preview, string(want.Status), "", want.CustomerID} {
+		v1 = binary.AppendUvarint(v1, uint64(len(s)))
+		v1 = append(v1, s...)
+	}
+	v1 = binary.AppendVarint(v1, int64(want.Priority))
+	v1 = binary.AppendVarint(v1, at.UnixNano())
+	v1 = binary.AppendVarint(v1, 0)
+	v1 = binary.AppendVarint(v1, 0)
+	v1 = binary.AppendUvarint(v1, 3)
+	v1 = binary.AppendVarint(v1, 7)
+	got, err := decodeSummary(v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("v1 record\n got %+v\nwant %+v", got, want)
+	}
+	if id, ok := summaryCustomerID(v1); !ok || string(id) != "4711" {
+		t.Fatalf("customer id of a v1 record = %q, %v", id, ok)
+	}
+	if _, err := decodeSummary(append(v1, 0)); !errors.Is(err, errCorruptSummary) {
+		t.Fatalf("a v1 record with trailing bytes: err = %v", err)
 	}
 }
 
