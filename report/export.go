@@ -11,9 +11,10 @@ import (
 
 // Cases is the case export: the period and one row per case.
 type Cases struct {
-	From  string `json:"from"`
-	To    string `json:"to"`
-	Cases []Row  `json:"cases"`
+	From   string `json:"from"`
+	To     string `json:"to"`
+	Filter Filter `json:"filter,omitzero"`
+	Cases  []Row  `json:"cases"`
 }
 
 // WriteJSON writes v (Cases or Summary) as JSON.

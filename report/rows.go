@@ -70,11 +70,35 @@ func secs(d time.Duration) *int64 {
 	return &s
 }
 
+// Filter narrows a report to the cases of one channel, agent and team;
+// an empty field keeps every case. Agent and team are the ones a case's
+// figures count for (Row.Agent, Row.Team).
+type Filter struct {
+	Channel string `json:"channel,omitempty"`
+	Agent   string `json:"agent,omitempty"`
+	Team    string `json:"team,omitempty"`
+}
+
+// Any reports whether the filter keeps every case.
+func (fl Filter) Any() bool { return fl == Filter{} }
+
+func (fl Filter) keeps(channel, agent, team string) bool {
+	return (fl.Channel == "" || fl.Channel == channel) && (fl.Agent == "" || fl.Agent == agent) && (fl.Team == "" || fl.Team == team)
+}
+
 // Rows measures the cases created in [from, to) at now, oldest first.
 func (f *Folder) Rows(r *sla.Rules, from, to, now time.Time) []Row {
+	return f.RowsOf(r, from, to, now, Filter{})
+}
+
+// RowsOf is Rows of the cases fl keeps.
+func (f *Folder) RowsOf(r *sla.Rules, from, to, now time.Time, fl Filter) []Row {
 	var ts []*timeline
 	for _, t := range f.cases {
 		if t.c == nil || t.c.Created.Before(from) || !t.c.Created.Before(to) {
+			continue
+		}
+		if fl.Channel != "" && string(t.c.Channel) != fl.Channel {
 			continue
 		}
 		ts = append(ts, t)
@@ -88,7 +112,9 @@ func (f *Folder) Rows(r *sla.Rules, from, to, now time.Time) []Row {
 	})
 	out := make([]Row, 0, len(ts))
 	for _, t := range ts {
-		out = append(out, f.row(r, t, now))
+		if row := f.row(r, t, now); fl.keeps(row.Channel, row.Agent, row.Team) {
+			out = append(out, row)
+		}
 	}
 	return out
 }

@@ -110,6 +110,7 @@ type Summary struct {
 	From   string  `json:"from"`
 	To     string  `json:"to"`
 	Group  string  `json:"group"`
+	Filter Filter  `json:"filter,omitzero"`
 	Groups []Group `json:"groups"`
 }
 
@@ -118,6 +119,12 @@ type Summary struct {
 // open cases at to (or now, if sooner). loc is the zone of day and week
 // keys (the default calendar's).
 func (f *Folder) Summarize(r *sla.Rules, from, to, now time.Time, group string, loc *time.Location) Summary {
+	return f.SummarizeOf(r, from, to, now, group, loc, Filter{})
+}
+
+// SummarizeOf is Summarize of the cases fl keeps (their volumes and
+// backlog too).
+func (f *Folder) SummarizeOf(r *sla.Rules, from, to, now time.Time, group string, loc *time.Location, fl Filter) Summary {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -162,14 +169,23 @@ func (f *Folder) Summarize(r *sla.Rules, from, to, now time.Time, group string, 
 			continue
 		}
 		c := t.c
+		if fl.Channel != "" && string(c.Channel) != fl.Channel {
+			continue
+		}
 		inPeriod := !c.Created.Before(from) && c.Created.Before(to)
 		var m measured
+		var row Row
 		if inPeriod {
-			row := f.row(r, t, now)
+			row = f.row(r, t, now)
 			m = row.m
-			each(keyOf(m, c.Created), func(g *Group) { g.add(row) })
 		} else {
 			m = f.measure(r, t)
+		}
+		if !fl.keeps(string(c.Channel), m.agent, m.team) {
+			continue
+		}
+		if inPeriod {
+			each(keyOf(m, c.Created), func(g *Group) { g.add(row) })
 		}
 		for _, in := range t.customerMessages() {
 			if !in.Before(from) && in.Before(to) {
@@ -186,7 +202,7 @@ func (f *Folder) Summarize(r *sla.Rules, from, to, now time.Time, group string, 
 			each(keyOf(m, c.Created), func(g *Group) { g.backlog(age) })
 		}
 	}
-	out := Summary{From: stamp(from), To: stamp(to), Group: group}
+	out := Summary{From: stamp(from), To: stamp(to), Group: group, Filter: fl}
 	keys := make([]string, 0, len(groups))
 	for k := range groups {
 		keys = append(keys, k)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"switchboard/model"
 	"switchboard/report"
 )
 
@@ -22,23 +23,25 @@ type reportQuery struct {
 	from, to time.Time
 	csv      bool
 	group    string
+	filter   report.Filter
 }
 
 // parseReportQuery reads from and to (RFC 3339; default the 7 days up to
-// now), format (json or csv) and, for the summary, group.
+// now), format (json or csv), the filters channel, agent and team, and,
+// for the summary, group.
 func parseReportQuery(r *http.Request, now time.Time, summary bool) (reportQuery, error) {
 	q := r.URL.Query()
 	var rq reportQuery
 	for key := range q {
 		switch key {
-		case "from", "to", "format":
+		case "from", "to", "format", "channel", "agent", "team":
 		case "group":
 			if summary {
 				continue
 			}
 			return rq, fmt.Errorf("group: only the summary is grouped")
 		default:
-			return rq, fmt.Errorf("%s: unknown parameter (from, to, format%s)", key, map[bool]string{true: ", group"}[summary])
+			return rq, fmt.Errorf("%s: unknown parameter (from, to, format, channel, agent, team%s)", key, map[bool]string{true: ", group"}[summary])
 		}
 	}
 	rq.to = now
@@ -70,6 +73,17 @@ func parseReportQuery(r *http.Request, now time.Time, summary bool) (reportQuery
 		rq.csv = true
 	default:
 		return rq, fmt.Errorf("format %q: json or csv", q.Get("format"))
+	}
+	rq.filter = report.Filter{Channel: q.Get("channel"), Agent: q.Get("agent"), Team: q.Get("team")}
+	switch model.Channel(rq.filter.Channel) {
+	case "", model.ChannelTwitter, model.ChannelFacebook, model.ChannelForum:
+	default:
+		return rq, fmt.Errorf("channel %q: twitter, facebook or forum", rq.filter.Channel)
+	}
+	for _, v := range []string{rq.filter.Agent, rq.filter.Team} {
+		if len(v) > 200 {
+			return rq, fmt.Errorf("agent and team take at most 200 bytes")
+		}
 	}
 	rq.group = q.Get("group")
 	if !report.ValidGroup(rq.group) {
@@ -112,7 +126,7 @@ func (s *Server) ReportCasesHandler(e *SLA) http.Handler {
 			return
 		}
 		var rows []report.Row
-		if err := e.Measure(func(f *report.Folder) { rows = f.Rows(e.rules, rq.from, rq.to, now) }); err != nil {
+		if err := e.Measure(func(f *report.Folder) { rows = f.RowsOf(e.rules, rq.from, rq.to, now, rq.filter) }); err != nil {
 			s.logger.Error("report: cases", "err", err)
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "cannot read the log now; try again"})
 			return
@@ -125,7 +139,7 @@ func (s *Server) ReportCasesHandler(e *SLA) http.Handler {
 			err = report.WriteCasesCSV(w, rows)
 		} else {
 			w.Header().Set("Content-Type", "application/json")
-			err = report.WriteJSON(w, report.Cases{From: rq.from.Format(time.RFC3339), To: rq.to.Format(time.RFC3339), Cases: rows})
+			err = report.WriteJSON(w, report.Cases{From: rq.from.Format(time.RFC3339), To: rq.to.Format(time.RFC3339), Filter: rq.filter, Cases: rows})
 		}
 		if err != nil {
 			s.logger.Warn("report: cases: write", "err", err)
@@ -152,7 +166,7 @@ func (s *Server) ReportSummaryHandler(e *SLA) http.Handler {
 			loc = e.rules.Default.Location
 		}
 		var sum report.Summary
-		if err := e.Measure(func(f *report.Folder) { sum = f.Summarize(e.rules, rq.from, rq.to, now, rq.group, loc) }); err != nil {
+		if err := e.Measure(func(f *report.Folder) { sum = f.SummarizeOf(e.rules, rq.from, rq.to, now, rq.group, loc, rq.filter) }); err != nil {
 			s.logger.Error("report: summary", "err", err)
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "cannot read the log now; try again"})
 			return

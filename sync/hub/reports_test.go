@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"switchboard/connector/generic"
+	"switchboard/model"
 	"switchboard/report"
 	"switchboard/sla"
 	"switchboard/sync/hub"
@@ -195,5 +196,65 @@ func TestImportedHistoryGivesHandCalculatedFirstResponse(t *testing.T) {
 	if len(sum.Groups) != 2 || sum.Groups[0].Key != "forum" || sum.Groups[1].Key != "all" || sum.Groups[1].VolumeIn != 2 || sum.Groups[1].VolumeOut != 1 ||
 		*sum.Groups[1].FirstResponseWall.MedianS != 1115 {
 		t.Fatalf("summary = %s", raw)
+	}
+}
+
+// TestReportFilters narrows both reports to a channel, an agent or a team:
+// the console's board asks for one channel's or one agent's figures.
+func TestReportFilters(t *testing.T) {
+	now := time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)
+	s := startSLAHub(t, now)
+	post := func(ch model.Channel, ref, pid string, who model.Identity, dir model.Direction, at time.Time) {
+		t.Helper()
+		if _, _, err := s.h.Ingest(model.Inbound{Channel: ch, ThreadRef: ref, PlatformID: pid, Author: who, Text: "hello",
+			Time: at, Public: true, Direction: dir, Source: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cust := model.Identity{Handle: "@kim"}
+	post(model.ChannelTwitter, "x-1", "x-1a", cust, model.DirectionIn, now.Add(-3*time.Hour))
+	post(model.ChannelTwitter, "x-1", "x-1b", model.Identity{Handle: "anna"}, model.DirectionOut, now.Add(-3*time.Hour+10*time.Minute))
+	post(model.ChannelFacebook, "f-1", "f-1a", cust, model.DirectionIn, now.Add(-2*time.Hour))
+	post(model.ChannelFacebook, "f-1", "f-1b", model.Identity{Handle: "ben"}, model.DirectionOut, now.Add(-2*time.Hour+20*time.Minute))
+	post(model.ChannelFacebook, "f-2", "f-2a", cust, model.DirectionIn, now.Add(-time.Hour))
+	post(model.ChannelFacebook, "f-2", "f-2b", model.Identity{Handle: "anna"}, model.DirectionOut, now.Add(-time.Hour+40*time.Minute))
+	cases := func(q string) []report.Row {
+		t.Helper()
+		code, _, raw := s.do(t, "GET", hub.ReportCasesPath+"?from=2026-11-02T00:00:00Z"+q, s.lead, nil)
+		var got report.Cases
+		if err := json.Unmarshal(raw, &got); code != http.StatusOK || err != nil {
+			t.Fatalf("cases%s: %d %v %s", q, code, err, raw)
+		}
+		return got.Cases
+	}
+	if n := len(cases("")); n != 3 {
+		t.Fatalf("%d cases, want 3", n)
+	}
+	if rows := cases("&channel=facebook"); len(rows) != 2 || rows[0].Channel != "facebook" || rows[1].Channel != "facebook" {
+		t.Fatalf("facebook: %+v", rows)
+	}
+	if rows := cases("&agent=anna"); len(rows) != 2 || rows[0].Agent != "anna" || rows[1].Agent != "anna" {
+		t.Fatalf("anna: %+v", rows)
+	}
+	if rows := cases("&agent=anna&channel=facebook"); len(rows) != 1 || *rows[0].FirstResponseWallS != 2400 {
+		t.Fatalf("anna on facebook: %+v", rows)
+	}
+	if rows := cases("&team=nobody"); len(rows) != 0 {
+		t.Fatalf("unknown team: %+v", rows)
+	}
+	code, _, raw := s.do(t, "GET", hub.ReportSummaryPath+"?from=2026-11-02T00:00:00Z&channel=facebook&group=agent", s.lead, nil)
+	var sum report.Summary
+	if err := json.Unmarshal(raw, &sum); code != http.StatusOK || err != nil {
+		t.Fatalf("summary: %d %v %s", code, err, raw)
+	}
+	// anna 2400 s, ben 1200 s on Facebook; the X case is left out, its
+	// volume too.
+	all := sum.Groups[len(sum.Groups)-1]
+	if len(sum.Groups) != 3 || sum.Filter.Channel != "facebook" || all.Cases != 2 || all.VolumeIn != 2 || *all.FirstResponseWall.MedianS != 1200 ||
+		sum.Groups[0].Key != "anna" || *sum.Groups[0].FirstResponseWall.MedianS != 2400 {
+		t.Fatalf("summary = %s", raw)
+	}
+	if code, _, _ := s.do(t, "GET", hub.ReportCasesPath+"?channel=myspace", s.lead, nil); code != http.StatusBadRequest {
+		t.Fatalf("unknown channel: %d, want 400", code)
 	}
 }
