@@ -379,6 +379,8 @@ type Event struct {
 	// SLA is set on the case.upserted that records an SLA breach or
 	// recovery of Case (sync/hub/sla.go).
 	SLA *SLAChange `json:"sla,omitempty"`
+	// Expert is the directory entry of an expert.upserted event.
+	Expert *Expert `json:"expert,omitempty"`
 }
 
 // FirstLine returns the first non-empty line of s, cut to max runes.
