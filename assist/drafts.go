@@ -160,6 +160,27 @@ type draftMessage struct {
 }
 
 func (c *Client) draftRequest(req DraftRequest) openai.ChatCompletionRequest {
+	data, _ := json.Marshal(c.draftRequestData(req))
+	return openai.ChatCompletionRequest{
+		Model: c.cfg.Model,
+		Messages: []openai.ChatCompletionMessage{
+			{Role: openai.ChatMessageRoleSystem, Content: draftSystemPrompt()},
+			{Role: openai.ChatMessageRoleUser, Content: string(data)},
+		},
+		Temperature: max(c.cfg.Temperature, 0.3), // drafts should differ from each other
+		MaxTokens:   800,
+		ResponseFormat: &openai.ChatCompletionResponseFormat{
+			Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
+			JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{
+				Name: "reply_drafts", Schema: draftSchema(), Strict: true,
+			},
+		},
+	}
+}
+
+// draftRequestData is the case as the model sees it: data, the team's
+// notes left out.
+func (c *Client) draftRequestData(req DraftRequest) draftData {
 	tr := caseTriage(req)
 	d := draftData{
 		CaseID: req.CaseID, Summary: req.Summary, Channel: string(req.Channel), Limit: model.ChannelLimit(req.Channel),
@@ -186,22 +207,7 @@ func (c *Client) draftRequest(req DraftRequest) openai.ChatCompletionRequest {
 	for _, cn := range pickCanned(req.Canned, tr.Category, tr.Lang, maxDrafts) {
 		d.Canned = append(d.Canned, cn.Text)
 	}
-	data, _ := json.Marshal(d)
-	return openai.ChatCompletionRequest{
-		Model: c.cfg.Model,
-		Messages: []openai.ChatCompletionMessage{
-			{Role: openai.ChatMessageRoleSystem, Content: draftSystemPrompt()},
-			{Role: openai.ChatMessageRoleUser, Content: string(data)},
-		},
-		Temperature: max(c.cfg.Temperature, 0.3), // drafts should differ from each other
-		MaxTokens:   800,
-		ResponseFormat: &openai.ChatCompletionResponseFormat{
-			Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
-			JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{
-				Name: "reply_drafts", Schema: draftSchema(), Strict: true,
-			},
-		},
-	}
+	return d
 }
 
 // parseDrafts keeps the drafts that fit the channel and leak nothing; it

@@ -1,0 +1,445 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"switchboard/assist"
+	"switchboard/model"
+)
+
+// TriageConfig configures a Triager. The zero value triages offline.
+type TriageConfig struct {
+	// Client is the language model (assist.NewClient); nil triages with
+	// the offline classifier only. Its budget (calls and tokens per
+	// hour), breaker, timeout and cache apply to every call.
+	Client *assist.Client
+	// Categories the triage may name (assist.DefaultCategories when nil).
+	Categories []string
+	// Workers is how many model calls run at once (default 4).
+	Workers int
+	// Queue bounds the messages waiting for the model (default 1,000);
+	// beyond it a message keeps its offline triage.
+	Queue int
+	// Pending bounds the cases waiting for their offline triage (default
+	// 100,000): under a flood the newest message of a case is triaged and
+	// the ones before it are skipped; beyond the bound a case waits for
+	// its next message.
+	Pending int
+	// Batch is how many cases one append carries (default 256).
+	Batch int
+	// Backfill is how many of the log's last events Run reads at start
+	// for customer messages a stop left untriaged (default 5,000; -1 none).
+	// A message whose triage is stored already is not triaged again.
+	Backfill int
+}
+
+func (c TriageConfig) withDefaults() TriageConfig {
+	if c.Workers <= 0 {
+		c.Workers = 4
+	}
+	if c.Queue <= 0 {
+		c.Queue = 1000
+	}
+	if c.Pending <= 0 {
+		c.Pending = 100_000
+	}
+	if c.Batch <= 0 {
+		c.Batch = 256
+	}
+	if c.Backfill == 0 {
+		c.Backfill = 5000
+	}
+	return c
+}
+
+// Triager triages every customer message the hub ingests, once, for every
+// console (docs/protocol.md, "Triage"). Ingest does nothing more: a
+// background worker follows the log, classifies each new customer message
+// offline, outside the hub's lock, and appends a case.upserted carrying
+// Case.Triage, many cases per append. With a model
+// configured the message then goes to a bounded pool of model calls,
+// whose valid answer replaces the offline triage when it arrives (an
+// invalid answer is asked again once, then the offline one stands). A
+// triage is a measurement: it changes no case's Version.
+type Triager struct {
+	h   *Hub
+	cfg TriageConfig
+	off assist.Offline
+
+	mu      sync.Mutex
+	pending map[string]triageJob // case id → its newest untriaged customer message
+	order   []string             // pending case ids, oldest first
+	latest  map[string]string    // case id → message id the model is asked about
+	stats   TriageStats
+
+	inMsg map[string]model.Message // Run's: a customer message waiting for its case event
+
+	modelQ chan triageJob
+}
+
+// TriageStats count what a Triager did since it started.
+type TriageStats struct {
+	Offline    int `json:"offline"`     // offline triages stored
+	Model      int `json:"model"`       // model triages stored
+	ModelError int `json:"model_error"` // model calls whose answer was not used
+	Superseded int `json:"superseded"`  // answers for a message a newer one replaced
+	Skipped    int `json:"skipped"`     // messages not triaged: queue full
+	Queued     int `json:"queued"`      // waiting now (offline and model)
+}
+
+type triageJob struct {
+	caseID, messageID string
+	text, lang        string
+	channel           model.Channel
+	version           int64
+	// prev is the case's triage before this message (set when the
+	// offline triage is stored), which the model's answer follows.
+	prev *assist.Triage
+}
+
+// maxTriageText bounds the text kept for a waiting message (the model is
+// sent at most 4,000 runes of it anyway).
+const maxTriageText = 8 << 10
+
+// NewTriager makes the hub's triager; Run it. It follows the hub's log
+// (the ring of live events, the log itself when behind), so it needs no
+// hook in ingest and sees every customer message however it came in.
+func NewTriager(h *Hub, cfg TriageConfig) *Triager {
+	cfg = cfg.withDefaults()
+	return &Triager{
+		h: h, cfg: cfg, off: assist.Offline{Categories: cfg.Categories},
+		pending: map[string]triageJob{}, latest: map[string]string{}, inMsg: map[string]model.Message{},
+		modelQ: make(chan triageJob, cfg.Queue),
+	}
+}
+
+// note queues the customer message m of case c (the case as its event
+// left it) for triage.
+func (t *Triager) note(c *model.Case, m *model.Message) {
+	text := m.Text
+	if len(text) > maxTriageText {
+		cut := maxTriageText
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = text[:cut]
+	}
+	j := triageJob{caseID: c.ID, messageID: m.ID, text: text, lang: c.Lang, channel: c.Channel, version: c.Version}
+	t.mu.Lock()
+	if _, waiting := t.pending[c.ID]; waiting {
+		t.pending[c.ID] = j // the newest message of the case is the one triaged
+	} else if len(t.pending) < t.cfg.Pending {
+		t.pending[c.ID] = j
+		t.order = append(t.order, c.ID)
+	} else {
+		t.stats.Skipped++
+	}
+	t.mu.Unlock()
+}
+
+// read notes the customer messages logged after cursor (up to a page of
+// events) and returns the new cursor: from the ring of live events when
+// it reaches back that far, else from the log. A message is noted with
+// the case.upserted that follows it in the same append (ingest writes the
+// two together), which says whose case it is.
+func (t *Triager) read(cursor uint64) (uint64, error) {
+	var evs []model.Event
+	if pages, skip, _ := t.h.live.from(cursor); len(pages) > 0 {
+		evs = pages[0].evs[skip:]
+		for _, p := range pages[1:] {
+			if len(evs) >= triageReadPage {
+				break
+			}
+			evs = append(evs[:len(evs):len(evs)], p.evs...)
+		}
+	} else {
+		var err error
+		evs, err = t.h.log.Read(cursor, triageReadPage)
+		if errors.Is(err, ErrCompacted) {
+			return max(cursor, t.h.log.Horizon()), nil
+		}
+		if err != nil {
+			return cursor, err
+		}
+	}
+	for _, ev := range evs {
+		switch {
+		case ev.Type == model.EventMessageAdded && ev.Message != nil && ev.Message.Direction == model.DirectionIn:
+			t.inMsg[ev.Message.CaseID] = *ev.Message
+		case ev.Type == model.EventCaseUpserted && ev.Case != nil:
+			if m, ok := t.inMsg[ev.Case.ID]; ok {
+				delete(t.inMsg, ev.Case.ID)
+				if m.Author.Key() == ev.Case.Author.Key() {
+					t.note(ev.Case, &m)
+				}
+			}
+		}
+		cursor = ev.Seq
+	}
+	return cursor, nil
+}
+
+// triageReadPage is how many events read takes at once.
+const triageReadPage = 1000
+
+// Stats is a snapshot of the counters.
+func (t *Triager) Stats() TriageStats {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.stats
+	s.Queued = len(t.pending) + len(t.modelQ)
+	return s
+}
+
+// Usage is the model client's use of its endpoint (budget, failures), or
+// nil without a model.
+func (t *Triager) Usage() *assist.Usage {
+	if t.cfg.Client == nil {
+		return nil
+	}
+	u := t.cfg.Client.Usage()
+	return &u
+}
+
+// Client is the model client, nil without one.
+func (t *Triager) Client() *assist.Client { return t.cfg.Client }
+
+// Run triages until ctx ends: first what the log's last Backfill events
+// hold (a stop may have left them untriaged; the ones triaged already
+// are skipped), then every message logged.
+func (t *Triager) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	if t.cfg.Client != nil {
+		for range t.cfg.Workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				t.modelLoop(ctx)
+			}()
+		}
+	}
+	defer wg.Wait()
+	wake, stop := t.h.subscribe()
+	defer stop()
+	cursor := t.h.log.Head()
+	if t.cfg.Backfill > 0 {
+		cursor -= min(cursor, uint64(t.cfg.Backfill))
+	}
+	for {
+		for {
+			next, err := t.read(cursor)
+			if err != nil {
+				if ctx.Err() == nil {
+					t.h.cfg.Logger.Error("triage: read log", "err", err)
+				}
+				break
+			}
+			moved := next > cursor
+			cursor = next
+			for {
+				batch := t.take()
+				if len(batch) == 0 {
+					break
+				}
+				if err := t.offlineBatch(batch); err != nil && ctx.Err() == nil {
+					t.h.cfg.Logger.Error("triage: append", "err", err)
+				}
+				if ctx.Err() != nil {
+					return
+				}
+			}
+			if !moved {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		}
+	}
+}
+
+// take removes up to Batch waiting cases, oldest first.
+func (t *Triager) take() []triageJob {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := min(len(t.order), t.cfg.Batch)
+	out := make([]triageJob, 0, n)
+	for _, id := range t.order[:n] {
+		out = append(out, t.pending[id])
+		delete(t.pending, id)
+	}
+	t.order = t.order[n:]
+	if len(t.order) == 0 {
+		t.order = nil // let the backing array go after a flood
+	}
+	return out
+}
+
+// offlineBatch classifies the jobs (no lock held) and stores the triages
+// in one append, then hands them to the model.
+func (t *Triager) offlineBatch(jobs []triageJob) error {
+	tr := make([]assist.Triage, len(jobs))
+	for i, j := range jobs {
+		tr[i] = t.off.Classify(assist.Input{ID: j.caseID, Text: j.text, Lang: j.lang, Channel: string(j.channel)})
+	}
+	stored := make([]bool, len(jobs))
+	err := t.apply(jobs, false, func(i int, c *model.Case) bool {
+		stored[i] = true
+		return true
+	}, tr)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for i, j := range jobs {
+		if !stored[i] {
+			continue
+		}
+		n++
+		if t.cfg.Client == nil {
+			continue
+		}
+		t.mu.Lock()
+		t.latest[j.caseID] = j.messageID
+		t.mu.Unlock()
+		select {
+		case t.modelQ <- j:
+		default:
+			t.mu.Lock()
+			t.stats.Skipped++
+			if t.latest[j.caseID] == j.messageID {
+				delete(t.latest, j.caseID)
+			}
+			t.mu.Unlock()
+		}
+	}
+	t.mu.Lock()
+	t.stats.Offline += n
+	t.mu.Unlock()
+	return nil
+}
+
+func (t *Triager) modelLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case j := <-t.modelQ:
+			t.modelOne(ctx, j)
+		}
+	}
+}
+
+func (t *Triager) modelOne(ctx context.Context, j triageJob) {
+	still := func() bool {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		return t.latest[j.caseID] == j.messageID
+	}
+	done := func(counter *int) {
+		t.mu.Lock()
+		if t.latest[j.caseID] == j.messageID {
+			delete(t.latest, j.caseID)
+		}
+		*counter++
+		t.mu.Unlock()
+	}
+	if !still() {
+		done(&t.stats.Superseded)
+		return
+	}
+	tr, err := t.cfg.Client.Triage(ctx, assist.Input{ID: j.caseID, Text: j.text, Lang: j.lang, Channel: string(j.channel)}, j.version)
+	if err != nil || !tr.FromModel() {
+		if ctx.Err() == nil {
+			t.h.cfg.Logger.Debug("triage: the offline triage stands", "case", j.caseID, "err", err)
+		}
+		done(&t.stats.ModelError)
+		return
+	}
+	applied := false
+	err = t.apply([]triageJob{j}, true, func(_ int, c *model.Case) bool {
+		// Only over the offline triage of the same message: a newer
+		// message has its own triage coming.
+		applied = c.Triage != nil && c.Triage.MessageID == j.messageID && !assist.FromCaseTriage(c.Triage).FromModel()
+		return applied
+	}, []assist.Triage{tr})
+	switch {
+	case err != nil:
+		t.h.cfg.Logger.Error("triage: append", "err", err)
+		done(&t.stats.ModelError)
+	case applied:
+		done(&t.stats.Model)
+	default:
+		done(&t.stats.Superseded)
+	}
+}
+
+// apply stores triage tr[i] of jobs[i] on its case (followed from the
+// triage the case had before the message, scored), in one append under
+// the hub's lock, when ok says so; durable on return.
+func (t *Triager) apply(jobs []triageJob, fromModel bool, ok func(i int, c *model.Case) bool, tr []assist.Triage) error {
+	h := t.h
+	h.mu.Lock()
+	now := h.cfg.Now().UTC()
+	evs := make([]model.Event, 0, len(jobs))
+	var err error
+	for i, j := range jobs {
+		c, found, rerr := h.fullCase(j.caseID)
+		if rerr != nil {
+			err = rerr
+			break
+		}
+		if !found || c.Version < j.version {
+			continue
+		}
+		if !fromModel && c.Triage != nil && c.Triage.MessageID == j.messageID {
+			continue // triaged before (a backfill after a restart)
+		}
+		if !ok(i, &c) {
+			continue
+		}
+		// A new message's triage follows the case's triage before it
+		// (the model's answer for a message follows the same one as its
+		// offline triage did, not the offline triage itself).
+		prev := j.prev
+		if !fromModel {
+			prev = nil
+			if c.Triage != nil && c.Triage.MessageID != j.messageID {
+				prev = assist.FromCaseTriage(c.Triage)
+			}
+			jobs[i].prev = prev
+		}
+		next := assist.Follow(prev, tr[i])
+		in := assist.ScoreInput{Triage: next, Reach: c.Author.Reach, Public: c.Public}
+		if cust, ok := h.customers[c.CustomerID]; ok && c.CustomerID != "" {
+			in.Tier = cust.Tier
+		}
+		if !c.WaitingSince.IsZero() && now.After(c.WaitingSince) {
+			in.Waiting = now.Sub(c.WaitingSince)
+		}
+		if c.SLA != nil {
+			in.SLA = c.SLA.State
+		}
+		c.Triage = assist.ToCaseTriage(next, assist.Score(in), j.messageID, now)
+		evs = append(evs, model.Event{Type: model.EventCaseUpserted, Time: now, Case: &c})
+	}
+	if err == nil && len(evs) > 0 {
+		_, err = h.appendLocked(evs...)
+	}
+	waits := h.takeWaitsLocked()
+	h.mu.Unlock()
+	if werr := waitAll(waits); err == nil {
+		err = werr
+	}
+	return err
+}
+
+// triageTimeout bounds how long a console's draft or summary request may
+// take on the hub, model included.
+const triageTimeout = 30 * time.Second
