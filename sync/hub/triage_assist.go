@@ -1,0 +1,206 @@
+package hub
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"switchboard/assist"
+	"switchboard/model"
+	"switchboard/sync/wire"
+)
+
+// Assistant answers the consoles' assist_request frames: reply drafts and
+// thread summaries from the hub's model (its key never leaves the hub),
+// or offline without one (the team's canned answers filled with the
+// case's variables; an extractive summary). Requests run off the
+// session's reader, a few at a time, each under Timeout; answers are
+// cached per case version, so a second console asking about the same
+// case version costs no second model call.
+type Assistant struct {
+	client  *assist.Client
+	canned  []assist.Canned
+	timeout time.Duration
+
+	sem chan struct{} // requests in flight on the hub
+
+	mu      sync.Mutex
+	cache   map[assistKey]wire.AssistAnswer
+	order   []assistKey
+	session map[*session]int // requests in flight per session
+}
+
+type assistKey struct {
+	caseID, kind, agent string
+	version             int64
+	msgs                int
+}
+
+// Bounds of the assistant.
+const (
+	assistInFlight   = 8    // on the hub
+	assistPerSession = 2    // per console connection
+	assistCache      = 2000 // answers kept
+)
+
+// NewAssistant makes the hub's assistant: client nil answers offline;
+// canned are the team's canned answers (assist.DefaultCanned are used
+// where none fits).
+func NewAssistant(client *assist.Client, canned []assist.Canned) *Assistant {
+	return &Assistant{client: client, canned: canned, timeout: triageTimeout,
+		sem: make(chan struct{}, assistInFlight), cache: map[assistKey]wire.AssistAnswer{}, session: map[*session]int{}}
+}
+
+// SetAssistant makes the server answer assist requests with a; without
+// one they are answered offline.
+func (s *Server) SetAssistant(a *Assistant) { assistants.Store(s, a) }
+
+// assistants maps a *Server to its *Assistant (kept beside the server,
+// whose struct another part of the hub owns).
+var assistants sync.Map
+
+func (s *Server) assistant() *Assistant {
+	if a, ok := assistants.Load(s); ok {
+		return a.(*Assistant)
+	}
+	return offlineAssistant
+}
+
+// offlineAssistant answers when none was set.
+var offlineAssistant = NewAssistant(nil, nil)
+
+// assistRequest answers r on a goroutine of its own; a session or hub
+// with too many requests in flight is told to try again.
+func (ss *session) assistRequest(ctx context.Context, r wire.AssistRequest, reply func(wire.Frame) bool) {
+	a := ss.srv.assistant()
+	busy := wire.AssistAnswer{RequestID: r.RequestID, CaseID: r.CaseID, Kind: r.Kind, Error: "busy: too many assist requests at once; try again"}
+	a.mu.Lock()
+	if a.session[ss] >= assistPerSession {
+		a.mu.Unlock()
+		reply(busy)
+		return
+	}
+	select {
+	case a.sem <- struct{}{}:
+	default:
+		a.mu.Unlock()
+		reply(busy)
+		return
+	}
+	a.session[ss]++
+	a.mu.Unlock()
+	go func() {
+		defer func() {
+			a.mu.Lock()
+			if a.session[ss]--; a.session[ss] <= 0 {
+				delete(a.session, ss)
+			}
+			a.mu.Unlock()
+			<-a.sem
+		}()
+		agent := r.Agent
+		if agent == "" {
+			agent = ss.agent.Name
+		}
+		reply(a.Answer(ctx, ss.srv.hub, r, agent))
+	}()
+}
+
+// Answer computes the answer to r for agent (drafts are signed with the
+// name). It never fails: an unknown case is said in Error, a model that
+// fails in Note, with the offline answer.
+func (a *Assistant) Answer(ctx context.Context, h *Hub, r wire.AssistRequest, agent string) wire.AssistAnswer {
+	ans := wire.AssistAnswer{RequestID: r.RequestID, CaseID: r.CaseID, Kind: r.Kind}
+	c, ok := h.Case(r.CaseID)
+	if !ok {
+		ans.Error = "unknown case " + r.CaseID
+		return ans
+	}
+	key := assistKey{caseID: c.ID, kind: r.Kind, agent: agent, version: c.Version, msgs: c.MessageCount}
+	a.mu.Lock()
+	cached, hit := a.cache[key]
+	a.mu.Unlock()
+	if hit {
+		cached.RequestID = r.RequestID
+		return cached
+	}
+	thread, err := h.log.Thread(c.ID)
+	if err != nil {
+		ans.Error = "could not read the thread"
+		h.cfg.Logger.Error("assist: read thread", "case", c.ID, "err", err)
+		return ans
+	}
+	req := assist.DraftRequest{
+		CaseID: c.ID, Thread: thread, Channel: c.Channel, Public: c.Public, Agent: agent,
+		Triage: assist.FromCaseTriage(c.Triage), Canned: a.canned,
+	}
+	if c.Triage != nil {
+		req.Summary = c.Triage.Summary
+	}
+	if cust, ok := h.customer(c.CustomerID); ok {
+		req.Tier, req.FirstName = cust.Tier, firstName(cust.Name)
+	} else {
+		req.FirstName = firstName(c.Author.DisplayName)
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.timeout)
+	defer cancel()
+	var modelErr error
+	switch r.Kind {
+	case wire.AssistThreadSummary:
+		var s assist.ThreadSummary
+		s, modelErr = a.client.SummarizeThread(ctx, req)
+		ans.Summary, ans.Source = s.Text, s.Source
+	default:
+		var ds []assist.Draft
+		ds, modelErr = a.client.Drafts(ctx, req)
+		ans.Source = assist.SourceOffline
+		for _, d := range ds {
+			ans.Drafts = append(ans.Drafts, wire.AssistDraft{Text: d.Text, Source: d.Source, CannedID: d.CannedID, Length: d.Length, Limit: d.Limit})
+			ans.Source = d.Source
+		}
+	}
+	if modelErr != nil {
+		ans.Note = modelErr.Error()
+	}
+	if ctx.Err() != nil && modelErr != nil {
+		return ans // cut short (the console went away): not cached
+	}
+	a.mu.Lock()
+	if _, ok := a.cache[key]; !ok {
+		a.order = append(a.order, key)
+	}
+	a.cache[key] = ans
+	for len(a.order) > assistCache {
+		delete(a.cache, a.order[0])
+		a.order = a.order[1:]
+	}
+	a.mu.Unlock()
+	return ans
+}
+
+// customer is a copy of a CRM record.
+func (h *Hub) customer(id string) (model.Customer, bool) {
+	if id == "" {
+		return model.Customer{}, false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c, ok := h.customers[id]
+	if !ok {
+		return model.Customer{}, false
+	}
+	return *c, true
+}
+
+// firstName is the first word of a name, titles skipped.
+func firstName(name string) string {
+	for _, w := range strings.Fields(name) {
+		switch w {
+		case "Dr.", "Dr", "Prof.", "Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Herr", "Frau":
+			continue
+		}
+		return w
+	}
+	return ""
+}
