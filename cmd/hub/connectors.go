@@ -34,6 +34,11 @@ type Config struct {
 	// Experts are known community experts, as identity keys
 	// "platform:handle" (forum handles are name@host).
 	Experts []string `json:"experts,omitempty"`
+	// ExpertDirectory seeds the community expert directory
+	// (docs/experts.md): an entry whose key the directory does not have yet
+	// is added at start, with the consent it records; later changes are
+	// made over the API and kept in the log.
+	ExpertDirectory []model.Expert `json:"expert_directory,omitempty"`
 	// Reach sets the reach labels' follower cut-offs and which public
 	// cases get a raised priority; fields left out keep their defaults.
 	Reach model.ReachThresholds `json:"reach"`
@@ -398,6 +403,22 @@ func startConnectors(ctx context.Context, cfg Config, h *hub.Hub, srv *hub.Serve
 	srv.Mount("GET "+hub.ReportSummaryPath, srv.ReportSummaryHandler(levels))
 	go levels.Run(ctx)
 
+	// The community expert directory (docs/experts.md).
+	experts := hub.NewExperts(h)
+	srv.Mount(hub.ExpertsPath, srv.ExpertsHandler(experts))
+	srv.Mount("POST "+hub.ExpertsImportPath, srv.ExpertsImportHandler(experts))
+	srv.Mount("GET "+hub.ExpertsSuggestPath, srv.ExpertsSuggestHandler(experts))
+	for _, e := range cfg.ExpertDirectory {
+		if known, err := experts.Seen(e.Key); err != nil {
+			return fmt.Errorf("experts: %w", err)
+		} else if !known {
+			if _, err := experts.Put("config", e); err != nil {
+				return fmt.Errorf("expert_directory %q: %w", e.Key, err)
+			}
+		}
+	}
+	go experts.Run(ctx)
+
 	go h.RunDelivery(ctx, senders)
 	return nil
 }
@@ -417,5 +438,6 @@ func demoConfig(cfg Config, p *demo.Platform) Config {
 		cfg.Forum = &ForumConfig{Feeds: p.Feeds(), PollEvery: "5s"}
 	}
 	cfg.Experts = append(cfg.Experts, demo.Experts...)
+	cfg.ExpertDirectory = append(cfg.ExpertDirectory, demo.Directory(time.Now())...)
 	return cfg
 }

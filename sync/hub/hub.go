@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -71,6 +72,9 @@ type Hub struct {
 	subs  map[chan struct{}]struct{}
 
 	metrics *Metrics // see metrics.go
+
+	// members are the expert directory's keys (experts.go), nil without one.
+	members atomic.Pointer[map[string]bool]
 }
 
 // stateLog is what the hub needs of its log beyond EventLog: BoltLog's
@@ -402,7 +406,7 @@ func (h *Hub) ingestLocked(in Inbound) (caseID string, dup bool, err error) {
 	}
 	now := h.cfg.Now().UTC()
 	h.cfg.Reach.Rate(&in.Author)
-	if slices.Contains(h.cfg.Experts, in.Author.Key()) {
+	if slices.Contains(h.cfg.Experts, in.Author.Key()) || h.isMember(in.Author.Key()) {
 		in.Author.Expert = true
 	}
 

@@ -1,0 +1,560 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"switchboard/community"
+	"switchboard/model"
+)
+
+// The expert directory API (docs/experts.md). Reading it and asking for
+// suggestions takes any agent's token; changing it a lead's.
+const (
+	ExpertsPath        = "/v1/experts"
+	ExpertsImportPath  = "/v1/experts/import"
+	ExpertsSuggestPath = "/v1/experts/suggest"
+)
+
+// maxExpertsCSV caps an uploaded directory file.
+const maxExpertsCSV = 8 << 20
+
+// Experts keeps the community expert directory (issue 14). The directory
+// is in the log: every change is an expert.upserted event, so it survives
+// restarts, reaches every console and replicates with the log. Experts
+// folds the log like the SLA evaluator does and learns, from the forum
+// threads in it, which topics each member answers, with the evidence. It
+// also reads a member's own posts for an away notice ("bin bis 24.12. im
+// Urlaub") and records it.
+type Experts struct {
+	h *Hub
+
+	mu     sync.Mutex
+	loaded bool
+	cursor uint64
+	dir    map[string]model.Expert
+	// threads are the forum cases: their topics and their posts, as the
+	// learning rules need them (text kept only to 300 bytes).
+	threads map[string]*forumThread
+	// evidence is learned from threads; nil when it needs learning again.
+	evidence community.Evidence
+	// selfAway are away notices read from members' posts, not yet logged.
+	selfAway []model.Expert
+	// dirty: the directory changed since the hub was handed its keys.
+	dirty bool
+}
+
+type forumThread struct {
+	topics []string
+	text   string // subject, for topic matching
+	posts  []community.Post
+}
+
+// NewExperts makes the directory of h.
+func NewExperts(h *Hub) *Experts {
+	return &Experts{h: h, dir: map[string]model.Expert{}, threads: map[string]*forumThread{}}
+}
+
+// Run catches up after commits to the log (at most once a second) and logs
+// the away notices members posted, until ctx ends.
+func (x *Experts) Run(ctx context.Context) {
+	wake, stop := x.h.subscribe()
+	defer stop()
+	for {
+		if err := x.sync(); err != nil && ctx.Err() == nil {
+			x.h.cfg.Logger.Error("experts: fold log", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+			gap := time.NewTimer(time.Second)
+			select {
+			case <-ctx.Done():
+				gap.Stop()
+				return
+			case <-gap.C:
+			}
+		}
+	}
+}
+
+// sync folds the log and logs the away notices it found.
+func (x *Experts) sync() error {
+	x.mu.Lock()
+	err := x.catchUpLocked()
+	away := x.selfAway
+	x.selfAway = nil
+	x.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	for _, e := range away {
+		if _, err := x.put(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (x *Experts) catchUpLocked() error {
+	if !x.loaded {
+		x.dir, x.threads, x.evidence, x.cursor = map[string]model.Expert{}, map[string]*forumThread{}, nil, 0
+		if x.h.log.Horizon() > 0 {
+			seq, err := x.h.log.Snapshot(func(ev model.Event) error { x.fold(ev, false); return nil })
+			if err != nil {
+				return fmt.Errorf("experts: load snapshot: %w", err)
+			}
+			x.cursor = seq
+		}
+		x.loaded = true
+		x.publishLocked()
+	}
+	for {
+		evs, err := x.h.log.Read(x.cursor, 2000)
+		if errors.Is(err, ErrCompacted) {
+			x.loaded = false
+			return x.catchUpLocked()
+		}
+		if err != nil {
+			return fmt.Errorf("experts: read log: %w", err)
+		}
+		if len(evs) == 0 {
+			return nil
+		}
+		for _, ev := range evs {
+			x.fold(ev, true)
+			x.cursor = ev.Seq
+		}
+		if x.dirty {
+			x.publishLocked()
+			x.dirty = false
+		}
+	}
+}
+
+// publishLocked hands the hub the directory's keys, for marking members'
+// posts at ingest.
+func (x *Experts) publishLocked() {
+	m := make(map[string]bool, len(x.dir))
+	for k, e := range x.dir {
+		if !e.Removed {
+			m[k] = true
+		}
+	}
+	x.h.members.Store(&m)
+}
+
+// isMember reports whether key is in the expert directory.
+func (h *Hub) isMember(key string) bool {
+	m := h.members.Load()
+	return m != nil && (*m)[key]
+}
+
+// fold applies one event; live is false while loading a snapshot (whose
+// messages are history: no away notice is read from them).
+func (x *Experts) fold(ev model.Event, live bool) {
+	switch {
+	case ev.Type == model.EventExpertUpserted && ev.Expert != nil:
+		x.dir[ev.Expert.Key] = *ev.Expert
+		x.evidence = nil
+		x.dirty = true
+	case ev.Type == model.EventCaseUpserted && ev.Case != nil && ev.Case.Channel == model.ChannelForum:
+		c := ev.Case
+		t := x.threads[c.ID]
+		if t == nil {
+			t = &forumThread{}
+			x.threads[c.ID] = t
+		}
+		t.text = c.Subject
+		t.topics = t.topics[:0]
+		for _, tag := range c.Tags {
+			t.topics = append(t.topics, model.NormalTopic(tag))
+		}
+		if c.Triage != nil && c.Triage.Category != "" && c.Triage.Category != "other" {
+			t.topics = append(t.topics, c.Triage.Category)
+		}
+		x.evidence = nil
+	case ev.Type == model.EventMessageAdded && ev.Message != nil && ev.Message.Author.Platform == model.ChannelForum:
+		m := ev.Message
+		if m.Direction != model.DirectionIn {
+			return
+		}
+		t := x.threads[m.CaseID]
+		if t == nil {
+			t = &forumThread{}
+			x.threads[m.CaseID] = t
+		}
+		key := m.Author.Key()
+		text := m.Text
+		if len(text) > 300 {
+			text = text[:300]
+		}
+		t.posts = append(t.posts, community.Post{Author: key, Text: text, Time: m.Time})
+		if len(t.posts) == 1 && t.text == "" {
+			t.text = text
+		}
+		x.evidence = nil
+		if e, ok := x.dir[key]; ok && live && !e.Removed {
+			if until, ok := community.ParseAway(m.Text, m.Time); ok && (e.Away == nil || !e.Away.Until.Equal(until)) {
+				e.Away = &model.Away{From: m.Time, Until: until, Note: model.FirstLine(m.Text, 140), SetBy: "self"}
+				e.Updated, e.By = m.Time, "self"
+				x.selfAway = append(x.selfAway, e)
+			}
+		}
+	}
+}
+
+// learnLocked learns the evidence from every forum thread again when
+// something changed since.
+func (x *Experts) learnLocked() community.Evidence {
+	if x.evidence != nil {
+		return x.evidence
+	}
+	ev := community.Evidence{}
+	known := x.topicsLocked()
+	member := func(key string) bool { e, ok := x.dir[key]; return ok && !e.Removed }
+	for _, t := range x.threads {
+		if len(t.posts) < 2 {
+			continue
+		}
+		topics := slices.Clone(t.topics)
+		for _, k := range community.TopicsIn(t.text, known) {
+			if !slices.Contains(topics, k) {
+				topics = append(topics, k)
+			}
+		}
+		ev.Learn(t.posts, topics, member)
+	}
+	x.evidence = ev
+	return ev
+}
+
+// topicsLocked is every topic the directory lists.
+func (x *Experts) topicsLocked() []string {
+	var out []string
+	for _, e := range x.dir {
+		if e.Removed {
+			continue
+		}
+		for _, t := range e.Topics {
+			if !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ExpertView is a directory entry as the API shows it: with the topics
+// learned from forum threads and whether the member is away now.
+type ExpertView struct {
+	model.Expert
+	Learned []community.TopicEvidence `json:"learned,omitempty"`
+	AwayNow bool                      `json:"away_now"`
+}
+
+// List returns the directory (removed entries left out), by key.
+func (x *Experts) List(now time.Time) ([]ExpertView, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err := x.catchUpLocked(); err != nil {
+		return nil, err
+	}
+	ev := x.learnLocked()
+	out := []ExpertView{}
+	for _, e := range x.dir {
+		if e.Removed {
+			continue
+		}
+		out = append(out, ExpertView{Expert: e, Learned: ev.Topics(e.Key), AwayNow: e.AwayAt(now)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
+}
+
+// Get returns one entry.
+func (x *Experts) Get(key string) (model.Expert, bool, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err := x.catchUpLocked(); err != nil {
+		return model.Expert{}, false, err
+	}
+	e, ok := x.dir[model.IdentityKey(key)]
+	return e, ok && !e.Removed, nil
+}
+
+// Seen reports whether the directory ever had key, removed entries
+// included (a member who withdrew is not added back by a seed).
+func (x *Experts) Seen(key string) (bool, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err := x.catchUpLocked(); err != nil {
+		return false, err
+	}
+	_, ok := x.dir[model.IdentityKey(key)]
+	return ok, nil
+}
+
+// Put validates e and logs it as the member's entry.
+func (x *Experts) Put(by string, e model.Expert) (model.Expert, error) {
+	e = e.Normalize()
+	e.By, e.Updated = by, x.h.cfg.Now().UTC()
+	if err := e.Validate(); err != nil {
+		return model.Expert{}, err
+	}
+	return x.put(e)
+}
+
+// Remove takes a member out of the directory (withdrawn consent).
+func (x *Experts) Remove(by, key string) (bool, error) {
+	e, ok, err := x.Get(key)
+	if err != nil || !ok {
+		return false, err
+	}
+	e.Removed, e.By, e.Updated = true, by, x.h.cfg.Now().UTC()
+	_, err = x.put(e)
+	return err == nil, err
+}
+
+func (x *Experts) put(e model.Expert) (model.Expert, error) {
+	ev := model.Event{Type: model.EventExpertUpserted, Time: x.h.cfg.Now().UTC(), Expert: &e}
+	x.h.mu.Lock()
+	stored, err := x.h.appendLocked(ev)
+	waits := x.h.takeWaitsLocked()
+	x.h.mu.Unlock()
+	if werr := waitAll(waits); err == nil {
+		err = werr
+	}
+	if err != nil {
+		return model.Expert{}, err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err := x.catchUpLocked(); err != nil {
+		return model.Expert{}, err
+	}
+	if len(stored) == 1 && stored[0].Expert != nil {
+		return *stored[0].Expert, nil
+	}
+	return e, nil
+}
+
+// Suggest ranks the directory's experts for a case: its tags, its triage
+// category and the known topics its subject and messages mention, its
+// language; the author is never suggested for their own case.
+func (x *Experts) Suggest(caseID string, now time.Time, max int) ([]community.Suggestion, error) {
+	c, ok := x.h.Case(caseID)
+	if !ok {
+		return nil, errNoCase
+	}
+	msgs, err := x.h.log.Thread(caseID)
+	if err != nil {
+		return nil, err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err := x.catchUpLocked(); err != nil {
+		return nil, err
+	}
+	ev := x.learnLocked()
+	var text strings.Builder
+	text.WriteString(c.Subject)
+	for _, m := range msgs {
+		if m.Direction == model.DirectionIn {
+			text.WriteString("\n")
+			text.WriteString(m.Text)
+		}
+	}
+	q := community.Query{Lang: c.Lang, Exclude: []string{c.Author.Key()}}
+	q.Topics = append(q.Topics, c.Tags...)
+	q.Topics = append(q.Topics, community.TopicsIn(text.String(), x.topicsLocked())...)
+	if c.Triage != nil {
+		if c.Triage.Category != "" && c.Triage.Category != "other" {
+			q.Topics = append(q.Topics, c.Triage.Category)
+		}
+		if q.Lang == "" && c.Triage.Lang != "other" {
+			q.Lang = c.Triage.Lang
+		}
+	}
+	experts := make([]model.Expert, 0, len(x.dir))
+	for _, e := range x.dir {
+		experts = append(experts, e)
+	}
+	sort.Slice(experts, func(i, j int) bool { return experts[i].Key < experts[j].Key })
+	out := community.Suggest(experts, ev, nil, q, now, max)
+	if out == nil {
+		out = []community.Suggestion{}
+	}
+	return out, nil
+}
+
+var errNoCase = errors.New("no such case")
+
+// ExpertsHandler serves GET, PUT and DELETE on /v1/experts.
+func (s *Server) ExpertsHandler(x *Experts) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, _, ok := s.agentOf(w, r)
+		if !ok {
+			return
+		}
+		now := s.hub.cfg.Now().UTC()
+		switch r.Method {
+		case http.MethodGet:
+			if key := r.URL.Query().Get("key"); key != "" {
+				e, found, err := x.Get(key)
+				if err != nil {
+					s.expertsFailed(w, err)
+					return
+				}
+				if !found {
+					writeJSON(w, http.StatusNotFound, map[string]string{"error": "no expert " + clipKey(key)})
+					return
+				}
+				writeJSON(w, http.StatusOK, e)
+				return
+			}
+			list, err := x.List(now)
+			if err != nil {
+				s.expertsFailed(w, err)
+				return
+			}
+			writeJSON(w, http.StatusOK, map[string]any{"experts": list})
+		case http.MethodPut:
+			if a.Role != RoleLead {
+				writeJSON(w, http.StatusForbidden, map[string]string{"error": "changing the expert directory needs a lead's token"})
+				return
+			}
+			var e model.Expert
+			dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&e); err != nil {
+				writeJSON(w, http.StatusBadRequest, map[string]string{"error": "body: " + err.Error()})
+				return
+			}
+			if e.Consent.By == "" && !e.Consent.At.IsZero() {
+				e.Consent.By = a.Name
+			}
+			stored, err := x.Put(a.Name, e)
+			if err != nil {
+				writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+				return
+			}
+			writeJSON(w, http.StatusOK, stored)
+		case http.MethodDelete:
+			if a.Role != RoleLead {
+				writeJSON(w, http.StatusForbidden, map[string]string{"error": "changing the expert directory needs a lead's token"})
+				return
+			}
+			key := r.URL.Query().Get("key")
+			removed, err := x.Remove(a.Name, key)
+			if err != nil {
+				s.expertsFailed(w, err)
+				return
+			}
+			if !removed {
+				writeJSON(w, http.StatusNotFound, map[string]string{"error": "no expert " + clipKey(key)})
+				return
+			}
+			writeJSON(w, http.StatusOK, map[string]string{"removed": model.IdentityKey(key)})
+		default:
+			w.Header().Set("Allow", "GET, PUT, DELETE")
+			writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "GET, PUT or DELETE"})
+		}
+	})
+}
+
+// ExpertsImportHandler serves POST /v1/experts/import: a CSV of the
+// directory (community.ReadCSV), each valid row logged, the rest reported.
+func (s *Server) ExpertsImportHandler(x *Experts) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, _, ok := s.agentOf(w, r)
+		if !ok {
+			return
+		}
+		if a.Role != RoleLead {
+			writeJSON(w, http.StatusForbidden, map[string]string{"error": "importing experts needs a lead's token"})
+			return
+		}
+		body := http.MaxBytesReader(w, r.Body, maxExpertsCSV)
+		rows, bad, err := community.ReadCSV(body, a.Name, s.hub.cfg.Now().UTC())
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": fmt.Sprintf("experts csv: larger than %d MiB", maxExpertsCSV>>20)})
+			return
+		}
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		_, _ = io.Copy(io.Discard, body)
+		n := 0
+		for _, e := range rows {
+			if _, err := x.put(e); err != nil {
+				s.expertsFailed(w, err)
+				return
+			}
+			n++
+		}
+		if len(bad) > 100 {
+			bad = bad[:100]
+		}
+		if bad == nil {
+			bad = []community.RowError{}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"imported": n, "rejected": bad})
+	})
+}
+
+// ExpertsSuggestHandler serves GET /v1/experts/suggest?case=ID[&max=N].
+func (s *Server) ExpertsSuggestHandler(x *Experts) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, _, ok := s.agentOf(w, r); !ok {
+			return
+		}
+		id := r.URL.Query().Get("case")
+		if id == "" || len(id) > 200 {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "case: want a case id"})
+			return
+		}
+		max := 5
+		if m := r.URL.Query().Get("max"); m != "" {
+			if _, err := fmt.Sscanf(m, "%d", &max); err != nil || max < 1 || max > 50 {
+				writeJSON(w, http.StatusBadRequest, map[string]string{"error": "max: 1 to 50"})
+				return
+			}
+		}
+		out, err := x.Suggest(id, s.hub.cfg.Now().UTC(), max)
+		if errors.Is(err, errNoCase) {
+			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no case " + clipKey(id)})
+			return
+		}
+		if err != nil {
+			s.expertsFailed(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"case": id, "suggestions": out})
+	})
+}
+
+func (s *Server) expertsFailed(w http.ResponseWriter, err error) {
+	s.logger.Error("experts", "err", err)
+	writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "cannot read or write the log now; try again"})
+}
+
+func clipKey(s string) string {
+	if r := []rune(s); len(r) > 80 {
+		return string(r[:80]) + "…"
+	}
+	return s
+}
