@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -203,4 +204,20 @@ func firstName(name string) string {
 		return w
 	}
 	return ""
+}
+
+// AssistUsagePath is the lead's view of triage and of the model's budget.
+const AssistUsagePath = "/v1/assist/usage"
+
+// AssistUsageHandler serves GET /v1/assist/usage to leads: the triager's
+// counters and the model client's use of its endpoint (calls and tokens
+// in the last hour against the budget, failures, the breaker), or
+// "model": null without one.
+func (s *Server) AssistUsageHandler(t *Triager) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.leadOnly(w, r) {
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"triage": t.Stats(), "model": t.Usage()})
+	})
 }
