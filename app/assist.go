@@ -1,0 +1,187 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"switchboard/assist"
+	"switchboard/model"
+	"switchboard/sync/wire"
+)
+
+// LocalModel names a model endpoint on the agent's own machine (an
+// Ollama at http://localhost:11434/v1): drafts and thread summaries are
+// then asked of it, not of the hub, and need no network. It is named by
+// SWITCHBOARD_LOCAL_MODEL_URL (and SWITCHBOARD_LOCAL_MODEL,
+// SWITCHBOARD_LOCAL_MODEL_KEY) in the environment, or by UseLocalModel.
+type LocalModel struct {
+	BaseURL string `json:"base_url"`
+	Model   string `json:"model,omitempty"`
+	APIKey  string `json:"api_key,omitempty"`
+}
+
+// AssistResult is drafts or a thread summary for the case view.
+type AssistResult struct {
+	Drafts  []assist.Draft
+	Summary string
+	// Source is "offline" or "model:<name>" (assist.SourceLabel says it
+	// in words); Via is who answered: "hub", "local" (the agent's own
+	// endpoint) or "console" (offline, with no hub to ask).
+	Source string
+	Via    string
+	// Note says why a model's answer was not used, when it was not.
+	Note string
+}
+
+// Where an AssistResult came from.
+const (
+	ViaHub     = "hub"
+	ViaLocal   = "local"
+	ViaConsole = "console"
+)
+
+// hubAssistWait bounds a request to the hub (its model has 30 s).
+const hubAssistWait = 40 * time.Second
+
+// locals holds each Core's local model client (a *localModel).
+var locals sync.Map // *Core → *localModel
+
+type localModel struct {
+	client *assist.Client // nil: none
+}
+
+// UseLocalModel makes drafts and summaries come from lm (nil: from the
+// hub again). SWITCHBOARD_LOCAL_MODEL_URL in the environment wins over
+// lm; a console that never calls UseLocalModel reads the environment at
+// its first request.
+func (c *Core) UseLocalModel(lm *LocalModel) {
+	if u := os.Getenv("SWITCHBOARD_LOCAL_MODEL_URL"); u != "" {
+		lm = &LocalModel{BaseURL: u, Model: os.Getenv("SWITCHBOARD_LOCAL_MODEL"), APIKey: os.Getenv("SWITCHBOARD_LOCAL_MODEL_KEY")}
+	}
+	st := &localModel{}
+	if lm != nil && strings.TrimSpace(lm.BaseURL) != "" {
+		st.client = assist.NewClient(assist.Config{BaseURL: lm.BaseURL, Model: lm.Model, APIKey: lm.APIKey})
+	}
+	locals.Store(c, st)
+}
+
+func (c *Core) localModel() *assist.Client {
+	v, ok := locals.Load(c)
+	if !ok {
+		c.UseLocalModel(nil)
+		v, _ = locals.Load(c)
+	}
+	return v.(*localModel).client
+}
+
+// Drafts asks for two or three reply drafts of a case: from the local
+// model when one is configured, else from the hub (its model, or its
+// canned answers), else, with no hub to ask, from the console's own
+// offline drafts (canned answers of the case's offline triage, in the
+// customer's language). Nothing is ever sent: the agent puts a draft in
+// the composer and edits it. It reads disk and the network: call it off
+// the UI goroutine; cancel ctx when the agent leaves the case.
+func (c *Core) Drafts(ctx context.Context, caseID string) (AssistResult, error) {
+	return c.assistCase(ctx, caseID, wire.AssistDrafts)
+}
+
+// ThreadSummary is a few lines about a case's thread, from the same
+// places as Drafts (offline: an extractive summary).
+func (c *Core) ThreadSummary(ctx context.Context, caseID string) (AssistResult, error) {
+	return c.assistCase(ctx, caseID, wire.AssistThreadSummary)
+}
+
+func (c *Core) assistCase(ctx context.Context, caseID, kind string) (AssistResult, error) {
+	d, err := c.Case(caseID)
+	if err != nil {
+		return AssistResult{}, err
+	}
+	req := c.draftRequest(d)
+	if lc := c.localModel(); lc != nil {
+		return runAssist(ctx, lc, req, kind, ViaLocal), nil
+	}
+	c.opMu.Lock()
+	cl := c.client
+	c.opMu.Unlock()
+	if cl != nil {
+		hctx, cancel := context.WithTimeout(ctx, hubAssistWait)
+		ans, err := cl.Assist(hctx, wire.AssistRequest{RequestID: uuid.NewString(), CaseID: caseID, Kind: kind, Agent: c.Me()})
+		cancel()
+		if ctx.Err() != nil {
+			return AssistResult{}, ctx.Err()
+		}
+		if err == nil && ans.Error == "" {
+			res := AssistResult{Summary: ans.Summary, Source: ans.Source, Via: ViaHub, Note: ans.Note}
+			for _, dr := range ans.Drafts {
+				res.Drafts = append(res.Drafts, assist.Draft{Text: dr.Text, Source: dr.Source, CannedID: dr.CannedID, Length: dr.Length, Limit: dr.Limit})
+			}
+			return res, nil
+		}
+		// No hub to ask (or it could not answer): the console's own.
+		res := runAssist(ctx, nil, req, kind, ViaConsole)
+		switch {
+		case errors.Is(err, context.DeadlineExceeded):
+			res.Note = "the hub did not answer in time"
+		case err != nil:
+			res.Note = err.Error()
+		default:
+			res.Note = "the hub: " + ans.Error
+		}
+		return res, nil
+	}
+	return runAssist(ctx, nil, req, kind, ViaConsole), nil
+}
+
+// runAssist answers from client (nil: offline).
+func runAssist(ctx context.Context, client *assist.Client, req assist.DraftRequest, kind, via string) AssistResult {
+	res := AssistResult{Via: via}
+	var err error
+	if kind == wire.AssistThreadSummary {
+		var s assist.ThreadSummary
+		s, err = client.SummarizeThread(ctx, req)
+		res.Summary, res.Source = s.Text, s.Source
+	} else {
+		res.Drafts, err = client.Drafts(ctx, req)
+		res.Source = assist.SourceOffline
+		if len(res.Drafts) > 0 {
+			res.Source = res.Drafts[0].Source
+		}
+	}
+	if err != nil {
+		res.Note = err.Error()
+	}
+	return res
+}
+
+// draftRequest is what a draft of the case is written from, as the
+// console knows it.
+func (c *Core) draftRequest(d CaseDetail) assist.DraftRequest {
+	cs := d.Case
+	req := assist.DraftRequest{
+		CaseID: cs.ID, Thread: d.Thread, Channel: cs.Channel, Public: cs.Public, Agent: c.Me(),
+		Triage: assist.FromCaseTriage(cs.Triage), FirstName: FirstName(cs.Author.DisplayName),
+	}
+	if cs.Triage != nil {
+		req.Summary = cs.Triage.Summary
+	}
+	if d.Customer != nil {
+		req.Tier = d.Customer.Tier
+		if n := FirstName(d.Customer.Name); n != "" {
+			req.FirstName = n
+		}
+	}
+	// Messages still in the outbox are the agent's own, not sent yet.
+	req.Thread = make([]model.Message, 0, len(d.Thread))
+	for _, m := range d.Thread {
+		if m.Delivery != model.DeliveryPending {
+			req.Thread = append(req.Thread, m)
+		}
+	}
+	return req
+}
