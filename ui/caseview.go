@@ -30,6 +30,10 @@ type CaseView struct {
 	empty   *widget.Label
 	body    *fyne.Container
 
+	// The hub's triage of the case and the assistant (assist.go).
+	triage *triagePanel
+	assist *assistPanel
+
 	// Hooks for replies posted by hand; set by the console.
 	copyText   func(text string)
 	openURL    func(url string)
@@ -58,8 +62,10 @@ func NewCaseView() *CaseView {
 	v.others.Importance = widget.WarningImportance
 	v.others.Hide()
 	v.scroll = container.NewVScroll(v.thread)
+	v.triage = newTriagePanel()
+	v.assist = newAssistPanel()
 	head := container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSquareSize(32), v.icon), nil, container.NewVBox(v.title, v.meta))
-	v.body = container.NewBorder(container.NewVBox(head, v.caution, v.others, widget.NewSeparator()), nil, nil, nil, v.scroll)
+	v.body = container.NewBorder(container.NewVBox(head, v.caution, v.others, v.triage.box, v.assist.box, widget.NewSeparator()), nil, nil, nil, v.scroll)
 	v.body.Hide()
 	v.ExtendBaseWidget(v)
 	return v
@@ -101,6 +107,8 @@ func (v *CaseView) SetCase(d app.CaseDetail, now time.Time) {
 	} else {
 		v.caution.Hide()
 	}
+	v.triage.set(c.Triage)
+	v.assist.setCase(c.ID, len(d.Thread))
 	// The customer is the author of the case and of every case merged
 	// into it, on their own platforms.
 	customer := map[string]bool{c.Author.Key(): true}

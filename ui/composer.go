@@ -336,6 +336,21 @@ func (c *Composer) insertCanned(name string) {
 	c.cursorToEnd()
 }
 
+// FillDraft puts a suggested reply into the editor, in reply mode and in
+// place of what it held, for the agent to edit. It never sends: only the
+// agent's send does.
+func (c *Composer) FillDraft(text string) {
+	if c.caseID == "" {
+		return
+	}
+	if c.mode != ModeReply {
+		c.setMode(ModeReply)
+	}
+	c.entry.SetText(text)
+	c.cursorToEnd()
+	c.bar.info.SetText(T("Draft inserted: edit it, then send"))
+}
+
 // cursorToEnd puts the cursor after the text, to type on.
 func (c *Composer) cursorToEnd() {
 	t := c.entry.Text
