@@ -75,6 +75,7 @@ func StartPlatform(ctx context.Context, logger *slog.Logger) (*Platform, error) 
 	}
 	p := &Platform{url: "http://" + ln.Addr().String(), logger: logger, feeds: map[string][]rssItem{}}
 	p.next.Store(1_870_500_000_000_000_000)
+	p.seedListening(time.Now())
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /2/tweets", p.tweet)
 	mux.HandleFunc("POST /2/dm_conversations/with/{id}/messages", p.dm)
@@ -104,7 +105,7 @@ func (p *Platform) Feeds() []forum.Feed {
 		out = append(out, forum.Feed{Name: f.name, URL: p.url + "/feeds/" + f.name + ".rss", Source: f.source, Lang: f.lang,
 			Staff: []string{"NordNetz_Team_Ayse", "Voltra_Support"}})
 	}
-	return out
+	return append(out, p.listenFeeds()...)
 }
 
 // Sent lists the replies the platforms received.

@@ -39,4 +39,10 @@ type Inbound struct {
 	// Brand names the brand whose page or account received it, on a hub
 	// serving several (the connector's configured brand); empty: the only one.
 	Brand string
+	// Listen marks a post from a listen-only source: the hub logs it as a
+	// listen.item and opens no case (model.ListenItem).
+	Listen bool
+	// Keywords are the listened keywords the post names (the feed's
+	// Include terms it matched), topics of the listening view.
+	Keywords []string
 }

@@ -381,6 +381,8 @@ type Event struct {
 	SLA *SLAChange `json:"sla,omitempty"`
 	// Expert is the directory entry of an expert.upserted event.
 	Expert *Expert `json:"expert,omitempty"`
+	// Listen is the listened post of a listen.item event.
+	Listen *ListenItem `json:"listen,omitempty"`
 }
 
 // FirstLine returns the first non-empty line of s, cut to max runes.

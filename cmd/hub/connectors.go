@@ -419,6 +419,12 @@ func startConnectors(ctx context.Context, cfg Config, h *hub.Hub, srv *hub.Serve
 	}
 	go experts.Run(ctx)
 
+	// The listening view of listen-only sources (docs/listening.md).
+	listening := hub.NewListening(h)
+	srv.Mount("GET "+hub.ListenPath, srv.ListenHandler(listening))
+	srv.Mount("POST "+hub.ListenAdoptPath, srv.ListenAdoptHandler(listening))
+	go listening.Run(ctx)
+
 	go h.RunDelivery(ctx, senders)
 	return nil
 }

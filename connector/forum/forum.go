@@ -106,6 +106,11 @@ type Feed struct {
 	// announcement) opens none, and a reply an agent posted by hand is
 	// recognised in it and not shown twice.
 	Staff []string `json:"staff,omitempty"`
+	// Listen marks a listen-only feed (a neutral community the brand
+	// follows without answering): its posts never open care cases and
+	// never offer a reply; the hub logs them for the listening view
+	// (docs/listening.md), with the Include keywords each names as topics.
+	Listen bool `json:"listen,omitempty"`
 }
 
 // Config configures a Poller. Only Feeds is required.
@@ -393,6 +398,10 @@ func (p *Poller) pollFeed(ctx context.Context, f *feed, sink connector.Sink) Fee
 		case !f.pass(e.filterText, following):
 			res.Filtered++
 		default:
+			if f.Listen {
+				e.in.Listen = true
+				e.in.Keywords = f.named(e.filterText)
+			}
 			_, dup, err := sink.Ingest(e.in)
 			if err != nil {
 				res.Failed++
@@ -430,6 +439,17 @@ func (p *Poller) pollFeed(ctx context.Context, f *feed, sink connector.Sink) Fee
 		res.Err = fmt.Errorf("forum: feed %q: %d of %d entries not stored: %w", f.Name, res.Failed, res.Entries, firstErr)
 	}
 	return res
+}
+
+// named lists the include keywords a lower-cased text contains.
+func (f *feed) named(text string) []string {
+	var out []string
+	for _, k := range f.include {
+		if strings.Contains(text, k) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // pass applies the feed's keyword filters to an entry's lower-cased text.

@@ -75,6 +75,8 @@ type Hub struct {
 
 	// members are the expert directory's keys (experts.go), nil without one.
 	members atomic.Pointer[map[string]bool]
+	// listening is the listening view (listen.go), nil without one.
+	listening atomic.Pointer[Listening]
 }
 
 // stateLog is what the hub needs of its log beyond EventLog: BoltLog's
@@ -396,6 +398,9 @@ func (h *Hub) IngestMany(ins []Inbound) []Ingested {
 }
 
 func (h *Hub) ingestLocked(in Inbound) (caseID string, dup bool, err error) {
+	if in.Listen {
+		return h.listenLocked(in)
+	}
 	if in.Action == model.InboundEdit || in.Action == model.InboundDelete {
 		return h.amendLocked(in)
 	}

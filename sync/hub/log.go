@@ -79,6 +79,8 @@ var (
 	bucketCases     = []byte("state_cases")      // case id → case
 	bucketMessages  = []byte("state_messages")   // case id, 0, seq → message
 	bucketCustomers = []byte("state_customers")  // customer id → customer
+	bucketExperts   = []byte("state_experts")    // identity key → expert directory entry
+	bucketListen    = []byte("state_listen")     // listened item id → model.ListenItem
 	bucketCaseIndex = []byte("state_case_index") // case id → compact record (encodeCaseRec)
 	bucketSeen      = []byte("state_seen")       // channel|platform id → case id
 	keyHorizon      = []byte("horizon")
@@ -150,7 +152,7 @@ func OpenBoltLog(dir string, opts ...LogOption) (_ *BoltLog, err error) {
 		if schema > logSchema {
 			return fmt.Errorf("hub: log has schema %d, this hub knows up to %d", schema, logSchema)
 		}
-		for _, b := range [][]byte{bucketOps, bucketLog, bucketCases, bucketMessages, bucketCustomers, bucketJobs, bucketCaseIndex, bucketSeen} {
+		for _, b := range [][]byte{bucketOps, bucketLog, bucketCases, bucketMessages, bucketCustomers, bucketJobs, bucketCaseIndex, bucketSeen, bucketExperts, bucketListen} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -285,6 +287,24 @@ func stateKVs(ev model.Event, kvs []stateKV) ([]stateKV, error) {
 			return nil, err
 		}
 		kvs = append(kvs, stateKV{bucketCustomers, []byte(ev.Customer.ID), v})
+	case model.EventExpertUpserted:
+		if ev.Expert == nil {
+			break
+		}
+		v, err := json.Marshal(ev.Expert)
+		if err != nil {
+			return nil, err
+		}
+		kvs = append(kvs, stateKV{bucketExperts, []byte(ev.Expert.Key), v})
+	case model.EventListenItem:
+		if ev.Listen == nil {
+			break
+		}
+		v, err := json.Marshal(ev.Listen)
+		if err != nil {
+			return nil, err
+		}
+		kvs = append(kvs, stateKV{bucketListen, []byte(ev.Listen.ID), v})
 	}
 	return kvs, nil
 }
@@ -355,6 +375,28 @@ func (l *BoltLog) Snapshot(emit func(model.Event) error) (uint64, error) {
 	var seq uint64
 	err := l.db.View(func(tx *bolt.Tx) error {
 		seq = tx.Bucket(bucketLog).Sequence()
+		if b := tx.Bucket(bucketExperts); b != nil {
+			if err := b.ForEach(func(_, v []byte) error {
+				var e model.Expert
+				if err := json.Unmarshal(v, &e); err != nil {
+					return err
+				}
+				return emit(model.Event{Type: model.EventExpertUpserted, Expert: &e})
+			}); err != nil {
+				return err
+			}
+		}
+		if b := tx.Bucket(bucketListen); b != nil {
+			if err := b.ForEach(func(_, v []byte) error {
+				var it model.ListenItem
+				if err := json.Unmarshal(v, &it); err != nil {
+					return err
+				}
+				return emit(model.Event{Type: model.EventListenItem, Listen: &it})
+			}); err != nil {
+				return err
+			}
+		}
 		if err := tx.Bucket(bucketCustomers).ForEach(func(_, v []byte) error {
 			var c model.Customer
 			if err := json.Unmarshal(v, &c); err != nil {
