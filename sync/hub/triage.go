@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -31,6 +32,12 @@ type TriageConfig struct {
 	Pending int
 	// Batch is how many cases one append carries (default 256).
 	Batch int
+	// Share bounds the triager's use of one CPU while it has a backlog
+	// (0 < Share ≤ 1, default 0.3): after a batch, with more to do, it
+	// pauses for (1/Share − 1) times what the batch took, so a flood slows triage
+	// (which then triages only the newest message of each case), not
+	// ingest.
+	Share float64
 	// Backfill is how many of the log's last events Run reads at start
 	// for customer messages a stop left untriaged (default 5,000; -1 none).
 	// A message whose triage is stored already is not triaged again.
@@ -49,6 +56,9 @@ func (c TriageConfig) withDefaults() TriageConfig {
 	}
 	if c.Batch <= 0 {
 		c.Batch = 256
+	}
+	if c.Share <= 0 || c.Share > 1 {
+		c.Share = 0.3
 	}
 	if c.Backfill == 0 {
 		c.Backfill = 5000
@@ -76,7 +86,8 @@ type Triager struct {
 	latest  map[string]string    // case id → message id the model is asked about
 	stats   TriageStats
 
-	inMsg map[string]model.Message // Run's: a customer message waiting for its case event
+	inMsg  map[string]model.Message // Run's: a customer message waiting for its case event
+	cursor atomic.Uint64            // the last event Run has read
 
 	modelQ chan triageJob
 }
@@ -205,6 +216,15 @@ func (t *Triager) Usage() *assist.Usage {
 	return &u
 }
 
+// CaughtUp reports whether the triager has read the whole log and
+// triaged offline everything it read.
+func (t *Triager) CaughtUp() bool {
+	t.mu.Lock()
+	waiting := len(t.pending)
+	t.mu.Unlock()
+	return waiting == 0 && t.cursor.Load() >= t.h.log.Head()
+}
+
 // Client is the model client, nil without one.
 func (t *Triager) Client() *assist.Client { return t.cfg.Client }
 
@@ -240,13 +260,25 @@ func (t *Triager) Run(ctx context.Context) {
 			}
 			moved := next > cursor
 			cursor = next
+			t.cursor.Store(cursor)
 			for {
 				batch := t.take()
 				if len(batch) == 0 {
 					break
 				}
+				start := time.Now()
 				if err := t.offlineBatch(batch); err != nil && ctx.Err() == nil {
 					t.h.cfg.Logger.Error("triage: append", "err", err)
+				}
+				if t.backlog() && t.cfg.Share < 1 {
+					// A backlog (a flood of messages): leave ingest the
+					// CPU; the newest message of each case is triaged.
+					pause := time.NewTimer(time.Duration(float64(time.Since(start)) * (1/t.cfg.Share - 1)))
+					select {
+					case <-ctx.Done():
+						pause.Stop()
+					case <-pause.C:
+					}
 				}
 				if ctx.Err() != nil {
 					return
@@ -262,6 +294,14 @@ func (t *Triager) Run(ctx context.Context) {
 		case <-wake:
 		}
 	}
+}
+
+// backlog reports whether cases wait, or the log has events not read yet.
+func (t *Triager) backlog() bool {
+	t.mu.Lock()
+	waiting := len(t.pending)
+	t.mu.Unlock()
+	return waiting > 0 || t.cursor.Load() < t.h.log.Head()
 }
 
 // take removes up to Batch waiting cases, oldest first.
@@ -385,15 +425,41 @@ func (t *Triager) modelOne(ctx context.Context, j triageJob) {
 // the hub's lock, when ok says so; durable on return.
 func (t *Triager) apply(jobs []triageJob, fromModel bool, ok func(i int, c *model.Case) bool, tr []assist.Triage) error {
 	h := t.h
+	// A batch's cases are read before the lock (the log's state reads
+	// are safe without it): under the lock only the ones that changed
+	// meanwhile are read again, so ingest waits for one append, not for
+	// a page of reads. A model's answer is read under the lock, where it
+	// cannot pass a newer message's triage.
+	var early []model.Case
+	if !fromModel {
+		early = make([]model.Case, len(jobs))
+		for i, j := range jobs {
+			if c, found, err := h.ilog.Case(j.caseID); err == nil && found {
+				early[i] = c
+			}
+		}
+	}
 	h.mu.Lock()
 	now := h.cfg.Now().UTC()
 	evs := make([]model.Event, 0, len(jobs))
 	var err error
 	for i, j := range jobs {
-		c, found, rerr := h.fullCase(j.caseID)
-		if rerr != nil {
-			err = rerr
-			break
+		var c model.Case
+		found := false
+		if early != nil {
+			rec, known := h.cases[j.caseID]
+			c, found = early[i], known
+			if known && (c.ID == "" || rec.version != c.Version) {
+				c, found = model.Case{}, false // changed since: read again
+			}
+		}
+		if !found {
+			var rerr error
+			c, found, rerr = h.fullCase(j.caseID)
+			if rerr != nil {
+				err = rerr
+				break
+			}
 		}
 		if !found || c.Version < j.version {
 			continue
