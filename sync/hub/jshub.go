@@ -1,0 +1,122 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"switchboard/connector"
+	"switchboard/model"
+)
+
+// NewOnJS builds a hub on a JetStream log, as New does, and folds into
+// its memory the cases and customers other hubs append to the stream
+// from then on (the tail of the stream, jslog.go). Events appended while
+// New loads the replica's state are folded once New is done (the fold
+// reads the replica's newest state, so a fold twice changes nothing).
+func NewOnJS(l *JSLog, cfg Config) (*Hub, error) {
+	var h *Hub
+	gate := make(chan struct{})
+	l.OnFold(func(evs []model.Event) {
+		<-gate
+		if h != nil {
+			h.foldForeign(l, evs)
+		}
+	})
+	h, err := New(l, cfg)
+	if err != nil {
+		h = nil
+		close(gate)
+		l.OnFold(nil)
+		return nil, err
+	}
+	close(gate)
+	return h, nil
+}
+
+// foldForeign folds another hub's case and customer events, from the
+// replica's newest state of each (never older than what the hub holds:
+// the replica has folded the hub's own writes before they were answered).
+func (h *Hub) foldForeign(l *JSLog, evs []model.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	done := map[string]bool{}
+	for _, ev := range evs {
+		switch {
+		case ev.Case != nil:
+			if done["c"+ev.Case.ID] {
+				continue
+			}
+			done["c"+ev.Case.ID] = true
+			c, ok, err := l.rep.Case(ev.Case.ID)
+			if err != nil || !ok {
+				h.cfg.Logger.Error("hub: fold another hub's case", "case", ev.Case.ID, "err", err)
+				continue
+			}
+			h.fold(model.Event{Type: model.EventCaseUpserted, Case: &c})
+		case ev.Customer != nil:
+			if done["u"+ev.Customer.ID] {
+				continue
+			}
+			done["u"+ev.Customer.ID] = true
+			c, ok, err := l.rep.customer(ev.Customer.ID)
+			if err != nil || !ok {
+				h.cfg.Logger.Error("hub: fold another hub's customer", "customer", ev.Customer.ID, "err", err)
+				continue
+			}
+			h.fold(model.Event{Type: model.EventCustomerUpserted, Customer: &c})
+		}
+	}
+}
+
+// customer reads a customer's stored state.
+func (l *BoltLog) customer(id string) (model.Customer, bool, error) {
+	var c model.Customer
+	found := false
+	err := l.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketCustomers).Get([]byte(id))
+		if raw == nil {
+			return nil
+		}
+		found = true
+		return json.Unmarshal(raw, &c)
+	})
+	if err != nil {
+		return model.Customer{}, false, fmt.Errorf("hub: read customer %s: %w", id, err)
+	}
+	return c, found, nil
+}
+
+// ReconcileOrphans reconciles (on the JetStream log; on bbolt it returns
+// at once), every interval until ctx ends, the
+// delivery jobs a hub that is no longer alive left sending (RunDelivery
+// reconciles a hub's own only when it starts): found on the platform they
+// count as sent, not found they are sent again, with no way to know they
+// fail with a note. Of several hubs reconciling one job one writes it.
+func (h *Hub) ReconcileOrphans(ctx context.Context, senders map[model.Channel]connector.Sender, every time.Duration) {
+	if _, ok := h.log.(*JSLog); !ok {
+		return // one hub on bbolt: RunDelivery reconciles at its start
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		jobs, err := h.log.Jobs(JobSending)
+		if err != nil {
+			h.cfg.Logger.Error("delivery: list orphaned jobs", "err", err)
+			continue
+		}
+		if len(jobs) > 0 {
+			h.cfg.Logger.Warn("delivery: reconciling jobs a stopped hub left sending", "jobs", len(jobs))
+			h.reconcile(ctx, senders)
+			h.wake()
+		}
+	}
+}
