@@ -223,3 +223,18 @@ func TestReadCSV(t *testing.T) {
 		t.Fatal("a file without key/consent_at columns was read")
 	}
 }
+
+func TestThreadAnswers(t *testing.T) {
+	q := "forum:asker"
+	thread := []Post{
+		{Author: q, Text: "Router drops DSL every night", Time: t0},
+		{Author: "forum:stranger", Text: "same here", Time: t0.Add(time.Minute)},
+		{Author: "forum:techtom", Text: "Switch the line profile to stable.", Time: t0.Add(time.Hour)},
+		{Author: q, Text: "Thanks, that worked!", Time: t0.Add(2 * time.Hour)},
+		{Author: "forum:techtom", Text: "Glad it helped.", Time: t0.Add(3 * time.Hour), Accepted: true},
+	}
+	got := ThreadAnswers(thread, "router", func(k string) bool { return k == "forum:techtom" })
+	if len(got) != 1 || got[0].Expert != "forum:techtom" || !got[0].Thanked || !got[0].Accepted || !got[0].At.Equal(t0.Add(time.Hour)) || got[0].Topic != "router" {
+		t.Fatalf("answers %+v", got)
+	}
+}

@@ -199,3 +199,36 @@ func TopicsIn(text string, known []string) []string {
 	sort.SliceStable(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
 	return out
 }
+
+// ThreadAnswers lists the answers members gave in one forum thread on
+// topic: each member's first post after the question, thanked when the
+// asker thanked after it, accepted when the forum marked any of their
+// posts. The thread's first post is the question.
+func ThreadAnswers(thread []Post, topic string, members func(key string) bool) []Answer {
+	if len(thread) < 2 {
+		return nil
+	}
+	asker := thread[0].Author
+	var out []Answer
+	idx := map[string]int{}
+	for i, p := range thread[1:] {
+		i++
+		if p.Author == "" || p.Author == asker || (members != nil && !members(p.Author)) {
+			continue
+		}
+		if j, ok := idx[p.Author]; ok {
+			out[j].Accepted = out[j].Accepted || p.Accepted
+			continue
+		}
+		thanked := false
+		for _, q := range thread[i+1:] {
+			if q.Author == asker {
+				thanked = thanks.MatchString(q.Text)
+				break
+			}
+		}
+		idx[p.Author] = len(out)
+		out = append(out, Answer{Expert: p.Author, Topic: topic, Asked: thread[0].Time, At: p.Time, Thanked: thanked, Accepted: p.Accepted})
+	}
+	return out
+}

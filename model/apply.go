@@ -186,6 +186,11 @@ func ApplyOp(c Case, op Op, by Actor, now time.Time) (Case, *Message, *Rejection
 	case OpMarkPosted:
 		// The hub updates the message; the case itself does not change.
 		return c, nil, nil
+	case OpAskExpert:
+		var rej *Rejection
+		if msg, rej = applyAskExpert(&c, op, by, now); rej != nil {
+			return c, nil, rej
+		}
 	case OpMerge:
 		if c.MergedInto != "" {
 			return c, nil, reject(RejectInvalid, "case was itself merged into %s", c.MergedInto)

@@ -177,6 +177,9 @@ type Case struct {
 	// configured and answers; nil until the hub has triaged the case. Like
 	// SLA it is a measurement and does not change Version.
 	Triage *CaseTriage `json:"triage,omitempty"`
+	// Handoff is the question handed to a community expert (ask_expert),
+	// with the expert's answer once it came in.
+	Handoff *Handoff `json:"handoff,omitempty"`
 }
 
 // CaseTriage is the hub's triage of a case's latest customer message.

@@ -63,8 +63,11 @@ type Op struct {
 	// channel keeps its reply path.
 	Via string `json:"via,omitempty"`
 	// MessageID names a message, for mark_posted.
-	MessageID string    `json:"message_id,omitempty"`
-	Created   time.Time `json:"created"`
+	MessageID string `json:"message_id,omitempty"`
+	// Expert is the identity key of the community expert, for ask_expert
+	// (Via is then "thread" or the expert's contact identity key).
+	Expert  string    `json:"expert,omitempty"`
+	Created time.Time `json:"created"`
 }
 
 // Consent records what a customer agreed to, per purpose.
@@ -119,6 +122,8 @@ func (o Op) Validate() error {
 		if o.MessageID == "" {
 			return fmt.Errorf("mark_posted: no message_id")
 		}
+	case OpAskExpert:
+		return validateAskExpert(o)
 	default:
 		return fmt.Errorf("unknown op kind %q", o.Kind)
 	}

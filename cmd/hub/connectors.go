@@ -408,6 +408,7 @@ func startConnectors(ctx context.Context, cfg Config, h *hub.Hub, srv *hub.Serve
 	srv.Mount(hub.ExpertsPath, srv.ExpertsHandler(experts))
 	srv.Mount("POST "+hub.ExpertsImportPath, srv.ExpertsImportHandler(experts))
 	srv.Mount("GET "+hub.ExpertsSuggestPath, srv.ExpertsSuggestHandler(experts))
+	srv.Mount("GET "+hub.ReportCommunityPath, srv.ReportCommunityHandler(experts))
 	for _, e := range cfg.ExpertDirectory {
 		if known, err := experts.Seen(e.Key); err != nil {
 			return fmt.Errorf("experts: %w", err)

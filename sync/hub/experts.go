@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -51,6 +53,15 @@ type Experts struct {
 	selfAway []model.Expert
 	// dirty: the directory changed since the hub was handed its keys.
 	dirty bool
+	// handoffs are the cases handed to an expert: the hand-off, the
+	// case's status and topic.
+	handoffs map[string]handoffRec
+}
+
+type handoffRec struct {
+	h      model.Handoff
+	status model.Status
+	topic  string
 }
 
 type forumThread struct {
@@ -61,7 +72,7 @@ type forumThread struct {
 
 // NewExperts makes the directory of h.
 func NewExperts(h *Hub) *Experts {
-	return &Experts{h: h, dir: map[string]model.Expert{}, threads: map[string]*forumThread{}}
+	return &Experts{h: h, dir: map[string]model.Expert{}, threads: map[string]*forumThread{}, handoffs: map[string]handoffRec{}}
 }
 
 // Run catches up after commits to the log (at most once a second) and logs
@@ -109,6 +120,7 @@ func (x *Experts) sync() error {
 func (x *Experts) catchUpLocked() error {
 	if !x.loaded {
 		x.dir, x.threads, x.evidence, x.cursor = map[string]model.Expert{}, map[string]*forumThread{}, nil, 0
+		x.handoffs = map[string]handoffRec{}
 		if x.h.log.Horizon() > 0 {
 			seq, err := x.h.log.Snapshot(func(ev model.Event) error { x.fold(ev, false); return nil })
 			if err != nil {
@@ -168,8 +180,11 @@ func (x *Experts) fold(ev model.Event, live bool) {
 		x.dir[ev.Expert.Key] = *ev.Expert
 		x.evidence = nil
 		x.dirty = true
+	case ev.Type == model.EventCaseUpserted && ev.Case != nil && ev.Case.Channel != model.ChannelForum:
+		x.foldHandoff(ev.Case)
 	case ev.Type == model.EventCaseUpserted && ev.Case != nil && ev.Case.Channel == model.ChannelForum:
 		c := ev.Case
+		x.foldHandoff(c)
 		t := x.threads[c.ID]
 		if t == nil {
 			t = &forumThread{}
@@ -212,6 +227,19 @@ func (x *Experts) fold(ev model.Event, live bool) {
 			}
 		}
 	}
+}
+
+func (x *Experts) foldHandoff(c *model.Case) {
+	if c.Handoff == nil {
+		return
+	}
+	topic := ""
+	if c.Triage != nil && c.Triage.Category != "" {
+		topic = c.Triage.Category
+	} else if len(c.Tags) > 0 {
+		topic = c.Tags[0]
+	}
+	x.handoffs[c.ID] = handoffRec{h: *c.Handoff, status: c.Status, topic: topic}
 }
 
 // learnLocked learns the evidence from every forum thread again when
@@ -401,6 +429,128 @@ func (x *Experts) Suggest(caseID string, now time.Time, max int) ([]community.Su
 
 var errNoCase = errors.New("no such case")
 
+// Recognition is the community's help in a period: every community answer
+// (to a hand-off, or a member's answer in a forum thread), the helpers
+// ranked (the first is the period's hero), and the hand-offs still
+// waiting.
+type Recognition struct {
+	From    time.Time          `json:"from"`
+	To      time.Time          `json:"to"`
+	Helpers []community.Helper `json:"helpers"`
+	Answers []community.Answer `json:"answers"`
+	Waiting []model.Handoff    `json:"waiting"`
+}
+
+// Recognise sums the community answers given in [from, to).
+func (x *Experts) Recognise(from, to time.Time) (Recognition, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err := x.catchUpLocked(); err != nil {
+		return Recognition{}, err
+	}
+	member := func(key string) bool { e, ok := x.dir[key]; return ok && !e.Removed }
+	known := x.topicsLocked()
+	var answers []community.Answer
+	handed := map[string]bool{} // thread answers already counted as hand-off answers
+	for id, r := range x.handoffs {
+		if r.h.AnsweredAt.IsZero() {
+			continue
+		}
+		answers = append(answers, community.Answer{Expert: r.h.Expert, Topic: r.topic, CaseID: id, Asked: r.h.At, At: r.h.AnsweredAt,
+			Solved: r.status == model.StatusSolved || r.status == model.StatusClosed})
+		handed[id+"\x00"+r.h.Expert] = true
+	}
+	for id, t := range x.threads {
+		topic := ""
+		if len(t.topics) > 0 {
+			topic = t.topics[0]
+		} else if in := community.TopicsIn(t.text, known); len(in) > 0 {
+			topic = in[0]
+		}
+		for _, a := range community.ThreadAnswers(t.posts, topic, member) {
+			if handed[id+"\x00"+a.Expert] {
+				continue
+			}
+			a.CaseID = id
+			answers = append(answers, a)
+		}
+	}
+	for i := range answers {
+		answers[i].Name = x.dir[answers[i].Expert].Name
+	}
+	out := Recognition{From: from, To: to, Helpers: community.Recognise(answers, from, to), Answers: []community.Answer{}, Waiting: []model.Handoff{}}
+	for _, a := range answers {
+		if !a.At.Before(from) && a.At.Before(to) {
+			out.Answers = append(out.Answers, a)
+		}
+	}
+	sort.Slice(out.Answers, func(i, j int) bool { return out.Answers[i].At.Before(out.Answers[j].At) })
+	for _, r := range x.handoffs {
+		if r.h.Waiting() {
+			out.Waiting = append(out.Waiting, r.h)
+		}
+	}
+	sort.Slice(out.Waiting, func(i, j int) bool { return out.Waiting[i].At.Before(out.Waiting[j].At) })
+	return out, nil
+}
+
+// ReportCommunityPath serves the recognition report (lead only).
+const ReportCommunityPath = "/v1/reports/community"
+
+// ReportCommunityHandler serves GET /v1/reports/community?from&to
+// [&format=csv]: the period's helpers (the first is its hero), each
+// community answer and the hand-offs still waiting; the CSV has one row
+// per helper. The period defaults to the current calendar month (UTC).
+func (s *Server) ReportCommunityHandler(x *Experts) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.leadOnly(w, r) {
+			return
+		}
+		q := r.URL.Query()
+		from, to := community.Month(s.hub.cfg.Now().UTC())
+		for _, p := range []struct {
+			key string
+			t   *time.Time
+		}{{"from", &from}, {"to", &to}} {
+			if v := q.Get(p.key); v != "" {
+				t, err := time.Parse(time.RFC3339, v)
+				if err != nil {
+					writeJSON(w, http.StatusBadRequest, map[string]string{"error": p.key + ": want RFC 3339, like 2026-12-01T00:00:00Z"})
+					return
+				}
+				*p.t = t
+			}
+		}
+		if !to.After(from) || to.Sub(from) > maxReportSpan {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "from must be before to, at most 400 days apart"})
+			return
+		}
+		rec, err := x.Recognise(from, to)
+		if err != nil {
+			s.expertsFailed(w, err)
+			return
+		}
+		if q.Get("format") == "csv" {
+			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+			w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="community-%s-%s.csv"`, from.Format("20060102"), to.Format("20060102")))
+			cw := csv.NewWriter(w)
+			_ = cw.Write([]string{"rank", "expert", "name", "answers", "solved", "thanked", "accepted", "median_wait_minutes", "points", "topics"})
+			for i, h := range rec.Helpers {
+				var topics []string
+				for t, n := range h.Topics {
+					topics = append(topics, fmt.Sprintf("%s:%d", t, n))
+				}
+				sort.Strings(topics)
+				_ = cw.Write([]string{strconv.Itoa(i + 1), h.Expert, h.Name, strconv.Itoa(h.Answers), strconv.Itoa(h.Solved), strconv.Itoa(h.Thanked),
+					strconv.Itoa(h.Accepted), strconv.FormatFloat(h.MedianWait.Minutes(), 'f', 1, 64), strconv.Itoa(h.Points), strings.Join(topics, ";")})
+			}
+			cw.Flush()
+			return
+		}
+		writeJSON(w, http.StatusOK, rec)
+	})
+}
+
 // ExpertsHandler serves GET, PUT and DELETE on /v1/experts.
 func (s *Server) ExpertsHandler(x *Experts) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -557,4 +707,50 @@ func clipKey(s string) string {
 		return string(r[:80]) + "…"
 	}
 	return s
+}
+
+// checkHandoffLocked refuses an ask_expert op whose expert is not in the
+// directory, or whose text carries the customer's personal data: the
+// case author's name and handle, and the linked customer's name, e-mail,
+// customer number and listed handles (community.CheckHandoff, which also
+// finds anything shaped like an e-mail address, phone number, IBAN, card,
+// customer or booking number, or street address). h.mu is held.
+func (h *Hub) checkHandoffLocked(c model.Case, op model.Op) *model.Rejection {
+	key := model.IdentityKey(op.Expert)
+	if !h.isMember(key) {
+		return &model.Rejection{Code: model.RejectInvalid, Reason: fmt.Sprintf("%s is not in the expert directory", clipKey(key))}
+	}
+	if key == c.Author.Key() {
+		return &model.Rejection{Code: model.RejectInvalid, Reason: "the case's own author cannot be asked as its expert"}
+	}
+	p := community.Personal{Names: []string{c.Author.DisplayName}, Handles: []string{c.Author.Handle}}
+	if c.CustomerID != "" {
+		p.CustomerIDs = append(p.CustomerIDs, c.CustomerID)
+		if cust, ok := h.customers[c.CustomerID]; ok {
+			p.Names = append(p.Names, cust.Name)
+			if cust.Email != "" {
+				p.Emails = append(p.Emails, cust.Email)
+			}
+			for _, id := range cust.Handles {
+				p.Handles = append(p.Handles, id.Handle)
+			}
+		}
+	}
+	// A forum handle is name@host: the name alone identifies too.
+	if name, _, ok := strings.Cut(c.Author.Handle, "@"); ok && name != "" {
+		p.Handles = append(p.Handles, name)
+	}
+	found := community.CheckHandoff(op.Text, p)
+	if len(found) == 0 {
+		return nil
+	}
+	var kinds []string
+	for _, f := range found {
+		if !slices.Contains(kinds, f.Kind) {
+			kinds = append(kinds, f.Kind)
+		}
+	}
+	return &model.Rejection{Code: model.RejectPersonalData, Reason: fmt.Sprintf(
+		"the hand-off names the customer's personal data (%s): an expert gets the question, never the customer; take out %s",
+		strings.Join(kinds, ", "), found[0])}
 }

@@ -41,6 +41,7 @@ func startExpertsHub(t *testing.T, dir string, now time.Time) *expertsHub {
 	srv.Mount(hub.ExpertsPath, srv.ExpertsHandler(x))
 	srv.Mount("POST "+hub.ExpertsImportPath, srv.ExpertsImportHandler(x))
 	srv.Mount("GET "+hub.ExpertsSuggestPath, srv.ExpertsSuggestHandler(x))
+	srv.Mount("GET "+hub.ReportCommunityPath, srv.ReportCommunityHandler(x))
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { ts.Close(); srv.Close(); cancel(); <-done; l.Close() })
 	return &expertsHub{slaHub: &slaHub{h: h, log: l, clk: clk, url: ts.URL, lead: lead, agent: agent}, x: x}
@@ -212,4 +213,87 @@ func mustCase(t *testing.T, h *hub.Hub, thread string) string {
 		t.Fatalf("no case for thread %s", thread)
 	}
 	return c.ID
+}
+
+func TestAskAnExpertHandOffAnswerAndRecognition(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	e := startExpertsHub(t, t.TempDir(), t0.Add(5*time.Hour))
+	if code, _, body := e.do(t, "PUT", hub.ExpertsPath, e.lead, strings.NewReader(`{"key":"forum:kohlmark","name":"kohlmark","topics":["galaxy s24"],"consent":{"at":"2026-10-02T00:00:00Z"}}`)); code != http.StatusOK {
+		t.Fatalf("PUT: %d %s", code, body)
+	}
+	waitExperts(t, "the directory", func() bool { return len(e.list(t)) == 1 })
+	q := forumPost("t-9", "anna_k", "a1", "Mein Galaxy S24 verliert das WLAN, Kundennummer 48151", t0)
+	q.Author.DisplayName = "Anna Keller"
+	id, _, err := e.h.Ingest(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arno := hub.Agent{Name: "arno", Role: hub.RoleAgent}
+	ask := func(opID, expert, text string) hub.OpAnswer {
+		t.Helper()
+		a, err := e.h.ApplyOp(arno, model.Op{ID: opID, Kind: model.OpAskExpert, CaseID: id, Expert: expert, Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	for text, kind := range map[string]string{
+		"@kohlmark, kannst du Anna Keller helfen? WLAN-Abbrüche am Galaxy S24.": "name",
+		"@kohlmark: anna_k hat WLAN-Abbrüche am Galaxy S24":                     "handle",
+		"@kohlmark: Kundennummer 48151, WLAN bricht ab":                         "customer_number",
+	} {
+		a := ask("op-pii-"+kind, "forum:kohlmark", text)
+		if a.Reject == nil || a.Reject.Code != model.RejectPersonalData || !strings.Contains(a.Reject.Reason, kind) {
+			t.Fatalf("%q: %+v", text, a.Reject)
+		}
+	}
+	if a := ask("op-stranger", "forum:nobody", "@nobody: WLAN am Galaxy S24?"); a.Reject == nil || !strings.Contains(a.Reject.Reason, "not in the expert directory") {
+		t.Fatalf("a stranger as expert: %+v", a.Reject)
+	}
+	if a := ask("op-ok", "forum:kohlmark", "@kohlmark, kennst du das? Galaxy S24 verliert nach dem November-Patch das WLAN."); a.Reject != nil {
+		t.Fatalf("clean hand-off refused: %+v", a.Reject)
+	}
+	c, _ := e.h.Case(id)
+	if !c.Handoff.Waiting() || c.Handoff.Expert != "forum:kohlmark" || c.Handoff.By != "arno" || c.Assignee != "arno" {
+		t.Fatalf("hand-off %+v, assignee %q", c.Handoff, c.Assignee)
+	}
+	msgs, _ := e.log.Thread(id)
+	if last := msgs[len(msgs)-1]; last.ID != "op-ok" || last.Direction != model.DirectionOut || !last.Public {
+		t.Fatalf("the mention in the thread: %+v", last)
+	}
+	// The customer writes again (not an answer), then the expert answers.
+	if _, _, err := e.h.Ingest(forumPost("t-9", "anna_k", "a2", "Weiß jemand was?", t0.Add(6*time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := e.h.Case(id); !c.Handoff.Waiting() {
+		t.Fatal("the customer's post answered the hand-off")
+	}
+	if _, _, err := e.h.Ingest(forumPost("t-9", "kohlmark", "k1", "Netzwerkeinstellungen zurücksetzen, dann geht es wieder.", t0.Add(7*time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = e.h.Case(id)
+	if c.Handoff.Waiting() || !c.Handoff.AnsweredAt.Equal(t0.Add(7*time.Hour)) || c.Handoff.AnswerID == "" {
+		t.Fatalf("the expert's answer: %+v", c.Handoff)
+	}
+	if a, err := e.h.ApplyOp(arno, model.Op{ID: "op-solve", Kind: model.OpSetStatus, CaseID: id, Status: model.StatusSolved}); err != nil || a.Reject != nil {
+		t.Fatalf("solve: %v %+v", err, a.Reject)
+	}
+	var rec hub.Recognition
+	waitExperts(t, "the recognition", func() bool {
+		code, _, body := e.do(t, "GET", hub.ReportCommunityPath+"?from=2026-12-01T00:00:00Z&to=2027-01-01T00:00:00Z", e.lead, nil)
+		if code != http.StatusOK || json.Unmarshal(body, &rec) != nil {
+			t.Fatalf("recognition: %d %s", code, body)
+		}
+		return len(rec.Helpers) == 1 && rec.Helpers[0].Solved == 1
+	})
+	if h := rec.Helpers[0]; h.Expert != "forum:kohlmark" || h.Name != "kohlmark" || h.Answers != 1 || h.MedianWait != 7*time.Hour-5*time.Hour || len(rec.Waiting) != 0 {
+		t.Fatalf("recognition %+v", rec)
+	}
+	if code, _, _ := e.do(t, "GET", hub.ReportCommunityPath, e.agent, nil); code != http.StatusForbidden {
+		t.Fatalf("an agent's recognition report: %d", code)
+	}
+	code, hdr, body := e.do(t, "GET", hub.ReportCommunityPath+"?from=2026-12-01T00:00:00Z&to=2027-01-01T00:00:00Z&format=csv", e.lead, nil)
+	if code != http.StatusOK || !strings.HasPrefix(hdr.Get("Content-Type"), "text/csv") || !strings.Contains(string(body), "1,forum:kohlmark,kohlmark,1,1,") {
+		t.Fatalf("csv: %d %s", code, body)
+	}
 }

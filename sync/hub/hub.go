@@ -506,6 +506,7 @@ func (h *Hub) ingestLocked(in Inbound) (caseID string, dup bool, err error) {
 		if c.WaitingSince.IsZero() && in.Author.Key() == c.Author.Key() {
 			c.WaitingSince = in.Time
 		}
+		c.NoteCommunityAnswer(msg) // an expert's answer to a hand-off (experts.go)
 		if c.Status == model.StatusSolved || c.Status == model.StatusClosed {
 			c.Status = model.StatusOpen
 			c.Resolved = time.Time{}

@@ -56,6 +56,9 @@ func (h *Hub) applyOpLocked(by Agent, op model.Op) (OpAnswer, func() error, erro
 	}
 	actor := model.Actor{Name: by.Name, Lead: by.Role == RoleLead}
 	c, msg, rej := model.ApplyOp(cur, op, actor, now)
+	if rej == nil && op.Kind == model.OpAskExpert {
+		rej = h.checkHandoffLocked(cur, op)
+	}
 	if rej != nil {
 		return refuse(rej, &cur)
 	}

@@ -1,0 +1,104 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// OpAskExpert hands a case's question to a community expert: on a forum
+// a prepared mention in the thread (posted by hand, like forum replies),
+// elsewhere a private note to the expert through the contact they chose
+// (sent by hand). Op.Expert names the expert's identity key, Op.Text is
+// the hand-off text; the hub refuses one that carries the customer's
+// personal data (RejectPersonalData).
+const OpAskExpert OpKind = "ask_expert"
+
+// RejectPersonalData: a hand-off text names the customer's personal data.
+const RejectPersonalData = "personal_data"
+
+// Handoff is a case's question handed to a community expert, and its
+// answer once the expert's post comes in.
+type Handoff struct {
+	Expert string    `json:"expert"` // identity key
+	Name   string    `json:"name,omitempty"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+	// Via is "thread" (a mention in the forum thread) or the identity key
+	// the note goes to.
+	Via  string `json:"via"`
+	Text string `json:"text"`
+	// MessageID is the hand-off's message in the thread.
+	MessageID string `json:"message_id,omitempty"`
+	// AnsweredAt and AnswerID: the expert's first post after the hand-off
+	// in the case's thread — the community answer.
+	AnsweredAt time.Time `json:"answered_at,omitzero"`
+	AnswerID   string    `json:"answer_id,omitempty"`
+}
+
+// Waiting reports whether the case waits on the expert.
+func (h *Handoff) Waiting() bool { return h != nil && h.AnsweredAt.IsZero() }
+
+// NoteCommunityAnswer records m as the community answer of c's open
+// hand-off when the handed-to expert wrote it after the hand-off. It
+// reports whether it did.
+func (c *Case) NoteCommunityAnswer(m Message) bool {
+	h := c.Handoff
+	if !h.Waiting() || m.Direction != DirectionIn || m.Author.Key() != h.Expert || m.Time.Before(h.At) {
+		return false
+	}
+	nh := *h
+	nh.AnsweredAt, nh.AnswerID = m.Time, m.ID
+	c.Handoff = &nh
+	return true
+}
+
+func validateAskExpert(o Op) error {
+	p, h, ok := strings.Cut(o.Expert, ":")
+	if !ok || !Channel(p).Valid() || h == "" || len(o.Expert) > 200 {
+		return fmt.Errorf("ask_expert: expert must be an identity key platform:handle")
+	}
+	if strings.TrimSpace(o.Text) == "" {
+		return fmt.Errorf("ask_expert: empty text")
+	}
+	if len(o.Text) > MaxOpText || !utf8.ValidString(o.Text) {
+		return fmt.Errorf("ask_expert: text must be UTF-8 of at most %d bytes", MaxOpText)
+	}
+	return nil
+}
+
+// applyAskExpert hands c over to the expert named by op (contact "thread"
+// or an identity key, name for display): a public mention in a forum
+// thread goes out like a forum reply (posted by hand); any other contact
+// is an internal note that says where to send it.
+func applyAskExpert(c *Case, op Op, by Actor, now time.Time) (*Message, *Rejection) {
+	if c.Assignee != "" && c.Assignee != by.Name && !op.Confirm {
+		return nil, reject(RejectClaimed, "claimed by %s; confirm to hand it over anyway", c.Assignee)
+	}
+	via := op.Via
+	if via == "" {
+		via = "thread"
+	}
+	if via == "thread" && c.Channel != ChannelForum {
+		return nil, reject(RejectInvalid, "a %s case has no forum thread to mention the expert in; use the expert's contact", c.Channel)
+	}
+	c.Handoff = &Handoff{Expert: IdentityKey(op.Expert), By: by.Name, At: now, Via: via, Text: op.Text, MessageID: op.ID}
+	msg := &Message{ID: op.ID, CaseID: c.ID, Text: op.Text, Time: now,
+		Author: Identity{Platform: c.Channel, Handle: by.Name, DisplayName: by.Name}}
+	if via == "thread" {
+		msg.Direction, msg.Public, msg.Delivery = DirectionOut, c.Public, DeliveryQueued
+		c.LastMessageAt = now
+	} else {
+		msg.Direction = DirectionNote
+		msg.Text = fmt.Sprintf("Hand-off to %s via %s (send by hand):\n%s", op.Expert, via, op.Text)
+	}
+	if c.Assignee == "" {
+		c.Assignee = by.Name
+	}
+	if c.Status == StatusNew {
+		c.Status = StatusOpen
+	}
+	c.MessageCount++
+	return msg, nil
+}
