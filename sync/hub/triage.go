@@ -245,7 +245,8 @@ func (t *Triager) Run(ctx context.Context) {
 	defer wg.Wait()
 	wake, stop := t.h.subscribe()
 	defer stop()
-	cursor := t.h.log.Head()
+	startHead := t.h.log.Head()
+	cursor := startHead
 	if t.cfg.Backfill > 0 {
 		cursor -= min(cursor, uint64(t.cfg.Backfill))
 	}
@@ -261,6 +262,11 @@ func (t *Triager) Run(ctx context.Context) {
 			moved := next > cursor
 			cursor = next
 			t.cursor.Store(cursor)
+			if moved && cursor < startHead {
+				// The backfill is read whole first: only the newest
+				// message of each case in it is triaged.
+				continue
+			}
 			for {
 				batch := t.take()
 				if len(batch) == 0 {

@@ -279,3 +279,41 @@ func TestTriageModelTimeoutAndBudgetKeepOffline(t *testing.T) {
 		t.Fatalf("usage %+v", u)
 	}
 }
+
+func TestTriageRestartDoesNotTriageAgain(t *testing.T) {
+	dir := t.TempDir()
+	l := openLog(t, dir)
+	clk := &clock{now: t0}
+	h, err := hub.New(l, quietConfig(clk.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	tr := hub.NewTriager(h, hub.TriageConfig{Batch: 1})
+	done := make(chan struct{})
+	go func() { defer close(done); tr.Run(ctx) }()
+	a := ingest(t, h, tweet("t1", "p1", "ana", "my bag is lost", t0))
+	ingest(t, h, tweet("t1", "p2", "ana", "and my invoice is wrong too, charged twice", t0))
+	b := ingest(t, h, tweet("t2", "p3", "bob", "the app crashes when I pay", t0))
+	waitFor(t, "both cases triaged", func() bool { return tr.CaughtUp() && tr.Stats().Offline >= 2 })
+	cancel()
+	<-done
+	want := *triageOf(h, a)
+	head := l.Head()
+	l.Close()
+
+	l2 := openLog(t, dir)
+	t.Cleanup(func() { l2.Close() })
+	h2, err := hub.New(l2, quietConfig(clk.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr2 := runTriager(t, h2, hub.TriageConfig{Batch: 1})
+	waitFor(t, "the backfill read", tr2.CaughtUp)
+	if l2.Head() != head || tr2.Stats().Offline != 0 {
+		t.Fatalf("a restart triaged again: head %d → %d, %+v", head, l2.Head(), tr2.Stats())
+	}
+	if got := triageOf(h2, a); *got != want || triageOf(h2, b) == nil {
+		t.Fatalf("after restart %+v, want %+v", got, want)
+	}
+}
