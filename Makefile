@@ -72,7 +72,12 @@ demo-tokens: build
 # reads the agent token from its file (--token-file), never from its
 # command line, where ps would show it; it saves it in its config.json.
 # With XVFB=1, xvfb-run -a picks a free display, and run says which.
+# ROLE=lead opens the console as demo-lead (its own cache in
+# $(RUN_DIR)/console-lead): the queue and the lead's board window.
+ROLE ?= agent
+CONSOLE_DATA = $(RUN_DIR)/console$(if $(filter lead,$(ROLE)),-lead)
 run:
+	@case "$(ROLE)" in agent|lead) ;; *) echo "make run: ROLE=$(ROLE): agent or lead"; exit 2;; esac
 	@if [ -z "$(XVFB)" ] && [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
 		echo "make run: no display (DISPLAY and WAYLAND_DISPLAY are empty)."; \
 		echo "  Run it on a desktop, or 'make run XVFB=1' for a virtual display,"; \
@@ -85,8 +90,9 @@ run:
 	hub=$$!; trap 'kill $$hub 2>/dev/null; wait $$hub 2>/dev/null' EXIT INT TERM; \
 	addr=$(HUB_ADDR); for i in $$(seq 50); do (exec 3<>/dev/tcp/$${addr%:*}/$${addr##*:}) 2>/dev/null && break; sleep 0.1; done; \
 	echo "hub: demo traffic on ws://$(HUB_ADDR) (log: $(RUN_DIR)/hub.log; lead token: $(RUN_DIR)/demo-lead.token)"; \
+	echo "make run: console as demo-$(ROLE)$(if $(filter lead,$(ROLE)),, (make run ROLE=lead for the lead's board))"; \
 	$(if $(XVFB),xvfb-run -a -s '-screen 0 1440x900x24' sh -c 'echo "make run: virtual display $$DISPLAY (xvfb-run)"; exec "$$0" "$$@"') \
-		$(CONSOLE) --hub ws://$(HUB_ADDR) --data $(RUN_DIR)/console --token-file $(RUN_DIR)/demo-agent.token
+		$(CONSOLE) --hub ws://$(HUB_ADDR) --data $(CONSOLE_DATA) --token-file $(RUN_DIR)/demo-$(ROLE).token
 
 vet: deps
 	$(GO) vet -tags $(TAGS) ./...

@@ -33,7 +33,11 @@ type Generator struct {
 	Platform *Platform
 	// PerMinute is the average number of new messages a minute.
 	PerMinute float64
-	Logger    *slog.Logger
+	// HistoryDays, when above zero, is how many days of past cases
+	// (History) Seed puts into a hub without cases, before the backlog:
+	// the lead view shows trends from the first second.
+	HistoryDays int
+	Logger      *slog.Logger
 
 	rnd     *rand.Rand
 	next    int // next scripted follow-up
@@ -93,6 +97,15 @@ func (g *Generator) Seed(ctx context.Context) error {
 	}
 	if g.Hub.CaseCount() > 0 {
 		return nil // a hub with history keeps it
+	}
+	if g.HistoryDays > 0 {
+		began := time.Now()
+		st, err := History(g.Hub, began, HistoryOptions{Days: g.HistoryDays, Seed: uint64(began.UnixNano())})
+		if err != nil {
+			return err
+		}
+		g.Logger.Info("demo: history of past cases", "days", g.HistoryDays, "cases", st.Cases, "messages", st.Messages,
+			"reopened", st.Reopened, "took", time.Since(began).Round(time.Millisecond))
 	}
 	type settle struct {
 		ch     model.Channel

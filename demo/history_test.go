@@ -1,11 +1,16 @@
 package demo_test
 
 import (
+	"context"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
+	"switchboard/connector/facebook"
+	"switchboard/connector/twitter"
 	"switchboard/demo"
+	"switchboard/model"
 	"switchboard/report"
 	"switchboard/sla"
 	"switchboard/sync/hub"
@@ -61,5 +66,76 @@ func TestHistoryGivesTrends(t *testing.T) {
 	// Several agents answered.
 	if len(weeks.Groups) < 4 {
 		t.Fatalf("%d agent groups", len(weeks.Groups))
+	}
+}
+
+// TestSeedPutsHistoryFirst: the hub's --demo seeds days of past cases
+// (Generator.HistoryDays) into an empty hub, once; none of them older than
+// two days is left open in the agents' queue.
+func TestSeedPutsHistoryFirst(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logger := slog.New(slog.DiscardHandler)
+	l, err := hub.OpenBoltLog(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	h, err := hub.New(l, hub.Config{Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := demo.StartPlatform(ctx, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := hub.NewServer(h, hub.DefaultTiming)
+	defer srv.Close()
+	tw, err := twitter.NewWebhook(twitter.Config{UserID: demo.XBrandID, ConsumerSecret: demo.XConsumerSecret, BrandHandle: demo.XBrandHandle,
+		Threads: twitter.NewThreads(0), Logger: logger}, h.Sink())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Mount(twitter.WebhookPath, tw)
+	fb, err := facebook.NewWebhook(facebook.Config{PageID: demo.FBPageID, PageName: demo.FBPageName, AppSecret: demo.FBAppSecret, VerifyToken: "v", Logger: logger}, h.Sink())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Mount(facebook.Path, fb)
+	g := &demo.Generator{Hub: h, Handler: srv.Handler(), Platform: p, Logger: logger, HistoryDays: 12}
+	began := time.Now()
+	if err := g.Seed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("seeded %d cases in %s", h.CaseCount(), time.Since(began))
+	n := h.CaseCount()
+	if n < 100 {
+		t.Fatalf("%d cases after a 12-day history", n)
+	}
+	now := time.Now()
+	var rows []report.Row
+	if err := hub.NewSLA(h, sla.Default()).Measure(func(f *report.Folder) { rows = f.Rows(sla.Default(), now.AddDate(0, 0, -13), now, now) }); err != nil {
+		t.Fatal(err)
+	}
+	old, breached := 0, 0
+	for _, r := range rows {
+		created, _ := time.Parse(time.RFC3339, r.Created)
+		// The scripted backlog's old cases are settled as their posts come in.
+		if strings.HasPrefix(r.ThreadRef, "history-") && model.Status(r.Status).Active() && now.Sub(created) > 48*time.Hour {
+			old++
+		}
+		if r.Breached {
+			breached++
+		}
+	}
+	if old > 0 || breached == 0 || len(rows) < n-20 {
+		t.Fatalf("%d of %d cases older than two days still open, %d breached", old, len(rows), breached)
+	}
+	g2 := &demo.Generator{Hub: h, Handler: srv.Handler(), Platform: p, Logger: logger, HistoryDays: 12}
+	if err := g2.Seed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if h.CaseCount() != n {
+		t.Fatalf("a second seed went from %d to %d cases", n, h.CaseCount())
 	}
 }

@@ -111,7 +111,40 @@ type Summary struct {
 	To     string  `json:"to"`
 	Group  string  `json:"group"`
 	Filter Filter  `json:"filter,omitzero"`
+	// Target is the service level a public, normal-priority case of the
+	// filter's channel (X without one) gets: the charts' target line.
+	Target *Target `json:"target,omitempty"`
 	Groups []Group `json:"groups"`
+}
+
+// Target is a policy's targets in seconds (nil: not measured) and whether
+// they count in business hours.
+type Target struct {
+	Policy         string `json:"policy"`
+	FirstResponseS *int64 `json:"first_response_s"`
+	NextResponseS  *int64 `json:"next_response_s"`
+	ResolutionS    *int64 `json:"resolution_s"`
+	Business       bool   `json:"business"`
+}
+
+// TypicalTarget is the Target of a public, normal-priority case on
+// channel (X when empty) by no notable author; nil without a policy.
+func TypicalTarget(r *sla.Rules, channel string) *Target {
+	ch := model.Channel(channel)
+	if ch == "" {
+		ch = model.ChannelTwitter
+	}
+	p := r.Select(sla.Subject{Channel: ch, Priority: model.PriorityNormal, Public: true})
+	if p == nil {
+		return nil
+	}
+	t := &Target{Policy: p.Name, Business: p.Calendar != nil || p.TeamCalendar}
+	for metric, dst := range map[string]**int64{sla.MetricFirstResponse: &t.FirstResponseS, sla.MetricNextResponse: &t.NextResponseS, sla.MetricResolution: &t.ResolutionS} {
+		if d, ok := p.Targets[metric]; ok {
+			*dst = secs(d)
+		}
+	}
+	return t
 }
 
 // Summarize aggregates the cases created in [from, to) at now by group;
@@ -202,7 +235,7 @@ func (f *Folder) SummarizeOf(r *sla.Rules, from, to, now time.Time, group string
 			each(keyOf(m, c.Created), func(g *Group) { g.backlog(age) })
 		}
 	}
-	out := Summary{From: stamp(from), To: stamp(to), Group: group, Filter: fl}
+	out := Summary{From: stamp(from), To: stamp(to), Group: group, Filter: fl, Target: TypicalTarget(r, fl.Channel)}
 	keys := make([]string, 0, len(groups))
 	for k := range groups {
 		keys = append(keys, k)

@@ -106,6 +106,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	demoOn := fs.Bool("demo", false, "seed demo customers and cases and keep producing traffic")
 	fresh := fs.Bool("fresh", false, "begin an empty log although the data folder held one (hub.db missing or empty): every console resyncs")
 	rate := fs.Float64("demo-rate", 4, "with --demo: new messages per minute")
+	historyDays := fs.Int("demo-history-days", 30, "with --demo: days of past cases (answered, some late) an empty hub starts with, for the lead view; 0: none")
 	certFile := fs.String("tls-cert", "", "serve TLS (wss://) with this PEM certificate chain; needs --tls-key")
 	keyFile := fs.String("tls-key", "", "the PEM private key of --tls-cert")
 	cfgPath := fs.String("config", "", "connector configuration file (JSON): X, Facebook, forum feeds; see README")
@@ -204,7 +205,7 @@ flags:
 			return err
 		}
 		cfg = demoConfig(cfg, platform)
-		gen = &demo.Generator{Platform: platform, PerMinute: *rate, Logger: logger}
+		gen = &demo.Generator{Platform: platform, PerMinute: *rate, HistoryDays: *historyDays, Logger: logger}
 	}
 	h, err := hub.New(log, hub.Config{Logger: logger, Experts: cfg.Experts, Reach: cfg.Reach})
 	if err != nil {
@@ -213,6 +214,11 @@ flags:
 	srv := hub.NewServer(h, hub.DefaultTiming)
 	srv.SetAuth(tokens)
 	srv.Mount("POST "+hub.CustomersPath, srv.CustomersHandler())
+	stopTriage, err := startTriage(ctx, *cfgPath, h, srv, logger) // triage.go
+	if err != nil {
+		return err
+	}
+	defer stopTriage() // before the log closes
 	if err := startConnectors(ctx, cfg, h, srv, log, logger); err != nil {
 		return err
 	}

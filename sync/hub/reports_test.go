@@ -254,6 +254,10 @@ func TestReportFilters(t *testing.T) {
 		sum.Groups[0].Key != "anna" || *sum.Groups[0].FirstResponseWall.MedianS != 2400 {
 		t.Fatalf("summary = %s", raw)
 	}
+	// The charts' target line: a public Facebook post's first response.
+	if tg := sum.Target; tg == nil || tg.Policy != "social-public" || *tg.FirstResponseS != 1800 || tg.Business {
+		t.Fatalf("target = %+v", sum.Target)
+	}
 	if code, _, _ := s.do(t, "GET", hub.ReportCasesPath+"?channel=myspace", s.lead, nil); code != http.StatusBadRequest {
 		t.Fatalf("unknown channel: %d, want 400", code)
 	}
