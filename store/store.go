@@ -312,6 +312,8 @@ func (s *Store) Apply(evs []model.Event) (Applied, error) {
 
 func applyOne(tx *bolt.Tx, ev model.Event, touched touchedSet) error {
 	switch ev.Type {
+	case model.EventExpertUpserted, model.EventListenItem:
+		return putCommunity(tx, ev) // community.go
 	case model.EventCaseUpserted:
 		if ev.Case == nil {
 			return errors.New("case event without case")

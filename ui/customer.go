@@ -237,7 +237,7 @@ func (p *CustomerPanel) setProfile(d app.CaseDetail) {
 	}
 	p.note.SetText("Not linked to a customer record.")
 	for _, s := range d.Suggestions {
-		card := newSuggestionCard(s, func(consent model.Consent) {
+		card := newSuggestionCard(s, d.Case.Channel == model.ChannelForum, func(consent model.Consent) {
 			p.queue(model.Op{Kind: model.OpLinkIdentity, CaseID: p.caseID, CustomerID: s.Customer.ID, Consent: &consent}, "Link")
 		}, func() {
 			p.queue(model.Op{Kind: model.OpDismissLink, CaseID: p.caseID, CustomerID: s.Customer.ID}, "Dismiss")
@@ -321,7 +321,10 @@ func inRows[T fyne.CanvasObject](boxes ...*fyne.Container) []T {
 // link or dismiss.
 type SuggestionCard struct {
 	widget.BaseWidget
-	Customer  model.Customer
+	Customer model.Customer
+	// Hidden is set while a forum member's customer record is kept out of
+	// sight (no consent recorded yet).
+	Hidden    bool
 	service   *widget.Check
 	marketing *widget.Check
 	link      *widget.Button
@@ -329,11 +332,22 @@ type SuggestionCard struct {
 	body      fyne.CanvasObject
 }
 
-func newSuggestionCard(s model.Suggestion, link func(model.Consent), dismiss func()) *SuggestionCard {
+// On a forum — a community, often a neutral one — a member is never linked
+// to, nor shown to be, a customer without their recorded consent: the card
+// (community) then keeps the record's name, tier and consent hidden until
+// the agent records the person's consent, and says so.
+func newSuggestionCard(s model.Suggestion, community bool, link func(model.Consent), dismiss func()) *SuggestionCard {
 	c := &SuggestionCard{Customer: s.Customer}
 	cu := s.Customer
 	title := widget.NewLabelWithStyle(fmt.Sprintf("Link to customer %s?", cu.ID), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	who := value(fmt.Sprintf("%s · %s", cu.Name, cu.Tier))
+	var hidden []fyne.CanvasObject // shown once the person's consent is recorded
+	if community {
+		title.SetText("A customer record may match this forum member")
+		who.SetText("Forum post: the member is not linked to, or shown as, a customer without their recorded consent. Ask them first, by private message.")
+		who.Wrapping = fyne.TextWrapWord
+		c.Hidden = true
+	}
 	var ev []string
 	for _, e := range s.Evidence {
 		ev = append(ev, "• "+e)
@@ -350,14 +364,37 @@ func newSuggestionCard(s model.Suggestion, link func(model.Consent), dismiss fun
 		} else {
 			c.link.Disable()
 		}
+		if community {
+			c.Hidden = !on
+			for _, o := range hidden {
+				if on {
+					o.Show()
+				} else {
+					o.Hide()
+				}
+			}
+		}
 	})
 	c.marketing = widget.NewCheck("marketing", nil)
 	ask := value("The customer agrees to linking this identity, for:")
 	crm := lowLabel("CRM consent: "+strings.ReplaceAll(consentLine(cu.Consent), "\n", ", "), fyne.TextAlignLeading)
 	crm.Wrapping = fyne.TextWrapWord
 	c.dismiss = widget.NewButtonWithIcon("Not them", theme.CancelIcon(), dismiss)
-	c.body = widget.NewCard("", "", container.NewVBox(title, who, evidence, crm, ask, container.NewHBox(c.service, c.marketing),
-		container.NewHBox(c.link, c.dismiss)))
+	record := value(fmt.Sprintf("Customer %s: %s · %s", cu.ID, cu.Name, cu.Tier))
+	if community {
+		ask.SetText("The member agrees to linking this forum identity, for:")
+		hidden = append(hidden, record, crm)
+		record.Hide()
+		crm.Hide()
+	} else {
+		record = nil
+	}
+	items := []fyne.CanvasObject{title, who}
+	if record != nil {
+		items = append(items, record)
+	}
+	items = append(items, evidence, crm, ask, container.NewHBox(c.service, c.marketing), container.NewHBox(c.link, c.dismiss))
+	c.body = widget.NewCard("", "", container.NewVBox(items...))
 	c.ExtendBaseWidget(c)
 	return c
 }
@@ -368,6 +405,31 @@ func (c *SuggestionCard) CreateRenderer() fyne.WidgetRenderer {
 }
 
 // Service, Marketing, LinkButton and DismissButton are the card's controls, for tests.
+// VisibleText is the text of the card's visible labels, for tests.
+func (c *SuggestionCard) VisibleText() string {
+	var b strings.Builder
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if !o.Visible() {
+			return
+		}
+		switch w := o.(type) {
+		case *widget.Label:
+			b.WriteString(w.Text + "\n")
+		case *widget.Card:
+			if w.Content != nil {
+				walk(w.Content)
+			}
+		case *fyne.Container:
+			for _, child := range w.Objects {
+				walk(child)
+			}
+		}
+	}
+	walk(c.body)
+	return b.String()
+}
+
 func (c *SuggestionCard) Service() *widget.Check        { return c.service }
 func (c *SuggestionCard) Marketing() *widget.Check      { return c.marketing }
 func (c *SuggestionCard) LinkButton() *widget.Button    { return c.link }

@@ -373,7 +373,14 @@ func TestCustomerPanelUnlinkedAuthorSuggestsAndLinks(t *testing.T) {
 		if !card.LinkButton().Disabled() {
 			t.Fatal("Link enabled before consent is recorded")
 		}
+		// A forum member is not shown to be a customer before they agree.
+		if txt := card.VisibleText(); !card.Hidden || strings.Contains(txt, "Bernd Oswald") || !strings.Contains(txt, "without their recorded consent") {
+			t.Fatalf("forum suggestion before consent shows %q", txt)
+		}
 		test.Tap(card.Service())
+		if txt := card.VisibleText(); card.Hidden || !strings.Contains(txt, "Bernd Oswald") {
+			t.Fatalf("forum suggestion with consent recorded shows %q", txt)
+		}
 		test.Tap(card.Marketing())
 		if card.LinkButton().Disabled() {
 			t.Fatal("Link disabled with consent recorded")
