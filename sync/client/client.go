@@ -77,7 +77,9 @@ const Window = 64
 // Client syncs one cache with one hub.
 type Client struct {
 	// HubURL is the hub's base URL (ws://, wss://, http:// or https://);
-	// the client appends /v1/sync.
+	// the client appends /v1/sync. Several, comma-separated, are hubs of
+	// one team (docs/scale.md): tried in turn, the next one when a
+	// connection attempt fails.
 	HubURL string
 	Token  string
 	Cache  Cache
@@ -155,10 +157,11 @@ func SyncURL(base string) (string, error) {
 // Run syncs until ctx ends, reconnecting with exponential backoff and
 // jitter. It returns only for ctx's end or a configuration error.
 func (c *Client) Run(ctx context.Context) error {
-	target, err := SyncURL(c.HubURL)
+	targets, err := syncURLs(c.HubURL) // one hub, or several tried in turn (hubs.go)
 	if err != nil {
 		return err
 	}
+	turn := 0
 	minB, maxB := c.MinBackoff, c.MaxBackoff
 	if minB == 0 {
 		minB = 500 * time.Millisecond
@@ -172,7 +175,10 @@ func (c *Client) Run(ctx context.Context) error {
 	backoff := minB
 	for {
 		c.set(func(s *Status) { s.State = StateConnecting; s.NextRetry = time.Time{} })
-		reachedOnline, err := c.session(ctx, target)
+		reachedOnline, err := c.session(ctx, targets[turn%len(targets)])
+		if !reachedOnline {
+			turn++ // the next hub of the list
+		}
 		if ctx.Err() != nil {
 			c.set(func(s *Status) { s.State = StateOffline; s.Err = "" })
 			return ctx.Err()
