@@ -81,7 +81,7 @@ var categoryNames = map[string]string{
 	assist.CategoryBooking: "Booking", assist.CategoryBilling: "Billing", assist.CategoryCancellation: "Cancellation",
 	assist.CategoryDeliveryBaggage: "Delivery / baggage", assist.CategoryTechnical: "Technical", assist.CategoryAccount: "Account",
 	assist.CategoryServiceComplaint: "Complaint about the service", assist.CategoryPraise: "Praise", assist.CategoryQuestion: "Question",
-	assist.CategoryOther: "Other",
+	assist.CategoryOther: "Other topic",
 }
 
 var langNames = map[string]string{assist.LangDE: "German", assist.LangEN: "English", assist.LangOther: "other language"}
