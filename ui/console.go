@@ -4,8 +4,11 @@
 package ui
 
 import (
-	"fmt"
+	"cmp"
+	"math"
 	"net/url"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,8 +60,31 @@ type Console struct {
 	queueRunning bool
 	queueBuilt   bool // New is through: the worker may start
 
-	rows     []model.Summary // what the list shows; only touched on the UI goroutine
+	// sortBy is the sort chosen (an index into sorts); guarded by filterMu.
+	sortBy int
+	// view is the view shown (a key of queueViews); guarded by filterMu.
+	view string
+
+	// The list keeps its order while the queue changes (see setRows):
+	// rows is what it shows, fresh the newest order the worker computed,
+	// shown when the agent asks. Only touched on the UI goroutine.
+	rows     []model.Summary
+	fresh    []model.Summary
+	shownGen uint64          // the filter generation rows were adopted for
+	gone     map[string]bool // shown rows that left the view since
+	unsynced map[string]bool // cases with actions in the outbox
+	counts   map[string]int  // open cases per view key
 	selected string
+
+	// tierMu guards the tiers known (by customer id) and those rows missed.
+	tierMu   sync.Mutex
+	tiers    map[string]string
+	tierWant map[string]bool
+
+	newBar   *widget.Button
+	empty    *widget.Label
+	viewBtns map[string]*widget.Button
+	sortSel  *widget.Select
 
 	typingDone *time.Timer
 
@@ -143,49 +169,87 @@ func New(be Backend) *Console {
 		})
 	}
 	c.actions.onTyping = c.typing
+	c.wireAssist() // assist.go
 	c.rejected = NewRejectedPanel(
 		func(id string) { c.background(func() error { _, err := be.Retry(id); return err }) },
 		func(id string) { c.background(func() error { return be.Discard(id) }) },
 		c.Select)
 
+	c.gone, c.unsynced, c.counts = map[string]bool{}, map[string]bool{}, map[string]int{}
+	c.tiers, c.tierWant = map[string]string{}, map[string]bool{}
+	c.view = "a"
 	c.list = widget.NewList(
 		func() int { return len(c.rows) },
 		func() fyne.CanvasObject { return NewCaseRow() },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i < len(c.rows) {
-				viewing, typing := c.be.Presence(c.rows[i].ID)
-				o.(*CaseRow).Set(c.rows[i], c.now(), append(typing, viewing...))
+				c.fillRow(c.rows[i], o.(*CaseRow))
 			}
 		},
 	)
+	// The list's own selection scrolls to the selected row whenever it is
+	// set; the console keeps the open case itself (the row highlights it),
+	// so a tap opens a case and nothing ever scrolls on its own.
 	c.list.OnSelected = func(i widget.ListItemID) {
-		if i < len(c.rows) && c.rows[i].ID != c.selected {
-			c.selected = c.rows[i].ID
-			c.be.SetPresence(c.selected, false)
-			c.load(c.selected)
+		c.list.UnselectAll()
+		if i < len(c.rows) {
+			c.open(c.rows[i].ID)
 		}
 	}
 
 	c.count = widget.NewLabel("")
 	c.count.Importance = widget.LowImportance
 	c.search = widget.NewEntry()
-	c.search.SetPlaceHolder("Search author, handle, text…")
+	c.search.SetPlaceHolder(T("Search text, name, number, e-mail, tag…"))
 	c.search.OnChanged = func(s string) { c.setFilter(func(f *app.Filter) { f.Text = s }) }
-	c.channel = widget.NewSelect([]string{"All channels", "Twitter/X", "Facebook", "Forums"}, func(s string) {
-		ch := map[string]model.Channel{"Twitter/X": model.ChannelTwitter, "Facebook": model.ChannelFacebook, "Forums": model.ChannelForum}[s]
+	chans := []string{T("All channels"), "Twitter/X", "Facebook", T("Forums")}
+	c.channel = widget.NewSelect(chans, func(s string) {
+		ch := map[string]model.Channel{chans[1]: model.ChannelTwitter, chans[2]: model.ChannelFacebook, chans[3]: model.ChannelForum}[s]
 		c.setFilter(func(f *app.Filter) { f.Channel = ch })
 	})
 	c.channel.SetSelectedIndex(0)
-	c.active = widget.NewCheck("Open only", func(b bool) { c.setFilter(func(f *app.Filter) { f.ActiveOnly = b }) })
+	c.active = widget.NewCheck(T("Open only"), func(b bool) {
+		c.setFilter(func(f *app.Filter) { f.ActiveOnly = b || c.view != "a" })
+	})
+	var sortNames []string
+	for _, so := range sorts {
+		sortNames = append(sortNames, T(so.name))
+	}
+	c.sortSel = widget.NewSelect(sortNames, func(string) {
+		i := c.sortSel.SelectedIndex()
+		c.setFilter(func(f *app.Filter) {
+			c.sortBy = max(i, 0)
+			f.Sort = sorts[c.sortBy].core
+		})
+	})
+	c.sortSel.SetSelectedIndex(0)
+
+	views := container.NewGridWithColumns(3)
+	c.viewBtns = map[string]*widget.Button{}
+	for _, v := range queueViews {
+		b := widget.NewButton(T(v.name), func() { c.SetView(v.key) })
+		c.viewBtns[v.key] = b
+		views.Add(b)
+	}
+	c.showViewButtons()
+	c.newBar = widget.NewButtonWithIcon("", theme.MoveUpIcon(), c.ShowNew)
+	c.newBar.Importance = widget.HighImportance
+	c.newBar.Hide()
+	c.empty = widget.NewLabel("")
+	c.empty.Wrapping = fyne.TextWrapWord
+	c.empty.Alignment = fyne.TextAlignCenter
+	c.empty.Importance = widget.LowImportance
+	c.empty.Hide()
 
 	filters := container.NewBorder(nil, nil, nil, container.NewHBox(c.channel, c.active), c.search)
-	queueHead := container.NewBorder(nil, nil, widget.NewLabelWithStyle("Queue", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), c.count)
-	queue := container.NewBorder(container.NewVBox(filters, queueHead), nil, nil, nil, c.list)
+	queueHead := container.NewBorder(nil, nil, widget.NewLabelWithStyle(T("Queue"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), container.NewHBox(c.count, c.sortSel))
+	queue := container.NewBorder(container.NewVBox(views, filters, queueHead, c.newBar), nil, nil, nil,
+		container.NewStack(c.list, container.NewVBox(c.empty)))
 
 	right := container.NewHSplit(container.NewBorder(nil, c.actions, nil, nil, c.detail), c.customer)
 	right.Offset = 0.62
 	main := container.NewHSplit(queue, right)
-	main.Offset = 0.36
+	main.Offset = 0.4
 	c.root = container.NewBorder(nil, container.NewVBox(c.rejected, c.status), nil, nil, main)
 
 	be.OnChange(func(ch app.Change) {
@@ -280,36 +344,265 @@ func (c *Console) queueWorker() {
 		c.queueDirty = false
 		c.queueMu.Unlock()
 		c.filterMu.Lock()
-		f, gen := c.filter, c.filterGen
+		f, gen, by := c.filter, c.filterGen, c.sortBy
 		c.filterMu.Unlock()
 		rows := c.be.Queue(f)
+		c.tiersFor(rows)
+		if cmp := sorts[by].then; cmp != nil {
+			slices.SortStableFunc(rows, cmp)
+		}
+		counts := map[string]int{}
+		if vc, ok := c.be.(viewCounter); ok {
+			byName := map[string]int{}
+			for _, v := range vc.Views() {
+				byName[v.Name] = v.Count
+			}
+			for _, v := range queueViews {
+				counts[v.key] = byName[v.core]
+			}
+		}
+		unsynced := map[string]bool{}
+		if ob, ok := c.be.(outboxBackend); ok && c.be.Pending() > 0 {
+			if q, err := ob.Queued(); err == nil {
+				for _, op := range q {
+					unsynced[op.Op.CaseID] = true
+				}
+			}
+		}
 		c.do(func() {
 			c.filterMu.Lock()
 			stale := gen != c.filterGen
 			c.filterMu.Unlock()
 			if !stale {
-				c.setRows(rows)
+				c.counts, c.unsynced = counts, unsynced
+				c.showViewButtons()
+				c.setRows(rows, gen)
 			}
 		})
 	}
 }
 
-func (c *Console) setRows(rows []model.Summary) {
-	c.rows = rows
-	if len(rows) == 1 {
-		c.count.SetText("1 case")
-	} else {
-		c.count.SetText(fmt.Sprintf("%d cases", len(rows)))
+// rowHeight is the height of a list row with its separator.
+func (c *Console) rowHeight() float32 {
+	return NewCaseRow().MinSize().Height + c.list.Theme().Size(theme.SizeNamePadding)
+}
+
+// visible is the range of row indexes the list shows now.
+func (c *Console) visible() (first, last int) {
+	h := c.rowHeight()
+	off := c.list.GetScrollOffset()
+	first = int(off / h)
+	last = int((off + c.list.Size().Height) / h)
+	return first, last
+}
+
+// setRows hands the worker's rows to the list. A new filter, sort or view
+// (or an empty list) shows them as they are, from the top. Otherwise the
+// list keeps its order and the rows under the pointer stay where they are:
+// shown cases get their new content in place; new cases and a changed
+// order are announced on the "N new — show" bar; a case that left the
+// view is dropped when it is above or below the visible rows (the scroll
+// offset moves with the rows above, so nothing visible shifts) and stays,
+// marked, while it is in sight.
+func (c *Console) setRows(fresh []model.Summary, gen uint64) {
+	c.fresh = fresh
+	if gen != c.shownGen || len(c.rows) == 0 {
+		c.shownGen = gen
+		c.adopt(fresh, false)
+		return
 	}
-	c.list.Refresh()
-	for i, r := range rows {
-		if r.ID == c.selected {
-			c.list.Select(i)
-			return
+	byID := make(map[string]int, len(fresh))
+	for i, s := range fresh {
+		byID[s.ID] = i
+	}
+	first, last := c.visible()
+	rows := make([]model.Summary, 0, len(c.rows))
+	gone := map[string]bool{}
+	removedAbove := 0
+	var pos []int // positions in fresh of the kept rows, in shown order
+	for i, r := range c.rows {
+		if j, ok := byID[r.ID]; ok {
+			rows = append(rows, fresh[j])
+			pos = append(pos, j)
+			continue
+		}
+		switch {
+		case i < first:
+			removedAbove++
+		case i > last:
+		default:
+			rows = append(rows, r)
+			gone[r.ID] = true
 		}
 	}
-	c.list.UnselectAll()
+	shown := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		shown[r.ID] = true
+	}
+	newN := 0
+	for _, s := range fresh {
+		if !shown[s.ID] {
+			newN++
+		}
+	}
+	moved := len(pos) - increasingRun(pos)
+	off := c.list.GetScrollOffset()
+	c.rows, c.gone = rows, gone
+	c.list.Refresh()
+	if removedAbove > 0 {
+		c.list.ScrollToOffset(max(0, off-float32(removedAbove)*c.rowHeight()))
+	}
+	c.announce(newN, moved)
+	c.showCount()
 }
+
+// adopt shows rows in their own order. keep holds the open case where it
+// is on the screen (the agent asked for the new order); otherwise the list
+// starts at the top.
+func (c *Console) adopt(rows []model.Summary, keep bool) {
+	old := slices.IndexFunc(c.rows, func(s model.Summary) bool { return s.ID == c.selected })
+	off := c.list.GetScrollOffset()
+	c.rows, c.gone = rows, map[string]bool{}
+	c.list.Refresh()
+	now := slices.IndexFunc(rows, func(s model.Summary) bool { return s.ID == c.selected })
+	switch {
+	case keep && old >= 0 && now >= 0:
+		h := c.rowHeight()
+		c.list.ScrollToOffset(max(0, off+float32(now-old)*h))
+	case !keep:
+		c.list.ScrollToTop()
+	}
+	c.announce(0, 0)
+	c.showCount()
+}
+
+// ShowNew shows the newest order: the new cases and the moved ones.
+func (c *Console) ShowNew() {
+	c.adopt(c.fresh, true)
+}
+
+// NewBar is the "N new — show" announcement; hidden when nothing waits.
+func (c *Console) NewBar() *widget.Button { return c.newBar }
+
+func (c *Console) announce(newN, moved int) {
+	switch {
+	case newN == 0 && moved == 0:
+		c.newBar.Hide()
+		return
+	case moved == 0:
+		c.newBar.SetText(T("{{.N}} new — show", "N", Number(newN)))
+	case newN == 0:
+		c.newBar.SetText(T("{{.N}} moved — show the new order", "N", Number(moved)))
+	default:
+		c.newBar.SetText(T("{{.N}} new, {{.M}} moved — show", "N", Number(newN), "M", Number(moved)))
+	}
+	c.newBar.Show()
+}
+
+// showCount shows how many cases the view lists, and says so plainly when
+// none match.
+func (c *Console) showCount() {
+	if x := c.x(); x != nil {
+		defer x.setTitle()
+	}
+	n := len(c.rows) - len(c.gone)
+	if n == 1 {
+		c.count.SetText(T("1 case"))
+	} else {
+		c.count.SetText(T("{{.N}} cases", "N", Number(n)))
+	}
+	if len(c.rows) > 0 {
+		c.empty.Hide()
+		return
+	}
+	name := T(c.viewOf().name)
+	if q := c.search.Text; q != "" {
+		c.empty.SetText(T("No case matches “{{.Q}}” in {{.View}}.", "Q", q, "View", name))
+	} else {
+		c.empty.SetText(T("No cases in {{.View}}.", "View", name))
+	}
+	c.empty.Show()
+}
+
+// increasingRun is the length of the longest increasing subsequence of p:
+// the rows that kept their order; the others moved.
+func increasingRun(p []int) int {
+	var tails []int
+	for _, x := range p {
+		i, _ := slices.BinarySearch(tails, x)
+		if i == len(tails) {
+			tails = append(tails, x)
+		} else {
+			tails[i] = x
+		}
+	}
+	return len(tails)
+}
+
+// fillRow shows s in a list row.
+func (c *Console) fillRow(s model.Summary, r *CaseRow) {
+	viewing, typing := c.be.Presence(s.ID)
+	info := RowInfo{
+		Others:   append(typing, viewing...),
+		Unsynced: c.unsynced[s.ID],
+		Selected: s.ID == c.selected,
+		Gone:     c.gone[s.ID],
+	}
+	if s.CustomerID != "" {
+		c.tierMu.Lock()
+		t, ok := c.tiers[s.CustomerID]
+		if !ok {
+			c.tierWant[s.CustomerID] = true
+		}
+		c.tierMu.Unlock()
+		info.Tier = t
+	}
+	if q := c.search.Text; q != "" {
+		if sn, ok := c.be.(snippeter); ok {
+			if m := sn.Snippet(s.ID, q); m.Text != "" && !strings.Contains(strings.ToLower(s.Preview), strings.ToLower(strings.TrimSpace(q))) {
+				info.Match = strings.TrimSpace(m.Text)
+			}
+		}
+	}
+	r.SetInfo(s, c.now(), info)
+}
+
+// tiersFor makes sure the tiers of the customers of the first rows and of
+// the rows the list asked for are known, reading those not yet known. It
+// runs on the queue worker: fillRow only notes what it misses (nothing on
+// the UI goroutine starts work), and Tick asks for another run then.
+func (c *Console) tiersFor(rows []model.Summary) {
+	tl, ok := c.be.(tierLookup)
+	if !ok {
+		return
+	}
+	c.tierMu.Lock()
+	var ids []string
+	for _, s := range rows[:min(len(rows), firstTiers)] {
+		if _, ok := c.tiers[s.CustomerID]; s.CustomerID != "" && !ok && !slices.Contains(ids, s.CustomerID) {
+			ids = append(ids, s.CustomerID)
+		}
+	}
+	for id := range c.tierWant {
+		if _, ok := c.tiers[id]; !ok && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	c.tierWant = map[string]bool{}
+	c.tierMu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	got := tl.Tiers(ids)
+	c.tierMu.Lock()
+	for _, id := range ids {
+		c.tiers[id] = got[id] // "" too: asked once
+	}
+	c.tierMu.Unlock()
+}
+
+// firstTiers is how many rows from the top get their tiers with the rows.
+const firstTiers = 500
 
 // act queues an op on a goroutine and reports back on the UI goroutine.
 func (c *Console) act(op model.Op, done func(error)) {
@@ -343,21 +636,38 @@ func (c *Console) background(f func() error) {
 
 // Tick refreshes relative ages; the caller runs it on a timer via fyne.Do.
 func (c *Console) Tick() {
-	c.list.Refresh()
+	c.tierMu.Lock()
+	want := len(c.tierWant) > 0
+	c.tierMu.Unlock()
+	if want {
+		c.reloadQueue() // rows scrolled into sight whose tiers are not known
+	}
+	c.list.Refresh() // ages and SLA countdowns; rows keep their places
 	c.status.Set(c.be.Status(), c.be.Count())
 }
 
-// Select opens a case by id, in the queue when it is listed there.
+// Select opens a case by id; when the queue lists it, its row is
+// highlighted and scrolled into sight (only if it is out of sight).
 func (c *Console) Select(id string) {
+	c.open(id)
+	if i := slices.IndexFunc(c.rows, func(s model.Summary) bool { return s.ID == id }); i >= 0 {
+		c.list.ScrollTo(i)
+	}
+}
+
+// open makes id the open case: the row highlights at once, the case loads
+// on a goroutine.
+func (c *Console) open(id string) {
+	if id == c.selected {
+		return
+	}
+	prev := c.selected
+	c.selected = id
 	for i, r := range c.rows {
-		if r.ID == id {
-			c.list.Select(i)
-			c.list.ScrollTo(i)
-			return
+		if r.ID == prev || r.ID == id {
+			c.list.RefreshItem(i)
 		}
 	}
-	c.list.UnselectAll()
-	c.selected = id
 	c.be.SetPresence(id, false)
 	c.load(id)
 }
@@ -394,10 +704,9 @@ func (c *Console) showPresence() {
 // app.Filter), or the first case when text is empty.
 func (c *Console) SelectFirst(text string) {
 	f := app.Filter{Text: text}
-	for i, r := range c.rows {
+	for _, r := range c.rows {
 		if f.Match(r) {
-			c.list.Select(i)
-			c.list.ScrollTo(i)
+			c.Select(r.ID)
 			return
 		}
 	}
@@ -408,6 +717,15 @@ func (c *Console) Selected() string { return c.selected }
 
 // Rows are the cases the queue lists, in order.
 func (c *Console) Rows() []model.Summary { return c.rows }
+
+// List is the queue's list widget.
+func (c *Console) List() *widget.List { return c.list }
+
+// SortSelect is the queue's sort choice.
+func (c *Console) SortSelect() *widget.Select { return c.sortSel }
+
+// ViewButton is the button of a view: m, u, h, w, z or a.
+func (c *Console) ViewButton(key string) *widget.Button { return c.viewBtns[key] }
 
 // Detail is the case view.
 func (c *Console) Detail() *CaseView { return c.detail }
@@ -461,4 +779,169 @@ func heading(text string) *widget.Label {
 	l := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	l.SizeName = theme.SizeNameSubHeadingText
 	return l
+}
+
+// What the console uses of app.Core beyond Backend when it has it: a
+// backend without them gets no counts, tiers or matches in the rows.
+type (
+	viewCounter interface{ Views() []app.ViewCount }
+	tierLookup  interface {
+		Tiers(customerIDs []string) map[string]string
+	}
+	snippeter interface {
+		Snippet(id, text string) app.Snippet
+	}
+)
+
+// queueView is one of the queue's views: a key for "g <key>", its name,
+// the name of the core's view that counts it, and what it filters.
+type queueView struct {
+	key, name, core string
+	f               app.Filter
+}
+
+var queueViews = []queueView{
+	{"m", "Mine", "Mine", app.Filter{Mine: true}},
+	{"u", "Unassigned", "Unassigned", app.Filter{Unassigned: true}},
+	{"h", "High reach", "High reach", app.Filter{Reach: model.ReachInfluencer}},
+	{"w", "Waiting", "Customer waiting", app.Filter{Waiting: true}},
+	{"a", "All", "All open", app.Filter{}},
+}
+
+// sortChoice is one of the queue's sorts: the core's order, and a stable
+// sort of it by what the core does not index (SLA due, triage score).
+type sortChoice struct {
+	name string
+	core app.Sort
+	then func(a, b model.Summary) int
+}
+
+var sorts = []sortChoice{
+	{"Priority", app.SortPriority, byPriorityWaiting},
+	{"SLA due", app.SortPriority, func(a, b model.Summary) int { return cmp.Or(bySLADue(a, b), byPriorityWaiting(a, b)) }},
+	{"Oldest waiting", app.SortOldestWaiting, nil},
+	{"Newest", app.SortNewest, nil},
+	{"Reach", app.SortReach, nil},
+	{"Triage score", app.SortPriority, func(a, b model.Summary) int { return cmp.Or(byScore(a, b), byPriorityWaiting(a, b)) }},
+}
+
+// byPriorityWaiting is the default order: open cases first, then by
+// priority, then the customer waiting longest (a customer waiting 26 hours
+// must not sink below fresh tweets); the core's order (newest activity)
+// breaks ties.
+func byPriorityWaiting(a, b model.Summary) int {
+	if a.Status.Active() != b.Status.Active() {
+		if a.Status.Active() {
+			return -1
+		}
+		return 1
+	}
+	if a.Priority != b.Priority {
+		return int(b.Priority) - int(a.Priority)
+	}
+	wait := func(s model.Summary) int64 {
+		if !s.Status.Active() || s.WaitingSince.IsZero() {
+			return math.MaxInt64
+		}
+		return s.WaitingSince.UnixNano()
+	}
+	return cmp.Compare(wait(a), wait(b))
+}
+
+// bySLADue puts the running clocks first, the least time left (the most
+// overdue) first; the rest keep the priority order.
+func bySLADue(a, b model.Summary) int {
+	ad, bd := !a.Due.IsZero() && a.Status.Active(), !b.Due.IsZero() && b.Status.Active()
+	switch {
+	case ad && bd:
+		return a.Due.Compare(b.Due)
+	case ad:
+		return -1
+	case bd:
+		return 1
+	}
+	return 0
+}
+
+// byScore puts the highest triage score first among the open cases.
+func byScore(a, b model.Summary) int {
+	if a.Status.Active() != b.Status.Active() {
+		if a.Status.Active() {
+			return -1
+		}
+		return 1
+	}
+	return b.Score - a.Score
+}
+
+// SetView shows one of the queue's views by its key (m, u, h, w, a); the
+// other filters (channel, open only, search, sort) stay.
+func (c *Console) SetView(key string) {
+	i := slices.IndexFunc(queueViews, func(v queueView) bool { return v.key == key })
+	if i < 0 {
+		return
+	}
+	v := queueViews[i]
+	c.setFilter(func(f *app.Filter) {
+		c.view = key
+		f.Mine, f.Unassigned, f.Reach, f.Waiting = v.f.Mine, v.f.Unassigned, v.f.Reach, v.f.Waiting
+		// The work views hold open cases only; "All" follows "Open only".
+		f.ActiveOnly = key != "a" || c.active.Checked
+	})
+	if key == "a" {
+		c.active.Enable()
+	} else {
+		c.active.Disable()
+	}
+	c.showViewButtons()
+}
+
+// View is the key of the view shown.
+func (c *Console) View() string {
+	c.filterMu.Lock()
+	defer c.filterMu.Unlock()
+	return c.view
+}
+
+func (c *Console) viewOf() queueView {
+	key := c.View()
+	for _, v := range queueViews {
+		if v.key == key {
+			return v
+		}
+	}
+	return queueViews[len(queueViews)-1]
+}
+
+// showViewButtons names each view with its count of open cases and marks
+// the one shown.
+func (c *Console) showViewButtons() {
+	cur := c.View()
+	for _, v := range queueViews {
+		b := c.viewBtns[v.key]
+		text := T(v.name)
+		if n, ok := c.counts[v.key]; ok {
+			text += "  " + Number(n)
+		}
+		imp := widget.MediumImportance
+		if v.key == cur {
+			imp = widget.HighImportance
+		}
+		if b.Text != text || b.Importance != imp {
+			b.Text, b.Importance = text, imp
+			b.Refresh()
+		}
+	}
+}
+
+// OpenCount is how many open cases the list shows now (rows that left the
+// view not counted).
+func (c *Console) OpenCount() int {
+	n := 0
+	for _, r := range c.rows {
+		if r.Status.Active() && !c.gone[r.ID] {
+			n++
+		}
+	}
+	return n
 }

@@ -227,8 +227,8 @@ func (x *extras) announce(open []model.Summary, me string, st client.Status) {
 
 // viewName names the queue's view as its filters show it.
 func (c *Console) viewName() string {
-	name := T("All cases")
-	if c.OpenOnly().Checked {
+	name := T(c.viewOf().name)
+	if c.View() == "a" && c.OpenOnly().Checked {
 		name = T("All open")
 	}
 	if ch := c.ChannelFilter(); ch.SelectedIndex() > 0 {
@@ -240,16 +240,11 @@ func (c *Console) viewName() string {
 	return name
 }
 
-// setTitle puts the view and the count waiting into the window title.
+// setTitle puts the view and its count of open cases into the window
+// title: "Switchboard — Mine (12)".
 func (x *extras) setTitle() {
 	c := x.c
-	waiting := 0
-	for _, r := range c.Rows() {
-		if r.Status == model.StatusNew || r.Status == model.StatusOpen {
-			waiting++
-		}
-	}
-	t := "Switchboard — " + c.viewName() + " · " + T("{{.N}} waiting", "N", Number(waiting))
+	t := "Switchboard — " + c.viewName() + " (" + Number(c.OpenCount()) + ")"
 	if x.title == t {
 		return
 	}
@@ -307,6 +302,8 @@ func Shortcuts() []Shortcut {
 		{"g m", T("view: mine")},
 		{"g u", T("view: unassigned")},
 		{"g h", T("view: high reach")},
+		{"g w", T("view: customer waiting")},
+		{"g a", T("view: all")},
 		{"?", T("show these shortcuts")},
 		{",", T("settings: language, theme, undo, canned answers")},
 	}
@@ -425,15 +422,17 @@ func (c *Console) move(d int) {
 	c.Select(rows[i].ID)
 }
 
-// jumpView follows "g": i all open, m mine, u unassigned, h high reach.
+// jumpView follows "g": i all open (every channel, no search), m mine,
+// u unassigned, h high reach, w customer waiting, a all.
 func (c *Console) jumpView(k string) {
 	switch k {
 	case "i":
+		c.SetView("a")
 		c.ChannelFilter().SetSelectedIndex(0)
 		c.OpenOnly().SetChecked(true)
 		c.Search().SetText("")
-	case "m", "u", "h":
-		c.StatusBar().Flash(T("This view is not in this build of the queue yet."))
+	default:
+		c.SetView(k)
 	}
 }
 

@@ -17,56 +17,158 @@ import (
 	"switchboard/model"
 )
 
-// CaseRow is one line of the queue: channel icon, author with reach badge,
-// age, status, and the first line of the case.
+// CaseRow is one case of the queue, on two lines of fixed columns so the
+// widths never jump from case to case:
+//
+//	[channel]  Name @handle             reach  tier   status  age
+//	[unsynced] first line or the match  category  SLA  who
+//
+// The channel icon has the unsynced marker (actions still in the outbox)
+// under it; "who" is the assignee, or the other agents in the case.
 type CaseRow struct {
 	widget.BaseWidget
 
-	icon    *widget.Icon
-	author  *widget.Label
-	badge   *Badge
-	age     *widget.Label
-	status  *Badge
-	preview *widget.Label
-	others  *widget.Label
+	bg       *canvas.Rectangle
+	icon     *widget.Icon
+	unsynced *widget.Icon
+	name     *widget.RichText
+	badge    *Badge
+	tier     *Badge
+	status   *Badge
+	age      *widget.Label
+	preview  *widget.Label
+	triage   *Badge
+	flag     *Badge
+	sla      *canvas.Text
+	who      *widget.Label
+
+	selected, gone bool
 }
 
 var _ fyne.Widget = (*CaseRow)(nil)
 
+// RowInfo is what a row shows beside the case's summary.
+type RowInfo struct {
+	Others   []string // agents viewing or typing
+	Tier     string   // the linked customer's tier, "" when none or unknown
+	Unsynced bool     // actions on the case wait in the outbox
+	Selected bool     // the open case
+	Gone     bool     // it left the view; it stays until the agent shows the new order
+	Match    string   // where the search text occurs, when not in the first line
+}
+
 // NewCaseRow makes an empty row for the list to fill.
 func NewCaseRow() *CaseRow {
 	r := &CaseRow{
-		icon:    widget.NewIcon(assets.Twitter),
-		author:  widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		badge:   NewBadge("", color.Transparent),
-		age:     widget.NewLabel(""),
-		status:  NewBadge("", color.Transparent),
-		preview: widget.NewLabel(""),
-		others:  widget.NewLabel(""),
+		bg:       canvas.NewRectangle(color.Transparent),
+		icon:     widget.NewIcon(assets.Twitter),
+		unsynced: widget.NewIcon(theme.UploadIcon()),
+		name:     widget.NewRichText(),
+		badge:    NewBadge("", color.Transparent),
+		tier:     NewBadge("", color.Transparent),
+		status:   NewBadge("", color.Transparent),
+		age:      widget.NewLabel(""),
+		preview:  widget.NewLabel(""),
+		triage:   NewBadge("", color.Transparent),
+		flag:     NewBadge("", color.Transparent),
+		sla:      canvas.NewText("", theme.Color(theme.ColorNameForeground)),
+		who:      widget.NewLabel(""),
 	}
-	r.others.Importance = widget.WarningImportance
-	r.others.SizeName = theme.SizeNameCaptionText
-	r.author.Truncation = fyne.TextTruncateEllipsis
+	r.bg.CornerRadius = 4
+	r.name.Truncation = fyne.TextTruncateEllipsis
+	r.name.Segments = []widget.RichTextSegment{
+		&widget.TextSegment{Style: widget.RichTextStyle{Inline: true, TextStyle: fyne.TextStyle{Bold: true}, ColorName: theme.ColorNameForeground}},
+		&widget.TextSegment{Style: widget.RichTextStyle{Inline: true, ColorName: theme.ColorNamePlaceHolder}},
+	}
 	r.preview.Truncation = fyne.TextTruncateEllipsis
+	r.who.Truncation = fyne.TextTruncateEllipsis
+	r.who.SizeName = theme.SizeNameCaptionText
 	r.age.Importance = widget.LowImportance
+	r.age.Alignment = fyne.TextAlignTrailing
+	r.sla.TextStyle.Bold = true
+	r.sla.Alignment = fyne.TextAlignTrailing
+	r.unsynced.Hide()
 	r.ExtendBaseWidget(r)
 	return r
 }
 
 // Set shows s in the row, as of now, with the other agents in the case.
 func (r *CaseRow) Set(s model.Summary, now time.Time, others []string) {
-	if len(others) > 0 {
-		r.others.SetText("● " + strings.Join(others, ", "))
-		r.others.Show()
-	} else {
-		r.others.Hide()
-	}
+	r.SetInfo(s, now, RowInfo{Others: others})
+}
+
+// SetInfo shows s in the row, as of now, with what the console knows
+// beside it.
+func (r *CaseRow) SetInfo(s model.Summary, now time.Time, info RowInfo) {
+	r.selected, r.gone = info.Selected, info.Gone
 	r.icon.SetResource(ChannelIcon(s.Channel))
-	r.author.SetText(s.Author)
-	r.badge.Set(s.Reach.Badge(), ReachColor(s.Reach))
+	r.unsynced.Hidden = !info.Unsynced
+	name, handle := s.Author, s.Handle
+	if handle == name || (handle != "" && strings.TrimPrefix(handle, "@") == name) {
+		handle = "" // a forum login that is the name: say it once
+	} else if handle != "" && s.Channel == model.ChannelTwitter && !strings.HasPrefix(handle, "@") {
+		handle = "@" + handle
+	}
+	if name == "" {
+		name, handle = handle, ""
+	}
+	r.name.Segments[0].(*widget.TextSegment).Text = name
+	r.name.Segments[1].(*widget.TextSegment).Text = ""
+	if handle != "" {
+		r.name.Segments[1].(*widget.TextSegment).Text = " " + handle
+	}
+	r.name.Refresh()
+	r.badge.Set(ReachName(s.Reach), ReachColor(s.Reach))
+	if info.Tier != "" && info.Tier != "basic" {
+		r.tier.Set(TierName(info.Tier), TierColor(info.Tier))
+	} else {
+		r.tier.Set("", color.Transparent)
+	}
+	if info.Gone {
+		r.status.Set(T("left view"), StatusColor(model.StatusClosed))
+	} else {
+		r.status.Set(StatusName(s.Status), StatusColor(s.Status))
+	}
 	r.age.SetText(Age(now.Sub(s.LastMessageAt)))
-	r.status.Set(string(s.Status), StatusColor(s.Status))
-	r.preview.SetText(s.Preview)
+	text := s.Preview
+	if info.Match != "" {
+		text = "… " + info.Match
+	}
+	r.preview.SetText(text)
+	if info.Gone {
+		r.preview.Importance = widget.LowImportance
+	} else {
+		r.preview.Importance = widget.MediumImportance
+	}
+	r.preview.Refresh()
+	switch {
+	case s.Troll:
+		r.flag.Set(T("troll?"), color.NRGBA{R: 0x61, G: 0x61, B: 0x61, A: 0xFF})
+	case s.Spam:
+		r.flag.Set(T("spam?"), color.NRGBA{R: 0x61, G: 0x61, B: 0x61, A: 0xFF})
+	case s.Irrelevant:
+		r.flag.Set(T("chatter"), color.NRGBA{R: 0x78, G: 0x90, B: 0x9C, A: 0xFF})
+	default:
+		r.flag.Set("", color.Transparent)
+	}
+	r.triage.Set(CategoryName(s.Category), UrgencyColor(s.Urgency))
+	r.sla.Text, r.sla.Color = SLAText(s, now)
+	r.sla.Refresh()
+	switch {
+	case len(info.Others) > 0:
+		r.who.Importance = widget.WarningImportance
+		r.who.SetText("● " + strings.Join(info.Others, ", "))
+	case s.Assignee != "":
+		r.who.Importance = widget.LowImportance
+		r.who.SetText("→ " + s.Assignee)
+	default:
+		r.who.SetText("")
+	}
+	r.bg.FillColor = color.Transparent
+	if r.selected {
+		r.bg.FillColor = theme.Color(theme.ColorNameSelection)
+	}
+	r.bg.Refresh()
 }
 
 // ReachBadge is the shown reach badge, for tests.
@@ -77,13 +179,109 @@ func (r *CaseRow) ReachBadge() string {
 	return r.badge.Text()
 }
 
+// Texts are the row's shown texts in reading order (hidden ones left
+// out), for tests.
+func (r *CaseRow) Texts() []string {
+	var out []string
+	add := func(s string) {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	add(r.name.String())
+	for _, b := range []*Badge{r.badge, r.tier, r.status} {
+		if b.Visible() {
+			add(b.Text())
+		}
+	}
+	add(r.age.Text)
+	add(r.preview.Text)
+	for _, b := range []*Badge{r.flag, r.triage} {
+		if b.Visible() {
+			add(b.Text())
+		}
+	}
+	add(r.sla.Text)
+	add(r.who.Text)
+	if !r.unsynced.Hidden {
+		add("unsynced")
+	}
+	return out
+}
+
+// SLAColor is the colour of the row's SLA countdown, for tests.
+func (r *CaseRow) SLAColor() color.Color { return r.sla.Color }
+
+// Highlighted reports whether the row shows the open case.
+func (r *CaseRow) Highlighted() bool { return r.selected }
+
 // CreateRenderer implements fyne.Widget.
 func (r *CaseRow) CreateRenderer() fyne.WidgetRenderer {
-	right := container.NewHBox(r.others, r.badge, r.status, r.age)
-	top := container.NewBorder(nil, nil, nil, right, r.author)
-	body := container.New(layout.NewCustomPaddedVBoxLayout(-theme.Padding()*2), top, r.preview)
-	icon := container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(28), r.icon))
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, icon, nil, body))
+	cap := theme.CaptionTextSize()
+	// Each column as wide as the widest thing it can hold, in this
+	// language: the same on every row.
+	w := func(samples ...string) float32 {
+		var most float32
+		for _, s := range samples {
+			most = max(most, fyne.MeasureText(s, cap, fyne.TextStyle{Bold: true}).Width)
+		}
+		return most + 16
+	}
+	reach := []string{ReachName(model.ReachHigh), ReachName(model.ReachInfluencer), ReachName(model.ReachNotable)}
+	tiers := []string{TierName("senator"), TierName("gold"), TierName("silver")}
+	statuses := []string{T("left view")}
+	for _, st := range []model.Status{model.StatusNew, model.StatusOpen, model.StatusPending, model.StatusSolved, model.StatusClosed} {
+		statuses = append(statuses, StatusName(st))
+	}
+	flags := []string{T("troll?"), T("spam?"), T("chatter")}
+	var cats []string
+	for _, c := range categories {
+		cats = append(cats, CategoryName(c))
+	}
+	ageW := fyne.MeasureText("59m", theme.TextSize(), fyne.TextStyle{}).Width + 2*theme.InnerPadding()
+	top := container.NewBorder(nil, nil, nil,
+		container.New(&fixedCols{w: []float32{w(reach...), w(tiers...), w(statuses...), ageW}}, r.badge, r.tier, r.status, r.age),
+		r.name)
+	bottom := container.NewBorder(nil, nil, nil,
+		container.New(&fixedCols{w: []float32{w(flags...), w(cats...), w("−23 h", "59 min") + 4, w("→ anna.k") + 8}}, r.flag, r.triage, r.sla, r.who),
+		r.preview)
+	body := container.New(layout.NewCustomPaddedVBoxLayout(-theme.Padding()*2), top, bottom)
+	icons := container.New(layout.NewCustomPaddedVBoxLayout(0),
+		container.NewGridWrap(fyne.NewSquareSize(24), r.icon),
+		container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(14), r.unsynced)))
+	return widget.NewSimpleRenderer(container.NewStack(r.bg,
+		container.NewBorder(nil, nil, container.NewCenter(icons), nil, body)))
+}
+
+// fixedCols lays its objects out in columns of fixed widths, each object
+// at its own width at most, vertically centred: the same columns on every
+// row, whatever they hold.
+type fixedCols struct{ w []float32 }
+
+func (l *fixedCols) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var width, height float32
+	for i, o := range objs {
+		if i < len(l.w) {
+			width += l.w[i]
+		}
+		height = max(height, o.MinSize().Height)
+	}
+	return fyne.NewSize(width, height)
+}
+
+func (l *fixedCols) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	var x float32
+	for i, o := range objs {
+		if i >= len(l.w) {
+			break
+		}
+		ms := o.MinSize()
+		cw := l.w[i]
+		ow := cw - 4 // labels truncate inside their column, badges keep to their text
+		o.Resize(fyne.NewSize(ow, min(ms.Height, size.Height)))
+		o.Move(fyne.NewPos(x, (size.Height-min(ms.Height, size.Height))/2))
+		x += cw
+	}
 }
 
 // Badge is a small coloured tag; empty text hides it.
@@ -133,13 +331,16 @@ func (r *badgeRenderer) MinSize() fyne.Size {
 func (r *badgeRenderer) Layout(size fyne.Size) {
 	min := r.MinSize()
 	top := (size.Height - min.Height) / 2
-	r.b.bg.Resize(fyne.NewSize(size.Width, min.Height))
+	// Given a column wider than its text (a queue row), the badge keeps
+	// to its text's width at the column's start.
+	r.b.bg.Resize(fyne.NewSize(fyne.Min(size.Width, min.Width), min.Height))
 	r.b.bg.Move(fyne.NewPos(0, top))
 	r.b.text.Resize(r.b.text.MinSize())
 	r.b.text.Move(fyne.NewPos(r.pad().Width, top+r.pad().Height))
 }
 func (r *badgeRenderer) Refresh() {
 	r.b.text.TextSize = theme.CaptionTextSize()
+	r.Layout(r.b.Size()) // the text may have changed
 	r.b.bg.Refresh()
 	r.b.text.Refresh()
 }
@@ -207,4 +408,103 @@ func TierColor(tier string) color.Color {
 		return color.NRGBA{R: 0x78, G: 0x90, B: 0x9C, A: 0xFF}
 	}
 	return color.NRGBA{R: 0x54, G: 0x6E, B: 0x7A, A: 0xFF}
+}
+
+// ReachName is the reach badge's text in the agent's language.
+func ReachName(r model.Reach) string {
+	if b := r.Badge(); b != "" {
+		return T(b)
+	}
+	return ""
+}
+
+// TierName is a loyalty tier's badge text.
+func TierName(tier string) string {
+	if tier == "" {
+		return ""
+	}
+	return strings.ToUpper(T(tier))
+}
+
+// categories are assist's default triage categories.
+var categories = []string{"booking", "billing", "cancellation", "delivery_baggage", "technical", "account", "service_complaint", "praise", "question", "other"}
+
+// CategoryName is a triage category as a short chip text; "" for none and
+// for "other" (nothing worth a chip).
+func CategoryName(c string) string {
+	switch c {
+	case "", "other":
+		return ""
+	case "booking":
+		return T("Booking")
+	case "billing":
+		return T("Billing")
+	case "cancellation":
+		return T("Cancellation")
+	case "delivery_baggage":
+		return T("Baggage")
+	case "technical":
+		return T("Technical")
+	case "account":
+		return T("Account")
+	case "service_complaint":
+		return T("Complaint")
+	case "praise":
+		return T("Praise")
+	case "question":
+		return T("Question")
+	}
+	return model.FirstLine(strings.ReplaceAll(c, "_", " "), 12)
+}
+
+// UrgencyColor colours the category chip by the triage's urgency.
+func UrgencyColor(u string) color.Color {
+	switch u {
+	case "high":
+		return color.NRGBA{R: 0xC6, G: 0x28, B: 0x28, A: 0xFF}
+	case "low":
+		return color.NRGBA{R: 0x78, G: 0x90, B: 0x9C, A: 0xFF}
+	}
+	return color.NRGBA{R: 0x45, G: 0x5A, B: 0x64, A: 0xFF}
+}
+
+var (
+	slaRed   = color.NRGBA{R: 0xC6, G: 0x28, B: 0x28, A: 0xFF}
+	slaAmber = color.NRGBA{R: 0xE6, G: 0x7E, B: 0x00, A: 0xFF}
+)
+
+// SLAText is the row's SLA countdown: the time left to the earliest due
+// time ("12 min", "3 h"), "−5 min" past it; red when breached, amber at
+// risk, the metadata colour otherwise. Empty when no clock runs.
+func SLAText(s model.Summary, now time.Time) (string, color.Color) {
+	if s.Due.IsZero() || !s.Status.Active() {
+		return "", color.Transparent
+	}
+	left := s.Due.Sub(now)
+	text := Left(left)
+	switch {
+	case s.SLA == model.SLABreached || left < 0:
+		return text, slaRed
+	case s.SLA == model.SLAAtRisk:
+		return text, slaAmber
+	}
+	return text, theme.Color(theme.ColorNamePlaceHolder)
+}
+
+// Left is a time left: "45 s", "12 min", "3 h", "2 d"; past due with a
+// minus sign.
+func Left(d time.Duration) string {
+	sign := ""
+	if d < 0 {
+		sign, d = "−", -d
+	}
+	switch {
+	case d < time.Minute:
+		return sign + T("{{.N}} s", "N", int(d.Seconds()))
+	case d < time.Hour:
+		return sign + T("{{.N}} min", "N", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return sign + T("{{.N}} h", "N", int(d.Hours()))
+	}
+	return sign + T("{{.N}} d", "N", int(d.Hours()/24))
 }

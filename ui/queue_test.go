@@ -1,0 +1,460 @@
+package ui_test
+
+import (
+	"fmt"
+	"image/color"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"switchboard/app"
+	"switchboard/model"
+	"switchboard/sync/client"
+	"switchboard/ui"
+)
+
+// liveBackend is a console backend whose queue the test changes: set
+// replaces the rows (in the core's order) and tells the console, as the
+// core does when events arrive. ui.Backend is embedded so that methods the
+// console does not call here need no stubs.
+type liveBackend struct {
+	ui.Backend
+	mu       sync.Mutex
+	rows     []model.Summary
+	onChange []func(app.Change)
+}
+
+func (b *liveBackend) Queue(f app.Filter) []model.Summary {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []model.Summary
+	for _, s := range b.rows {
+		if f.Match(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+func (b *liveBackend) OnChange(f func(app.Change)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.onChange = append(b.onChange, f)
+}
+func (b *liveBackend) Status() client.Status                      { return client.Status{State: client.StateOnline} }
+func (b *liveBackend) Count() int                                 { return len(b.rows) }
+func (b *liveBackend) Me() string                                 { return "anna" }
+func (b *liveBackend) Lead() bool                                 { return false }
+func (b *liveBackend) Pending() int                               { return 0 }
+func (b *liveBackend) Rejected() ([]app.RejectedOp, error)        { return nil, nil }
+func (b *liveBackend) SetPresence(string, bool)                   {}
+func (b *liveBackend) Presence(string) (viewing, typing []string) { return nil, nil }
+func (b *liveBackend) Case(id string) (app.CaseDetail, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, s := range b.rows {
+		if s.ID == id {
+			return app.CaseDetail{Case: model.Case{ID: id, Channel: s.Channel, Subject: s.Preview, Status: s.Status,
+				Author: model.Identity{Platform: s.Channel, Handle: s.Handle, DisplayName: s.Author}}}, nil
+		}
+	}
+	return app.CaseDetail{}, fmt.Errorf("no case %s", id)
+}
+
+// set replaces the queue and notifies the console, then waits for it to
+// take the rows.
+func (b *liveBackend) set(c *ui.Console, rows []model.Summary) {
+	b.mu.Lock()
+	b.rows = slices.Clone(rows)
+	fs := slices.Clone(b.onChange)
+	b.mu.Unlock()
+	for _, f := range fs {
+		f(app.Change{Queue: true})
+	}
+	c.Wait()
+}
+
+func liveRows(n int) []model.Summary {
+	now := time.Now().UTC()
+	rows := make([]model.Summary, n)
+	for i := range rows {
+		rows[i] = model.Summary{ID: fmt.Sprintf("case-%03d", i), Channel: model.ChannelTwitter,
+			Author: fmt.Sprintf("Customer %03d", i), Handle: fmt.Sprintf("@cust%03d", i),
+			Preview: fmt.Sprintf("message of case %d", i), Status: model.StatusOpen,
+			Created: now.Add(-time.Hour), LastMessageAt: now.Add(-time.Duration(i) * time.Minute)}
+	}
+	return rows
+}
+
+func openLive(t *testing.T, rows []model.Summary) (*liveBackend, *ui.Console, fyne.Window) {
+	t.Helper()
+	test.NewTempApp(t)
+	b := &liveBackend{rows: rows}
+	c := ui.New(b)
+	c.Wait()
+	var w fyne.Window
+	c.Locked(func() {
+		w = test.NewWindow(c.Content())
+		w.Resize(fyne.NewSize(1280, 800))
+	})
+	t.Cleanup(func() { c.Locked(w.Close); c.Wait() })
+	return b, c, w
+}
+
+// objects are o and everything in it, as laid out now (test.LaidOutObjects
+// lays the tree out again at minimum sizes, which changes the list's
+// viewport).
+func objects(o fyne.CanvasObject) []fyne.CanvasObject {
+	out := []fyne.CanvasObject{o}
+	switch x := o.(type) {
+	case *fyne.Container:
+		for _, ch := range x.Objects {
+			out = append(out, objects(ch)...)
+		}
+	case fyne.Widget:
+		for _, ch := range test.WidgetRenderer(x).Objects() {
+			out = append(out, objects(ch)...)
+		}
+	}
+	return out
+}
+
+// onScreen is where each visible queue row is drawn: its name line by its
+// top edge within the list's viewport, and which one is highlighted. The
+// list's items (its own widgets, each holding a CaseRow) are placed in the
+// scrolled content; the viewport starts at the scroll offset. Call it
+// locked.
+func onScreen(t *testing.T, c *ui.Console, w fyne.Window) (map[string]float32, string) {
+	t.Helper()
+	list := c.List()
+	off, height := list.GetScrollOffset(), list.Size().Height
+	at := map[string]float32{}
+	highlighted := ""
+	for _, o := range objects(w.Content()) {
+		item, ok := o.(fyne.Widget)
+		if !ok || !o.Visible() {
+			continue
+		}
+		if _, self := o.(*ui.CaseRow); self {
+			continue
+		}
+		for _, child := range test.WidgetRenderer(item).Objects() {
+			r, ok := child.(*ui.CaseRow)
+			if !ok {
+				continue
+			}
+			y := o.Position().Y - off
+			if y < 0 || y+o.Size().Height > height {
+				continue // outside the viewport
+			}
+			name := r.Texts()[0]
+			at[name] = y
+			if r.Highlighted() {
+				highlighted = name
+			}
+		}
+	}
+	if len(at) < 5 {
+		t.Fatalf("only %d rows on screen", len(at))
+	}
+	return at, highlighted
+}
+
+func TestQueueKeepsVisibleRowsWhenRowsAboveChange(t *testing.T) {
+	rows := liveRows(200)
+	b, c, w := openLive(t, rows)
+	var before map[string]float32
+	var off float32
+	c.Locked(func() {
+		c.Select("case-001") // the open case, then scrolled out of sight
+		c.List().ScrollTo(120)
+		c.List().ScrollTo(60)
+		off = c.List().GetScrollOffset()
+		if off == 0 {
+			t.Fatal("the list did not scroll")
+		}
+		before, _ = onScreen(t, c, w)
+	})
+
+	// Above the viewport: five cases leave (solved elsewhere), one
+	// changes; three new cases arrive at the top; a case further down is
+	// re-sorted to the top.
+	fresh := []model.Summary{}
+	for i := range 3 {
+		s := liveRows(1)[0]
+		s.ID, s.Author, s.Handle = fmt.Sprintf("new-%d", i), fmt.Sprintf("Newcomer %d", i), fmt.Sprintf("@new%d", i)
+		fresh = append(fresh, s)
+	}
+	fresh = append(fresh, rows[150])
+	for i, s := range rows {
+		switch {
+		case i >= 10 && i < 15, i == 150:
+			continue
+		case i == 2:
+			s.Preview = "a new message above the viewport"
+		}
+		fresh = append(fresh, s)
+	}
+	b.set(c, fresh)
+
+	c.Locked(func() {
+		after, _ := onScreen(t, c, w)
+		for name, y := range before {
+			if got, ok := after[name]; !ok || got != y {
+				t.Errorf("%s moved on screen: y %v → %v (shown %v)", name, y, got, ok)
+			}
+		}
+		if c.Selected() != "case-001" {
+			t.Errorf("selected %q, want case-001 still", c.Selected())
+		}
+		if got := c.List().GetScrollOffset(); got >= off {
+			t.Errorf("offset %v → %v: the list did not move with the five rows gone above", off, got)
+		}
+		if slices.ContainsFunc(c.Rows(), func(s model.Summary) bool { return strings.HasPrefix(s.ID, "new-") }) {
+			t.Error("new cases jumped into the list")
+		}
+		if c.Rows()[2].Preview != "a new message above the viewport" {
+			t.Error("a shown case did not get its new content")
+		}
+		if bar := c.NewBar(); !bar.Visible() || bar.Text != "3 new, 1 moved — show" {
+			t.Errorf("announcement %q (shown %v)", bar.Text, bar.Visible())
+		}
+		test.Tap(c.NewBar())
+		if ids := c.Rows(); ids[0].ID != "new-0" || ids[3].ID != "case-150" || len(ids) != 198 {
+			t.Errorf("after show: first %s, fourth %s, %d rows", ids[0].ID, ids[3].ID, len(ids))
+		}
+		if c.NewBar().Visible() {
+			t.Error("the announcement stayed after show")
+		}
+	})
+}
+
+func TestQueueSelectionFollowsTheCaseNotTheRow(t *testing.T) {
+	rows := liveRows(120)
+	b, c, w := openLive(t, rows)
+	var y0 float32
+	c.Locked(func() {
+		c.Select("case-010")
+		at, hl := onScreen(t, c, w)
+		if hl != "Customer 010 @cust010" {
+			t.Fatalf("highlighted %q", hl)
+		}
+		y0 = at[hl]
+	})
+	// case-010 is re-sorted far down, a case leaves in sight.
+	fresh := slices.Clone(rows)
+	moved := fresh[10]
+	fresh = slices.Delete(fresh, 10, 11)
+	fresh = slices.Insert(fresh, 60, moved)
+	fresh = slices.Delete(fresh, 3, 4) // case-003, in sight
+	b.set(c, fresh)
+	c.Locked(func() {
+		at, hl := onScreen(t, c, w)
+		if hl != "Customer 010 @cust010" || at[hl] != y0 || c.Selected() != "case-010" {
+			t.Errorf("after the update: highlighted %q at %v (was %v), selected %s", hl, at[hl], y0, c.Selected())
+		}
+		if c.Rows()[3].ID != "case-003" {
+			t.Errorf("the case that left in sight was dropped under the pointer: row 3 is %s", c.Rows()[3].ID)
+		}
+		r := ui.NewCaseRow()
+		r.SetInfo(c.Rows()[3], time.Now(), ui.RowInfo{Gone: true})
+		if !slices.Contains(r.Texts(), "left view") {
+			t.Errorf("a row that left the view is not marked: %v", r.Texts())
+		}
+		if bar := c.NewBar(); !bar.Visible() || bar.Text != "1 moved — show the new order" {
+			t.Errorf("announcement %q", bar.Text)
+		}
+		test.Tap(c.NewBar())
+		at, hl = onScreen(t, c, w)
+		if hl != "Customer 010 @cust010" || at[hl] != y0 {
+			t.Errorf("after show: highlighted %q at %v, want it where it was (%v)", hl, at[hl], y0)
+		}
+		if slices.ContainsFunc(c.Rows(), func(s model.Summary) bool { return s.ID == "case-003" }) {
+			t.Error("the case that left stayed after show")
+		}
+	})
+}
+
+func TestQueueTapOpensTheRowAtOnceWithoutScrolling(t *testing.T) {
+	_, c, w := openLive(t, liveRows(50))
+	c.Locked(func() {
+		c.List().ScrollTo(30)
+		off := c.List().GetScrollOffset()
+		var target *ui.CaseRow
+		for _, o := range objects(w.Content()) {
+			if r, ok := o.(*ui.CaseRow); ok && r.Visible() && strings.HasPrefix(r.Texts()[0], "Customer 025") {
+				target = r
+			}
+		}
+		if target == nil {
+			t.Fatal("row 25 not on screen")
+		}
+		// What a tap on the row does: the list selects its item.
+		c.List().Select(25)
+		if c.Selected() != "case-025" || !target.Highlighted() {
+			t.Errorf("selected %q, highlighted %v", c.Selected(), target.Highlighted())
+		}
+		if c.List().GetScrollOffset() != off {
+			t.Errorf("selecting scrolled the list: %v → %v", off, c.List().GetScrollOffset())
+		}
+	})
+}
+
+// The fixture's views: two open cases (the lounge case high reach and
+// unassigned, the forum case ben's; no customer waiting: the fixture's
+// cases have no waiting clock) and a solved one.
+func TestQueueViewsCountsSortsAndKeys(t *testing.T) {
+	_, c, w := openLounge(t)
+	var title string
+	c.Locked(func() { c.OnTitle(func(s string) { title = s }) })
+	rune_ := func(r rune) { w.Canvas().OnTypedRune()(r) }
+	ids := func() []string {
+		var out []string
+		for _, r := range c.Rows() {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	c.Locked(func() {
+		for key, want := range map[string]string{"m": "Mine  0", "u": "Unassigned  1", "h": "High reach  1", "w": "Waiting  0", "a": "All  2"} {
+			if got := c.ViewButton(key).Text; got != want {
+				t.Errorf("view %s: %q, want %q", key, got, want)
+			}
+		}
+	})
+	for _, tc := range []struct {
+		key   rune
+		want  []string
+		title string
+	}{
+		{'h', []string{"c-lounge"}, "Switchboard — High reach (1)"},
+		{'u', []string{"c-lounge"}, "Switchboard — Unassigned (1)"},
+		{'w', nil, "Switchboard — Waiting (0)"},
+		{'m', nil, "Switchboard — Mine (0)"},
+		{'a', []string{"c-lounge", "c-forum", "c-old"}, "Switchboard — All (2)"},
+	} {
+		rune_('g')
+		rune_(tc.key)
+		eventually(t, c, "g "+string(tc.key), func() bool {
+			return slices.Equal(ids(), tc.want) && title == tc.title
+		})
+		c.Locked(func() {
+			if c.View() != string(tc.key) || c.ViewButton(string(tc.key)).Importance != widget.HighImportance {
+				t.Errorf("g %c: view %q not marked", tc.key, c.View())
+			}
+		})
+	}
+	rune_('g')
+	rune_('m')
+	eventually(t, c, "an empty view says so", func() bool {
+		return len(c.Rows()) == 0 && strings.Contains(test.RenderToMarkup(w.Canvas()), "No cases in Mine.")
+	})
+	rune_('a') // claim the open case: Mine counts and lists it
+	eventually(t, c, "Mine counts the claimed case", func() bool { return c.ViewButton("m").Text == "Mine  1" })
+	eventually(t, c, "the claimed case announced in Mine", func() bool {
+		return c.NewBar().Visible() && c.NewBar().Text == "1 new — show" || slices.Equal(ids(), []string{"c-lounge"})
+	})
+	c.Locked(func() {
+		c.SortSelect().SetSelected("Newest")
+		c.SetView("a")
+	})
+	eventually(t, c, "newest first", func() bool { return slices.Equal(ids(), []string{"c-lounge", "c-forum", "c-old"}) })
+}
+
+// A customer waiting 26 hours must not sink below fresh tweets of the
+// same priority; the SLA sort puts the least time left first.
+func TestQueueSortsPriorityThenLongestWaitingAndBySLA(t *testing.T) {
+	now := time.Now().UTC()
+	rows := liveRows(4)
+	rows[0].WaitingSince = now.Add(-5 * time.Minute) // fresh tweet, newest activity
+	rows[1].WaitingSince = now.Add(-26 * time.Hour)
+	rows[2].Priority, rows[2].WaitingSince = model.PriorityHigh, now.Add(-time.Minute)
+	rows[3].Status = model.StatusSolved
+	rows[0].Due, rows[0].SLA = now.Add(10*time.Minute), model.SLAAtRisk
+	rows[1].Due, rows[1].SLA = now.Add(-20*time.Minute), model.SLABreached
+	_, c, _ := openLive(t, rows)
+	order := func() string {
+		var out []string
+		for _, r := range c.Rows() {
+			out = append(out, r.ID)
+		}
+		return strings.Join(out, " ")
+	}
+	eventually(t, c, "priority, then longest waiting", func() bool { return order() == "case-002 case-001 case-000 case-003" })
+	c.Locked(func() { c.SortSelect().SetSelected("SLA due") })
+	eventually(t, c, "SLA due first", func() bool { return order() == "case-001 case-000 case-002 case-003" })
+	c.Locked(func() { c.SortSelect().SetSelected("Newest") })
+	eventually(t, c, "the sort changes the list at once", func() bool { return c.SortSelect().Selected == "Newest" })
+}
+
+func TestQueueRowShowsTheWholeCaseInStableColumns(t *testing.T) {
+	test.NewTempApp(t)
+	now := time.Now()
+	emily := model.Summary{ID: "a", Channel: model.ChannelTwitter, Author: "Emily Carter", Handle: "@emily_c", Reach: model.ReachInfluencer,
+		Preview: "Where is my refund?", Status: model.StatusOpen, Assignee: "ben", LastMessageAt: now.Add(-50 * time.Minute),
+		SLA: model.SLAAtRisk, Due: now.Add(12*time.Minute + 30*time.Second), Category: "billing", Urgency: "high"}
+	other := model.Summary{ID: "b", Channel: model.ChannelFacebook, Author: "Emily Carter", Handle: "emily.carter.1988",
+		Preview: "x", Status: model.StatusNew, LastMessageAt: now.Add(-3 * time.Hour),
+		SLA: model.SLABreached, Due: now.Add(-5 * time.Minute), Troll: true}
+	r1, r2 := ui.NewCaseRow(), ui.NewCaseRow()
+	r1.SetInfo(emily, now, ui.RowInfo{Tier: "gold", Unsynced: true})
+	r2.SetInfo(other, now, ui.RowInfo{})
+	for _, want := range []string{"Emily Carter @emily_c", "INFLUENCER", "GOLD", "open", "50m", "Where is my refund?", "Billing", "12 min", "→ ben", "unsynced"} {
+		if !slices.Contains(r1.Texts(), want) {
+			t.Errorf("row %v lacks %q", r1.Texts(), want)
+		}
+	}
+	if got := r2.Texts(); got[0] != "Emily Carter emily.carter.1988" || !slices.Contains(got, "−5 min") || !slices.Contains(got, "troll?") || slices.Contains(got, "unsynced") {
+		t.Errorf("second Emily Carter: %v", got)
+	}
+	red := color.NRGBA{R: 0xC6, G: 0x28, B: 0x28, A: 0xFF}
+	if r2.SLAColor() != red || r1.SLAColor() == red {
+		t.Errorf("SLA colours: at risk %v, breached %v", r1.SLAColor(), r2.SLAColor())
+	}
+	// The same columns whatever the rows hold.
+	w := test.NewWindow(container.NewVBox(r1, r2))
+	defer w.Close()
+	w.Resize(fyne.NewSize(560, 200))
+	ages := map[string]float32{}
+	for _, o := range objects(w.Content()) {
+		if l, ok := o.(*widget.Label); ok && (l.Text == "50m" || l.Text == "3h") {
+			p := fyne.CurrentApp().Driver().AbsolutePositionForObject(l)
+			ages[l.Text] = p.X + l.Size().Width
+		}
+	}
+	if len(ages) != 2 || ages["50m"] != ages["3h"] {
+		t.Errorf("the age column ends at %v: not the same on both rows", ages)
+	}
+}
+
+func TestQueueInGerman(t *testing.T) {
+	ui.SetLanguage("de")
+	t.Cleanup(func() { ui.SetLanguage("en") })
+	_, c, _ := openLive(t, liveRows(3))
+	var title string
+	c.Locked(func() {
+		c.OnTitle(func(s string) { title = s })
+		if got := c.ViewButton("m").Text; !strings.HasPrefix(got, "Meine") {
+			t.Errorf("view button %q", got)
+		}
+		if got := c.SortSelect().Selected; got != "Priorität" {
+			t.Errorf("sort %q", got)
+		}
+		if title != "Switchboard — Alle (3)" {
+			t.Errorf("title %q", title)
+		}
+		r := ui.NewCaseRow()
+		r.SetInfo(model.Summary{Status: model.StatusOpen, Due: time.Now().Add(90 * time.Minute), Category: "delivery_baggage"}, time.Now(), ui.RowInfo{Tier: "silver"})
+		for _, want := range []string{"offen", "Gepäck", "SILBER", "1 Std."} {
+			if !slices.Contains(r.Texts(), want) {
+				t.Errorf("German row %v lacks %q", r.Texts(), want)
+			}
+		}
+	})
+}
