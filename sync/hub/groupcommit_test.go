@@ -2,6 +2,7 @@ package hub
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -110,12 +111,19 @@ func TestBatchDurableBeforeAck(t *testing.T) {
 					errs <- err
 					return
 				}
-				var stored string
-				_ = l.db.View(func(tx *bolt.Tx) error { // the disk's, not the queue's
-					stored = string(tx.Bucket(bucketSeen).Get([]byte(threadKey(in.Channel, in.PlatformID))))
+				// The disk's log, not the queue's (the state buckets may
+				// be behind it: a kill replays them, see below).
+				found := false
+				_ = l.db.View(func(tx *bolt.Tx) error {
+					c := tx.Bucket(bucketLog).Cursor()
+					n := 0
+					for k, v := c.Last(); k != nil && n < 2000 && !found; k, v = c.Prev() {
+						found = bytes.Contains(v, []byte(`"`+in.PlatformID+`"`)) && bytes.Contains(v, []byte(id))
+						n++
+					}
 					return nil
 				})
-				if stored != id {
+				if !found {
 					errs <- fmt.Errorf("ingest of %s returned before its commit", in.PlatformID)
 					return
 				}
@@ -418,4 +426,133 @@ func newTestServer(t *testing.T, srv *Server) string {
 		srv.Close()
 	})
 	return hs.URL
+}
+
+// behind is how many state records wait behind the log.
+func behind(l *BoltLog) int {
+	l.q.mu.Lock()
+	defer l.q.mu.Unlock()
+	return len(l.q.dirty)
+}
+
+// The state buckets are written behind the log under load: while they
+// are, every read (a case, its thread, a seen platform id, the snapshot,
+// a new hub's start) finds what the log holds; a kill then loses nothing
+// (the open replays the events after the state's seq), compaction stops
+// at that seq, and a view of the whole state writes what is behind first.
+func TestStateBehindTheLog(t *testing.T) {
+	dir := t.TempDir()
+	h, l := openTestHub(t, dir)
+	defer l.Close()
+	l.q.noDrain.Store(true)
+	var ins []Inbound
+	for i := range 300 {
+		ins = append(ins, tweet(fmt.Sprintf("t%d", i%100), fmt.Sprintf("p%d", i), fmt.Sprintf("message %d", i)))
+	}
+	res := h.IngestMany(ins)
+	ids := map[string]bool{}
+	for i, r := range res {
+		if r.Err != nil || r.CaseID == "" {
+			t.Fatalf("item %d: %+v", i, r)
+		}
+		ids[r.CaseID] = true
+	}
+	if behind(l) == 0 {
+		t.Fatal("a batch of 300 messages was written to the state buckets with its events")
+	}
+	var stateSeq uint64
+	_ = l.db.View(func(tx *bolt.Tx) error {
+		stateSeq = binary.BigEndian.Uint64(tx.Bucket(bucketMeta).Get(keyStateSeq))
+		return nil
+	})
+	if stateSeq >= l.Head() {
+		t.Fatalf("state seq %d with %d records behind the log at head %d", stateSeq, behind(l), l.Head())
+	}
+	check := func(name string, h *Hub, l *BoltLog) {
+		t.Helper()
+		if h.CaseCount() != 100 {
+			t.Fatalf("%s: %d cases, want 100", name, h.CaseCount())
+		}
+		for id := range ids {
+			c, ok := h.Case(id)
+			if !ok || c.MessageCount != 3 {
+				t.Fatalf("%s: case %s: %v, %d messages", name, id, ok, c.MessageCount)
+			}
+			thread, err := l.Thread(id)
+			if err != nil || len(thread) != 3 || thread[0].Seq >= thread[1].Seq || thread[1].Seq >= thread[2].Seq || thread[0].Text == "" {
+				t.Fatalf("%s: thread of %s: %+v, %v", name, id, thread, err)
+			}
+		}
+		for i, in := range ins {
+			if id, ok := l.Seen(threadKey(in.Channel, in.PlatformID)); !ok || id != res[i].CaseID {
+				t.Fatalf("%s: item %d seen in %q (%v), want %s", name, i, id, ok, res[i].CaseID)
+			}
+		}
+		if _, dup, err := h.Ingest(ins[7]); err != nil || !dup {
+			t.Fatalf("%s: the same platform item again: dup %v, %v", name, dup, err)
+		}
+	}
+	check("behind", h, l)
+
+	// Compaction does not go past what the state buckets hold.
+	hz, err := l.Compact(0)
+	if err != nil || hz > stateSeq {
+		t.Fatalf("compacted to %d (%v), past the state's seq %d", hz, err, stateSeq)
+	}
+	check("compacted", h, l)
+
+	// A kill now: the copy's open replays the events behind.
+	h2, l2 := crashCopy(t, dir)
+	check("after a kill", h2, l2)
+	l2.Close()
+
+	// A snapshot writes everything behind first, and sees every case and
+	// message.
+	cases, msgs := 0, 0
+	seq, err := l.Snapshot(func(ev model.Event) error {
+		switch ev.Type {
+		case model.EventCaseUpserted:
+			cases++
+		case model.EventMessageAdded:
+			if ev.Message.Text == "" || ev.Seq == 0 {
+				return fmt.Errorf("message %+v", ev.Message)
+			}
+			msgs++
+		}
+		return nil
+	})
+	if err != nil || cases != 100 || msgs != 300 || seq != l.Head() {
+		t.Fatalf("snapshot: %d cases, %d messages at %d (head %d): %v", cases, msgs, seq, l.Head(), err)
+	}
+	if n := behind(l); n != 0 {
+		t.Fatalf("%d records behind the log after a snapshot", n)
+	}
+	_ = l.db.View(func(tx *bolt.Tx) error {
+		stateSeq = binary.BigEndian.Uint64(tx.Bucket(bucketMeta).Get(keyStateSeq))
+		return nil
+	})
+	if stateSeq != l.Head() {
+		t.Fatalf("state seq %d after writing everything, head %d", stateSeq, l.Head())
+	}
+	check("written", h, l)
+
+	// Records behind at Close are written by it.
+	h.IngestMany([]Inbound{tweet("t1", "late-1", "late"), tweet("t2", "late-2", "late"), tweet("t3", "late-3", "late")})
+	for i := range 100 {
+		h.IngestMany([]Inbound{tweet(fmt.Sprintf("n%d", i), fmt.Sprintf("n-%d", i), "new")})
+	}
+	head := l.Head()
+	l.Close()
+	db, err := bolt.Open(filepath.Join(dir, "hub.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = db.View(func(tx *bolt.Tx) error {
+		stateSeq = binary.BigEndian.Uint64(tx.Bucket(bucketMeta).Get(keyStateSeq))
+		return nil
+	})
+	db.Close()
+	if stateSeq != head {
+		t.Fatalf("state seq %d after Close, head %d", stateSeq, head)
+	}
 }

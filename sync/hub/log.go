@@ -2,6 +2,8 @@ package hub
 
 import (
 	"bytes"
+	"cmp"
+	"container/list"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -9,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -84,7 +87,10 @@ var (
 	bucketCaseIndex = []byte("state_case_index") // case id → compact record (encodeCaseRec)
 	bucketSeen      = []byte("state_seen")       // channel|platform id → case id
 	keyHorizon      = []byte("horizon")
-	bucketJobs      = []byte("delivery_jobs") // op id → Job
+	// keyStateSeq (meta): every event up to this seq is in the state
+	// buckets; the later ones are replayed into them at open.
+	keyStateSeq = []byte("state_seq")
+	bucketJobs  = []byte("delivery_jobs") // op id → Job
 
 	bucketLog  = []byte("log")
 	bucketMeta = []byte("meta")
@@ -94,8 +100,11 @@ var (
 // logSchema 2 added the state buckets; a schema-1 file is migrated by
 // replaying its log into them. Schema 3 added the compact case index and
 // the seen index (what the hub loads at start instead of every case); a
-// schema-2 file gets them from its state buckets.
-const logSchema = 3
+// schema-2 file gets them from its state buckets. Schema 4 lets a case's
+// or a message's state record point at its JSON inside the event that
+// logged it (statePtr) and writes the state buckets behind the log (see
+// "State behind the log"); a schema-3 file needs nothing.
+const logSchema = 4
 
 // BoltLog is the EventLog in one bbolt file; keys are 8-byte big-endian seqs.
 type BoltLog struct {
@@ -171,6 +180,9 @@ func OpenBoltLog(dir string, opts ...LogOption) (_ *BoltLog, err error) {
 			if err := migrateIndexes(tx); err != nil {
 				return fmt.Errorf("migrate to schema 3: %w", err)
 			}
+		}
+		if err := replayState(tx); err != nil {
+			return fmt.Errorf("bring the state up to the log: %w", err)
 		}
 		return meta.Put(keySchema, binary.BigEndian.AppendUint64(nil, logSchema))
 	})
@@ -254,6 +266,175 @@ func putKVs(tx *bolt.Tx, kvs []stateKV) error {
 		}
 	}
 	return nil
+}
+
+// lazyBuckets are the state buckets written behind the log (see "State
+// behind the log"): one record of each per case or message, at random
+// places in big buckets. The others (customers, experts) are written with
+// their events.
+var lazyBuckets = [][]byte{bucketCases, bucketCaseIndex, bucketMessages, bucketSeen}
+
+// lazyOf is a bucket's index in lazyBuckets, -1 for one written at once.
+func lazyOf(bucket []byte) int {
+	for i, b := range lazyBuckets {
+		if &b[0] == &bucket[0] {
+			return i
+		}
+	}
+	return -1
+}
+
+// statePtr is the state record of an entity logged whole in one event:
+// a zero byte, the event's seq, and where the entity's JSON is in the
+// event's log record (offset, length). A JSON record starts with '{'.
+func statePtr(seq uint64, off, n int) []byte {
+	b := make([]byte, 17)
+	binary.BigEndian.PutUint64(b[1:], seq)
+	binary.BigEndian.PutUint32(b[9:], uint32(off))
+	binary.BigEndian.PutUint32(b[13:], uint32(n))
+	return b
+}
+
+// stateValue is the JSON of a state record: the record, or the part of
+// the event it points at. It is valid only during tx.
+func stateValue(tx *bolt.Tx, v []byte) ([]byte, error) {
+	if len(v) != 17 || v[0] != 0 {
+		return v, nil
+	}
+	seq := binary.BigEndian.Uint64(v[1:])
+	off, n := int(binary.BigEndian.Uint32(v[9:])), int(binary.BigEndian.Uint32(v[13:]))
+	raw := tx.Bucket(bucketLog).Get(v[1:9])
+	if raw == nil || off+n > len(raw) {
+		return nil, fmt.Errorf("%w: a state record points at event %d, which the log does not hold", ErrDamaged, seq)
+	}
+	return raw[off : off+n], nil
+}
+
+// encodeEvent is an event's log record: the event's JSON with its entity
+// (case, message, customer or expert) last, and where that entity's JSON
+// is in it (off < 0: none, or more than one).
+func encodeEvent(ev model.Event) (raw []byte, off, n int, err error) {
+	e := ev
+	var ent any
+	var field string
+	count := 0
+	if ev.Case != nil {
+		ent, field, e.Case = ev.Case, "case", nil
+		count++
+	}
+	if ev.Message != nil {
+		ent, field, e.Message = ev.Message, "message", nil
+		count++
+	}
+	if ev.Customer != nil {
+		ent, field, e.Customer = ev.Customer, "customer", nil
+		count++
+	}
+	if ev.Expert != nil {
+		ent, field, e.Expert = ev.Expert, "expert", nil
+		count++
+	}
+	if count != 1 {
+		raw, err = json.Marshal(ev)
+		return raw, -1, 0, err
+	}
+	head, err := json.Marshal(e)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	body, err := json.Marshal(ent)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	raw = make([]byte, 0, len(head)+len(field)+4+len(body))
+	raw = append(raw, head[:len(head)-1]...)
+	raw = append(raw, `,"`...)
+	raw = append(raw, field...)
+	raw = append(raw, `":`...)
+	off = len(raw)
+	raw = append(raw, body...)
+	raw = append(raw, '}')
+	return raw, off, len(body), nil
+}
+
+// entityIn finds, in a log record encodeEvent made, where its entity's
+// JSON is (off < 0: not found).
+func entityIn(raw []byte, ev model.Event) (off, n int) {
+	var field string
+	switch {
+	case ev.Case != nil:
+		field = "case"
+	case ev.Message != nil:
+		field = "message"
+	default:
+		return -1, 0
+	}
+	i := bytes.Index(raw, []byte(`,"`+field+`":{`))
+	if i < 0 || raw[len(raw)-1] != '}' || raw[len(raw)-2] != '}' {
+		return -1, 0
+	}
+	off = i + len(field) + 4
+	return off, len(raw) - 1 - off
+}
+
+// eventKVs are the state writes of one logged event, appended to kvs: as
+// stateKVs, with a case's and a message's record pointing at its JSON in
+// the event's record raw (off, n: see encodeEvent).
+func eventKVs(ev model.Event, raw []byte, off, n int, kvs []stateKV) ([]stateKV, error) {
+	switch {
+	case off >= 0 && ev.Type == model.EventCaseUpserted && ev.Case != nil:
+		k := []byte(ev.Case.ID)
+		return append(kvs, stateKV{bucketCases, k, statePtr(ev.Seq, off, n)}, stateKV{bucketCaseIndex, k, encodeCaseRec(ev.Case)}), nil
+	case off >= 0 && (ev.Type == model.EventMessageAdded || ev.Type == model.EventMessageUpdated) && ev.Message != nil:
+		m := ev.Message
+		seq := m.Seq
+		if ev.Type == model.EventMessageAdded {
+			seq = ev.Seq
+		}
+		kvs = append(kvs, stateKV{bucketMessages, binary.BigEndian.AppendUint64(append([]byte(m.CaseID), 0), seq), statePtr(ev.Seq, off, n)})
+		if m.PlatformID != "" {
+			kvs = append(kvs, stateKV{bucketSeen, []byte(seenKey(*m)), []byte(m.CaseID)})
+		}
+		return kvs, nil
+	case off >= 0 && ev.Type == model.EventCustomerUpserted && ev.Customer != nil:
+		return append(kvs, stateKV{bucketCustomers, []byte(ev.Customer.ID), raw[off : off+n]}), nil
+	}
+	return stateKVs(ev, kvs)
+}
+
+// replayState writes into the state buckets the events logged after
+// keyStateSeq (a hub stopped with state still behind the log, see "State
+// behind the log"), in order: each record ends as the newest event says.
+func replayState(tx *bolt.Tx) error {
+	meta, logb := tx.Bucket(bucketMeta), tx.Bucket(bucketLog)
+	raw := meta.Get(keyStateSeq)
+	if len(raw) != 8 {
+		return nil // written by a hub that kept its state with its events
+	}
+	from, head := binary.BigEndian.Uint64(raw), logb.Sequence()
+	if from >= head {
+		return nil
+	}
+	c := logb.Cursor()
+	var kvs []stateKV
+	for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, from+1)); k != nil; k, v = c.Next() {
+		var ev model.Event
+		if err := json.Unmarshal(v, &ev); err != nil {
+			return fmt.Errorf("decode event %d: %w", binary.BigEndian.Uint64(k), err)
+		}
+		off, n := entityIn(v, ev)
+		var err error
+		if kvs, err = eventKVs(ev, v, off, n, kvs[:0]); err != nil {
+			return err
+		}
+		for i := range kvs { // v is valid only in tx: copy what stays
+			kvs[i].key, kvs[i].val = bytes.Clone(kvs[i].key), bytes.Clone(kvs[i].val)
+		}
+		if err := putKVs(tx, kvs); err != nil {
+			return err
+		}
+	}
+	return meta.Put(keyStateSeq, binary.BigEndian.AppendUint64(nil, head))
 }
 
 // stateKVs are the state writes of one event, appended to kvs: the entity,
@@ -345,13 +526,20 @@ func (l *BoltLog) Compact(keep uint64) (uint64, error) {
 				return nil
 			}
 			target := head - keep
+			// Not past the state: what is behind the log needs its events.
+			if raw := tx.Bucket(bucketMeta).Get(keyStateSeq); len(raw) == 8 {
+				target = min(target, binary.BigEndian.Uint64(raw))
+			}
 			h = horizon(tx)
 			c := b.Cursor()
 			n := 0
-			for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) <= target; k, _ = c.First() {
+			for k, v := c.First(); k != nil && binary.BigEndian.Uint64(k) <= target; k, v = c.First() {
 				if n == 10_000 {
 					more = true
 					break
+				}
+				if err := materialize(tx, k, v); err != nil {
+					return err
 				}
 				if err := b.Delete(k); err != nil {
 					return err
@@ -370,10 +558,40 @@ func (l *BoltLog) Compact(keep uint64) (uint64, error) {
 	}
 }
 
+// materialize gives the state records that point into the event (seq k,
+// record v) about to be compacted away the entity's JSON itself.
+func materialize(tx *bolt.Tx, k, v []byte) error {
+	var ev model.Event
+	if err := json.Unmarshal(v, &ev); err != nil {
+		return fmt.Errorf("decode event %d: %w", binary.BigEndian.Uint64(k), err)
+	}
+	off, n := entityIn(v, ev)
+	if off < 0 {
+		return nil
+	}
+	kvs, err := eventKVs(ev, v, off, n, nil)
+	if err != nil {
+		return err
+	}
+	body := bytes.Clone(v[off : off+n])
+	for _, kv := range kvs {
+		if len(kv.val) != 17 || kv.val[0] != 0 || lazyOf(kv.bucket) != 0 && lazyOf(kv.bucket) != 2 {
+			continue // not a pointer (the case index, the seen index)
+		}
+		b := tx.Bucket(kv.bucket)
+		if cur := b.Get(kv.key); bytes.Equal(cur, kv.val) {
+			if err := b.Put(kv.key, body); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // Snapshot implements EventLog.
 func (l *BoltLog) Snapshot(emit func(model.Event) error) (uint64, error) {
 	var seq uint64
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.viewState(func(tx *bolt.Tx) error {
 		seq = tx.Bucket(bucketLog).Sequence()
 		if b := tx.Bucket(bucketExperts); b != nil {
 			if err := b.ForEach(func(_, v []byte) error {
@@ -408,6 +626,10 @@ func (l *BoltLog) Snapshot(emit func(model.Event) error) (uint64, error) {
 		}
 		msgs := tx.Bucket(bucketMessages).Cursor()
 		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
+			v, err := stateValue(tx, v)
+			if err != nil {
+				return err
+			}
 			var c model.Case
 			if err := json.Unmarshal(v, &c); err != nil {
 				return err
@@ -417,6 +639,10 @@ func (l *BoltLog) Snapshot(emit func(model.Event) error) (uint64, error) {
 			}
 			prefix := append(append([]byte(nil), k...), 0)
 			for mk, mv := msgs.Seek(prefix); mk != nil && bytes.HasPrefix(mk, prefix); mk, mv = msgs.Next() {
+				mv, err := stateValue(tx, mv)
+				if err != nil {
+					return err
+				}
 				var m model.Message
 				if err := json.Unmarshal(mv, &m); err != nil {
 					return err
@@ -520,23 +746,57 @@ func (l *BoltLog) Thread(caseID string) ([]model.Message, error) {
 	if err := l.q.settle(caseID); err != nil {
 		return nil, err
 	}
+	// The case's messages behind the log, then the bucket's, in one view.
+	q := &l.q
+	q.viewMu.RLock()
+	q.mu.Lock()
+	behind := map[string][]byte{}
+	for ck := range q.dirtyMsgs[caseID] {
+		behind[ck[1:]] = q.dirty[ck].val
+	}
+	q.mu.Unlock()
+	tx, err := l.db.Begin(false)
+	q.viewMu.RUnlock()
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
 	var out []model.Message
-	err := l.db.View(func(tx *bolt.Tx) error {
-		prefix := append([]byte(caseID), 0)
-		c := tx.Bucket(bucketMessages).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			var m model.Message
-			if err := json.Unmarshal(v, &m); err != nil {
-				return err
-			}
-			if m.Seq == 0 {
-				m.Seq = binary.BigEndian.Uint64(k[len(prefix):])
-			}
-			out = append(out, m)
+	add := func(k, v []byte, prefix []byte) error {
+		v, err := stateValue(tx, v)
+		if err != nil {
+			return err
 		}
+		var m model.Message
+		if err := json.Unmarshal(v, &m); err != nil {
+			return err
+		}
+		if m.Seq == 0 {
+			m.Seq = binary.BigEndian.Uint64(k[len(prefix):])
+		}
+		out = append(out, m)
 		return nil
-	})
-	return out, err
+	}
+	prefix := append([]byte(caseID), 0)
+	c := tx.Bucket(bucketMessages).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if b, ok := behind[string(k)]; ok {
+			v = b
+			delete(behind, string(k))
+		}
+		if err := add(k, v, prefix); err != nil {
+			return nil, err
+		}
+	}
+	if len(behind) > 0 { // new messages not in the bucket yet
+		for k, v := range behind {
+			if err := add([]byte(k), v, prefix); err != nil {
+				return nil, err
+			}
+		}
+		slices.SortFunc(out, func(a, b model.Message) int { return cmp.Compare(a.Seq, b.Seq) })
+	}
+	return out, nil
 }
 
 var bucketConnState = []byte("connector_state")
@@ -615,6 +875,7 @@ type commitReq struct {
 	evs    []model.Event // with their seqs
 	raws   [][]byte      // evs encoded for the log bucket
 	kvs    []stateKV     // state bucket writes
+	kvSeqs []uint64      // the seq of the event of each of kvs
 	jobs   []Job
 	op     *pendingOp
 	done   chan struct{}
@@ -652,6 +913,41 @@ type commitQueue struct {
 	// onCommit gets every committed batch's events, in order, from the
 	// committer goroutine (the hub's ring of live events and its wake-up).
 	onCommit func([]model.Event)
+
+	// State behind the log: committed writes to the lazy buckets not yet
+	// in them (see "State behind the log"). dirty and its indexes change
+	// only on the committer goroutine, under mu; readers look in dirty
+	// under mu. viewMu is held by the committer from a transaction's
+	// commit until dirty says what it wrote, so that a reader holding it
+	// sees the file and dirty agree (viewState).
+	dirty     map[string]*dirtyKV // lazy bucket index byte + key
+	byAge     *list.List          // of *dirtyKV, oldest since first
+	dirtyMsgs map[string]map[string]struct{}
+	sorted    []*dirtyKV // dirty in key order (and some gone), for partial writes
+	adds      []*dirtyKV // dirty, not yet in sorted
+	elevator  string     // the last key a partial write wrote
+	viewMu    sync.RWMutex
+	views     []chan viewTx // viewState's requests, served after a commit that writes all
+	stateSeq  uint64        // every event up to it is in the state buckets
+	noDrain   atomic.Bool   // tests: no writing behind the log when idle
+}
+
+// dirtyKV is a committed write to a lazy bucket not yet in it.
+type dirtyKV struct {
+	ck      string // lazy bucket index byte + key
+	bucket  int    // in lazyBuckets
+	key     []byte
+	val     []byte
+	since   uint64 // the oldest event of the key not in the bucket
+	age     *list.Element
+	writing bool // in the transaction being written
+	gone    bool // written: no longer behind
+}
+
+// viewTx is a read transaction on a state with nothing behind the log.
+type viewTx struct {
+	tx  *bolt.Tx
+	err error
 }
 
 type pendingCase struct {
@@ -673,8 +969,12 @@ func (l *BoltLog) startCommitter() {
 	q.cases = map[string]pendingCase{}
 	q.seen = map[string]pendingSeen{}
 	q.messages = map[string]*commitReq{}
+	q.dirty = map[string]*dirtyKV{}
+	q.byAge = list.New()
+	q.dirtyMsgs = map[string]map[string]struct{}{}
 	q.reserved = l.Head()
 	q.committed.Store(q.reserved)
+	q.stateSeq = q.reserved // OpenBoltLog replayed the state up to the log
 	go q.run()
 }
 
@@ -761,21 +1061,29 @@ func (q *commitQueue) addLocked(r *commitReq, evs []model.Event) ([]model.Event,
 	seq := q.reserved
 	out := make([]model.Event, len(evs))
 	raws := make([][]byte, len(evs))
-	kvs := r.kvs
+	kvs, kvSeqs := r.kvs, r.kvSeqs
 	for i, ev := range evs {
 		seq++
 		ev.Seq = seq
-		raw, err := json.Marshal(ev)
+		if ev.Type == model.EventMessageAdded && ev.Message != nil && ev.Message.Seq == 0 {
+			m := *ev.Message // the message carries the seq it was logged at
+			m.Seq = seq
+			ev.Message = &m
+		}
+		raw, off, n, err := encodeEvent(ev)
 		if err != nil {
 			return nil, fmt.Errorf("encode event: %w", err)
 		}
-		if kvs, err = stateKVs(ev, kvs); err != nil {
+		if kvs, err = eventKVs(ev, raw, off, n, kvs); err != nil {
 			return nil, fmt.Errorf("encode state: %w", err)
+		}
+		for len(kvSeqs) < len(kvs) {
+			kvSeqs = append(kvSeqs, seq)
 		}
 		out[i], raws[i] = ev, raw
 	}
 	q.reserved = seq
-	r.evs, r.raws, r.kvs = append(r.evs, out...), append(r.raws, raws...), kvs
+	r.evs, r.raws, r.kvs, r.kvSeqs = append(r.evs, out...), append(r.raws, raws...), kvs, kvSeqs
 	for _, ev := range out {
 		switch {
 		case ev.Case != nil:
@@ -876,8 +1184,16 @@ func (q *commitQueue) stop() {
 
 func (q *commitQueue) run() {
 	defer close(q.stopped)
+	idleTimer := time.NewTimer(time.Hour)
+	idleTimer.Stop()
+	timerSet := false
 	for {
-		<-q.kick
+		draining := false
+		select {
+		case <-q.kick:
+		case <-idleTimer.C:
+			timerSet, draining = false, true
+		}
 		for {
 			q.mu.Lock()
 			n := 0
@@ -887,55 +1203,264 @@ func (q *commitQueue) run() {
 			batch := slices.Clone(q.queued[:n])
 			q.queued = slices.Delete(q.queued, 0, n)
 			closed, onCommit := q.closed, q.onCommit
+			idle := len(q.queued) == 0
+			views := len(q.views) > 0
 			q.mu.Unlock()
-			if len(batch) == 0 {
+			if len(batch) > 0 {
+				draining = false
+				q.commit(batch, onCommit, lazyBehind)
+				continue
+			}
+			// Nothing to log: write what is behind, all of it when
+			// closing or asked for a view, else a step a transaction once
+			// no events came for lazyIdle.
+			if closed || views {
+				if len(q.dirty) > 0 || views {
+					q.commit(nil, onCommit, lazyEvery)
+					continue
+				}
 				if closed {
 					return
 				}
-				break
 			}
-			q.commit(batch, onCommit)
+			if len(q.dirty) > 0 && idle && q.failed == nil && !q.noDrain.Load() {
+				if draining {
+					q.commit(nil, onCommit, lazyDrain)
+					continue
+				}
+				if !timerSet {
+					idleTimer.Reset(lazyIdle)
+					timerSet = true
+				}
+			}
+			break
 		}
 	}
 }
 
+// lazyIdle is how long the committer waits with no events before it
+// writes what is behind the log.
+const lazyIdle = 20 * time.Millisecond
+
+// State behind the log. A case's and a message's state record is a
+// pointer into the log (statePtr), and the log is appended to in order:
+// what makes a commit cost is the state buckets' records, one each at a
+// random place in big buckets for every message (its case, the case's
+// index record, the message, its seen entry). So the committer writes
+// those records behind the log: the events are durable when their
+// transaction is, and the state records wait in dirty (in memory, where
+// reads find them) until a later transaction writes them, in key order a
+// slice at a time (an elevator over the key space: a record changed many
+// times is written once, and records written together share pages). Each
+// transaction records the seq up to which the state buckets hold every
+// event (keyStateSeq); OpenBoltLog replays the events after it, so a hub
+// killed with records behind loses none. A small backlog (less than
+// lazyAll records) is written whole with the events, as before; the
+// committer writes the rest when no events wait, and everything before it
+// stops.
+
+// lazyAll is the backlog written whole with the events. A bigger one
+// waits until it holds lazyHold records (the more it holds, the more of
+// them share a page), and is then written lazyStep records a transaction,
+// more as it grows; with no events to log, a step a transaction.
+const (
+	lazyAll  = 64
+	lazyHold = 1 << 17
+	lazyStep = 2048
+)
+
+// How a commit writes the records behind the log.
+const (
+	lazyBehind = iota // with events: as lazyAll and lazyHold say
+	lazyDrain         // no events waiting: a step
+	lazyEvery         // all of them
+)
+
 // commit writes a batch in one transaction, then answers its requests.
-func (q *commitQueue) commit(batch []*commitReq, onCommit func([]model.Event)) {
+func (q *commitQueue) commit(batch []*commitReq, onCommit func([]model.Event), mode int) {
 	var last uint64
 	var evs []model.Event
-	err := q.l.db.Update(func(tx *bolt.Tx) error {
-		logb := tx.Bucket(bucketLog)
+	q.mu.Lock()
+	all := mode == lazyEvery || len(q.views) > 0
+	if failed := q.failed; failed != nil {
+		// The memory is ahead of the disk: nothing more is written.
+		views := q.views
+		q.views = nil
+		q.mu.Unlock()
+		for _, v := range views {
+			v <- viewTx{err: failed}
+		}
 		for _, r := range batch {
-			for i, ev := range r.evs {
-				if err := logb.Put(binary.BigEndian.AppendUint64(nil, ev.Seq), r.raws[i]); err != nil {
-					return err
-				}
-				last = ev.Seq
+			r.err = failed
+			close(r.done)
+		}
+		return
+	}
+	q.mu.Unlock()
+	// The batch's lazy writes, newest value per key, in event order;
+	// fresh are those not behind the log before.
+	local := map[string]*dirtyKV{}
+	var order, fresh []*dirtyKV
+	for _, r := range batch {
+		for i, kv := range r.kvs {
+			b := lazyOf(kv.bucket)
+			if b < 0 {
+				continue
 			}
-			if err := putKVs(tx, r.kvs); err != nil {
-				return err
+			ck := string(rune(b)) + string(kv.key)
+			if d, ok := local[ck]; ok {
+				d.val = kv.val
+				continue
 			}
-			for _, j := range r.jobs {
-				if err := putJob(tx, j); err != nil {
-					return err
-				}
-			}
-			if r.op != nil {
-				if err := putOpTx(tx, r.op.agent, r.op.a, r.op.expiring, q.l.opCap()); err != nil {
-					return err
-				}
+			d := &dirtyKV{ck: ck, bucket: b, key: kv.key, val: kv.val, since: r.kvSeqs[i]}
+			local[ck] = d
+			order = append(order, d)
+			if _, ok := q.dirty[ck]; !ok {
+				fresh = append(fresh, d)
 			}
 		}
-		if last > 0 {
-			return logb.SetSequence(last)
+	}
+	// What this transaction writes of them and of what is behind.
+	var write []*dirtyKV
+	total := len(q.dirty) + len(fresh)
+	switch {
+	case all || total <= lazyAll:
+		for ck, d := range q.dirty {
+			d.writing = true
+			if nd, ok := local[ck]; ok {
+				nd.writing = true
+				d = nd // the batch's newer value
+			}
+			write = append(write, d)
 		}
-		return nil
-	})
+		for _, d := range order {
+			if _, ok := q.dirty[d.ck]; !ok {
+				d.writing = true
+				write = append(write, d)
+			}
+		}
+	case total > lazyHold || mode == lazyDrain:
+		step := lazyStep
+		if total > lazyHold {
+			step = lazyStep * total / lazyHold
+		}
+		adds := append(q.adds, fresh...)
+		q.adds = nil
+		slices.SortFunc(adds, func(a, b *dirtyKV) int { return strings.Compare(a.ck, b.ck) })
+		merged := make([]*dirtyKV, 0, len(q.sorted)+len(adds))
+		i, j := 0, 0
+		for i < len(q.sorted) || j < len(adds) {
+			var d *dirtyKV
+			if j == len(adds) || i < len(q.sorted) && q.sorted[i].ck <= adds[j].ck {
+				d = q.sorted[i]
+				i++
+			} else {
+				d = adds[j]
+				j++
+			}
+			if !d.gone {
+				merged = append(merged, d)
+			}
+		}
+		q.sorted = merged
+		at, _ := slices.BinarySearchFunc(merged, q.elevator, func(d *dirtyKV, k string) int {
+			if d.ck <= k {
+				return -1
+			}
+			return 1
+		})
+		for n := 0; n < step && n < len(merged); n++ {
+			d := merged[(at+n)%len(merged)]
+			d.writing = true
+			q.elevator = d.ck
+			if nd, ok := local[d.ck]; ok && nd != d {
+				nd.writing = true
+				d = nd // the batch's newer value
+			}
+			write = append(write, d)
+		}
+	default:
+		q.adds = append(q.adds, fresh...)
+	}
+	for _, r := range batch {
+		for _, ev := range r.evs {
+			last = ev.Seq
+		}
+	}
+	if last == 0 {
+		last = q.committed.Load()
+	}
+	// The state's seq after this transaction: before the oldest record
+	// still behind.
+	stateSeq := last
+	for e := q.byAge.Front(); e != nil; e = e.Next() {
+		if d := e.Value.(*dirtyKV); !d.writing {
+			stateSeq = d.since - 1
+			break
+		}
+	}
+	for _, d := range fresh {
+		if !d.writing {
+			stateSeq = min(stateSeq, d.since-1)
+			break
+		}
+	}
+
+	tx, err := q.l.db.Begin(true)
+	if err == nil {
+		err = q.fill(tx, batch, write, stateSeq)
+		if err != nil {
+			_ = tx.Rollback()
+		} else {
+			q.viewMu.Lock()
+			if err = tx.Commit(); err != nil {
+				q.viewMu.Unlock()
+			}
+		}
+	}
 	q.mu.Lock()
 	if err != nil {
 		err = fmt.Errorf("hub: commit: %w", err)
 		if q.failed == nil {
 			q.failed = err
+		}
+	} else {
+		// Behind the log: what was written goes, what was not joins.
+		for _, d := range write {
+			d.gone = true
+			if old, ok := q.dirty[d.ck]; ok {
+				old.gone = true
+				q.byAge.Remove(old.age)
+				delete(q.dirty, d.ck)
+				if d.bucket == 2 {
+					q.unmarkMsg(d.ck, d.key)
+				}
+			}
+		}
+		for _, d := range order {
+			if d.writing {
+				continue
+			}
+			if old, ok := q.dirty[d.ck]; ok {
+				if !old.gone {
+					old.val = d.val
+				}
+				continue
+			}
+			d.age = q.byAge.PushBack(d)
+			q.dirty[d.ck] = d
+			if d.bucket == 2 {
+				q.markMsg(d.ck, d.key)
+			}
+		}
+		if len(q.dirty) == 0 {
+			q.sorted, q.adds = nil, nil
+		}
+		q.stateSeq = stateSeq
+	}
+	if err != nil {
+		for _, d := range write {
+			d.writing = false
 		}
 	}
 	for _, r := range batch {
@@ -963,8 +1488,20 @@ func (q *commitQueue) commit(batch []*commitReq, onCommit func([]model.Event)) {
 			}
 		}
 	}
+	var views []chan viewTx
+	if err == nil && len(q.dirty) == 0 {
+		views, q.views = q.views, nil
+	}
 	q.mu.Unlock()
-	if err == nil && last > 0 {
+	if err == nil {
+		// Views of this state, before any other transaction.
+		for _, v := range views {
+			rtx, verr := q.l.db.Begin(false)
+			v <- viewTx{rtx, verr}
+		}
+		q.viewMu.Unlock()
+	}
+	if err == nil && len(evs) > 0 {
 		q.committed.Store(last)
 		if onCommit != nil {
 			onCommit(evs)
@@ -978,6 +1515,119 @@ func (q *commitQueue) commit(batch []*commitReq, onCommit func([]model.Event)) {
 	}
 }
 
+// fill writes a batch's events, direct state, jobs and op answers, and
+// the lazy records of write, into tx.
+func (q *commitQueue) fill(tx *bolt.Tx, batch []*commitReq, write []*dirtyKV, stateSeq uint64) error {
+	logb := tx.Bucket(bucketLog)
+	logb.FillPercent = 1 // appended in order: full pages
+	var last uint64
+	for _, r := range batch {
+		for i, ev := range r.evs {
+			if err := logb.Put(binary.BigEndian.AppendUint64(nil, ev.Seq), r.raws[i]); err != nil {
+				return err
+			}
+			last = ev.Seq
+		}
+		for _, kv := range r.kvs {
+			if lazyOf(kv.bucket) >= 0 {
+				continue
+			}
+			if err := tx.Bucket(kv.bucket).Put(kv.key, kv.val); err != nil {
+				return err
+			}
+		}
+		for _, j := range r.jobs {
+			if err := putJob(tx, j); err != nil {
+				return err
+			}
+		}
+		if r.op != nil {
+			if err := putOpTx(tx, r.op.agent, r.op.a, r.op.expiring, q.l.opCap()); err != nil {
+				return err
+			}
+		}
+	}
+	if last > 0 {
+		if err := logb.SetSequence(last); err != nil {
+			return err
+		}
+	}
+	// In key order: neighbours share pages.
+	slices.SortFunc(write, func(a, b *dirtyKV) int { return strings.Compare(a.ck, b.ck) })
+	for _, d := range write {
+		if err := tx.Bucket(lazyBuckets[d.bucket]).Put(d.key, d.val); err != nil {
+			return err
+		}
+	}
+	return tx.Bucket(bucketMeta).Put(keyStateSeq, binary.BigEndian.AppendUint64(nil, stateSeq))
+}
+
+func (q *commitQueue) markMsg(ck string, key []byte) {
+	id := string(key[:max(0, len(key)-9)])
+	m := q.dirtyMsgs[id]
+	if m == nil {
+		m = map[string]struct{}{}
+		q.dirtyMsgs[id] = m
+	}
+	m[ck] = struct{}{}
+}
+
+func (q *commitQueue) unmarkMsg(ck string, key []byte) {
+	id := string(key[:max(0, len(key)-9)])
+	if m := q.dirtyMsgs[id]; m != nil {
+		delete(m, ck)
+		if len(m) == 0 {
+			delete(q.dirtyMsgs, id)
+		}
+	}
+}
+
+// dirtyVal is the value behind the log of a lazy bucket's key, if any.
+// The caller holds q.mu.
+func (q *commitQueue) dirtyVal(bucket int, key string) ([]byte, bool) {
+	if d, ok := q.dirty[string(rune(bucket))+key]; ok {
+		return d.val, true
+	}
+	return nil, false
+}
+
+// viewState runs fn in a read transaction on a state with nothing behind
+// the log: at once when nothing is, else after the committer has written
+// everything behind (and before it commits anything else).
+func (l *BoltLog) viewState(fn func(tx *bolt.Tx) error) error {
+	q := &l.q
+	q.viewMu.RLock()
+	q.mu.Lock()
+	started := q.stopped != nil
+	behind := len(q.dirty) > 0
+	q.mu.Unlock()
+	if !behind || !started {
+		tx, err := l.db.Begin(false)
+		q.viewMu.RUnlock()
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		return fn(tx)
+	}
+	q.viewMu.RUnlock()
+	ch := make(chan viewTx, 1)
+	q.mu.Lock()
+	if err := q.usableLocked(); err != nil {
+		q.mu.Unlock()
+		return err
+	}
+	q.views = append(q.views, ch)
+	q.kickLocked()
+	q.mu.Unlock()
+	v := <-ch
+	if v.err != nil {
+		return v.err
+	}
+	defer v.tx.Rollback()
+	return fn(v.tx)
+}
+
 // Case reads a case's newest state: queued, or from the state bucket.
 func (l *BoltLog) Case(id string) (model.Case, bool, error) {
 	l.q.mu.Lock()
@@ -986,15 +1636,25 @@ func (l *BoltLog) Case(id string) (model.Case, bool, error) {
 	if ok {
 		return cloneCase(*p.c), true, nil
 	}
+	l.q.mu.Lock()
+	behind, isBehind := l.q.dirtyVal(0, id)
+	l.q.mu.Unlock()
 	var c model.Case
 	found := false
 	err := l.db.View(func(tx *bolt.Tx) error {
-		raw := tx.Bucket(bucketCases).Get([]byte(id))
+		raw := behind
+		if !isBehind {
+			raw = tx.Bucket(bucketCases).Get([]byte(id))
+		}
 		if raw == nil {
 			return nil
 		}
 		found = true
-		return json.Unmarshal(raw, &c)
+		v, err := stateValue(tx, raw)
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(v, &c)
 	})
 	if err != nil {
 		return model.Case{}, false, fmt.Errorf("hub: read case %s: %w", id, err)
@@ -1010,6 +1670,12 @@ func (l *BoltLog) Seen(key string) (string, bool) {
 	l.q.mu.Unlock()
 	if ok {
 		return p.caseID, true
+	}
+	l.q.mu.Lock()
+	behind, isBehind := l.q.dirtyVal(3, key)
+	l.q.mu.Unlock()
+	if isBehind {
+		return string(behind), true
 	}
 	var id string
 	_ = l.db.View(func(tx *bolt.Tx) error {
@@ -1037,7 +1703,7 @@ const recordCheckLimit = 16 << 20
 // event that state includes: what the hub loads at start.
 func (l *BoltLog) LoadIndex(cas func(id string, rec []byte) error, cust func(model.Customer) error) (uint64, error) {
 	var seq uint64
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.viewState(func(tx *bolt.Tx) error {
 		seq = tx.Bucket(bucketLog).Sequence()
 		if err := tx.Bucket(bucketCustomers).ForEach(func(_, v []byte) error {
 			var c model.Customer
@@ -1052,6 +1718,10 @@ func (l *BoltLog) LoadIndex(cas func(id string, rec []byte) error, cust func(mod
 			// A small file's case records are all read once, as the deep
 			// check reads its pages (dbcheck.go): damage shows at start.
 			if err := tx.Bucket(bucketCases).ForEach(func(_, v []byte) error {
+				v, err := stateValue(tx, v)
+				if err != nil {
+					return err
+				}
 				var c model.Case
 				return json.Unmarshal(v, &c)
 			}); err != nil {
