@@ -229,7 +229,7 @@ func duration(s string, def time.Duration) (time.Duration, error) {
 // /v1/status, starts the pollers and the delivery worker; they stop with
 // ctx. Every connector reports to the hub's status board (status.go in
 // cmd/hub wraps their sinks, HTTP clients and webhooks).
-func startConnectors(ctx context.Context, cfg Config, h *hub.Hub, srv *hub.Server, log *hub.BoltLog, logger *slog.Logger) error {
+func startConnectors(ctx context.Context, cfg Config, h *hub.Hub, srv *hub.Server, log connState, logger *slog.Logger) error {
 	board := h.Metrics().Status()
 	sink := h.Sink()
 	senders := map[model.Channel]connector.Sender{model.ChannelForum: forum.ManualSender{}}
@@ -299,12 +299,12 @@ func startConnectors(ctx context.Context, cfg Config, h *hub.Hub, srv *hub.Serve
 						logger.Warn("twitter: saved since_id ignored", "account", a.UserID, "err", err)
 					}
 				}
-				go func() {
+				goLead(ctx, log, "twitter/"+a.UserID, func(ctx context.Context) { // once per team (nats.go)
 					if err := p.Run(ctx, asink, every); err != nil && ctx.Err() == nil {
 						rep.Error(err)
 						logger.Error("twitter poller stopped", "account", a.UserID, "err", err)
 					}
-				}()
+				})
 			}
 			logger.Info("twitter connector", "account", a.UserID, "brand", a.Brand, "webhook", a.ConsumerSecret != "",
 				"replies", a.UserToken != "", "poll", a.BearerToken != "" && every > 0)
@@ -385,11 +385,11 @@ func startConnectors(ctx context.Context, cfg Config, h *hub.Hub, srv *hub.Serve
 				p.SetState(st)
 			}
 		}
-		go func() {
+		goLead(ctx, log, "forum", func(ctx context.Context) { // once per team (nats.go)
 			if err := p.Run(ctx, sink, every); err != nil && ctx.Err() == nil {
 				logger.Error("forum poller stopped", "err", err)
 			}
-		}()
+		})
 		logger.Info("forum connector", "feeds", len(fc.Feeds), "every", every)
 	}
 
@@ -427,6 +427,7 @@ func startConnectors(ctx context.Context, cfg Config, h *hub.Hub, srv *hub.Serve
 	go listening.Run(ctx)
 
 	go h.RunDelivery(ctx, senders)
+	go h.ReconcileOrphans(ctx, senders, time.Second) // JetStream: what a stopped hub left sending
 	return nil
 }
 

@@ -7,6 +7,7 @@
 //	hub token revoke --agent NAME | --id ID [--data DIR]
 //	hub import-customers [--data DIR] FILE
 //	hub triage [--offline] <in.jsonl >out.jsonl
+//	hub migrate --nats URLS [--data DIR] [--nats-* flags]
 package main
 
 import (
@@ -92,6 +93,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "import-customers" {
 		return runImportCustomers(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "migrate" {
+		return runMigrate(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "triage" {
 		return runTriage(ctx, args[1:], os.Stdin, stdout, stderr)
 	}
@@ -120,6 +124,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.DurationVar(&lim.IdleTimeout, "idle-timeout", lim.IdleTimeout, "how long an idle keep-alive connection is kept")
 	bodyMemory := byteSize(lim.BodyMemory)
 	fs.Var(&bodyMemory, "body-memory", "bytes of request bodies held at once per route group (webhooks, ingest, others); more: 503")
+	nf := addNATSFlags(fs) // the log on NATS JetStream (nats.go)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `usage:
   hub [flags]                                        serve the sync websocket
@@ -128,6 +133,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
   hub token revoke --agent NAME | --id ID [--data DIR]
   hub import-customers [--data DIR] FILE             import CRM customers while stopped (-h for more)
   hub triage [--offline] <in.jsonl >out.jsonl        triage messages (JSON lines), offline or with the model
+  hub migrate --nats URLS [--data DIR]               copy a stopped hub's log into NATS JetStream (docs/scale.md)
 
 flags:
 `)
@@ -187,11 +193,14 @@ flags:
 	if *fresh {
 		logOpts = append(logOpts, hub.StartFresh())
 	}
-	log, err := hub.OpenBoltLog(*data, logOpts...)
+	log, err := openHubLog(nf, *data, logOpts, logger) // bbolt, or JetStream with --nats
 	if err != nil {
 		return err
 	}
 	defer log.Close()
+	if *retain > 0 && log.js != nil {
+		return errors.New("--retain-events: the stream keeps every event; see docs/scale.md")
+	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {
 		return err
@@ -207,7 +216,7 @@ flags:
 		cfg = demoConfig(cfg, platform)
 		gen = &demo.Generator{Platform: platform, PerMinute: *rate, HistoryDays: *historyDays, Logger: logger}
 	}
-	h, err := hub.New(log, hub.Config{Logger: logger, Experts: cfg.Experts, Reach: cfg.Reach})
+	h, err := log.newHub(hub.Config{Logger: logger, Experts: cfg.Experts, Reach: cfg.Reach})
 	if err != nil {
 		return err
 	}
@@ -219,11 +228,11 @@ flags:
 		return err
 	}
 	defer stopTriage() // before the log closes
-	if err := startConnectors(ctx, cfg, h, srv, log, logger); err != nil {
+	if err := startConnectors(ctx, cfg, h, srv, log.state(), logger); err != nil {
 		return err
 	}
 	if *retain > 0 {
-		go compact(ctx, log, *retain, *compactEvery, logger)
+		go compact(ctx, log.bolt, *retain, *compactEvery, logger)
 	}
 
 	fr := newHTTPServer(ln, srv.Handler(), lim, tlsConf, logger)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -498,5 +499,52 @@ func TestJSHubDyingMidSendNeverPostsTwice(t *testing.T) {
 	p.mu.Unlock()
 	if n != 1 {
 		t.Fatalf("reply posted %d times", n)
+	}
+}
+
+func TestJSLeaseRunsOncePerTeam(t *testing.T) {
+	s := natstest.Start(t, t.TempDir())
+	logs := []*hub.JSLog{openJS(t, s.ClientURL(), t.TempDir(), 1), openJS(t, s.ClientURL(), t.TempDir(), 1)}
+	var running, most, started atomic.Int32
+	var leader atomic.Int32
+	run := func(who int) func(ctx context.Context) {
+		return func(ctx context.Context) {
+			started.Add(1)
+			leader.Store(int32(who))
+			n := running.Add(1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			<-ctx.Done()
+			running.Add(-1)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for i, l := range logs {
+		wg.Add(1)
+		go func() { defer wg.Done(); l.Lead(ctx, "poller", run(i)) }()
+	}
+	defer func() { cancel(); wg.Wait() }()
+	deadline := time.Now().Add(20 * time.Second)
+	for started.Load() < 1 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // both hubs try more than once meanwhile
+	if started.Load() != 1 || most.Load() != 1 {
+		t.Fatalf("started %d, at most %d at once; want one leader", started.Load(), most.Load())
+	}
+	// The leader dies: the other takes over once its lease expires.
+	first := leader.Load()
+	logs[first].Kill()
+	other := logs[1-first]
+	defer other.Close()
+	for (started.Load() < 2 || leader.Load() == first) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if leader.Load() == first {
+		t.Fatal("no hub took the lease over from the dead one")
+	}
+	if most.Load() != 1 {
+		t.Fatalf("%d ran at once", most.Load())
 	}
 }
