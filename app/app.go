@@ -85,11 +85,6 @@ func Open(dir string) (*Core, error) {
 	if err != nil {
 		return nil, err
 	}
-	sums, err := st.Summaries()
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
 	c := &Core{
 		store:       st,
 		searchReady: make(chan struct{}),
@@ -99,7 +94,10 @@ func Open(dir string) (*Core, error) {
 		status:      client.Status{State: client.StateOffline, Err: notice},
 		notice:      notice,
 	}
-	c.t = newTable(c.Me(), sums)
+	if c.t, err = loadTable(c.Me(), st); err != nil {
+		st.Close()
+		return nil, err
+	}
 	ops, err := st.Outbox()
 	if err != nil {
 		st.Close()

@@ -1,11 +1,15 @@
 package app
 
 import (
+	"math"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"switchboard/model"
+	"switchboard/store"
 )
 
 // The queue index keeps every cached case as a compact row and, per sort
@@ -15,10 +19,9 @@ import (
 // Nothing sorts all rows on a change; a sort is made once, when a list is
 // first asked for.
 //
-// Lists are chunked (at most chunkMax row numbers per chunk), so a move
-// copies one chunk and the chunk directory, not the whole list, and a
-// snapshot for a reader is the directory alone: a reader keeps its order
-// while the index moves on (copy on write).
+// Lists are persistent order-statistics trees (olist.go): a move copies
+// the nodes on one path, O(log n), and a snapshot for a reader is the root
+// alone: a reader keeps its order while the index moves on.
 
 // rowID is a case's slot in the index table.
 type rowID = int32
@@ -29,10 +32,17 @@ type rowID = int32
 type row struct {
 	id, author, handle, preview, customer string
 	created, last, waiting, version       int64
+	due                                   int64 // Summary.Due: the SLA's next due time
 	msgs                                  int32
 	assignee, channel, status, reach      uint16
-	priority, rank                        int8 // rank: of the reach
-	active, present                       bool
+	sla                                   uint16 // Summary.SLA, interned
+	// The triage: its labels interned, its score 0..100, its flags.
+	category, urgency, sentiment, lang, source uint16
+	score                                      int8
+	slaKey                                     uint8 // slaCode(SLA)
+	troll, spam, irrelevant                    bool
+	priority, rank                             int8 // rank: of the reach
+	active, present                            bool
 }
 
 // names interns the small vocabularies of the rows.
@@ -94,10 +104,17 @@ const (
 	// SortReach puts the authors with the widest reach first, then the
 	// queue's own order.
 	SortReach
+	// SortDue puts the active cases whose SLA clock runs first, the least
+	// time left (the most overdue) first; then the others by priority and
+	// the customer waiting longest.
+	SortDue
+	// SortScore puts the active cases with the highest triage score first,
+	// then by priority and the customer waiting longest.
+	SortScore
 	numSorts
 )
 
-var sortNames = [numSorts]string{"Priority", "Oldest waiting", "Newest", "Reach"}
+var sortNames = [numSorts]string{"Priority", "Oldest waiting", "Newest", "Reach", "SLA due", "Triage score"}
 
 func (s Sort) String() string {
 	if s < numSorts {
@@ -155,6 +172,62 @@ func cmpNewest(a, b *row) int {
 	return strings.Compare(a.id, b.id)
 }
 
+// waitKey orders by waiting time: the longest waiting first, the cases
+// whose customer does not wait last.
+func waitKey(r *row) int64 {
+	if !r.active || r.waiting == 0 {
+		return math.MaxInt64
+	}
+	return r.waiting
+}
+
+// cmpPriorityWaiting is active first, then priority, then the customer
+// waiting longest, then the queue's own order.
+func cmpPriorityWaiting(a, b *row) int {
+	if a.active != b.active {
+		if a.active {
+			return -1
+		}
+		return 1
+	}
+	if a.priority != b.priority {
+		return int(b.priority) - int(a.priority)
+	}
+	if c := cmpInt(waitKey(a), waitKey(b)); c != 0 {
+		return c
+	}
+	return cmpPriority(a, b)
+}
+
+func cmpDue(a, b *row) int {
+	ad, bd := a.active && a.due != 0, b.active && b.due != 0
+	if ad != bd {
+		if ad {
+			return -1
+		}
+		return 1
+	}
+	if ad {
+		if c := cmpInt(a.due, b.due); c != 0 {
+			return c
+		}
+	}
+	return cmpPriorityWaiting(a, b)
+}
+
+func cmpScore(a, b *row) int {
+	if a.active != b.active {
+		if a.active {
+			return -1
+		}
+		return 1
+	}
+	if a.score != b.score {
+		return int(b.score) - int(a.score)
+	}
+	return cmpPriorityWaiting(a, b)
+}
+
 func reachRank(r model.Reach) int8 {
 	switch {
 	case r.AtLeast(model.ReachHigh):
@@ -193,19 +266,58 @@ type listKey struct {
 const maxLists = 12
 
 func newTable(me string, sums []model.Summary) *table {
-	t := &table{names: newNames(), byID: make(map[string]rowID, len(sums)), lists: map[listKey]*olist{}, me: me}
-	t.rows = make([]row, 0, len(sums))
-	t.keys = make([]uint64, 0, len(sums))
+	t := emptyTable(me, len(sums))
 	for i := range sums {
-		t.slot(sums[i].ID)
-		r := &t.rows[len(t.rows)-1]
-		t.set(r, &sums[i])
-		t.keys[len(t.rows)-1] = rowKey(r)
-		t.nlive++
+		t.add(&sums[i])
 	}
+	t.ready()
+	return t
+}
+
+// emptyTable is a table with room for n rows.
+func emptyTable(me string, n int) *table {
+	t := &table{names: newNames(), byID: make(map[string]rowID, n), lists: map[listKey]*olist{}, me: me}
+	t.rows = make([]row, 0, n)
+	t.keys = make([]uint64, 0, n)
+	return t
+}
+
+// add files one more case as a table is made (no list or count yet).
+func (t *table) add(s *model.Summary) {
+	t.slot(s.ID)
+	r := &t.rows[len(t.rows)-1]
+	t.set(r, s)
+	t.keys[len(t.rows)-1] = rowKey(r)
+	t.nlive++
+}
+
+// ready counts the views and makes the base order, once every case is in.
+func (t *table) ready() {
 	t.setViews(defaultViews())
 	t.list(Filter{}) // the base order, sorted once
-	return t
+}
+
+// loadTable makes the table of every case in st: the summaries decoded on
+// the other cores while this one files them (store.ReadSummaries).
+func loadTable(me string, st *store.Store) (*table, error) {
+	var t *table
+	err := st.ReadSummaries(func(page []model.Summary, total int) error {
+		if t == nil {
+			t = emptyTable(me, total)
+		}
+		for i := range page {
+			t.add(&page[i])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		t = emptyTable(me, 0)
+	}
+	t.ready()
+	return t, nil
 }
 
 // slot is the row of id, made (not present) when new.
@@ -214,21 +326,38 @@ func (t *table) slot(id string) rowID {
 		return r
 	}
 	r := rowID(len(t.rows))
+	id = strings.Clone(id) // not the summary record it came in (store's decoder slices one)
 	t.rows = append(t.rows, row{id: id})
 	t.keys = append(t.keys, 0)
 	t.byID[id] = r
 	return r
 }
 
+// packStrings is the author, handle, preview and customer number of s in
+// one allocation of their own (a decoded summary's strings are slices of
+// its whole record), or the row's own strings when they did not change.
+func packStrings(r *row, s *model.Summary) (author, handle, preview, customer string) {
+	if r.present && r.author == s.Author && r.handle == s.Handle && r.preview == s.Preview && r.customer == s.CustomerID {
+		return r.author, r.handle, r.preview, r.customer
+	}
+	all := s.Author + s.Handle + s.Preview + s.CustomerID
+	a, h, p := len(s.Author), len(s.Author)+len(s.Handle), len(s.Author)+len(s.Handle)+len(s.Preview)
+	return all[:a], all[a:h], all[h:p], all[p:]
+}
+
 func (t *table) set(r *row, s *model.Summary) {
+	author, handle, preview, customer := packStrings(r, s)
 	*r = row{
-		id: r.id, author: s.Author, handle: s.Handle, preview: s.Preview, customer: s.CustomerID,
+		id: r.id, author: author, handle: handle, preview: preview, customer: customer,
 		created: unixNano(s.Created), last: unixNano(s.LastMessageAt), waiting: unixNano(s.WaitingSince),
-		version: s.Version, msgs: int32(min(s.MessageCount, 1<<31-1)),
+		version: s.Version, msgs: int32(min(s.MessageCount, 1<<31-1)), due: unixNano(s.Due), sla: t.names.intern(string(s.SLA)),
 		assignee: t.names.intern(s.Assignee), channel: t.names.intern(string(s.Channel)),
 		status: t.names.intern(string(s.Status)), reach: t.names.intern(string(s.Reach)),
 		priority: int8(max(min(s.Priority, 127), -128)), rank: reachRank(s.Reach),
 		active: s.Status.Active(), present: true,
+		category: t.names.intern(s.Category), urgency: t.names.intern(s.Urgency), sentiment: t.names.intern(s.Sentiment),
+		lang: t.names.intern(s.Lang), source: t.names.intern(s.TriageSource), score: int8(max(min(s.Score, 127), -128)),
+		troll: s.Troll, spam: s.Spam, irrelevant: s.Irrelevant, slaKey: uint8(slaCode(s.SLA)),
 	}
 }
 
@@ -240,7 +369,9 @@ func (t *table) summary(r *row) model.Summary {
 		Reach: model.Reach(n[r.reach]), Preview: r.preview, Status: model.Status(n[r.status]),
 		Priority: model.Priority(r.priority), Assignee: n[r.assignee], CustomerID: r.customer,
 		Created: fromUnix(r.created), LastMessageAt: fromUnix(r.last), WaitingSince: fromUnix(r.waiting),
-		MessageCount: int(r.msgs), Version: r.version,
+		MessageCount: int(r.msgs), Version: r.version, SLA: model.SLAState(n[r.sla]), Due: fromUnix(r.due),
+		Category: n[r.category], Urgency: n[r.urgency], Sentiment: n[r.sentiment], Lang: n[r.lang], TriageSource: n[r.source],
+		Score: int(r.score), Troll: r.troll, Spam: r.spam, Irrelevant: r.irrelevant,
 	}
 }
 
@@ -354,7 +485,7 @@ func (t *table) sortRows(ids []rowID, s Sort) {
 		}
 		recs[i] = rec{hi, r.last, id}
 	}
-	slices.SortFunc(recs, func(a, b rec) int {
+	byRec := func(a, b rec) int {
 		if a.hi != b.hi {
 			return cmpInt(int64(a.hi), int64(b.hi))
 		}
@@ -362,9 +493,33 @@ func (t *table) sortRows(ids []rowID, s Sort) {
 			return cmpInt(b.last, a.last)
 		}
 		return cmp(&t.rows[a.id], &t.rows[b.id])
-	})
-	for i := range recs {
-		ids[i] = recs[i].id
+	}
+	if len(recs) < 1<<14 || runtime.GOMAXPROCS(0) < 2 {
+		slices.SortFunc(recs, byRec)
+		for i := range recs {
+			ids[i] = recs[i].id
+		}
+		return
+	}
+	// Two halves sorted on two cores, then merged.
+	half := len(recs) / 2
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		slices.SortFunc(recs[half:], byRec)
+	}()
+	slices.SortFunc(recs[:half], byRec)
+	wg.Wait()
+	i, j := 0, half
+	for k := range ids {
+		if j == len(recs) || (i < half && byRec(recs[i], recs[j]) <= 0) {
+			ids[k] = recs[i].id
+			i++
+		} else {
+			ids[k] = recs[j].id
+			j++
+		}
 	}
 }
 
@@ -374,6 +529,10 @@ func cmpOf(s Sort) func(a, b *row) int {
 		return cmpOldestWaiting
 	case SortNewest:
 		return cmpNewest
+	case SortDue:
+		return cmpDue
+	case SortScore:
+		return cmpScore
 	case SortReach:
 		return func(a, b *row) int {
 			if a.rank != b.rank {
@@ -406,14 +565,30 @@ const (
 	keyActive  = uint64(1) << 51
 	keyWaiting = uint64(1) << 52 // active, and the customer waits
 	keyPresent = uint64(1) << 53
+	keySLA     = 54 // 3 bits: slaCode
 )
+
+// slaCode is the SLA state as 3 bits of the row key.
+func slaCode(s model.SLAState) uint64 {
+	switch s {
+	case "":
+		return 0
+	case model.SLAOK:
+		return 1
+	case model.SLAAtRisk:
+		return 2
+	case model.SLABreached:
+		return 3
+	}
+	return 7 // a state this build does not know
+}
 
 func rowKey(r *row) uint64 {
 	if !r.present {
 		return 0
 	}
 	k := uint64(r.status)<<keyStatus | uint64(r.channel)<<keyChannel | uint64(r.assignee)<<keyAssign |
-		uint64(r.rank&7)<<keyRank | keyPresent
+		uint64(r.rank&7)<<keyRank | keyPresent | uint64(r.slaKey)<<keySLA
 	if r.active {
 		k |= keyActive
 		if r.waiting != 0 {
@@ -453,6 +628,10 @@ func (t *table) compile(f Filter) matcher {
 	if f.Channel != "" {
 		eq(keyChannel, code(string(f.Channel)))
 	}
+	if f.SLA != "" {
+		m.mask |= 7 << keySLA
+		m.val |= slaCode(f.SLA) << keySLA
+	}
 	if f.Assignee != "" {
 		eq(keyAssign, code(f.Assignee))
 	}
@@ -486,183 +665,4 @@ func (m *matcher) match(k uint64) bool {
 		return false
 	}
 	return k>>keyRank&7 >= m.reach
-}
-
-// chunkMax is the most row numbers in a chunk of a list.
-const chunkMax = 512
-
-// olist is an ordered list of rows: chunks of row numbers in order, with
-// the position each chunk starts at.
-type olist struct {
-	chunks [][]rowID
-	starts []int
-	owned  []bool // chunk i may be written in place (made since the last snapshot)
-	shared bool   // chunks and starts are a reader's: copy before writing
-	n      int
-	cmp    func(a, b *row) int
-	m      matcher
-	used   uint64
-}
-
-func newList(cmp func(a, b *row) int, m matcher, ids []rowID) *olist {
-	l := &olist{cmp: cmp, m: m, n: len(ids)}
-	const fill = chunkMax * 3 / 4
-	for i := 0; i < len(ids); i += fill {
-		ch := make([]rowID, min(fill, len(ids)-i), chunkMax+1)
-		copy(ch, ids[i:])
-		l.chunks = append(l.chunks, ch)
-		l.starts = append(l.starts, i)
-		l.owned = append(l.owned, true)
-	}
-	return l
-}
-
-// unshare makes the directory the list's own after a snapshot.
-func (l *olist) unshare() {
-	if !l.shared {
-		return
-	}
-	l.chunks = slices.Clone(l.chunks)
-	l.starts = slices.Clone(l.starts)
-	l.owned = make([]bool, len(l.chunks))
-	l.shared = false
-}
-
-// own makes chunk ci writable in place.
-func (l *olist) own(ci int) {
-	if !l.owned[ci] {
-		ch := make([]rowID, len(l.chunks[ci]), chunkMax+1)
-		copy(ch, l.chunks[ci])
-		l.chunks[ci] = ch
-		l.owned[ci] = true
-	}
-}
-
-// search finds where row r is or belongs: chunk and index in it.
-func (l *olist) search(t *table, r *row) (int, int) {
-	if len(l.chunks) == 0 {
-		return 0, 0
-	}
-	// The first chunk whose last row is not before r.
-	lo, hi := 0, len(l.chunks)
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		ch := l.chunks[mid]
-		if l.cmp(&t.rows[ch[len(ch)-1]], r) < 0 {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
-	if lo == len(l.chunks) {
-		lo--
-		return lo, len(l.chunks[lo])
-	}
-	ch := l.chunks[lo]
-	i, j := 0, len(ch)
-	for i < j {
-		mid := int(uint(i+j) >> 1)
-		if l.cmp(&t.rows[ch[mid]], r) < 0 {
-			i = mid + 1
-		} else {
-			j = mid
-		}
-	}
-	return lo, i
-}
-
-func (l *olist) insert(t *table, id rowID) {
-	l.unshare()
-	if len(l.chunks) == 0 {
-		ch := make([]rowID, 1, chunkMax+1)
-		ch[0] = id
-		l.chunks, l.starts, l.owned, l.n = [][]rowID{ch}, []int{0}, []bool{true}, 1
-		return
-	}
-	ci, i := l.search(t, &t.rows[id])
-	l.own(ci)
-	l.chunks[ci] = slices.Insert(l.chunks[ci], i, id)
-	l.n++
-	for k := ci + 1; k < len(l.starts); k++ {
-		l.starts[k]++
-	}
-	if ch := l.chunks[ci]; len(ch) > chunkMax {
-		half := len(ch) / 2
-		right := make([]rowID, len(ch)-half, chunkMax+1)
-		copy(right, ch[half:])
-		l.chunks[ci] = ch[:half]
-		l.chunks = slices.Insert(l.chunks, ci+1, right)
-		l.starts = slices.Insert(l.starts, ci+1, l.starts[ci]+half)
-		l.owned = slices.Insert(l.owned, ci+1, true)
-	}
-}
-
-// remove takes row id out; its row still holds the values it was filed by.
-func (l *olist) remove(t *table, id rowID) {
-	ci, i := l.search(t, &t.rows[id])
-	if ci >= len(l.chunks) || i >= len(l.chunks[ci]) || l.chunks[ci][i] != id {
-		return // not filed: nothing to do
-	}
-	l.unshare()
-	l.own(ci)
-	l.chunks[ci] = slices.Delete(l.chunks[ci], i, i+1)
-	l.n--
-	for k := ci + 1; k < len(l.starts); k++ {
-		l.starts[k]--
-	}
-	if len(l.chunks[ci]) == 0 {
-		l.chunks = slices.Delete(l.chunks, ci, ci+1)
-		l.starts = slices.Delete(l.starts, ci, ci+1)
-		l.owned = slices.Delete(l.owned, ci, ci+1)
-	}
-}
-
-func (l *olist) each(f func(rowID) bool) {
-	for _, ch := range l.chunks {
-		for _, id := range ch {
-			if !f(id) {
-				return
-			}
-		}
-	}
-}
-
-// snapshot is the list as it is now, for a reader; the list copies what
-// it writes next.
-func (l *olist) snapshot() order {
-	l.shared = true
-	return order{chunks: l.chunks, starts: l.starts, n: l.n}
-}
-
-// order is a read-only ordered list of rows: a snapshot of a kept list, or
-// a flat slice.
-type order struct {
-	chunks [][]rowID
-	starts []int
-	n      int
-}
-
-func flatOrder(ids []rowID) order {
-	if len(ids) == 0 {
-		return order{}
-	}
-	return order{chunks: [][]rowID{ids}, starts: []int{0}, n: len(ids)}
-}
-
-func (o order) at(i int) rowID {
-	ci, _ := slices.BinarySearch(o.starts, i)
-	if ci == len(o.starts) || o.starts[ci] > i {
-		ci--
-	}
-	return o.chunks[ci][i-o.starts[ci]]
-}
-
-func (o order) each(f func(rowID) bool) {
-	for _, ch := range o.chunks {
-		for _, id := range ch {
-			if !f(id) {
-				return
-			}
-		}
-	}
 }

@@ -3,52 +3,48 @@ package app
 import (
 	"bytes"
 	"math/bits"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"unicode"
 	"unicode/utf8"
 
 	"switchboard/model"
 )
 
-// The search index holds, per cached case, its searchable text lower-cased
-// in one byte string (subject, author, handle, customer number, tags, then
-// every message) and a 1024-bit signature: which letters and digits occur
-// (exactly) and a hash of its trigrams. A query tests the signature of each
-// case first (a few word tests) and looks for the text itself only in the
-// cases whose signature has every byte and trigram of the query; a query
-// of one letter or digit is answered by the signature alone. About 500
-// bytes per case of 3 messages; 25 ms is the budget for a keystroke at
-// 100k cases.
+// The search index holds the searchable text of every cached case
+// lower-cased, case by case, in a few large blocks of bytes: per case one
+// document of its own fields (subject, author, handle, customer number,
+// tags) then every message, each field behind a marker byte. A keystroke
+// runs bytes.Index over the blocks themselves (one pass over the text at
+// memory speed, split among the cores), not case by case, and maps each
+// match to its case by the documents' offsets; a query of one letter or
+// digit is answered by a word per case of the bytes it holds. A text typed
+// on after a search that matched few cases is looked for in those cases
+// only.
 //
-// Measured against bleve (an inverted index of terms): bleve finds words,
-// while a search box is typed into and must match "refu" in "refund" and
-// an order number inside a longer token; its n-gram analysers to do so
-// take several times the text in memory and seconds per 100k cases to
-// build, where this index is a copy of the text plus 64 bytes a case,
-// built as fast as the cache is read, and needs no dependency.
+// The blocks are mapped outside the Go heap (textmem_unix.go): the
+// collector neither scans them nor lets the heap grow to twice their size
+// before it collects, and the index costs the lower-cased text (a subject
+// repeated as the first message is kept once) plus 32 bytes a case; a changed case is written
+// again at the end of the last block, and a block whose live text falls
+// below a quarter is compacted into it. 25 ms is the budget for a
+// keystroke at 100k cases.
+//
+// Measured against bleve (an inverted index of terms) and against trigram
+// posting lists: bleve finds words, while a search box is typed into and
+// must match "refu" in "refund" and an order number inside a longer token;
+// its n-gram analysers to do so take several times the text in memory and
+// seconds per 100k cases to build. Exact trigram postings of this text are
+// as large as the text itself (about one posting per byte) and still need
+// the text to confirm a match; a scan of the text alone, with no
+// dependency, meets the budget.
 
-// sigWords is the signature's size in 64-bit words: the first holds the
-// bytes present, the others the trigrams.
-const (
-	sigWords    = 16
-	trigramBits = (sigWords - 1) * 64
-)
-
-// byteBit is the bit of byte c in the first signature word: exact for
-// a-z and 0-9, shared by other bytes.
-func byteBit(c byte) (bit uint64, exact bool) {
-	switch {
-	case 'a' <= c && c <= 'z':
-		return 1 << (c - 'a'), true
-	case '0' <= c && c <= '9':
-		return 1 << (26 + c - '0'), true
-	}
-	return 1 << (36 + c%28), false
-}
-
-// Field markers inside a document: each field starts with one, so a
-// snippet can tell where its match is. A query never holds them (control
-// characters are dropped from it).
+// Field markers inside a document: each field starts with one and ends
+// with fieldEnd, so a snippet can tell where its match is, and a match
+// never spans two fields or two documents (a query never holds them:
+// control characters are dropped from it).
 const (
 	fieldSubject byte = iota + 1
 	fieldAuthor
@@ -62,43 +58,190 @@ const (
 var fieldNames = [...]string{fieldSubject: "subject", fieldAuthor: "author", fieldHandle: "handle",
 	fieldCustomer: "customer", fieldTag: "tag", fieldMessage: "message"}
 
+// byteBit is the bit of byte c in a case's byte word: exact for a-z and
+// 0-9, shared by other bytes.
+func byteBit(c byte) (bit uint64, exact bool) {
+	switch {
+	case 'a' <= c && c <= 'z':
+		return 1 << (c - 'a'), true
+	case '0' <= c && c <= '9':
+		return 1 << (26 + c - '0'), true
+	}
+	return 1 << (36 + c%28), false
+}
+
+func byteWord(text []byte) uint64 {
+	var w uint64
+	for _, c := range text {
+		if c >= ' ' {
+			b, _ := byteBit(c)
+			w |= b
+		}
+	}
+	return w
+}
+
+// blockSize is the size of a text block; a larger document gets a block
+// of its own.
+const blockSize = 1 << 20
+
+// textBlock is text appended document by document; starts and owner name
+// each document written to it, live or since replaced.
+type textBlock struct {
+	b      []byte // cap: the block's size (textmem_*.go)
+	starts []uint32
+	owner  []rowID
+	live   int // bytes of the documents still current
+	mapped bool
+	unmap  runtime.Cleanup
+}
+
+// docRef is where a case's document is.
+type docRef struct {
+	blk  int32  // block index + 1; 0: none
+	off  uint32 // in the block
+	n    uint32 // its length
+	head uint32 // the length of its case fields; the messages follow
+}
+
 // searchIndex is the search index of one table, guarded by Core.mu.
 type searchIndex struct {
-	head [][]byte // by row: case fields, replaced with the case
-	msgs [][]byte // by row: message texts, appended
-	sig  []uint64 // by row, sigWords each
+	docs   []docRef // by row
+	chars  []uint64 // by row: byteBit of every byte its document holds
+	blocks []*textBlock
+	cur    int // the block appended to; -1: none yet
+	free   []int
+	// freq counts the bytes written, total all of them: which byte of a
+	// query is rare enough to look for first.
+	freq  [256]int
+	total int
+	// compacting: a block's documents are being moved (no nested moves).
+	compacting bool
 	// built marks that the background build from the cache is through.
 	built bool
 	// gen counts changes of the texts; last is the previous search's hits,
 	// the candidates of a longer text typed after it while gen holds.
-	gen    uint64
-	lastMu sync.Mutex
-	last   lastHits
+	gen     uint64
+	lastMu  sync.Mutex
+	last    lastHits
+	scratch []byte
 }
 
 type lastHits struct {
 	q         string
 	gen       uint64
 	rows      int
+	n         int
 	hits      []uint64
 	populated bool
 }
 
 func (s *searchIndex) grow(id rowID) {
-	for int(id) >= len(s.head) {
-		s.head = append(s.head, nil)
-		s.msgs = append(s.msgs, nil)
-		s.sig = append(s.sig, make([]uint64, sigWords)...)
+	for int(id) >= len(s.docs) {
+		s.docs = append(s.docs, docRef{})
+		s.chars = append(s.chars, 0)
 	}
 }
 
 func (s *searchIndex) indexed(id rowID) bool {
-	return int(id) < len(s.head) && s.head[id] != nil
+	return int(id) < len(s.docs) && s.docs[id].blk != 0
+}
+
+// doc is the document of row id and the length of its case fields.
+func (s *searchIndex) doc(id rowID) ([]byte, int) {
+	d := s.docs[id]
+	if d.blk == 0 {
+		return nil, 0
+	}
+	return s.blocks[d.blk-1].b[d.off : d.off+d.n], int(d.head)
+}
+
+// write makes doc (head bytes of case fields, then messages) the document
+// of row id, at the end of the last block.
+func (s *searchIndex) write(id rowID, doc []byte, head int) {
+	s.grow(id)
+	old := s.docs[id]
+	if len(s.blocks) == 0 {
+		s.cur = -1
+	}
+	if s.cur < 0 || len(s.blocks[s.cur].b)+len(doc) > cap(s.blocks[s.cur].b) {
+		s.newBlock(len(doc))
+	}
+	blk := s.blocks[s.cur]
+	off := len(blk.b)
+	blk.b = append(blk.b, doc...)
+	blk.starts = append(blk.starts, uint32(off))
+	blk.owner = append(blk.owner, id)
+	blk.live += len(doc)
+	for _, c := range doc {
+		s.freq[c]++
+	}
+	s.total += len(doc)
+	s.docs[id] = docRef{blk: int32(s.cur + 1), off: uint32(off), n: uint32(len(doc)), head: uint32(head)}
+	s.chars[id] = byteWord(doc)
+	s.gen++
+	if old.blk != 0 {
+		ob := s.blocks[old.blk-1]
+		ob.live -= int(old.n)
+		if !s.compacting && int(old.blk-1) != s.cur && ob.live < len(ob.b)/4 {
+			s.compact(int(old.blk - 1))
+		}
+	}
+}
+
+func (s *searchIndex) newBlock(need int) {
+	blk := &textBlock{}
+	allocText(blk, max(blockSize, need))
+	if n := len(s.free); n > 0 {
+		s.cur, s.free = s.free[n-1], s.free[:n-1]
+		s.blocks[s.cur] = blk
+		return
+	}
+	s.cur = len(s.blocks)
+	s.blocks = append(s.blocks, blk)
+}
+
+// compact moves the live documents of block k to the last block and frees
+// it.
+func (s *searchIndex) compact(k int) {
+	s.compacting = true
+	defer func() { s.compacting = false }()
+	blk := s.blocks[k]
+	for i, off := range blk.starts {
+		id := blk.owner[i]
+		if d := s.docs[id]; int(d.blk-1) == k && d.off == off {
+			s.write(id, blk.b[off:off+d.n], int(d.head))
+		}
+	}
+	s.blocks[k] = nil
+	s.free = append(s.free, k)
+	freeText(blk)
+}
+
+// assemble is a document: the case fields head, then the messages msgs;
+// the subject is dropped when a message holds it (a tweet or a forum post
+// is its own first message), as it matches nothing more.
+func (s *searchIndex) assemble(head, msgs []byte) ([]byte, int) {
+	b := s.scratch[:0]
+	if len(head) > 0 && head[0] == fieldSubject {
+		end := bytes.IndexByte(head, fieldEnd)
+		if end > 1 && bytes.Contains(msgs, head[1:end]) {
+			head = head[end+1:]
+		}
+	}
+	b = append(b, head...)
+	b = append(b, msgs...)
+	s.scratch = b
+	return b, len(head)
 }
 
 // caseHead is the searchable text of a case's own fields.
 func caseHead(c *model.Case) []byte {
 	b := make([]byte, 0, 64+len(c.Subject))
+	return appendCaseHead(b, c)
+}
+
+func appendCaseHead(b []byte, c *model.Case) []byte {
 	b = appendField(b, fieldSubject, c.Subject)
 	b = appendField(b, fieldAuthor, c.Author.DisplayName)
 	b = appendField(b, fieldHandle, c.Author.Handle)
@@ -141,9 +284,8 @@ func appendLower(b []byte, text string) []byte {
 }
 
 func lowerRune(r rune) rune {
-	l := []rune(strings.ToLower(string(r)))
-	if len(l) == 1 {
-		return l[0]
+	if l := unicode.ToLower(r); utf8.RuneLen(l) > 0 {
+		return l
 	}
 	return r
 }
@@ -153,34 +295,19 @@ func searchText(q string) string {
 	return strings.TrimSpace(string(appendLower(nil, q)))
 }
 
-func trigramBit(a, b, c byte) (word int, bit uint64) {
-	h := (uint32(a)<<16 | uint32(b)<<8 | uint32(c)) * 0x9E3779B1
-	n := int(uint64(h) * trigramBits >> 32)
-	return 1 + n>>6, 1 << (n & 63)
-}
-
-func (s *searchIndex) sign(id rowID, text []byte) {
-	sig := s.sig[int(id)*sigWords : int(id+1)*sigWords]
-	var bytesSeen uint64
-	for i, c := range text {
-		if c >= ' ' {
-			b, _ := byteBit(c)
-			bytesSeen |= b
-		}
-		if i+2 < len(text) {
-			w, bit := trigramBit(c, text[i+1], text[i+2])
-			sig[w] |= bit
-		}
-	}
-	sig[0] |= bytesSeen
-}
-
 // setCase files a case's own fields; its messages stay.
 func (s *searchIndex) setCase(id rowID, c *model.Case) {
 	s.grow(id)
-	s.head[id] = caseHead(c)
-	s.sign(id, s.head[id])
-	s.gen++
+	var msgs []byte
+	if doc, head := s.doc(id); doc != nil {
+		msgs = doc[head:]
+	}
+	hb := appendCaseHead(make([]byte, 0, 64+len(c.Subject)), c)
+	if len(hb) == 0 && len(msgs) == 0 {
+		hb = []byte{fieldEnd} // indexed, with nothing to find
+	}
+	doc, head := s.assemble(hb, msgs)
+	s.write(id, doc, head)
 }
 
 // addMessage files one more message text of a case.
@@ -189,38 +316,35 @@ func (s *searchIndex) addMessage(id rowID, text string) {
 		return
 	}
 	s.grow(id)
-	start := len(s.msgs[id])
-	s.msgs[id] = appendField(s.msgs[id], fieldMessage, text)
-	if s.head[id] == nil {
-		s.head[id] = []byte{} // indexed: the case's own fields follow
-	}
-	s.sign(id, s.msgs[id][start:])
-	s.gen++
+	old, head := s.doc(id)
+	b := append(s.scratch[:0], old...)
+	b = appendField(b, fieldMessage, text)
+	s.scratch = b
+	s.write(id, b, head)
 }
 
 // install files what the background build read for a case; anything filed
 // meanwhile by live events is kept.
 func (s *searchIndex) install(id rowID, head, msgs []byte) {
 	s.grow(id)
-	if len(s.head[id]) == 0 {
-		s.head[id] = head
-		s.sign(id, head)
+	if old, oh := s.doc(id); old != nil {
+		if oh > 0 {
+			head = old[:oh]
+		}
+		msgs = append(msgs, old[oh:]...)
 	}
-	if len(s.msgs[id]) > 0 {
-		msgs = append(msgs, s.msgs[id]...)
+	if len(head) == 0 && len(msgs) == 0 {
+		head = []byte{fieldEnd}
 	}
-	s.msgs[id] = msgs
-	s.sign(id, msgs)
-	s.gen++
+	doc, hl := s.assemble(head, msgs)
+	s.write(id, doc, hl)
 }
 
 // query is a compiled search text.
 type query struct {
 	text  []byte
 	chars uint64 // bits of the bytes the text holds
-	exact bool   // the signature alone answers (one letter or digit)
-	words []int
-	bits  []uint64
+	exact bool   // the byte word alone answers (one letter or digit)
 }
 
 func compileQuery(q string) query {
@@ -230,18 +354,10 @@ func compileQuery(q string) query {
 		qq.chars |= b
 		qq.exact = len(q) == 1 && exact
 	}
-	seen := map[[2]uint64]bool{}
-	for i := 0; i+2 < len(q); i++ {
-		w, bit := trigramBit(q[i], q[i+1], q[i+2])
-		k := [2]uint64{uint64(w), bit}
-		if !seen[k] {
-			seen[k] = true
-			qq.words, qq.bits = append(qq.words, w), append(qq.bits, bit)
-		}
-	}
 	return qq
 }
 
+// hit tests one case.
 func (s *searchIndex) hit(t *table, id rowID, q *query) bool {
 	if !s.indexed(id) {
 		// Not read yet by the build: the summary is all there is.
@@ -249,19 +365,14 @@ func (s *searchIndex) hit(t *table, id rowID, q *query) bool {
 		return containsLower(r.author, q.text) || containsLower(r.handle, q.text) ||
 			containsLower(r.preview, q.text) || containsLower(r.customer, q.text)
 	}
-	sig := s.sig[int(id)*sigWords:]
-	if sig[0]&q.chars != q.chars {
+	if s.chars[id]&q.chars != q.chars {
 		return false
 	}
 	if q.exact {
 		return true
 	}
-	for i, w := range q.words {
-		if sig[w]&q.bits[i] == 0 {
-			return false
-		}
-	}
-	return bytes.Contains(s.head[id], q.text) || bytes.Contains(s.msgs[id], q.text)
+	doc, _ := s.doc(id)
+	return bytes.Contains(doc, q.text)
 }
 
 func containsLower(s string, q []byte) bool {
@@ -271,9 +382,126 @@ func containsLower(s string, q []byte) bool {
 	return bytes.Contains(appendLower(make([]byte, 0, len(s)), s), q)
 }
 
-// filter keeps the rows of o whose text holds q, in order. For a long
-// list the rows are tested in their own order (the memory's), then the
-// list is walked.
+// anchor is the byte of q rarest in the text, where a scan looks first
+// (memchr speed), or -1 when even that byte is common and bytes.Index
+// (which turns to a vector compare of the whole text) is faster.
+func (s *searchIndex) anchor(q []byte) int {
+	if len(q) < 2 || s.total == 0 {
+		return -1
+	}
+	j := 0
+	for i := range q {
+		if s.freq[q[i]] < s.freq[q[j]] {
+			j = i
+		}
+	}
+	if s.freq[q[j]] > s.total/64 {
+		return -1
+	}
+	return j
+}
+
+// next is the offset of the first q in b, looked for at its anchor byte j
+// (or by bytes.Index when j < 0), or -1.
+func next(b, q []byte, j int) int {
+	if j < 0 {
+		return bytes.Index(b, q)
+	}
+	c := q[j]
+	for pos := j; pos < len(b); {
+		k := bytes.IndexByte(b[pos:], c)
+		if k < 0 {
+			return -1
+		}
+		at := pos + k - j
+		if at+len(q) > len(b) {
+			return -1
+		}
+		if bytes.Equal(b[at:at+len(q)], q) {
+			return at
+		}
+		pos += k + 1
+	}
+	return -1
+}
+
+// scan sets in hits the rows whose current document in block blk holds q:
+// it looks for q in the whole block, and from each match on to the next
+// document.
+func (s *searchIndex) scan(blk *textBlock, k int, q []byte, j int, hits []uint64) {
+	b, starts := blk.b, blk.starts
+	d := 0 // the document at or before pos
+	for pos := 0; pos < len(b); {
+		i := next(b[pos:], q, j)
+		if i < 0 {
+			return
+		}
+		at := uint32(pos + i)
+		for d+1 < len(starts) && starts[d+1] <= at {
+			d++
+		}
+		id := blk.owner[d]
+		if ref := s.docs[id]; int(ref.blk-1) == k && ref.off == starts[d] {
+			hits[id>>6] |= 1 << (id & 63)
+		}
+		d++
+		if d == len(starts) {
+			return
+		}
+		pos = int(starts[d]) // on to the next document
+	}
+}
+
+// scanAll sets in hits every row whose document holds q, the blocks split
+// among the cores.
+func (s *searchIndex) scanAll(q []byte, hits []uint64) {
+	var todo []int
+	for k, blk := range s.blocks {
+		if blk != nil && blk.live > 0 {
+			todo = append(todo, k)
+		}
+	}
+	j := s.anchor(q)
+	workers := min(runtime.GOMAXPROCS(0), 4, len(todo))
+	if workers <= 1 {
+		for _, k := range todo {
+			s.scan(s.blocks[k], k, q, j, hits)
+		}
+		return
+	}
+	// Each worker its own bitmap (no shared cache lines), merged after.
+	mine := make([][]uint64, workers)
+	var more atomic.Int64
+	var wg sync.WaitGroup
+	for w := range workers {
+		mine[w] = hits
+		if w > 0 {
+			mine[w] = make([]uint64, len(hits))
+		}
+		wg.Add(1)
+		go func(h []uint64) {
+			defer wg.Done()
+			for {
+				i := int(more.Add(1) - 1)
+				if i >= len(todo) {
+					return
+				}
+				s.scan(s.blocks[todo[i]], todo[i], q, j, h)
+			}
+		}(mine[w])
+	}
+	wg.Wait()
+	for _, h := range mine[1:] {
+		for i, w := range h {
+			hits[i] |= w
+		}
+	}
+}
+
+// filter keeps the rows of o whose text holds q, in order. For a short
+// list the rows are tested one by one; for a long one the text is
+// scanned whole (or, typing on, only the cases the shorter text matched
+// when they are few), then the list is walked.
 func (s *searchIndex) filter(t *table, o order, q string) []rowID {
 	qq := compileQuery(q)
 	var out []rowID
@@ -286,35 +514,50 @@ func (s *searchIndex) filter(t *table, o order, q string) []rowID {
 		})
 		return out
 	}
-	// Typing on: the cases that hold the longer text are among those that
-	// held the shorter one, when no text changed meanwhile.
 	s.lastMu.Lock()
 	prev := s.last
 	s.lastMu.Unlock()
 	narrow := s.built && prev.populated && prev.gen == s.gen && prev.rows == len(t.rows) && strings.Contains(q, prev.q)
 	hits := make([]uint64, (len(t.rows)+63)/64)
-	n := 0
-	for w := range hits {
-		cand := ^uint64(0)
-		if narrow {
-			cand = prev.hits[w]
-		}
-		for cand != 0 {
-			b := bits.TrailingZeros64(cand)
-			cand &^= 1 << b
-			i := w<<6 | b
-			if i >= len(t.rows) {
-				break
+	switch {
+	case narrow && prev.n < len(t.rows)/8, qq.exact:
+		// Case by case: the few the shorter text matched, or every case
+		// by its byte word.
+		for w := range hits {
+			cand := ^uint64(0)
+			if narrow {
+				cand = prev.hits[w]
 			}
-			if t.keys[i]&keyPresent != 0 && s.hit(t, rowID(i), &qq) {
-				hits[w] |= 1 << b
-				n++
+			for cand != 0 {
+				b := bits.TrailingZeros64(cand)
+				cand &^= 1 << b
+				i := w<<6 | b
+				if i >= len(t.rows) {
+					break
+				}
+				if t.keys[i]&keyPresent != 0 && s.hit(t, rowID(i), &qq) {
+					hits[w] |= 1 << b
+				}
+			}
+		}
+	default:
+		s.scanAll(qq.text, hits)
+		// The cases the build has not read yet match by their summaries.
+		if !s.built {
+			for i := range t.rows {
+				if t.keys[i]&keyPresent != 0 && !s.indexed(rowID(i)) && s.hit(t, rowID(i), &qq) {
+					hits[i>>6] |= 1 << (i & 63)
+				}
 			}
 		}
 	}
+	n := 0
+	for w := range hits {
+		n += bits.OnesCount64(hits[w])
+	}
 	if s.built {
 		s.lastMu.Lock()
-		s.last = lastHits{q: q, gen: s.gen, rows: len(t.rows), hits: hits, populated: true}
+		s.last = lastHits{q: q, gen: s.gen, rows: len(t.rows), n: n, hits: hits, populated: true}
 		s.lastMu.Unlock()
 	}
 	out = make([]rowID, 0, n)
@@ -343,7 +586,8 @@ func (s *searchIndex) snippet(id rowID, q string) Snippet {
 	if !s.indexed(id) || q == "" {
 		return Snippet{}
 	}
-	for _, doc := range [][]byte{s.msgs[id], s.head[id]} {
+	d, h := s.doc(id)
+	for _, doc := range [][]byte{d[h:], d[:h]} {
 		i := bytes.Index(doc, []byte(q))
 		if i < 0 {
 			continue

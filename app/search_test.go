@@ -1,7 +1,10 @@
 package app
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -178,5 +181,124 @@ func TestSearchTypingOnEqualsAFreshSearch(t *testing.T) {
 	}
 	if got := ids(c.Queue(Filter{Text: "unicorn"})); !slices.Contains(got, cases[5].ID) {
 		t.Errorf("a message between two keystrokes: %v lacks %s", got, cases[5].ID)
+	}
+}
+
+// The text blocks against a naive map of each case's text: cases and
+// messages filed, refiled and added at random (enough to fill blocks and
+// compact them), and every search, by a full scan, case by case and typed
+// on, equal to bytes.Contains over the naive texts.
+func TestSearchIndexAgainstNaiveTexts(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 4))
+	const n = 3000
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	tb := newTable("me", nil)
+	heads := map[rowID]string{} // lower-cased case fields, as filed
+	msgs := map[rowID][]string{}
+	cases := map[rowID]*model.Case{}
+	for i := range n {
+		c, ms := genCase(r, i, now)
+		tb.put(c.Summary())
+		id := tb.byID[c.ID]
+		cases[id] = c
+		if i%2 == 0 { // filed by events
+			tb.search.setCase(id, c)
+			for _, m := range ms {
+				tb.search.addMessage(id, m.Text)
+				msgs[id] = append(msgs[id], m.Text)
+			}
+		} else { // read by the build
+			var text []byte
+			for _, m := range ms {
+				text = appendField(text, fieldMessage, m.Text)
+				msgs[id] = append(msgs[id], m.Text)
+			}
+			tb.search.install(id, caseHead(c), text)
+		}
+		heads[id] = string(caseHead(c))
+	}
+	tb.search.built = true
+	naive := func(q string) []rowID {
+		var out []rowID
+		tb.list(Filter{}).each(func(id rowID) bool {
+			text := heads[id]
+			for _, m := range msgs[id] {
+				text += string(appendField(nil, fieldMessage, m))
+			}
+			if strings.Contains(text, q) {
+				out = append(out, id)
+			}
+			return true
+		})
+		return out
+	}
+	queries := []string{"r", "re", "ref", "refund", "lis-sw-4", "müller", "zzq", "x", "7", "@", "unicorn", "hannah", "vip", "ticket 12"}
+	check := func(step string) {
+		t.Helper()
+		for _, q := range queries {
+			o := tb.list(Filter{}).snapshot()
+			tb.search.last = lastHits{}
+			got := tb.search.filter(tb, o, q)
+			if want := naive(q); !slices.Equal(got, want) {
+				t.Fatalf("%s: search %q found %d cases, the naive texts %d", step, q, len(got), len(want))
+			}
+		}
+		// Typing on: narrowed by the previous keystroke.
+		tb.search.last = lastHits{}
+		for _, w := range []string{"unicorn", "lis-sw-43", "refund"} {
+			for i := 1; i <= len(w); i++ {
+				got := tb.search.filter(tb, tb.list(Filter{}).snapshot(), w[:i])
+				if want := naive(w[:i]); !slices.Equal(got, want) {
+					t.Fatalf("%s: typing %q found %d cases, the naive texts %d", step, w[:i], len(got), len(want))
+				}
+			}
+		}
+	}
+	check("filed")
+	blocksBefore := len(tb.search.blocks)
+	for round := range 6 {
+		for range 4000 {
+			id := rowID(r.IntN(n))
+			switch r.IntN(3) {
+			case 0: // the case changes: a new tag, sometimes a new subject
+				c := *cases[id]
+				c.Tags = append(slices.Clone(c.Tags), fmt.Sprintf("tag%d", r.IntN(500)))
+				if r.IntN(4) == 0 {
+					c.Subject = fmt.Sprintf("Unicorn ticket %d", r.IntN(1000))
+				}
+				cases[id] = &c
+				tb.search.setCase(id, &c)
+				heads[id] = string(caseHead(&c))
+			default: // a message
+				text := fmt.Sprintf("a unicorn ate ticket %d of LIS-SW-%d", r.IntN(100000), r.IntN(1000))
+				tb.search.addMessage(id, text)
+				msgs[id] = append(msgs[id], text)
+			}
+		}
+		check(fmt.Sprintf("round %d", round))
+	}
+	live, blocks := 0, 0
+	for _, b := range tb.search.blocks {
+		if b != nil {
+			blocks++
+			live += b.live
+		}
+	}
+	if len(tb.search.free) == 0 {
+		t.Errorf("no block was compacted (%d blocks, %d at first)", blocks, blocksBefore)
+	}
+	if total := blocks * blockSize; live < total/4 {
+		t.Errorf("the blocks hold %d live bytes of %d", live, total)
+	}
+	// Snippets read the current document.
+	for id := range rowID(50) {
+		if len(msgs[id]) == 0 {
+			continue
+		}
+		m := msgs[id][len(msgs[id])-1]
+		q := searchText(m[len(m)/2:])
+		if sn := tb.search.snippet(id, q); sn.Field != "message" || sn.Text[sn.Start:sn.End] != q {
+			t.Fatalf("snippet of %q in case %d: %+v", q, id, sn)
+		}
 	}
 }

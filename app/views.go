@@ -30,7 +30,10 @@ type Filter struct {
 	// Waiting keeps the active cases whose customer waits for an answer
 	// (the SLA clock runs).
 	Waiting bool
-	Sort    Sort
+	// SLA keeps the cases in one service-level state (ok, at risk,
+	// breached).
+	SLA  model.SLAState
+	Sort Sort
 }
 
 // Match reports whether s passes the filter, with Text matched against the
@@ -45,7 +48,8 @@ func (f Filter) Match(s model.Summary) bool {
 		f.Assignee != "" && s.Assignee != f.Assignee,
 		f.Unassigned && s.Assignee != "",
 		f.Waiting && (s.WaitingSince.IsZero() || !s.Status.Active()),
-		f.Reach != "" && !s.Reach.AtLeast(f.Reach):
+		f.Reach != "" && !s.Reach.AtLeast(f.Reach),
+		f.SLA != "" && s.SLA != f.SLA:
 		return false
 	}
 	if f.Text == "" {
@@ -163,13 +167,9 @@ func (r *Result) Page(from, to int) []model.Summary {
 	out := make([]model.Summary, 0, to-from)
 	r.c.mu.RLock()
 	defer r.c.mu.RUnlock()
-	i := 0
-	r.o.each(func(id rowID) bool {
-		if i >= from {
-			out = append(out, r.t.summary(&r.t.rows[id]))
-		}
-		i++
-		return i < to
+	r.o.from(from, func(id rowID) bool {
+		out = append(out, r.t.summary(&r.t.rows[id]))
+		return len(out) < to-from
 	})
 	return out
 }

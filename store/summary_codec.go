@@ -72,7 +72,9 @@ func decodeSummary(b []byte) (model.Summary, error) {
 	if len(b) == 0 || (b[0] != summaryCodec && b[0] != summaryCodecV1) {
 		return s, errCorruptSummary
 	}
-	d := decoder{b: b[1:]}
+	// One string holds the record's text: its fields are slices of it,
+	// one allocation per summary instead of one per field.
+	d := decoder{b: b[1:], src: string(b[1:])}
 	strs := []*string{&s.ID, (*string)(&s.Channel), &s.Author, &s.Handle, (*string)(&s.Reach), &s.Preview, (*string)(&s.Status), &s.Assignee, &s.CustomerID}
 	for _, p := range strs {
 		*p = d.str()
@@ -141,6 +143,7 @@ func unixNano(t time.Time) int64 {
 
 type decoder struct {
 	b   []byte
+	src string // b as a string, when set: str returns slices of it
 	bad bool
 }
 
@@ -170,7 +173,13 @@ func (d *decoder) str() string {
 		d.bad, d.b = true, nil
 		return ""
 	}
-	s := string(d.b[:n])
+	var s string
+	if n > 0 && d.src != "" {
+		off := len(d.src) - len(d.b)
+		s = d.src[off : off+int(n)]
+	} else {
+		s = string(d.b[:n])
+	}
 	d.b = d.b[n:]
 	return s
 }
