@@ -370,6 +370,15 @@ func applyOne(tx *bolt.Tx, ev model.Event, touched touchedSet) error {
 // reads from the old summary's bytes, never from the full case: decoding
 // the previous JSON to compare one field was most of Apply's CPU.
 func putCase(tx *bolt.Tx, c *model.Case, touched touchedSet) error {
+	full, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return putCaseJSON(tx, c, full, touched)
+}
+
+// putCaseJSON is putCase with the case's JSON already at hand (full).
+func putCaseJSON(tx *bolt.Tx, c *model.Case, full []byte, touched touchedSet) error {
 	cases := tx.Bucket(bucketCases)
 	sums := tx.Bucket(bucketSummaries)
 	byCust := tx.Bucket(bucketByCustomer)
@@ -389,10 +398,6 @@ func putCase(tx *bolt.Tx, c *model.Case, touched touchedSet) error {
 				return err
 			}
 		}
-	}
-	full, err := json.Marshal(c)
-	if err != nil {
-		return err
 	}
 	s := c.Summary()
 	if err := cases.Put(id, full); err != nil {
@@ -614,6 +619,103 @@ func (s *Store) ApplySnapshot(evs []model.Event) (Applied, error) {
 			}
 			if ev.Customer != nil {
 				out.Customers = append(out.Customers, ev.Customer.ID)
+			}
+		}
+		var err error
+		if out.Cases, err = summariesOf(tx, touched); err != nil {
+			return err
+		}
+		out.Cursor = cursor(tx)
+		return nil
+	})
+	return out, err
+}
+
+// Entity is one entity of a snapshot page as the hub sent it: its JSON
+// (the case, message or customer object) as received, written to the cache
+// as it is, never decoded to be encoded again. ID is the entity's id for a
+// case or customer and the id of its case for a message (its key); Seq is
+// a message's seq. For an event of another kind (an expert, a listened
+// item, a kind this build does not know) JSON is the whole event's.
+type Entity struct {
+	Type model.EventType
+	Seq  uint64
+	ID   string
+	JSON []byte
+	// Case, when set, is a case entity's JSON already decoded (by a
+	// reader that had the time); the store decodes it otherwise.
+	Case *model.Case
+}
+
+// Event decodes the entity.
+func (e Entity) Event() (model.Event, error) {
+	ev := model.Event{Seq: e.Seq, Type: e.Type}
+	var err error
+	switch e.Type {
+	case model.EventCaseUpserted:
+		if ev.Case = e.Case; ev.Case == nil {
+			ev.Case = new(model.Case)
+			err = json.Unmarshal(e.JSON, ev.Case)
+		}
+	case model.EventMessageAdded, model.EventMessageUpdated:
+		ev.Message = new(model.Message)
+		if err = json.Unmarshal(e.JSON, ev.Message); err == nil && ev.Message.Seq == 0 {
+			ev.Message.Seq = e.Seq // its JSON need not say it
+		}
+	case model.EventCustomerUpserted:
+		ev.Customer = new(model.Customer)
+		err = json.Unmarshal(e.JSON, ev.Customer)
+	default:
+		err = json.Unmarshal(e.JSON, &ev)
+	}
+	return ev, err
+}
+
+// ApplySnapshotEntities writes entities of a snapshot page, as
+// ApplySnapshot does, from their JSON as received: a message is stored as
+// it came, a case is decoded once for its summary and stored as it came.
+// Customers (few) go the way of ApplySnapshot: the cache keeps only what an
+// agent may see. Entities of a kind this build does not know are skipped.
+func (s *Store) ApplySnapshotEntities(ents []Entity) (Applied, error) {
+	var out Applied
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		touched := make(touchedSet, len(ents)/2)
+		msgs := tx.Bucket(bucketMessages)
+		for i := range ents {
+			e := &ents[i]
+			switch e.Type {
+			case model.EventCaseUpserted:
+				c := e.Case
+				if c == nil {
+					c = new(model.Case)
+					if err := json.Unmarshal(e.JSON, c); err != nil {
+						return fmt.Errorf("store: apply snapshot: case %s: %w", e.ID, err)
+					}
+				}
+				if c.ID == "" {
+					return errors.New("store: apply snapshot: case without id")
+				}
+				if err := putCaseJSON(tx, c, e.JSON, touched); err != nil {
+					return fmt.Errorf("store: apply snapshot: case %s: %w", c.ID, err)
+				}
+			case model.EventMessageAdded, model.EventMessageUpdated:
+				if e.ID == "" || e.Seq == 0 {
+					return errors.New("store: apply snapshot: message without case id or seq")
+				}
+				if err := msgs.Put(messageKey(e.ID, e.Seq), e.JSON); err != nil {
+					return err
+				}
+			default: // customers (few) and other kinds: as events
+				ev, err := e.Event()
+				if err != nil {
+					return fmt.Errorf("store: apply snapshot: %s %s: %w", e.Type, e.ID, err)
+				}
+				if err := applyOne(tx, ev, touched); err != nil {
+					return fmt.Errorf("store: apply snapshot: %w", err)
+				}
+				if ev.Customer != nil {
+					out.Customers = append(out.Customers, ev.Customer.ID)
+				}
 			}
 		}
 		var err error
