@@ -15,6 +15,8 @@ type Settings struct {
 	UndoSeconds *int `json:"undo_seconds,omitempty"`
 	// Mute silences desktop notifications.
 	Mute bool `json:"mute,omitempty"`
+	// Escalate chooses the SLA notifications (lead_alerts.go); nil: all.
+	Escalate *Escalate `json:"escalate,omitempty"`
 	// Canned are the agent's canned answers.
 	Canned []Canned `json:"canned,omitempty"`
 	// Window is where the main window was and how its splits were set.

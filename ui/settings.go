@@ -22,6 +22,8 @@ type SettingsPanel struct {
 	theme   *widget.Select
 	undo    *widget.Entry
 	mute    *widget.Check
+	escRisk *widget.Check // SLA notifications (lead_alerts.go)
+	escMiss *widget.Check
 	canned  *fyne.Container
 	names   []*widget.Entry
 	texts   []*widget.Entry
@@ -43,6 +45,11 @@ func NewSettingsPanel(s app.Settings, save func(app.Settings)) *SettingsPanel {
 	p.undo.SetText(strconv.Itoa(int(s.Undo().Seconds())))
 	p.mute = widget.NewCheck(T("Mute notifications"), nil)
 	p.mute.SetChecked(s.Mute)
+	esc := s.Escalation()
+	p.escRisk = widget.NewCheck(T("Tell me when a case goes at risk"), nil)
+	p.escRisk.SetChecked(esc.AtRisk)
+	p.escMiss = widget.NewCheck(T("Tell me when a case breaches its SLA"), nil)
+	p.escMiss.SetChecked(esc.Breached)
 	p.canned = container.NewVBox()
 	for _, a := range s.Canned {
 		p.addCanned(a)
@@ -57,6 +64,7 @@ func NewSettingsPanel(s app.Settings, save func(app.Settings)) *SettingsPanel {
 		widget.NewFormItem(T("Theme"), p.theme),
 		widget.NewFormItem(T("Undo send (seconds)"), p.undo),
 		widget.NewFormItem(T("Notifications"), p.mute),
+		widget.NewFormItem(T("Service levels"), container.NewVBox(p.escRisk, p.escMiss)),
 	)
 	help := widget.NewLabel(T("Type ::name in a reply to insert a canned answer. {first_name}, {case_id}, {agent} and {handle} are filled in."))
 	help.Wrapping = fyne.TextWrapWord
@@ -91,6 +99,7 @@ func (p *SettingsPanel) Settings() (app.Settings, error) {
 	}
 	s.UndoSeconds = &n
 	s.Mute = p.mute.Checked
+	s.Escalate = &app.Escalate{AtRisk: p.escRisk.Checked, Breached: p.escMiss.Checked}
 	s.Canned = nil
 	for i := range p.names {
 		name, text := strings.TrimSpace(p.names[i].Text), strings.TrimSpace(p.texts[i].Text)

@@ -1,0 +1,464 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"switchboard/app"
+	"switchboard/model"
+	"switchboard/report"
+)
+
+// LeadBackend is what the lead view needs of the console's core: the live
+// state of the synced cases.
+type LeadBackend interface {
+	LiveBoard(f app.LiveFilter) app.LiveBoard
+	ActiveCases(f app.LiveFilter, by, key, metric string) []model.Summary
+	OnChange(func(app.Change))
+}
+
+// Reports is what the lead view needs of the hub's reports API
+// (app.ReportClient): every figure comes from there.
+type Reports interface {
+	Summary(ctx context.Context, q app.ReportQuery) (report.Summary, error)
+	Cases(ctx context.Context, q app.ReportQuery) (report.Cases, error)
+	CSV(ctx context.Context, summary bool, q app.ReportQuery) ([]byte, error)
+}
+
+// The periods of the board's figures.
+const (
+	periodToday = iota
+	period7d
+	period30d
+	numPeriods
+)
+
+var periodDays = [numPeriods]int{1, 7, 30}
+
+func periodName(p int) string {
+	return [numPeriods]string{T("Today"), T("7 days"), T("30 days")}[p]
+}
+
+// LeadRefresh is how often the board reads the hub's figures again; SLA
+// events (an escalation) read them at once.
+var LeadRefresh = 30 * time.Second
+
+// leadFilter is the board's filters.
+type leadFilter struct {
+	period   int
+	channel  string
+	team     string
+	agent    string
+	business bool
+}
+
+// figKey names one figure group of the board.
+type figKey struct {
+	by, key string
+	period  int
+}
+
+// leadData is one refresh of the board's hub figures.
+type leadData struct {
+	figs       map[figKey]report.Group
+	teams      []string
+	agents     []string // the hub's, of the period (and team)
+	teamAgents []string // nil unless a team is chosen
+	charts     []leadChart
+	err        string
+	at         time.Time
+}
+
+// leadChart is a rendered chart and its lines (for the legend).
+type leadChart struct {
+	img   image.Image
+	lines []chartLine
+}
+
+// boardLine is one line of a table of the board.
+type boardLine struct {
+	by, key string // by "channel" or "agent"; key "" is unassigned
+	live    app.LiveCount
+}
+
+// LeadView is the team lead's board: live counts by channel and agent,
+// response times against the service levels, the cases about to breach,
+// trend charts, drill-down to the cases behind a figure, and the hub's
+// CSV export.
+type LeadView struct {
+	be   LeadBackend
+	rep  Reports
+	open func(id string)
+	now  func() time.Time
+
+	mu         sync.Mutex // guards what follows up to lockM, across goroutines
+	flt        leadFilter
+	asked      uint64 // refreshes asked for
+	done       uint64 // refreshes done
+	pendingHub bool   // a refresh asked for the hub's figures
+	teamAgents []string
+	palette    leadPalette
+
+	ctx   context.Context
+	stop  context.CancelFunc
+	kick  chan struct{}
+	bg    sync.WaitGroup // the worker
+	tasks sync.WaitGroup // drill-downs and exports
+	win   fyne.Window
+	lockM sync.Mutex // Locked: see Console.mu
+
+	// UI state (UI goroutine).
+	shown     leadFilter // the filters of what is shown
+	live      app.LiveBoard
+	data      leadData
+	chans     []boardLine
+	agentsL   []boardLine
+	highlight map[string]time.Time // case id → when it escalated
+
+	periodSel, chanSel, teamSel, agentSel *widget.Select
+	hours                                 *widget.RadioGroup
+	chanTable, agentTable                 *widget.Table
+	urgent                                *widget.List
+	charts                                *fyne.Container
+	updated                               *widget.Label
+	totals                                *widget.Label
+	root                                  fyne.CanvasObject
+
+	drillRows []drillRow
+	drillInfo *widget.Label
+	drillList *widget.List
+	drillPop  *widget.PopUp
+	exportDir string
+	scroll    *container.Scroll
+}
+
+// columns of the board's tables.
+var leadCols = []struct {
+	head  string
+	width float32
+}{
+	{"", 96}, {"Open", 50}, {"Waiting", 62}, {"At risk", 58}, {"Breached", 70}, {"Oldest wait", 84},
+	{"1st today", 84}, {"1st 7 d", 84}, {"1st 30 d", 84},
+	{"Next today", 84}, {"Next 7 d", 84}, {"Next 30 d", 84},
+	{"Met today", 76}, {"Met 7 d", 68}, {"Met 30 d", 72},
+}
+
+// NewLeadView makes the board; open opens a case in the console. Start it
+// with Start and stop it with Stop.
+func NewLeadView(be LeadBackend, rep Reports, open func(id string)) *LeadView {
+	v := &LeadView{be: be, rep: rep, open: open, now: func() time.Time { return clock() }, kick: make(chan struct{}, 1),
+		highlight: map[string]time.Time{}, flt: leadFilter{period: period7d}}
+	v.ctx, v.stop = context.WithCancel(context.Background())
+	v.build()
+	return v
+}
+
+// Locked runs f holding the view's lock (windowless tests, --capture).
+func (v *LeadView) Locked(f func()) {
+	v.lockM.Lock()
+	defer v.lockM.Unlock()
+	f()
+}
+
+func (v *LeadView) do(f func()) { fyne.Do(func() { v.Locked(f) }) }
+
+// Content is the board's canvas object.
+func (v *LeadView) Content() fyne.CanvasObject { return v.root }
+
+// SetWindow is the window the board's pop-ups and dialogs open in.
+func (v *LeadView) SetWindow(w fyne.Window) { v.win = w }
+
+func (v *LeadView) build() {
+	v.palette = currentPalette()
+	v.shown = v.flt
+	v.periodSel = widget.NewSelect([]string{periodName(0), periodName(1), periodName(2)}, nil)
+	v.periodSel.SetSelectedIndex(v.flt.period)
+	v.periodSel.OnChanged = func(string) { v.setFilter(func(f *leadFilter) { f.period = v.periodSel.SelectedIndex() }) }
+	v.chanSel = widget.NewSelect([]string{T("All channels"), "X", "Facebook", T("Forums")}, nil)
+	v.chanSel.SetSelectedIndex(0)
+	v.chanSel.OnChanged = func(string) {
+		v.setFilter(func(f *leadFilter) {
+			f.channel = []string{"", "twitter", "facebook", "forum"}[max(0, v.chanSel.SelectedIndex())]
+		})
+	}
+	v.teamSel = widget.NewSelect([]string{T("All teams")}, nil)
+	v.teamSel.SetSelectedIndex(0)
+	v.teamSel.OnChanged = func(s string) {
+		v.setFilter(func(f *leadFilter) { f.team = map[bool]string{true: s}[v.teamSel.SelectedIndex() > 0] })
+	}
+	v.agentSel = widget.NewSelect([]string{T("All agents")}, nil)
+	v.agentSel.SetSelectedIndex(0)
+	v.agentSel.OnChanged = func(s string) {
+		v.setFilter(func(f *leadFilter) { f.agent = map[bool]string{true: s}[v.agentSel.SelectedIndex() > 0] })
+	}
+	v.hours = widget.NewRadioGroup([]string{T("Wall clock"), T("Business hours")}, nil)
+	v.hours.Horizontal = true
+	v.hours.SetSelected(T("Wall clock"))
+	v.hours.OnChanged = func(s string) { v.setFilter(func(f *leadFilter) { f.business = s == T("Business hours") }) }
+	export := widget.NewButtonWithIcon(T("Export CSV"), theme.DownloadIcon(), v.exportDialog)
+	refresh := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), func() { v.Refresh(true) })
+	v.updated = widget.NewLabel("")
+	v.updated.Importance = widget.LowImportance
+	bar := container.NewHBox(v.periodSel, v.chanSel, v.teamSel, v.agentSel, v.hours, export, refresh, v.updated)
+
+	v.chanTable = v.newTable(func() []boardLine { return v.chans })
+	v.agentTable = v.newTable(func() []boardLine { return v.agentsL })
+	v.totals = widget.NewLabel("")
+	v.totals.TextStyle.Bold = true
+
+	v.urgent = widget.NewList(func() int { return len(v.live.Urgent) },
+		func() fyne.CanvasObject {
+			st := canvas.NewText("", theme.Color(theme.ColorNameForeground))
+			st.TextStyle.Bold = true
+			return container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(108, 30), container.NewCenter(st)), nil, widget.NewLabel(""))
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i >= len(v.live.Urgent) {
+				return
+			}
+			s := v.live.Urgent[i]
+			box := o.(*fyne.Container)
+			lbl := box.Objects[0].(*widget.Label)
+			st := box.Objects[1].(*fyne.Container).Objects[0].(*fyne.Container).Objects[0].(*canvas.Text)
+			st.Text, st.Color = dueText(s, v.now())
+			st.Refresh()
+			who := s.Assignee
+			if who == "" {
+				who = T("unassigned")
+			}
+			text := fmt.Sprintf("%s · %s · %s · %s", channelName(s.Channel), s.Author, who, model.FirstLine(s.Preview, 40))
+			_, fresh := v.highlight[s.ID]
+			lbl.TextStyle.Bold = fresh
+			if fresh {
+				text = "● " + text
+			}
+			lbl.Truncation = fyne.TextTruncateEllipsis
+			lbl.SetText(text)
+		})
+	v.urgent.OnSelected = func(i widget.ListItemID) {
+		if i < len(v.live.Urgent) && v.open != nil {
+			v.open(v.live.Urgent[i].ID)
+		}
+		v.urgent.UnselectAll()
+	}
+	v.charts = container.NewGridWithColumns(2)
+
+	v.totals.Importance = widget.MediumImportance
+	urgent := container.NewBorder(heading(T("About to breach")), nil, nil, nil, v.urgent)
+	lower := container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(urgentW, 2*(chartH+40)), urgent),
+		container.NewVBox(heading(T("Response times per day")), v.charts))
+	v.scroll = container.NewVScroll(container.NewVBox(heading(T("By channel")), v.tableBox(v.chanTable, 3), heading(T("By agent")),
+		v.tableBox(v.agentTable, 7), v.totals, lower))
+	v.root = container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), nil, nil, nil, v.scroll)
+}
+
+// urgentW is the width of the list of cases about to breach.
+const urgentW = 400
+
+func (v *LeadView) tableBox(t *widget.Table, rows int) fyne.CanvasObject {
+	return container.NewGridWrap(fyne.NewSize(tableWidth(), float32(rows+1)*38), t)
+}
+
+func tableWidth() float32 {
+	w := float32(0)
+	for _, c := range leadCols {
+		w += c.width
+	}
+	return w + 60
+}
+
+func channelName(ch model.Channel) string {
+	switch ch {
+	case model.ChannelTwitter:
+		return "X"
+	case model.ChannelFacebook:
+		return "Facebook"
+	case model.ChannelForum:
+		return T("Forums")
+	}
+	return string(ch)
+}
+
+func (v *LeadView) newTable(lines func() []boardLine) *widget.Table {
+	t := widget.NewTableWithHeaders(
+		func() (int, int) { return len(lines()), len(leadCols) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			ls := lines()
+			if id.Row >= len(ls) {
+				return
+			}
+			l := o.(*widget.Label)
+			text, imp := v.cell(ls[id.Row], id.Col)
+			l.Importance = imp
+			l.TextStyle.Bold = id.Col == 0
+			l.SetText(text)
+		})
+	t.ShowHeaderColumn = false
+	t.CreateHeader = func() fyne.CanvasObject {
+		l := widget.NewLabel("")
+		l.TextStyle.Bold = true
+		return l
+	}
+	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		if id.Row < 0 && id.Col > 0 && id.Col < len(leadCols) {
+			o.(*widget.Label).SetText(T(leadCols[id.Col].head))
+		}
+	}
+	for i, c := range leadCols {
+		t.SetColumnWidth(i, c.width)
+	}
+	t.OnSelected = func(id widget.TableCellID) {
+		t.UnselectAll()
+		ls := lines()
+		if id.Row >= 0 && id.Row < len(ls) {
+			v.drill(ls[id.Row], id.Col)
+		}
+	}
+	return t
+}
+
+// cell is the text of a table cell and how it stands out.
+func (v *LeadView) cell(l boardLine, col int) (string, widget.Importance) {
+	switch col {
+	case 0:
+		switch {
+		case l.by == "channel":
+			return channelName(model.Channel(l.key)), widget.MediumImportance
+		case l.key == app.Unassigned:
+			return T("unassigned"), widget.MediumImportance
+		}
+		return l.key, widget.MediumImportance
+	case 1:
+		return Number(l.live.Open), widget.MediumImportance
+	case 2:
+		return Number(l.live.Waiting), widget.MediumImportance
+	case 3:
+		if l.live.AtRisk > 0 {
+			return Number(l.live.AtRisk), widget.WarningImportance
+		}
+		return "0", widget.LowImportance
+	case 4:
+		if l.live.Breached > 0 {
+			return Number(l.live.Breached), widget.DangerImportance
+		}
+		return "0", widget.LowImportance
+	case 5:
+		if l.live.OldestWaiting.IsZero() {
+			return "–", widget.LowImportance
+		}
+		return minutes(v.now().Sub(l.live.OldestWaiting).Minutes()), widget.MediumImportance
+	}
+	g, ok := v.data.figs[figKey{l.by, l.key, (col - 6) % 3}]
+	if !ok {
+		return "–", widget.LowImportance
+	}
+	switch {
+	case col < 9:
+		return statsText(g.FirstResponseWall, g.FirstResponseBusiness, v.flt.business), widget.MediumImportance
+	case col < 12:
+		return statsText(g.NextResponseWall, g.NextResponseBusiness, v.flt.business), widget.MediumImportance
+	}
+	if g.SLAAttainmentPct == nil {
+		return "–", widget.LowImportance
+	}
+	imp := widget.SuccessImportance
+	if *g.SLAAttainmentPct < 90 {
+		imp = widget.WarningImportance
+	}
+	if *g.SLAAttainmentPct < 75 {
+		imp = widget.DangerImportance
+	}
+	return fmt.Sprintf("%.1f %%", *g.SLAAttainmentPct), imp
+}
+
+// statsText is "median · p90" of a figure, in wall or business time.
+func statsText(wall, business report.Stats, biz bool) string {
+	s := wall
+	if biz {
+		s = business
+	}
+	if s.MedianS == nil || s.P90S == nil {
+		return "–"
+	}
+	return minutes(float64(*s.MedianS)/60) + " · " + minutes(float64(*s.P90S)/60)
+}
+
+func (v *LeadView) setFilter(f func(*leadFilter)) {
+	v.mu.Lock()
+	f(&v.flt)
+	v.mu.Unlock()
+	v.Refresh(true)
+}
+
+func (v *LeadView) filter() leadFilter {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.flt
+}
+
+// Refresh asks for a new board: the live counts, and with hub true the
+// hub's figures and charts too. It returns at once; refreshes asked for
+// meanwhile are done in one.
+func (v *LeadView) Refresh(hub bool) {
+	v.mu.Lock()
+	v.asked++
+	v.pendingHub = v.pendingHub || hub
+	v.mu.Unlock()
+	select {
+	case v.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Start runs the board's refresh worker: live counts on every change of
+// the cases, the hub's figures every LeadRefresh and on Refresh(true).
+func (v *LeadView) Start() {
+	v.be.OnChange(func(ch app.Change) {
+		if ch.Queue || len(ch.Cases) > 0 {
+			v.Refresh(false)
+		}
+	})
+	v.bg.Add(1)
+	go func() {
+		defer v.bg.Done()
+		v.worker()
+	}()
+	v.Refresh(true)
+}
+
+// Stop ends the worker and waits for it.
+func (v *LeadView) Stop() {
+	v.stop()
+	v.bg.Wait()
+	v.tasks.Wait()
+}
+
+// Wait blocks until the refreshes asked for so far are done (for tests
+// and --capture, whose fyne.Do runs at once).
+func (v *LeadView) Wait() {
+	v.mu.Lock()
+	target := v.asked
+	v.mu.Unlock()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		v.mu.Lock()
+		done := v.done
+		v.mu.Unlock()
+		if done >= target {
+			return
+		}
+	}
+}

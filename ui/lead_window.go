@@ -1,0 +1,51 @@
+package ui
+
+import (
+	"context"
+
+	"fyne.io/fyne/v2"
+
+	"switchboard/app"
+)
+
+// LeadCore is what the lead's window needs of the core.
+type LeadCore interface {
+	LeadBackend
+	Synced() <-chan struct{}
+	Lead() bool
+}
+
+// LeadWindowSize is the board window's first size.
+var LeadWindowSize = fyne.NewSize(1440, 900)
+
+// StartLeadWindow waits for the first sync; a lead's console then opens
+// the board in a window of its own (an agent's never does), marks the
+// cases esc tells of, and stops the board when ctx ends. open opens a
+// case in the console's main window.
+func StartLeadWindow(ctx context.Context, a fyne.App, core LeadCore, rep Reports, esc *Escalator, open func(id string), exportDir string) {
+	go func() {
+		select {
+		case <-ctx.Done():
+			return
+		case <-core.Synced():
+		}
+		if !core.Lead() {
+			return
+		}
+		fyne.Do(func() {
+			v := NewLeadView(core, rep, open)
+			v.SetExportDir(exportDir)
+			w := a.NewWindow(T("Switchboard — team lead"))
+			v.SetWindow(w)
+			w.SetContent(v.Content())
+			w.Resize(LeadWindowSize)
+			if esc != nil {
+				esc.OnEscalation(func(es []app.Escalation) { v.Escalated(es) })
+			}
+			w.SetOnClosed(func() { go v.Stop() })
+			go func() { <-ctx.Done(); v.Stop() }()
+			v.Start()
+			w.Show()
+		})
+	}()
+}
