@@ -3,8 +3,11 @@ package community
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
+
+	"switchboard/model"
 )
 
 // Personal is what the hand-off text must not contain of the customer:
@@ -174,3 +177,76 @@ func luhn(d string) bool {
 // luhnCard: a run of digits that is a card number is reported as a card,
 // not also as a phone number.
 func luhnCard(d string) bool { return luhn(d) }
+
+// PersonalOf is what a hand-off on case c must not name: the case
+// author's name and handle (on a forum also the name part of name@host),
+// and, when cust is the linked customer, their name, e-mail, customer
+// number and listed handles.
+func PersonalOf(c model.Case, cust *model.Customer) Personal {
+	p := Personal{Names: []string{c.Author.DisplayName}, Handles: []string{c.Author.Handle}}
+	if name, _, ok := strings.Cut(c.Author.Handle, "@"); ok && name != "" {
+		p.Handles = append(p.Handles, name)
+	}
+	if c.CustomerID != "" {
+		p.CustomerIDs = append(p.CustomerIDs, c.CustomerID)
+	}
+	if cust != nil {
+		p.Names = append(p.Names, cust.Name)
+		if cust.ID != "" && cust.ID != c.CustomerID {
+			p.CustomerIDs = append(p.CustomerIDs, cust.ID)
+		}
+		if cust.Email != "" {
+			p.Emails = append(p.Emails, cust.Email)
+		}
+		for _, id := range cust.Handles {
+			p.Handles = append(p.Handles, id.Handle)
+		}
+	}
+	return p
+}
+
+// QueryOf is what case c asks of the directory: its tags, its triage
+// category and the known topics its subject and customer messages
+// mention, its language; its author is never suggested.
+func QueryOf(c model.Case, thread []model.Message, known []string) Query {
+	var text strings.Builder
+	text.WriteString(c.Subject)
+	for _, m := range thread {
+		if m.Direction == model.DirectionIn {
+			text.WriteString("\n")
+			text.WriteString(m.Text)
+		}
+	}
+	q := Query{Lang: c.Lang, Exclude: []string{c.Author.Key()}}
+	q.Topics = append(q.Topics, c.Tags...)
+	q.Topics = append(q.Topics, TopicsIn(text.String(), known)...)
+	if c.Triage != nil {
+		if c.Triage.Category != "" && c.Triage.Category != "other" {
+			q.Topics = append(q.Topics, c.Triage.Category)
+		}
+		if c.Triage.Lang != "" && c.Triage.Lang != "other" {
+			q.Lang = c.Triage.Lang
+		}
+	}
+	if len(q.Lang) > 2 {
+		q.Lang = strings.ToLower(q.Lang[:2]) // "de-DE" → "de"
+	}
+	return q
+}
+
+// KnownTopics is every topic the directory lists.
+func KnownTopics(experts []model.Expert) []string {
+	var out []string
+	for _, e := range experts {
+		if e.Removed {
+			continue
+		}
+		for _, t := range e.Topics {
+			if !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}

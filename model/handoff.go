@@ -10,7 +10,7 @@ import (
 // OpAskExpert hands a case's question to a community expert: on a forum
 // a prepared mention in the thread (posted by hand, like forum replies),
 // elsewhere a private note to the expert through the contact they chose
-// (sent by hand). Op.Expert names the expert's identity key, Op.Text is
+// (sent by hand, Op.Contact). Op.Expert names the expert's identity key, Op.Text is
 // the hand-off text; the hub refuses one that carries the customer's
 // personal data (RejectPersonalData).
 const OpAskExpert OpKind = "ask_expert"
@@ -76,7 +76,7 @@ func applyAskExpert(c *Case, op Op, by Actor, now time.Time) (*Message, *Rejecti
 	if c.Assignee != "" && c.Assignee != by.Name && !op.Confirm {
 		return nil, reject(RejectClaimed, "claimed by %s; confirm to hand it over anyway", c.Assignee)
 	}
-	via := op.Via
+	via := op.Contact
 	if via == "" {
 		via = "thread"
 	}

@@ -42,7 +42,7 @@ func TestAskExpertHandsOverAndNotesTheAnswer(t *testing.T) {
 	if _, _, rej := ApplyOp(x, Op{ID: "op2", Kind: OpAskExpert, CaseID: "c2", Expert: "forum:kohlmark@f.example", Text: "?"}, Actor{Name: "arno"}, now); rej == nil || rej.Code != RejectInvalid {
 		t.Fatalf("thread hand-off on X: %v", rej)
 	}
-	c2, note, rej := ApplyOp(x, Op{ID: "op3", Kind: OpAskExpert, CaseID: "c2", Expert: "forum:kohlmark@f.example", Via: "facebook:1234", Text: "Kennst du das?"}, Actor{Name: "arno"}, now)
+	c2, note, rej := ApplyOp(x, Op{ID: "op3", Kind: OpAskExpert, CaseID: "c2", Expert: "forum:kohlmark@f.example", Contact: "facebook:1234", Text: "Kennst du das?"}, Actor{Name: "arno"}, now)
 	if rej != nil || note.Direction != DirectionNote || c2.Handoff.Via != "facebook:1234" {
 		t.Fatalf("%v %+v %+v", rej, note, c2.Handoff)
 	}

@@ -64,9 +64,11 @@ type Op struct {
 	Via string `json:"via,omitempty"`
 	// MessageID names a message, for mark_posted.
 	MessageID string `json:"message_id,omitempty"`
-	// Expert is the identity key of the community expert, for ask_expert
-	// (Via is then "thread" or the expert's contact identity key).
+	// Expert is the identity key of the community expert, for ask_expert;
+	// Contact is how the question reaches them: "thread" (the default) or
+	// the identity key of the expert's chosen contact.
 	Expert  string    `json:"expert,omitempty"`
+	Contact string    `json:"contact,omitempty"`
 	Created time.Time `json:"created"`
 }
 

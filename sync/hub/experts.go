@@ -269,19 +269,11 @@ func (x *Experts) learnLocked() community.Evidence {
 
 // topicsLocked is every topic the directory lists.
 func (x *Experts) topicsLocked() []string {
-	var out []string
+	all := make([]model.Expert, 0, len(x.dir))
 	for _, e := range x.dir {
-		if e.Removed {
-			continue
-		}
-		for _, t := range e.Topics {
-			if !slices.Contains(out, t) {
-				out = append(out, t)
-			}
-		}
+		all = append(all, e)
 	}
-	sort.Strings(out)
-	return out
+	return community.KnownTopics(all)
 }
 
 // ExpertView is a directory entry as the API shows it: with the topics
@@ -396,25 +388,7 @@ func (x *Experts) Suggest(caseID string, now time.Time, max int) ([]community.Su
 		return nil, err
 	}
 	ev := x.learnLocked()
-	var text strings.Builder
-	text.WriteString(c.Subject)
-	for _, m := range msgs {
-		if m.Direction == model.DirectionIn {
-			text.WriteString("\n")
-			text.WriteString(m.Text)
-		}
-	}
-	q := community.Query{Lang: c.Lang, Exclude: []string{c.Author.Key()}}
-	q.Topics = append(q.Topics, c.Tags...)
-	q.Topics = append(q.Topics, community.TopicsIn(text.String(), x.topicsLocked())...)
-	if c.Triage != nil {
-		if c.Triage.Category != "" && c.Triage.Category != "other" {
-			q.Topics = append(q.Topics, c.Triage.Category)
-		}
-		if q.Lang == "" && c.Triage.Lang != "other" {
-			q.Lang = c.Triage.Lang
-		}
-	}
+	q := community.QueryOf(c, msgs, x.topicsLocked())
 	experts := make([]model.Expert, 0, len(x.dir))
 	for _, e := range x.dir {
 		experts = append(experts, e)
@@ -723,24 +697,7 @@ func (h *Hub) checkHandoffLocked(c model.Case, op model.Op) *model.Rejection {
 	if key == c.Author.Key() {
 		return &model.Rejection{Code: model.RejectInvalid, Reason: "the case's own author cannot be asked as its expert"}
 	}
-	p := community.Personal{Names: []string{c.Author.DisplayName}, Handles: []string{c.Author.Handle}}
-	if c.CustomerID != "" {
-		p.CustomerIDs = append(p.CustomerIDs, c.CustomerID)
-		if cust, ok := h.customers[c.CustomerID]; ok {
-			p.Names = append(p.Names, cust.Name)
-			if cust.Email != "" {
-				p.Emails = append(p.Emails, cust.Email)
-			}
-			for _, id := range cust.Handles {
-				p.Handles = append(p.Handles, id.Handle)
-			}
-		}
-	}
-	// A forum handle is name@host: the name alone identifies too.
-	if name, _, ok := strings.Cut(c.Author.Handle, "@"); ok && name != "" {
-		p.Handles = append(p.Handles, name)
-	}
-	found := community.CheckHandoff(op.Text, p)
+	found := community.CheckHandoff(op.Text, community.PersonalOf(c, h.customers[c.CustomerID]))
 	if len(found) == 0 {
 		return nil
 	}

@@ -328,10 +328,8 @@ func (o Op) check() error {
 		{"case_id", o.CaseID, false}, {"other_case_id", o.Other, true}, {"via", o.Via, true}, {"message_id", o.MessageID, true},
 	}
 	if o.Kind == model.OpAskExpert {
-		// ask_expert's via is "thread" or an identity key (name@host on
-		// a forum); it and expert are checked as names, not ids.
-		ids[2].optional, ids[2].v = true, ""
-		for _, n := range []struct{ name, v string }{{"via", o.Via}, {"expert", o.Expert}} {
+		// expert and contact are identity keys (name@host on a forum).
+		for _, n := range []struct{ name, v string }{{"contact", o.Contact}, {"expert", o.Expert}} {
 			if !printable(n.v, 200) {
 				return refuse(n.name + " must be at most 200 bytes of UTF-8 without control characters")
 			}

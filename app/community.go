@@ -1,0 +1,178 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"switchboard/community"
+	"switchboard/listen"
+	"switchboard/model"
+)
+
+// Experts is the cached community expert directory (removed members left
+// out), by key.
+func (c *Core) Experts() ([]model.Expert, error) { return c.store.Experts() }
+
+// SuggestExperts ranks the cached directory's experts for a case, from the
+// cache alone (offline too): the case's tags, triage category and the
+// directory topics its messages name, its language, and availability; the
+// open hand-offs of the cache count as load. The hub's suggestions
+// (GET /v1/experts/suggest) add the evidence it learned from forum
+// threads.
+func (c *Core) SuggestExperts(caseID string, max int) ([]community.Suggestion, error) {
+	d, err := c.Case(caseID)
+	if err != nil {
+		return nil, err
+	}
+	experts, err := c.store.Experts()
+	if err != nil {
+		return nil, err
+	}
+	q := community.QueryOf(d.Case, d.Thread, community.KnownTopics(experts))
+	return community.Suggest(experts, nil, nil, q, time.Now(), max), nil
+}
+
+// CheckHandoff returns the customer's personal data a hand-off text on
+// the case names (community.CheckHandoff): the console shows it before
+// the agent sends, and the hub refuses such a hand-off anyway.
+func (c *Core) CheckHandoff(caseID, text string) ([]community.Finding, error) {
+	d, err := c.Case(caseID)
+	if err != nil {
+		return nil, err
+	}
+	return community.CheckHandoff(text, community.PersonalOf(d.Case, d.Customer)), nil
+}
+
+// AskExpert queues the hand-off of a case to an expert (ask_expert):
+// contact "thread" mentions them in the forum thread, an identity key
+// sends a note there by hand. A text naming the customer's personal data is refused
+// here already.
+func (c *Core) AskExpert(caseID, expert, contact, text string) (model.Op, error) {
+	found, err := c.CheckHandoff(caseID, text)
+	if err != nil {
+		return model.Op{}, err
+	}
+	if len(found) > 0 {
+		return model.Op{}, &model.Rejection{Code: model.RejectPersonalData, Reason: "the hand-off names the customer: " + found[0].String()}
+	}
+	return c.Do(model.Op{Kind: model.OpAskExpert, CaseID: caseID, Expert: expert, Contact: contact, Text: text})
+}
+
+// Listening is the listening view of the cached listened items over the
+// last days days (local time), and the items of topic ("" all), newest
+// first, at most max.
+func (c *Core) Listening(days int, topic string, max int) (listen.View, []model.ListenItem, error) {
+	items, err := c.store.ListenItems()
+	if err != nil {
+		return listen.View{}, nil, err
+	}
+	view := listen.Trend(items, time.Now(), time.Local, days)
+	var out []model.ListenItem
+	for _, it := range items {
+		if it.Time.Before(view.Days[0]) {
+			continue
+		}
+		if topic != "" && !containsTopic(it, topic) {
+			continue
+		}
+		if out = append(out, it); max > 0 && len(out) == max {
+			break
+		}
+	}
+	return view, out, nil
+}
+
+func containsTopic(it model.ListenItem, topic string) bool {
+	if len(it.Topics) == 0 {
+		return topic == "other"
+	}
+	for _, t := range it.Topics {
+		if t == topic {
+			return true
+		}
+	}
+	return false
+}
+
+// ErrOffline: the call needs the hub, and the console has no session.
+var ErrOffline = errors.New("the hub is not reachable now; try again when online")
+
+// AdoptListened turns a listened item into a care case on the hub
+// (POST /v1/listen/adopt) and returns the case id; it needs the hub.
+func (c *Core) AdoptListened(ctx context.Context, id string) (string, error) {
+	var out struct {
+		CaseID string `json:"case_id"`
+		Error  string `json:"error"`
+	}
+	if err := c.hubCall(ctx, http.MethodPost, "/v1/listen/adopt?id="+url.QueryEscape(id), &out); err != nil {
+		return "", err
+	}
+	return out.CaseID, nil
+}
+
+// hubCall makes one call of the hub's HTTP API with the console's token
+// and decodes the JSON answer into out.
+func (c *Core) hubCall(ctx context.Context, method, path string, out any) error {
+	c.opMu.Lock()
+	cl := c.client
+	c.opMu.Unlock()
+	if cl == nil {
+		return ErrOffline
+	}
+	base, err := httpBase(cl.HubURL)
+	if err != nil {
+		return err
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if c.dialer != nil && c.dialer.TLSClientConfig != nil {
+		tr.TLSClientConfig = c.dialer.TLSClientConfig.Clone()
+	}
+	hc := &http.Client{Timeout: 20 * time.Second, Transport: tr}
+	defer tr.CloseIdleConnections()
+	req, err := http.NewRequestWithContext(ctx, method, base+path, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+cl.Token)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("%w (%v)", ErrOffline, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e struct{ Error string }
+		if json.Unmarshal(body, &e) == nil && e.Error != "" {
+			return fmt.Errorf("hub: %s", e.Error)
+		}
+		return fmt.Errorf("hub: %s", resp.Status)
+	}
+	return json.Unmarshal(body, out)
+}
+
+// httpBase is the hub's HTTP base URL for its websocket URL (--hub).
+func httpBase(hubURL string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(hubURL))
+	if err != nil {
+		return "", err
+	}
+	switch u.Scheme {
+	case "ws", "http":
+		u.Scheme = "http"
+	case "wss", "https":
+		u.Scheme = "https"
+	default:
+		return "", fmt.Errorf("hub URL %q: want ws://, wss://, http:// or https://", hubURL)
+	}
+	return u.Scheme + "://" + u.Host + strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/v1/sync"), nil
+}
