@@ -296,13 +296,14 @@ func Shortcuts() []Shortcut {
 		{"a", T("assign the case to me")},
 		{"e", T("solve the case")},
 		{"p", T("set the case to pending")},
-		{"s", T("snooze (not in this version: use p)")},
+		{"s", T("snooze the case (1 hour, tomorrow 9:00, a time)")},
 		{"/", T("search the queue")},
 		{"g i", T("view: all open")},
 		{"g m", T("view: mine")},
 		{"g u", T("view: unassigned")},
 		{"g h", T("view: high reach")},
 		{"g w", T("view: customer waiting")},
+		{"g z", T("view: snoozed")},
 		{"g a", T("view: all")},
 		{"?", T("show these shortcuts")},
 		{",", T("settings: language, theme, undo, canned answers")},
@@ -378,7 +379,7 @@ func (c *Console) Key(k string) {
 	case "p":
 		c.keyOp(model.Op{Kind: model.OpSetStatus, Status: model.StatusPending}, T("Status {{.S}}", "S", StatusName(model.StatusPending)))
 	case "s":
-		c.StatusBar().Flash(T("Snooze is not in this version: p sets the case to pending."))
+		c.showSnooze()
 	case "/":
 		c.focus(c.Search())
 	case "esc":
@@ -423,7 +424,7 @@ func (c *Console) move(d int) {
 }
 
 // jumpView follows "g": i all open (every channel, no search), m mine,
-// u unassigned, h high reach, w customer waiting, a all.
+// u unassigned, h high reach, w customer waiting, z snoozed, a all.
 func (c *Console) jumpView(k string) {
 	switch k {
 	case "i":

@@ -458,3 +458,126 @@ func TestQueueInGerman(t *testing.T) {
 		}
 	})
 }
+
+// Views counts the named views the way the core does, for the view
+// buttons (Mine is anna's).
+func (b *liveBackend) Views() []app.ViewCount {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []app.ViewCount
+	for _, v := range []app.View{
+		{Name: "All open", Filter: app.Filter{ActiveOnly: true}},
+		{Name: "Mine", Filter: app.Filter{ActiveOnly: true, Assignee: "anna"}},
+		{Name: "Unassigned", Filter: app.Filter{ActiveOnly: true, Unassigned: true}},
+		{Name: "High reach", Filter: app.Filter{ActiveOnly: true, Reach: model.ReachInfluencer}},
+		{Name: "Customer waiting", Filter: app.Filter{Waiting: true}},
+	} {
+		n := 0
+		for _, s := range b.rows {
+			if v.Filter.Match(s) {
+				n++
+			}
+		}
+		out = append(out, app.ViewCount{View: v, Count: n})
+	}
+	return out
+}
+
+func TestQueueSnoozeLeavesTheViewsAndComesBack(t *testing.T) {
+	rows := liveRows(5)
+	rows[1].Assignee = "anna"
+	b, c, w := openLive(t, rows)
+	ids := func() string {
+		var out []string
+		for _, r := range c.Rows() {
+			out = append(out, r.ID)
+		}
+		return strings.Join(out, " ")
+	}
+	eventually(t, c, "counts", func() bool { return c.ViewButton("m").Text == "Mine  1" && c.ViewButton("a").Text == "All  5" })
+
+	// s on the open case offers the times; "Tomorrow 9:00" snoozes it.
+	c.Locked(func() {
+		c.Select("case-001")
+		c.Key("s")
+		var tomorrow *widget.Button
+		for _, o := range w.Canvas().Overlays().List() {
+			for _, x := range objects(o) {
+				if b, ok := x.(*widget.Button); ok && b.Text == "Tomorrow 9:00" {
+					tomorrow = b
+				}
+			}
+		}
+		if tomorrow == nil {
+			t.Fatal("s offered no snooze times")
+		}
+		test.Tap(tomorrow)
+		until := c.SnoozedUntil("case-001").Local()
+		if until.Hour() != 9 || until.Minute() != 0 || !until.After(time.Now()) || until.Sub(time.Now()) > 33*time.Hour {
+			t.Errorf("snoozed until %v, want tomorrow 9:00", until)
+		}
+		c.SetView("a")
+	})
+	eventually(t, c, "the snoozed case leaves the views and their counts", func() bool {
+		return ids() == "case-000 case-002 case-003 case-004" && c.ViewButton("m").Text == "Mine  0" &&
+			c.ViewButton("a").Text == "All  4" && c.ViewButton("z").Text == "Snoozed  1"
+	})
+	c.Locked(func() { c.SetView("z") })
+	eventually(t, c, "the Snoozed view lists it", func() bool { return ids() == "case-001" })
+
+	// A snooze whose time comes: the case comes back, announced.
+	c.Locked(func() {
+		c.Snooze("case-001", time.Time{})
+		c.SetView("a")
+	})
+	eventually(t, c, "woken by hand", func() bool { return ids() == "case-000 case-001 case-002 case-003 case-004" })
+	c.Locked(func() { c.Snooze("case-003", time.Now().Add(300*time.Millisecond)) })
+	// In sight, it stays marked until the agent shows the new order.
+	eventually(t, c, "case-003 left", func() bool { return c.OpenCount() == 4 })
+	c.Locked(func() {
+		c.ShowNew()
+		if strings.Contains(ids(), "case-003") {
+			t.Errorf("the snoozed case stayed after show: %s", ids())
+		}
+	})
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var back bool
+		c.Locked(func() {
+			c.Tick()
+			back = c.NewBar().Visible() && c.NewBar().Text == "1 new — show"
+		})
+		c.Wait()
+		if back {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the snoozed case did not come back when due")
+		}
+		time.Sleep(50 * time.Millisecond) // waiting for the snooze's time, not for a goroutine
+	}
+	c.Locked(func() {
+		test.Tap(c.NewBar())
+		if ids() != "case-000 case-001 case-002 case-003 case-004" {
+			t.Errorf("after show: %s", ids())
+		}
+	})
+	_ = b
+}
+
+func TestParseSnooze(t *testing.T) {
+	now := time.Date(2026, 12, 1, 15, 0, 0, 0, time.Local)
+	for in, want := range map[string]time.Time{
+		"16:30":            time.Date(2026, 12, 1, 16, 30, 0, 0, time.Local),
+		"9:00":             time.Date(2026, 12, 2, 9, 0, 0, 0, time.Local),
+		"2.12. 9:00":       time.Date(2026, 12, 2, 9, 0, 0, 0, time.Local),
+		"2026-12-03 08:15": time.Date(2026, 12, 3, 8, 15, 0, 0, time.Local),
+	} {
+		if got, err := ui.ParseSnooze(in, now); err != nil || !got.Equal(want) {
+			t.Errorf("ParseSnooze(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	if _, err := ui.ParseSnooze("soon", now); err == nil {
+		t.Error("a time that is none was taken")
+	}
+}
