@@ -129,8 +129,8 @@ func SourceLabel(source string) string {
 // the case had one before (prev): the new message tells the mood, the
 // language and the likelihoods of trolling and spam; what the case is
 // about carries over when the new message says nothing specific (a
-// question, a complaint about the service, other: "any news??" stays a
-// baggage case), and a case that was a care case stays
+// question, a complaint about the service, thanks, other: "any news??"
+// and "thanks, any news?" stay a baggage case), and a case that was a care case stays
 // one. Urgency is the new message's, but no less than three quarters of
 // the old: a follow-up rarely makes a case less pressing. Source is next's.
 func Follow(prev *Triage, next Triage) Triage {
@@ -138,7 +138,8 @@ func Follow(prev *Triage, next Triage) Triage {
 		return next
 	}
 	out := next
-	vague := next.Category == CategoryQuestion || next.Category == CategoryOther || next.Category == CategoryServiceComplaint
+	vague := next.Category == CategoryQuestion || next.Category == CategoryOther || next.Category == CategoryServiceComplaint ||
+		next.Category == CategoryPraise
 	specific := prev.Category != CategoryQuestion && prev.Category != CategoryOther && prev.Category != CategoryPraise
 	if vague && specific && prev.Relevant {
 		out.Category, out.Summary = prev.Category, prev.Summary

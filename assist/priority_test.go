@@ -103,6 +103,10 @@ func TestFollowKeepsWhatTheCaseIsAbout(t *testing.T) {
 	if got.Sentiment != next.Sentiment || got.Lang != next.Lang {
 		t.Errorf("mood and language are the new message's: %+v", got)
 	}
+	thanks := Classify("Thanks, any news?")
+	if got := Follow(&first, thanks); got.Category != CategoryDeliveryBaggage || got.SentimentLabel != thanks.SentimentLabel {
+		t.Errorf("thanks in a baggage case made it %+v", got)
+	}
 	billing := Classify("and you charged my card twice for the rebooking fee")
 	if got := Follow(&first, billing); got.Category != billing.Category || got.Summary != billing.Summary {
 		t.Errorf("a specific new message keeps its own category: %+v", got)
