@@ -146,10 +146,10 @@ var leadCols = []struct {
 	head  string
 	width float32
 }{
-	{"", 96}, {"Open", 50}, {"Waiting", 62}, {"At risk", 58}, {"Breached", 70}, {"Oldest wait", 84},
-	{"1st today", 84}, {"1st 7 d", 84}, {"1st 30 d", 84},
-	{"Next today", 84}, {"Next 7 d", 84}, {"Next 30 d", 84},
-	{"Met today", 76}, {"Met 7 d", 68}, {"Met 30 d", 72},
+	{"", 110}, {"Open", 46}, {"Waiting", 58}, {"At risk", 54}, {"Breached", 66}, {"Oldest wait", 76},
+	{"1st today", 90}, {"1st 7 d", 90}, {"1st 30 d", 90},
+	{"Next today", 90}, {"Next 7 d", 90}, {"Next 30 d", 90},
+	{"Met today", 66}, {"Met 7 d", 66}, {"Met 30 d", 66},
 }
 
 // NewLeadView makes the board; open opens a case in the console. Start it
@@ -219,7 +219,7 @@ func (v *LeadView) build() {
 		func() fyne.CanvasObject {
 			st := canvas.NewText("", theme.Color(theme.ColorNameForeground))
 			st.TextStyle.Bold = true
-			return container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(108, 30), container.NewCenter(st)), nil, widget.NewLabel(""))
+			return container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(120, 30), container.NewCenter(st)), nil, widget.NewLabel(""))
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i >= len(v.live.Urgent) {
@@ -291,11 +291,7 @@ func channelName(ch model.Channel) string {
 func (v *LeadView) newTable(lines func() []boardLine) *widget.Table {
 	t := widget.NewTableWithHeaders(
 		func() (int, int) { return len(lines()), len(leadCols) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		},
+		func() fyne.CanvasObject { return widget.NewLabel("") },
 		func(id widget.TableCellID, o fyne.CanvasObject) {
 			ls := lines()
 			if id.Row >= len(ls) {
@@ -305,6 +301,10 @@ func (v *LeadView) newTable(lines func() []boardLine) *widget.Table {
 			text, imp := v.cell(ls[id.Row], id.Col)
 			l.Importance = imp
 			l.TextStyle.Bold = id.Col == 0
+			l.Truncation = fyne.TextTruncateOff
+			if id.Col == 0 {
+				l.Truncation = fyne.TextTruncateEllipsis // long handles
+			}
 			l.SetText(text)
 		})
 	t.ShowHeaderColumn = false
@@ -385,7 +385,7 @@ func (v *LeadView) cell(l boardLine, col int) (string, widget.Importance) {
 	return fmt.Sprintf("%.1f %%", *g.SLAAttainmentPct), imp
 }
 
-// statsText is "median · p90" of a figure, in wall or business time.
+// statsText is "median / p90" of a figure, in wall or business time.
 func statsText(wall, business report.Stats, biz bool) string {
 	s := wall
 	if biz {
@@ -394,7 +394,7 @@ func statsText(wall, business report.Stats, biz bool) string {
 	if s.MedianS == nil || s.P90S == nil {
 		return "–"
 	}
-	return minutes(float64(*s.MedianS)/60) + " · " + minutes(float64(*s.P90S)/60)
+	return minutes(float64(*s.MedianS)/60) + " / " + minutes(float64(*s.P90S)/60)
 }
 
 func (v *LeadView) setFilter(f func(*leadFilter)) {
