@@ -122,12 +122,16 @@ func TestHubRestartsDuringOutboxReplay(t *testing.T) {
 	base := h.log.Head()
 	applied := func() int { return int(h.log.Head()-base) / 2 } // a note logs a message and its case
 
-	// 1: the hub applies a window of ops, but hardly any answer gets back.
+	// 1: the hub applies a window of ops (the console sends them in ops
+	// frames, client.OpsWindow in flight), but hardly any answer gets back.
+	up0 := px.moved[up].Load()
 	px.setBudget(down, 2<<10)
 	connectTo(t, core, px.url())
 	pollUntil(t, "a window of ops applied, answers held", time.Minute, func() bool {
-		return applied() >= client.Window && px.holding(down)
+		return applied() >= client.OpsWindow && px.holding(down)
 	})
+	// What an op takes on the wire up, in compressed ops frames.
+	perOp := max(1, (px.moved[up].Load()-up0)/int64(client.OpsWindow))
 	tries := px.accepted.Load()
 	px.cutAll()
 	h.stop()
@@ -142,10 +146,9 @@ func TestHubRestartsDuringOutboxReplay(t *testing.T) {
 	h.serve(t)
 
 	// 2: answers flow; the hub goes down again in the middle of the drain,
-	// after the resent window and about a quarter of the rest (a note is
-	// ~160 bytes on the wire).
+	// after the resent window and about a quarter of the rest.
 	px.setBudget(down, -1)
-	px.setBudget(up, int64(client.Window+replayOps/4)*160)
+	px.setBudget(up, int64(client.OpsWindow+replayOps/4)*perOp)
 	pollUntil(t, "the drain held by the proxy", time.Minute, func() bool {
 		return px.holding(up) && applied() > n1
 	})

@@ -8,6 +8,6 @@ package app_test
 const (
 	crashOps   = 400
 	proxyOps   = 800
-	replayOps  = 400
+	replayOps  = 1500 // above client.OpsWindow: the drain has a middle
 	backlogMsg = 5000
 )

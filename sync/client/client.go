@@ -347,6 +347,7 @@ func (c *Client) session(ctx context.Context, target string) (bool, error) {
 			}
 			if !started {
 				started = true
+				pump.useBatches(f) // reconnect.go
 				go func() { pumpDone <- pump.run(pumpCtx) }()
 			}
 			c.set(func(s *Status) {
@@ -418,11 +419,11 @@ func (c *Client) session(ctx context.Context, target string) (bool, error) {
 			if c.OnPresence != nil {
 				c.OnPresence([]wire.Presence{f})
 			}
-		case wire.Ack:
-			if err := c.Cache.Acked(f.OpID); err != nil {
-				return caughtUp, fmt.Errorf("record ack: %w", err)
+		case wire.Ack, wire.Acks:
+			// With the acks already waiting: one cache transaction.
+			if err := c.recordAcks(f, more, pump); err != nil { // reconnect.go
+				return caughtUp, err
 			}
-			pump.done(f.OpID)
 		case wire.Reject:
 			if err := c.Cache.Rejected(f.OpID, model.Rejection{Code: f.Code, Reason: f.Reason}, f.Current); err != nil {
 				return caughtUp, fmt.Errorf("record reject: %w", err)
@@ -520,6 +521,10 @@ type pump struct {
 	// flight, false once answered (a stale outbox read must not resend it).
 	sent    map[string]bool
 	pending int
+	// batch is the most ops per frame the hub takes (0: op frames only)
+	// and opLim paces ops below its op budget (reconnect.go).
+	batch int
+	opLim *rate.Limiter
 }
 
 func (p *pump) done(opID string) {
@@ -581,22 +586,10 @@ func (p *pump) run(ctx context.Context) error {
 			p.mu.Unlock()
 			reread = false
 		}
-		for len(queue) > 0 {
-			op := queue[0]
-			p.mu.Lock()
-			full := p.pending >= Window
-			if !full {
-				p.sent[op.ID] = true
-				p.pending++
-			}
-			p.mu.Unlock()
-			if full {
-				break
-			}
-			if ok, err := write(wire.Op{Op: op}); !ok {
-				return err
-			}
-			queue = queue[1:]
+		var ok bool
+		var err error
+		if queue, ok, err = p.sendQueue(ctx, queue, write); !ok { // reconnect.go
+			return err
 		}
 		select {
 		case <-ctx.Done():

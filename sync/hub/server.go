@@ -32,6 +32,12 @@ type Timing struct {
 	// FrameRate: DefaultTiming's.
 	FrameRate  float64
 	FrameBurst int
+	// OpRate and OpBurst limit the ops one connection may send, apart
+	// from FrameRate: every op counts, alone in an op frame or one of an
+	// ops frame's, so a batch is not one frame of free budget. Past it the
+	// connection is closed as for frames. Zero OpRate: DefaultTiming's.
+	OpRate  float64
+	OpBurst int
 	// PresenceRate and PresenceBurst limit how often one connection's
 	// presence is passed on to the others, apart from FrameRate: presence
 	// sent faster is coalesced (the latest is passed on once the bucket
@@ -51,7 +57,7 @@ type Timing struct {
 
 // DefaultTiming is what the hub uses in production.
 var DefaultTiming = Timing{HelloWait: 10 * time.Second, WriteWait: 10 * time.Second, PongWait: 60 * time.Second, PingEvery: 25 * time.Second,
-	FrameRate: 500, FrameBurst: 2000, PresenceRate: 10, PresenceBurst: 20, CloseGrace: 2 * time.Second,
+	FrameRate: 500, FrameBurst: 2000, OpRate: DefaultOpRate, OpBurst: DefaultOpBurst, PresenceRate: 10, PresenceBurst: 20, CloseGrace: 2 * time.Second,
 	FreshSnapshot: 50_000}
 
 // Server serves the hub over HTTP.
@@ -80,6 +86,10 @@ func NewServer(h *Hub, t Timing) *Server {
 	if t.FrameRate == 0 {
 		t.FrameRate, t.FrameBurst = DefaultTiming.FrameRate, DefaultTiming.FrameBurst
 	}
+	if t.OpRate == 0 {
+		t.OpRate, t.OpBurst = DefaultTiming.OpRate, DefaultTiming.OpBurst
+	}
+	t.OpBurst = max(t.OpBurst, 1)
 	if t.PresenceRate == 0 {
 		t.PresenceRate, t.PresenceBurst = DefaultTiming.PresenceRate, DefaultTiming.PresenceBurst
 	}
@@ -374,7 +384,8 @@ func (ss *session) run() {
 		return
 	}
 	log = log.With("client", hello.ClientID, "agent", ss.agent.Name)
-	if err := ss.write(wire.Welcome{Agent: ss.agent.Name, Role: string(ss.agent.Role), Head: head}); err != nil {
+	if err := ss.write(wire.Welcome{Agent: ss.agent.Name, Role: string(ss.agent.Role), Head: head,
+		MaxOpsBatch: min(wire.MaxOpsBatch, t.OpBurst), OpRate: t.OpRate, OpBurst: t.OpBurst}); err != nil {
 		ss.conn.Close()
 		return
 	}
@@ -405,6 +416,7 @@ func (ss *session) run() {
 func (ss *session) readLoop(ctx context.Context, cancel context.CancelFunc, log *slog.Logger) {
 	defer cancel()
 	limit := rate.NewLimiter(rate.Limit(ss.srv.timing.FrameRate), ss.srv.timing.FrameBurst)
+	opLimit := rate.NewLimiter(rate.Limit(ss.srv.timing.OpRate), ss.srv.timing.OpBurst) // see ops.go
 	_ = ss.extendRead()
 	ss.conn.SetPongHandler(func(string) error { return ss.extendRead() })
 	reply := func(f wire.Frame) bool {
@@ -415,6 +427,8 @@ func (ss *session) readLoop(ctx context.Context, cancel context.CancelFunc, log 
 			return false
 		}
 	}
+	ops := ss.startOps(ctx, log) // ops.go
+	defer ops.stop()
 	for {
 		mt, raw, err := ss.readFrame()
 		if errors.Is(err, errFrameTooLarge) {
@@ -434,7 +448,11 @@ func (ss *session) readLoop(ctx context.Context, cancel context.CancelFunc, log 
 			continue // closing: read, do not act
 		}
 		_ = ss.extendRead()
+		if !isOpsFrame(raw) {
+			ops.flush() // the answers of ops frames before it go first
+		}
 		if !limit.Allow() {
+			ops.flush()
 			log.Warn("sync: rate limit exceeded, closing")
 			reply(wire.Error{Code: wire.CodeRateLimited, Reason: "too many frames; slow down and reconnect"})
 			ss.end(websocket.ClosePolicyViolation, "rate limit")
@@ -449,6 +467,17 @@ func (ss *session) readLoop(ctx context.Context, cancel context.CancelFunc, log 
 		if p, ok := f.(wire.Presence); ok && err == nil {
 			p.Agent, p.ClientID = ss.agent.Name, ss.clientID
 			ss.ownPresence(p)
+			continue
+		}
+		if n := opCount(f); n > 0 && err == nil && !opLimit.AllowN(time.Now(), n) {
+			ops.flush()
+			log.Warn("sync: op rate limit exceeded, closing", "ops", n)
+			reply(wire.Error{Code: wire.CodeRateLimited, Reason: "too many ops; slow down and reconnect"})
+			ss.end(websocket.ClosePolicyViolation, "rate limit")
+			continue
+		}
+		if batch, ok := f.(wire.Ops); ok && err == nil {
+			ops.apply(batch.Ops)
 			continue
 		}
 		if op, ok := f.(wire.Op); ok && err == nil {
@@ -489,7 +518,7 @@ func (ss *session) writeLoop(ctx context.Context, cursor uint64, log *slog.Logge
 	caughtUp := false
 	// held are acks waiting for their events to be sent: a console learns
 	// an op's effect before it drops the op from its outbox.
-	var held []wire.Ack
+	var held []wire.Frame // acks and acks frames (ops.go)
 	for {
 		// Live events come from memory, encoded once for every session;
 		// a session behind the ring reads the log.
@@ -546,7 +575,7 @@ func (ss *session) writeLoop(ctx context.Context, cursor uint64, log *slog.Logge
 				continue
 			}
 		}
-		for len(held) > 0 && held[0].Seq <= cursor {
+		for len(held) > 0 && answerSeq(held[0]) <= cursor {
 			if err := ss.write(held[0]); err != nil {
 				ss.conn.Close()
 				return
@@ -571,8 +600,8 @@ func (ss *session) writeLoop(ctx context.Context, cursor uint64, log *slog.Logge
 				}
 			}
 		case f := <-ss.replies:
-			if a, ok := f.(wire.Ack); ok && (a.Seq > cursor || len(held) > 0) {
-				held = append(held, a) // answers keep their order
+			if isAck(f) && (answerSeq(f) > cursor || len(held) > 0) {
+				held = append(held, f) // answers keep their order
 				continue
 			}
 			if err := ss.write(f); err != nil {

@@ -23,6 +23,9 @@ const (
 	MaxFrame = 4 << 20
 	// MaxPage is the most events the hub puts in one events frame.
 	MaxPage = 500
+	// MaxOpsBatch is the most ops one ops frame may carry (a hub may
+	// advertise fewer in welcome's max_ops_batch, never more).
+	MaxOpsBatch = 200
 	// SyncPath is the websocket endpoint under the hub's base URL.
 	SyncPath = "/v1/sync"
 )
@@ -37,7 +40,9 @@ const (
 	TypeCaughtUp Type = "caught_up"
 	TypeError    Type = "error"
 	TypeOp       Type = "op"
+	TypeOps      Type = "ops"
 	TypeAck      Type = "ack"
+	TypeAcks     Type = "acks"
 	TypeReject   Type = "reject"
 	TypePresence Type = "presence"
 	TypeSnapshot Type = "snapshot"
@@ -60,6 +65,13 @@ type Welcome struct {
 	Role  string `json:"role"`
 	// Head is the seq of the newest event in the hub's log.
 	Head uint64 `json:"head"`
+	// MaxOpsBatch, when above 0, says the hub takes ops frames of up to
+	// that many ops; OpRate and OpBurst are its budget of ops per second
+	// per connection (a token bucket, every op counts, in op and ops
+	// frames alike). A hub that sends none of them takes op frames only.
+	MaxOpsBatch int     `json:"max_ops_batch,omitempty"`
+	OpRate      float64 `json:"op_rate,omitempty"`
+	OpBurst     int     `json:"op_burst,omitempty"`
 }
 
 // Events carries consecutive events in seq order.
@@ -85,6 +97,22 @@ type Error struct {
 // Op is an agent's action; the fields are those of model.Op.
 type Op struct {
 	model.Op
+}
+
+// Ops carries several ops in one frame, to a hub whose welcome has
+// max_ops_batch: the hub applies them in order, as if each had come in its
+// own op frame, and durably before it answers any of them. It answers the
+// applied ones with one acks frame (after their events), and the others
+// each with their reject or bad_op error, as for an op frame.
+type Ops struct {
+	Ops []model.Op `json:"ops"`
+}
+
+// Acks answers the applied ops of one ops frame, in their order; each is
+// what an ack frame would say. The hub sends the events up to the last
+// ack's Seq before it.
+type Acks struct {
+	Acks []Ack `json:"acks"`
 }
 
 // Ack says an op was applied (or had been applied before). Seq is the last
@@ -153,6 +181,8 @@ func (Presence) Type() Type { return TypePresence }
 func (Snapshot) Type() Type { return TypeSnapshot }
 func (Op) Type() Type       { return TypeOp }
 func (Ack) Type() Type      { return TypeAck }
+func (Ops) Type() Type      { return TypeOps }
+func (Acks) Type() Type     { return TypeAcks }
 func (Reject) Type() Type   { return TypeReject }
 
 func (e Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Reason) }
@@ -236,7 +266,7 @@ var decoders = map[Type]func([]byte) (Frame, error){
 	TypeHello: decodeAs[Hello], TypeWelcome: decodeAs[Welcome], TypeEvents: decodeAs[Events],
 	TypeCaughtUp: decodeAs[CaughtUp], TypeError: decodeAs[Error], TypeOp: decodeAs[Op],
 	TypeAck: decodeAs[Ack], TypeReject: decodeAs[Reject], TypeSnapshot: decodeAs[Snapshot],
-	TypePresence: decodeAs[Presence],
+	TypePresence: decodeAs[Presence], TypeOps: decodeAs[Ops], TypeAcks: decodeAs[Acks],
 }
 
 // decodeAs parses a frame of one type and runs its check, if it has one.
@@ -344,6 +374,32 @@ func (o Op) check() error {
 	for _, n := range names {
 		if !printable(n.v, MaxID) {
 			return refuse(n.name + " must be at most 64 bytes of UTF-8 without control characters")
+		}
+	}
+	return nil
+}
+
+// CheckOp checks one op of an ops frame as an op frame's is checked: the
+// error is a bad_op Error, naming the op when its op_id is well formed.
+func CheckOp(op model.Op) error { return Op{op}.check() }
+
+// check refuses an empty ops frame or one over MaxOpsBatch as a whole
+// (bad_frame); the ops in it are checked one by one (CheckOp) by the hub,
+// so that one malformed op does not refuse the others.
+func (o Ops) check() error {
+	if len(o.Ops) == 0 || len(o.Ops) > MaxOpsBatch {
+		return Error{Code: CodeBadFrame, Reason: fmt.Sprintf("%d ops in one ops frame: want 1 to %d", len(o.Ops), MaxOpsBatch)}
+	}
+	return nil
+}
+
+func (a Acks) check() error {
+	if len(a.Acks) == 0 {
+		return Error{Code: CodeBadFrame, Reason: "acks without an ack"}
+	}
+	for _, k := range a.Acks {
+		if err := k.check(); err != nil {
+			return err
 		}
 	}
 	return nil
