@@ -72,7 +72,7 @@ func NewCustomerPanel(open func(caseID string), act func(op model.Op, done func(
 
 // CreateRenderer implements fyne.Widget.
 func (p *CustomerPanel) CreateRenderer() fyne.WidgetRenderer {
-	title := widget.NewLabelWithStyle("Customer", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title := widget.NewLabelWithStyle(T("Customer"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	return widget.NewSimpleRenderer(container.NewBorder(title, nil, nil, nil, container.NewVScroll(p.body)))
 }
 
@@ -109,10 +109,10 @@ func reachLine(a model.Identity) string {
 	}
 	s := T("{{.N}} followers · influence {{.I}}/100", "N", formatCount(a.Followers), "I", a.Influence)
 	if a.Verified {
-		s += " · verified"
+		s += " · " + T("verified")
 	}
 	if a.Reach != model.ReachNone {
-		s += " · " + string(a.Reach)
+		s += " · " + T(string(a.Reach))
 	}
 	return s
 }
@@ -120,13 +120,13 @@ func reachLine(a model.Identity) string {
 func consentLine(c model.Consent) string {
 	yes := func(b bool) string {
 		if b {
-			return "yes"
+			return T("yes")
 		}
-		return "no"
+		return T("no")
 	}
-	s := fmt.Sprintf("service %s · marketing %s", yes(c.Service), yes(c.Marketing))
+	s := T("service {{.S}} · marketing {{.M}}", "S", yes(c.Service), "M", yes(c.Marketing))
 	if c.By != "" {
-		s += "\nrecorded by " + c.By
+		s += "\n" + T("recorded by {{.By}}", "By", c.By)
 		if !c.At.IsZero() {
 			s += " · " + DayYear(c.At)
 		}
@@ -137,22 +137,22 @@ func consentLine(c model.Consent) string {
 func (p *CustomerPanel) setCustomer(d app.CaseDetail) {
 	cu, a := d.Customer, d.Case.Author
 	p.name.SetText(cu.Name)
-	p.tier.Set(strings.ToUpper(cu.Tier), TierColor(cu.Tier))
-	p.facts.Append("Customer no.", value(cu.ID))
+	p.tier.Set(TierName(cu.Tier), TierColor(cu.Tier))
+	p.facts.Append(T("Customer no."), value(cu.ID))
 	p.facts.Append(T("Lifetime value"), value(Money(cu.LifetimeValue)))
 	if cu.Email != "" {
 		p.facts.Append("E-mail", value(cu.Email))
 	}
 	l, linked := cu.ActiveLink(a.Key())
 	if linked {
-		p.more.Append("Link consent", value(consentLine(l.Consent)))
+		p.more.Append(T("Link consent"), value(consentLine(l.Consent)))
 	}
 	if !linked || l.Consent.Service != cu.Consent.Service || l.Consent.Marketing != cu.Consent.Marketing {
-		p.more.Append("CRM consent", value(consentLine(cu.Consent)))
+		p.more.Append(T("CRM consent"), value(consentLine(cu.Consent)))
 	}
 	p.more.Append(string(a.Platform), value(a.Handle+"\n"+reachLine(a)))
 	if cu.Notes != "" {
-		p.more.Append("Notes", value(cu.Notes))
+		p.more.Append(T("Notes"), value(cu.Notes))
 	}
 	if len(cu.Purchases) > 0 {
 		ps := slices.Clone(cu.Purchases)
@@ -161,11 +161,11 @@ func (p *CustomerPanel) setCustomer(d app.CaseDetail) {
 		for _, pu := range ps[:min(4, len(ps))] {
 			lines = append(lines, fmt.Sprintf("%s  %s  %s", DayYear(pu.Date), pu.Item, Money(pu.Amount)))
 		}
-		p.more.Append("Purchases", value(strings.Join(lines, "\n")))
+		p.more.Append(T("Purchases"), value(strings.Join(lines, "\n")))
 	}
 	switch {
 	case !cu.MarketingConsent():
-		p.more.Append("Vouchers", lowLabel("hidden: no marketing consent", fyne.TextAlignLeading))
+		p.more.Append(T("Vouchers"), lowLabel(T("hidden: no marketing consent"), fyne.TextAlignLeading))
 	case len(cu.Vouchers) > 0:
 		var lines []string
 		for _, v := range cu.Vouchers {
@@ -178,12 +178,12 @@ func (p *CustomerPanel) setCustomer(d app.CaseDetail) {
 			}
 			lines = append(lines, line)
 		}
-		p.more.Append("Vouchers", value(strings.Join(lines, "\n")))
+		p.more.Append(T("Vouchers"), value(strings.Join(lines, "\n")))
 	}
 
-	p.idents.Add(boldLabel("Linked identities"))
+	p.idents.Add(boldLabel(T("Linked identities")))
 	// The author of this case can be unlinked here.
-	unlink := newTwoStep("Unlink", "Confirm unlink", func() {
+	unlink := newTwoStep(T("Unlink"), T("Confirm unlink"), func() {
 		p.queue(model.Op{Kind: model.OpUnlinkIdentity, CaseID: p.caseID, CustomerID: cu.ID}, "Unlink")
 	})
 	for _, id := range cu.Linked() {
@@ -201,7 +201,7 @@ func (p *CustomerPanel) setCustomer(d app.CaseDetail) {
 		p.idents.Add(container.NewBorder(nil, nil, nil, unlink, note))
 	}
 
-	p.extra.Add(boldLabel(fmt.Sprintf("Other cases (%d)", len(d.Others))))
+	p.extra.Add(boldLabel(T("Other cases ({{.N}})", "N", len(d.Others))))
 	for _, o := range d.Others {
 		id := o.ID
 		if slices.Contains(d.Case.Merged, id) {
@@ -210,14 +210,14 @@ func (p *CustomerPanel) setCustomer(d app.CaseDetail) {
 		link := NewCaseLink(o, func() { p.open(id) })
 		var merge fyne.CanvasObject
 		if !slices.Contains(d.Case.Merged, id) && d.Case.MergedInto == "" && o.Status != model.StatusClosed {
-			merge = newTwoStep("Merge here", "Confirm merge", func() {
+			merge = newTwoStep(T("Merge here"), T("Confirm merge"), func() {
 				p.queue(model.Op{Kind: model.OpMerge, CaseID: p.caseID, Other: id}, "Merge")
 			})
 		}
 		p.extra.Add(container.NewBorder(nil, nil, nil, merge, link))
 	}
 	if len(d.Others) == 0 {
-		p.extra.Add(lowLabel("No other cases on any channel.", fyne.TextAlignLeading))
+		p.extra.Add(lowLabel(T("No other cases on any channel."), fyne.TextAlignLeading))
 	}
 }
 
@@ -225,17 +225,17 @@ func (p *CustomerPanel) setProfile(d app.CaseDetail) {
 	a := d.Case.Author
 	p.name.SetText(a.Name())
 	p.tier.Set("", color.Transparent)
-	p.facts.Append("Handle", value(a.Handle))
-	p.facts.Append("Platform", value(string(a.Platform)))
-	p.facts.Append("Reach", value(reachLine(a)))
+	p.facts.Append(T("Handle"), value(a.Handle))
+	p.facts.Append(T("Platform"), value(string(a.Platform)))
+	p.facts.Append(T("Reach"), value(reachLine(a)))
 	if a.Bio != "" {
-		p.facts.Append("Profile", value(a.Bio))
+		p.facts.Append(T("Profile"), value(a.Bio))
 	}
 	if len(d.Suggestions) == 0 {
-		p.note.SetText("Not linked to a customer record, and nothing suggests one.")
+		p.note.SetText(T("Not linked to a customer record, and nothing suggests one."))
 		return
 	}
-	p.note.SetText("Not linked to a customer record.")
+	p.note.SetText(T("Not linked to a customer record."))
 	for _, s := range d.Suggestions {
 		card := newSuggestionCard(s, d.Case.Channel == model.ChannelForum, func(consent model.Consent) {
 			p.queue(model.Op{Kind: model.OpLinkIdentity, CaseID: p.caseID, CustomerID: s.Customer.ID, Consent: &consent}, "Link")
