@@ -876,10 +876,15 @@ type commitReq struct {
 	raws   [][]byte      // evs encoded for the log bucket
 	kvs    []stateKV     // state bucket writes
 	kvSeqs []uint64      // the seq of the event of each of kvs
-	jobs   []Job
-	op     *pendingOp
-	done   chan struct{}
-	err    error
+	// A group's events are encoded when it is sealed, outside the
+	// queue's lock (and the hub's): encoded of evs are, encErr failed.
+	group   bool
+	encoded int
+	encErr  error
+	jobs    []Job
+	op      *pendingOp
+	done    chan struct{}
+	err     error
 }
 
 type pendingOp struct {
@@ -1060,8 +1065,6 @@ func (q *commitQueue) kickLocked() {
 func (q *commitQueue) addLocked(r *commitReq, evs []model.Event) ([]model.Event, error) {
 	seq := q.reserved
 	out := make([]model.Event, len(evs))
-	raws := make([][]byte, len(evs))
-	kvs, kvSeqs := r.kvs, r.kvSeqs
 	for i, ev := range evs {
 		seq++
 		ev.Seq = seq
@@ -1070,20 +1073,16 @@ func (q *commitQueue) addLocked(r *commitReq, evs []model.Event) ([]model.Event,
 			m.Seq = seq
 			ev.Message = &m
 		}
-		raw, off, n, err := encodeEvent(ev)
-		if err != nil {
-			return nil, fmt.Errorf("encode event: %w", err)
+		out[i] = ev
+	}
+	r.evs = append(r.evs, out...)
+	if !r.group {
+		if err := r.encode(); err != nil {
+			r.evs = r.evs[:len(r.evs)-len(out)]
+			return nil, err
 		}
-		if kvs, err = eventKVs(ev, raw, off, n, kvs); err != nil {
-			return nil, fmt.Errorf("encode state: %w", err)
-		}
-		for len(kvSeqs) < len(kvs) {
-			kvSeqs = append(kvSeqs, seq)
-		}
-		out[i], raws[i] = ev, raw
 	}
 	q.reserved = seq
-	r.evs, r.raws, r.kvs, r.kvSeqs = append(r.evs, out...), append(r.raws, raws...), kvs, kvSeqs
 	for _, ev := range out {
 		switch {
 		case ev.Case != nil:
@@ -1096,6 +1095,26 @@ func (q *commitQueue) addLocked(r *commitReq, evs []model.Event) ([]model.Event,
 		}
 	}
 	return out, nil
+}
+
+// encode encodes the request's events not encoded yet, with their state
+// writes.
+func (r *commitReq) encode() error {
+	for _, ev := range r.evs[r.encoded:] {
+		raw, off, n, err := encodeEvent(ev)
+		if err != nil {
+			return fmt.Errorf("encode event: %w", err)
+		}
+		if r.kvs, err = eventKVs(ev, raw, off, n, r.kvs); err != nil {
+			return fmt.Errorf("encode state: %w", err)
+		}
+		for len(r.kvSeqs) < len(r.kvs) {
+			r.kvSeqs = append(r.kvSeqs, ev.Seq)
+		}
+		r.raws = append(r.raws, raw)
+		r.encoded++
+	}
+	return nil
 }
 
 // Group is a request that takes the events of many calls, committed in
@@ -1117,7 +1136,7 @@ func (l *BoltLog) OpenGroup() (*Group, error) {
 	if err := q.usableLocked(); err != nil {
 		return nil, err
 	}
-	r := &commitReq{done: make(chan struct{})}
+	r := &commitReq{done: make(chan struct{}), group: true}
 	q.queued = append(q.queued, r)
 	return &Group{l: l, r: r}, nil
 }
@@ -1137,11 +1156,13 @@ func (g *Group) Append(evs []model.Event) ([]model.Event, error) {
 }
 
 // Seal ends the group: it is committed with what it holds (nothing is
-// fine), and wait returns once that is durable.
+// fine), and wait returns once that is durable. Its events are encoded
+// here, by the caller: nothing else may add to the group meanwhile.
 func (g *Group) Seal() (wait func() error) {
 	if g.direct != nil {
 		return func() error { return nil }
 	}
+	g.r.encErr = g.r.encode()
 	q := &g.l.q
 	q.mu.Lock()
 	g.r.sealed = true
@@ -1406,7 +1427,16 @@ func (q *commitQueue) commit(batch []*commitReq, onCommit func([]model.Event), m
 		}
 	}
 
-	tx, err := q.l.db.Begin(true)
+	var err error
+	for _, r := range batch {
+		if r.encErr != nil {
+			err = r.encErr
+		}
+	}
+	var tx *bolt.Tx
+	if err == nil {
+		tx, err = q.l.db.Begin(true)
+	}
 	if err == nil {
 		err = q.fill(tx, batch, write, stateSeq)
 		if err != nil {
@@ -1733,5 +1763,7 @@ func (l *BoltLog) LoadIndex(cas func(id string, rec []byte) error, cust func(mod
 	if err != nil {
 		return 0, snapshotError(l.db.Path(), err)
 	}
+	// The index is read once: its pages need not stay mapped.
+	dropMapped(l.db.Path())
 	return seq, nil
 }
