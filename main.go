@@ -25,7 +25,7 @@ import (
 )
 
 func main() {
-	hubURL := flag.String("hub", "ws://127.0.0.1:8750", "the hub's base URL (ws://, wss://); /v1/sync is appended")
+	hubURL := flag.String("hub", "ws://127.0.0.1:8750", "the hub's base URL (ws://, wss://); /v1/sync is appended. Several, comma-separated: hubs of one team, tried in turn (docs/scale.md)")
 	// No env default: -h would print the token.
 	token := flag.String("token", "", "bearer token for the hub (else --token-file, $SWITCHBOARD_TOKEN, the config file); saved to DIR/config.json; visible in ps: prefer --token-file")
 	tokenFile := flag.String("token-file", "", "read the bearer token from FILE (its one line, trimmed), out of sight of ps; saved to DIR/config.json")

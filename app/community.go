@@ -160,8 +160,10 @@ func (c *Core) hubCall(ctx context.Context, method, path string, out any) error 
 	return json.Unmarshal(body, out)
 }
 
-// httpBase is the hub's HTTP base URL for its websocket URL (--hub).
+// httpBase is the hub's HTTP base URL for its websocket URL (--hub); of
+// a list of hubs (docs/scale.md) the first.
 func httpBase(hubURL string) (string, error) {
+	hubURL, _, _ = strings.Cut(hubURL, ",")
 	u, err := url.Parse(strings.TrimSpace(hubURL))
 	if err != nil {
 		return "", err
