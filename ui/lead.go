@@ -368,9 +368,9 @@ func (v *LeadView) cell(l boardLine, col int) (string, widget.Importance) {
 	}
 	switch {
 	case col < 9:
-		return statsText(g.FirstResponseWall, g.FirstResponseBusiness, v.flt.business), widget.MediumImportance
+		return statsText(g.FirstResponseWall, g.FirstResponseBusiness, v.shown.business), widget.MediumImportance
 	case col < 12:
-		return statsText(g.NextResponseWall, g.NextResponseBusiness, v.flt.business), widget.MediumImportance
+		return statsText(g.NextResponseWall, g.NextResponseBusiness, v.shown.business), widget.MediumImportance
 	}
 	if g.SLAAttainmentPct == nil {
 		return "–", widget.LowImportance

@@ -214,6 +214,21 @@ func TestLeadBoard(t *testing.T) {
 		}
 	})
 
+	// Business hours: the hub's business figures of the same cases.
+	v.Locked(func() { v.hours.SetSelected("Business hours") })
+	v.Wait()
+	fs, err := lh.rc.Summary(ctx, app.ReportQuery{From: now.AddDate(0, 0, -7), To: now, Group: report.ByChannel, Filter: report.Filter{Channel: "forum"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Locked(func() {
+		g := fs.Groups[0]
+		if got, _ := v.cell(v.chans[0], 7); got != statsText(g.FirstResponseWall, g.FirstResponseBusiness, true) ||
+			got == statsText(g.FirstResponseWall, g.FirstResponseBusiness, false) {
+			t.Fatalf("forum in business hours: %q", got)
+		}
+	})
+
 	// Export is the hub's CSV of the period and filters, saved to a file.
 	b, name, err := v.ExportCSV(ctx)
 	if err != nil {
