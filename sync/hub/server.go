@@ -469,6 +469,10 @@ func (ss *session) readLoop(ctx context.Context, cancel context.CancelFunc, log 
 			ss.ownPresence(p)
 			continue
 		}
+		if ar, ok := f.(wire.AssistRequest); ok && err == nil {
+			ss.assistRequest(ctx, ar, reply) // triage_assist.go
+			continue
+		}
 		if n := opCount(f); n > 0 && err == nil && !opLimit.AllowN(time.Now(), n) {
 			ops.flush()
 			log.Warn("sync: op rate limit exceeded, closing", "ops", n)
@@ -530,7 +534,7 @@ func (ss *session) writeLoop(ctx context.Context, cursor uint64, log *slog.Logge
 			cursor = next
 			continue
 		}
-		evs, err := ss.srv.hub.log.Read(cursor, wire.MaxPage)
+		evs, err := ss.readLog(cursor)
 		if cursor == 0 && err == nil && freshSnapshot(ss.srv.hub.log.Head(), ss.srv.hub.CaseCount(), ss.srv.timing.FreshSnapshot) {
 			err = ErrCompacted // a fresh console: the state, not the history
 		}
@@ -647,40 +651,15 @@ func freshSnapshot(head uint64, cases int, min uint64) bool {
 	return head >= min && head > 2*uint64(cases)
 }
 
-// sendSnapshot streams the hub's state in pages and returns its seq.
-func (ss *session) sendSnapshot() (uint64, error) {
-	var page []model.Event
-	first := true
-	flush := func(done bool, seq uint64) error {
-		err := ss.writeSnapshot(page, first, done, seq)
-		page, first = page[:0], false
-		return err
+// readLog reads a page of the log after cursor; nothing, without a read
+// transaction, when the log says nothing after cursor is committed: a
+// caught-up session woken for an event the ring handed it, or for
+// another's ack, does not open one (with 500 sessions, 500 per event).
+func (ss *session) readLog(cursor uint64) ([]model.Event, error) {
+	if c, ok := ss.srv.hub.log.(interface{ Committed() uint64 }); ok && cursor > 0 && c.Committed() <= cursor {
+		return nil, nil
 	}
-	seq, err := ss.srv.hub.log.Snapshot(func(ev model.Event) error {
-		page = append(page, ev)
-		if len(page) == wire.MaxPage {
-			return flush(false, 0)
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	return seq, flush(true, seq)
-}
-
-// writeSnapshot writes one snapshot page, halving it while it is over the
-// frame limit (entities can be large).
-func (ss *session) writeSnapshot(evs []model.Event, first, done bool, seq uint64) error {
-	err := ss.write(wire.Snapshot{Events: evs, First: first, Done: done, Seq: seq})
-	if !errors.Is(err, wire.ErrTooLarge) || len(evs) < 2 {
-		return err
-	}
-	half := len(evs) / 2
-	if err := ss.writeSnapshot(evs[:half], first, false, 0); err != nil {
-		return err
-	}
-	return ss.writeSnapshot(evs[half:], false, done, seq)
+	return ss.srv.hub.log.Read(cursor, wire.MaxPage)
 }
 
 // writeLive writes what the ring of live events holds after cursor and
