@@ -25,7 +25,7 @@ import (
 )
 
 func main() {
-	hubURL := flag.String("hub", "ws://127.0.0.1:8750", "the hub's base URL (ws://, wss://); /v1/sync is appended. Several, comma-separated: hubs of one team, tried in turn (docs/scale.md)")
+	hubURL := flag.String("hub", "ws://127.0.0.1:8750", "the hub's base URL (ws://, wss://); /v1/sync is appended")
 	// No env default: -h would print the token.
 	token := flag.String("token", "", "bearer token for the hub (else --token-file, $SWITCHBOARD_TOKEN, the config file); saved to DIR/config.json; visible in ps: prefer --token-file")
 	tokenFile := flag.String("token-file", "", "read the bearer token from FILE (its one line, trimmed), out of sight of ps; saved to DIR/config.json")
@@ -86,6 +86,12 @@ func main() {
 	ui.SetLanguage(settings.Language)
 	core.SetUndoWindow(settings.Undo())
 
+	if *captureListening != "" {
+		if err := captureListeningView(core, settings, *hubURL, tok, *captureListening, *wait); err != nil {
+			fail(err)
+		}
+		return
+	}
 	if *capture != "" {
 		if err := captureWindow(core, settings, *hubURL, tok, *capture, *pick, *wait); err != nil {
 			fail(err)
@@ -107,6 +113,7 @@ func main() {
 	w.Resize(windowSize(settings.Window, a.Settings().Scale()))
 	restoreSplits(console, settings.Window)
 	console.InstallKeys(w)
+	communityMenu(a, w, core, console) // main_community.go
 	console.OnTitle(w.SetTitle)
 	var setMu sync.Mutex
 	console.OnSettings(func() app.Settings {

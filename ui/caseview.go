@@ -33,6 +33,8 @@ type CaseView struct {
 	// The hub's triage of the case and the assistant (assist.go).
 	triage *triagePanel
 	assist *assistPanel
+	// The hand-off to a community expert (community.go).
+	community *communityPanel
 
 	// Hooks for replies posted by hand; set by the console.
 	copyText   func(text string)
@@ -64,8 +66,9 @@ func NewCaseView() *CaseView {
 	v.scroll = container.NewVScroll(v.thread)
 	v.triage = newTriagePanel()
 	v.assist = newAssistPanel()
+	v.community = newCommunityPanel()
 	head := container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSquareSize(32), v.icon), nil, container.NewVBox(v.title, v.meta))
-	v.body = container.NewBorder(container.NewVBox(head, v.caution, v.others, v.triage.box, v.assist.box, widget.NewSeparator()), nil, nil, nil, v.scroll)
+	v.body = container.NewBorder(container.NewVBox(head, v.caution, v.others, v.triage.box, v.assist.box, v.community.box, widget.NewSeparator()), nil, nil, nil, v.scroll)
 	v.body.Hide()
 	v.ExtendBaseWidget(v)
 	return v
@@ -109,6 +112,7 @@ func (v *CaseView) SetCase(d app.CaseDetail, now time.Time) {
 	}
 	v.triage.set(c.Triage)
 	v.assist.setCase(c.ID, len(d.Thread))
+	v.community.set(c, now)
 	// The customer is the author of the case and of every case merged
 	// into it, on their own platforms.
 	customer := map[string]bool{c.Author.Key(): true}
@@ -192,8 +196,9 @@ func (v *CaseView) CautionShown() bool { return v.caution.Visible() }
 
 type messageBox struct {
 	widget.BaseWidget
-	text *widget.Label
-	obj  fyne.CanvasObject
+	text  *widget.Label
+	stamp string // the tags and time over the text
+	obj   fyne.CanvasObject
 }
 
 func (m *messageBox) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(m.obj) }
@@ -221,6 +226,8 @@ func (v *CaseView) messageCard(m model.Message, c model.Case, customer map[strin
 		}
 	case m.Direction == model.DirectionNote:
 		tags = append(tags, "internal note")
+	case c.Handoff != nil && m.ID == c.Handoff.AnswerID:
+		tags = append(tags, "community answer")
 	case m.Author.Expert:
 		tags = append(tags, "community expert")
 	case !customer[m.Author.Key()]:
@@ -307,7 +314,7 @@ func (v *CaseView) messageCard(m model.Message, c model.Case, customer map[strin
 	} else {
 		placed = container.NewBorder(nil, nil, nil, spacer(48), card)
 	}
-	b := &messageBox{text: text, obj: placed}
+	b := &messageBox{text: text, stamp: stamp, obj: placed}
 	b.ExtendBaseWidget(b)
 	return b
 }

@@ -119,6 +119,8 @@ type Console struct {
 	mu sync.Mutex
 	// bg counts the goroutines the console started (loads, actions).
 	bg sync.WaitGroup
+
+	askDlg *AskExpertDialog // the open hand-off dialog (community.go)
 }
 
 // Wait blocks until the console's background loads and actions are done;
@@ -179,7 +181,8 @@ func New(be Backend) *Console {
 		})
 	}
 	c.actions.onTyping = c.typing
-	c.wireAssist() // assist.go
+	c.wireAssist()    // assist.go
+	c.wireCommunity() // community.go
 	c.rejected = NewRejectedPanel(
 		func(id string) { c.background(func() error { _, err := be.Retry(id); return err }) },
 		func(id string) { c.background(func() error { return be.Discard(id) }) },

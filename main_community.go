@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"image/png"
+	"os"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"switchboard/app"
+	"switchboard/ui"
+)
+
+// Customers help customers (issue 14): the listening view of listen-only
+// communities, in a window of its own from the Community menu.
+
+var captureListening = flag.String("capture-listening", "", "render the listening view (topics per day, spikes, posts) to this PNG once the initial sync is done, then exit")
+
+// communityMenu gives the main window a Community menu: Listening… opens
+// the listening view; a post turned into a care case opens in the console.
+func communityMenu(a fyne.App, w fyne.Window, core *app.Core, console *ui.Console) {
+	var lw fyne.Window
+	open := func() {
+		if lw != nil {
+			lw.RequestFocus()
+			return
+		}
+		lw = ui.ShowListening(a, core, func(id string) {
+			console.Locked(func() { console.Select(id) })
+			w.RequestFocus()
+		})
+		lw.SetOnClosed(func() { lw = nil })
+	}
+	w.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu(ui.T("Community"), fyne.NewMenuItem(ui.T("Listening…"), open))))
+}
+
+// captureListeningView renders the listening view with the software
+// painter once the first sync is done.
+func captureListeningView(core *app.Core, settings app.Settings, hubURL, token, file string, wait time.Duration) error {
+	a := test.NewApp()
+	a.Settings().SetTheme(ui.NewTheme(settings.Theme))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := core.Start(ctx, hubURL, token)
+	defer func() { cancel(); <-done }()
+	select {
+	case <-core.Synced():
+	case <-time.After(wait):
+		return fmt.Errorf("capture: no sync with %s within %s: %s", hubURL, wait, core.Status().Err)
+	}
+	v := ui.NewListeningView(core, 14, nil)
+	w := test.NewWindow(v)
+	defer w.Close()
+	w.Resize(fyne.NewSize(1100, 720))
+	v.Load()
+	relayout(w.Canvas().Content())
+	f, err := os.Create(file)
+	if err == nil {
+		err = png.Encode(f, w.Canvas().Capture())
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("capture: %w", err)
+	}
+	fmt.Fprintf(os.Stderr, "capture: wrote %s (the listening view, %d posts)\n", file, len(v.Items()))
+	return nil
+}

@@ -1,0 +1,176 @@
+package ui_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"switchboard/app"
+	"switchboard/model"
+	"switchboard/store"
+	"switchboard/ui"
+)
+
+// communityFixture is a cache with a forum question, a case whose
+// hand-off an expert answered, the expert directory (one member away) and
+// two weeks of listened posts with today's spike.
+func communityFixture(t *testing.T) *app.Core {
+	t.Helper()
+	dir := t.TempDir()
+	now := time.Now().UTC()
+	anna := model.Identity{Platform: model.ChannelForum, Handle: "anna_k@f.example", DisplayName: "Anna Keller"}
+	kohl := model.Identity{Platform: model.ChannelForum, Handle: "kohlmark@f.example", DisplayName: "kohlmark", Expert: true}
+	cases := []model.Case{
+		{ID: "c-q", Channel: model.ChannelForum, Subject: "Galaxy S24 verliert WLAN nach dem Update", Author: anna, Lang: "de",
+			Status: model.StatusOpen, Public: true, Created: now.Add(-3 * time.Hour), LastMessageAt: now.Add(-3 * time.Hour), Version: 1},
+		{ID: "c-done", Channel: model.ChannelForum, Subject: "Router DSL bricht ab", Author: anna, Lang: "de",
+			Status: model.StatusOpen, Public: true, Created: now.Add(-5 * time.Hour), LastMessageAt: now.Add(-time.Hour), Version: 3,
+			Handoff: &model.Handoff{Expert: kohl.Key(), By: "arno", At: now.Add(-4 * time.Hour), Via: "thread", Text: "@kohlmark?",
+				AnsweredAt: now.Add(-time.Hour), AnswerID: "d3"}},
+	}
+	var evs []model.Event
+	add := func(ev model.Event) { ev.Seq = uint64(len(evs) + 1); ev.Time = now; evs = append(evs, ev) }
+	consent := model.ExpertConsent{At: now.AddDate(0, -1, 0), By: "lena"}
+	add(model.Event{Type: model.EventExpertUpserted, Expert: &model.Expert{Key: kohl.Key(), Name: "kohlmark", Level: "Superuser",
+		Topics: []string{"galaxy s24", "router"}, Languages: []string{"de"}, Contact: "thread", Consent: consent}})
+	add(model.Event{Type: model.EventExpertUpserted, Expert: &model.Expert{Key: "forum:wim@f.example", Name: "wim",
+		Topics: []string{"galaxy s24"}, Consent: consent, Away: &model.Away{Until: now.Add(10 * 24 * time.Hour), SetBy: "self"}}})
+	for i := range cases {
+		add(model.Event{Type: model.EventCaseUpserted, Case: &cases[i]})
+	}
+	for _, m := range []model.Message{
+		{ID: "q1", CaseID: "c-q", Direction: model.DirectionIn, Author: anna, Text: cases[0].Subject, Time: cases[0].Created},
+		{ID: "d1", CaseID: "c-done", Direction: model.DirectionIn, Author: anna, Text: cases[1].Subject, Time: cases[1].Created},
+		{ID: "d2", CaseID: "c-done", Direction: model.DirectionOut, Author: model.Identity{Handle: "arno"}, Text: "@kohlmark?", Time: now.Add(-4 * time.Hour), Delivery: model.DeliverySent},
+		{ID: "d3", CaseID: "c-done", Direction: model.DirectionIn, Author: kohl, Text: "Leitungsprofil auf stabil stellen.", Time: now.Add(-time.Hour)},
+	} {
+		add(model.Event{Type: model.EventMessageAdded, Message: &m})
+	}
+	n := 0
+	listened := func(daysAgo int, topics ...string) {
+		n++
+		add(model.Event{Type: model.EventListenItem, Listen: &model.ListenItem{ID: fmt.Sprintf("forum|%d", n), Channel: model.ChannelForum,
+			Source: "e-autotreff", Author: model.Identity{Platform: model.ChannelForum, Handle: fmt.Sprintf("m%d", n)},
+			Text: "Reichweite nach Update", Time: now.Add(-time.Duration(daysAgo)*24*time.Hour - time.Minute), Topics: topics}})
+	}
+	for d := 1; d <= 13; d++ {
+		listened(d, "laden")
+	}
+	for i := 0; i < 9; i++ {
+		listened(0, "reichweite")
+	}
+	st, err := store.Open(filepath.Join(dir, "console.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Apply(evs); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	core, err := app.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { core.Close() })
+	return core
+}
+
+func openCommunityConsole(t *testing.T) (*app.Core, *ui.Console) {
+	t.Helper()
+	test.NewTempApp(t)
+	core := communityFixture(t)
+	c := ui.New(core)
+	c.Wait()
+	w := test.NewWindow(c.Content())
+	w.Resize(fyne.NewSize(1280, 800))
+	t.Cleanup(func() { w.Close(); c.Wait() })
+	return core, c
+}
+
+func TestAskAnExpertFromTheCaseView(t *testing.T) {
+	core, c := openCommunityConsole(t)
+	c.Locked(func() { c.Select("c-q") })
+	eventually(t, c, "the ask button", func() bool { return c.Detail().AskExpertButton() != nil })
+	c.Locked(func() { test.Tap(c.Detail().AskExpertButton()) })
+	eventually(t, c, "the hand-off dialog", func() bool { return c.AskExpert() != nil })
+	var a *ui.AskExpertDialog
+	c.Locked(func() {
+		a = c.AskExpert()
+		opts := a.Experts.Options
+		if len(opts) != 2 || !strings.HasPrefix(opts[0], "kohlmark · Superuser · galaxy s24") || !strings.Contains(opts[1], "away until") {
+			t.Fatalf("suggestions %q", opts)
+		}
+		if a.Experts.Selected != opts[0] || !strings.HasPrefix(a.Text.Text, "@kohlmark, kannst du bei einer Frage zu galaxy s24") {
+			t.Fatalf("selected %q, text %q", a.Experts.Selected, a.Text.Text)
+		}
+		if a.Send.Disabled() {
+			t.Fatal("Send disabled for a clean text")
+		}
+		// The customer's name: refused before anything is queued.
+		a.Text.SetText(a.Text.Text + "Anna Keller hat WLAN-Abbrüche.")
+		if !a.Send.Disabled() || !strings.Contains(a.Findings.Text, "Anna Keller") {
+			t.Fatalf("a text naming the customer: send enabled %v, findings %q", !a.Send.Disabled(), a.Findings.Text)
+		}
+		a.Text.SetText("@kohlmark, kannst du bei WLAN-Abbrüchen am Galaxy S24 nach dem Update helfen?")
+		if a.Send.Disabled() || a.Findings.Text != "" {
+			t.Fatalf("clean again: findings %q", a.Findings.Text)
+		}
+		test.Tap(a.Send)
+	})
+	eventually(t, c, "the hand-off queued and shown", func() bool {
+		return c.AskExpert() == nil && strings.Contains(c.Detail().CommunityStatus(), "Waiting on community expert kohlmark")
+	})
+	ops, err := core.Outbox()
+	if err != nil || !slices.ContainsFunc(ops, func(o model.Op) bool {
+		return o.Kind == model.OpAskExpert && o.CaseID == "c-q" && o.Expert == "forum:kohlmark@f.example" && o.Contact == "thread"
+	}) {
+		t.Fatalf("outbox %+v %v", ops, err)
+	}
+}
+
+func TestCommunityAnswerShowsAndSolvesTheCase(t *testing.T) {
+	core, c := openCommunityConsole(t)
+	c.Locked(func() { c.Select("c-done") })
+	eventually(t, c, "the community answer", func() bool {
+		return strings.Contains(c.Detail().CommunityStatus(), "Community answer by kohlmark") && c.Detail().SolveWithAnswerButton() != nil
+	})
+	c.Locked(func() {
+		stamps := c.Detail().ThreadStamps()
+		if len(stamps) != 3 || !strings.HasPrefix(stamps[2], "community answer") {
+			t.Fatalf("stamps %q", stamps)
+		}
+		test.Tap(c.Detail().SolveWithAnswerButton())
+	})
+	eventually(t, c, "solved", func() bool {
+		ops, _ := core.Outbox()
+		return slices.ContainsFunc(ops, func(o model.Op) bool { return o.Kind == model.OpSetStatus && o.Status == model.StatusSolved && o.CaseID == "c-done" })
+	})
+}
+
+func TestListeningViewShowsTheSpike(t *testing.T) {
+	test.NewTempApp(t)
+	core := communityFixture(t)
+	v := ui.NewListeningView(core, 14, nil)
+	w := test.NewWindow(v)
+	defer w.Close()
+	v.Load()
+	top := v.Topics()
+	if len(top) != 2 || top[0].Topic != "reichweite" || !top[0].Spike || top[0].Counts[13] != 9 || top[1].Spike {
+		t.Fatalf("topics %+v", top)
+	}
+	if len(v.Items()) != 22 {
+		t.Fatalf("%d items", len(v.Items()))
+	}
+	v.Select("laden")
+	if len(v.Items()) != 13 {
+		t.Fatalf("%d items of laden", len(v.Items()))
+	}
+}
