@@ -1,8 +1,14 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -12,6 +18,7 @@ import (
 
 	"switchboard/assist"
 	"switchboard/model"
+	"switchboard/sync/client"
 	"switchboard/sync/wire"
 )
 
@@ -116,6 +123,16 @@ func (c *Core) assistCase(ctx context.Context, caseID, kind string) (AssistResul
 		if ctx.Err() != nil {
 			return AssistResult{}, ctx.Err()
 		}
+		if errors.Is(err, client.ErrNotConnected) {
+			// The session cannot carry it (none open, or its writer is
+			// busy): the same request over HTTP.
+			hctx, cancel := context.WithTimeout(ctx, hubAssistWait)
+			ans, err = c.assistHTTP(hctx, cl, wire.AssistRequest{RequestID: uuid.NewString(), CaseID: caseID, Kind: kind, Agent: c.Me()})
+			cancel()
+			if ctx.Err() != nil {
+				return AssistResult{}, ctx.Err()
+			}
+		}
 		if err == nil && ans.Error == "" {
 			res := AssistResult{Summary: ans.Summary, Source: ans.Source, Via: ViaHub, Note: ans.Note}
 			for _, dr := range ans.Drafts {
@@ -184,4 +201,50 @@ func (c *Core) draftRequest(d CaseDetail) assist.DraftRequest {
 		}
 	}
 	return req
+}
+
+// assistHTTP asks the hub's POST /v1/assist (each of the console's hubs in
+// turn) with the session's token and TLS.
+func (c *Core) assistHTTP(ctx context.Context, cl *client.Client, req wire.AssistRequest) (wire.AssistAnswer, error) {
+	var tlsConf *tls.Config
+	if c.dialer != nil {
+		tlsConf = c.dialer.TLSClientConfig
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return wire.AssistAnswer{}, err
+	}
+	lastErr := errors.New("no hub to ask")
+	for _, hub := range strings.Split(cl.HubURL, ",") {
+		rc, err := NewReportClient(strings.TrimSpace(hub), cl.Token, tlsConf)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		hr, err := http.NewRequestWithContext(ctx, http.MethodPost, rc.base+"/v1/assist", bytes.NewReader(body))
+		if err != nil {
+			return wire.AssistAnswer{}, err
+		}
+		hr.Header.Set("Content-Type", "application/json")
+		if rc.token != "" {
+			hr.Header.Set("Authorization", "Bearer "+rc.token)
+		}
+		resp, err := rc.http.Do(hr)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		var ans wire.AssistAnswer
+		err = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&ans)
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode == http.StatusOK && err == nil:
+			return ans, nil
+		case resp.StatusCode == http.StatusServiceUnavailable && ans.Error != "":
+			return ans, nil
+		default:
+			lastErr = fmt.Errorf("hub: %s", resp.Status)
+		}
+	}
+	return wire.AssistAnswer{}, lastErr
 }

@@ -132,6 +132,7 @@ func startTriage(ctx context.Context, cfgPath string, h *hub.Hub, srv *hub.Serve
 	tr := hub.NewTriager(h, hub.TriageConfig{Client: client, Categories: tc.Categories, Workers: tc.Workers})
 	srv.SetAssistant(hub.NewAssistant(client, tc.Canned))
 	srv.Mount("GET "+hub.AssistUsagePath, srv.AssistUsageHandler(tr))
+	srv.Mount("POST "+hub.AssistPath, srv.AssistHandler())
 	if client != nil {
 		logger.Info("triage: offline at once, then the model", "model", client.Model(), "base_url", tc.BaseURL,
 			"calls_per_hour", tc.CallsPerHour, "tokens_per_hour", tc.TokensPerHour)

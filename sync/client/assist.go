@@ -14,8 +14,9 @@ import (
 var ErrNotConnected = errors.New("not connected to the hub")
 
 // assistHandoff bounds the wait for the session's writer to take a
-// request: a writer busy longer than this is as good as offline.
-const assistHandoff = 2 * time.Second
+// request: a writer busy longer than this is as good as offline (the
+// console then asks over HTTP, or answers itself).
+const assistHandoff = 500 * time.Millisecond
 
 // assistState is a Client's assist requests: the writer takes them from
 // out while a session is open; answers find their waiter by request id.

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
@@ -219,5 +220,46 @@ func (s *Server) AssistUsageHandler(t *Triager) http.Handler {
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"triage": t.Stats(), "model": t.Usage()})
+	})
+}
+
+// AssistPath is assist_request over HTTP, for a console whose session
+// cannot carry it: POST a JSON assist_request (without "type") with the
+// agent's bearer token; the answer is the assist_answer's JSON.
+const AssistPath = "/v1/assist"
+
+// AssistHandler serves POST /v1/assist with the server's assistant, under
+// the same limits as the frame (per token instead of per session).
+func (s *Server) AssistHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		agent, _, ok := s.agentOf(w, r)
+		if !ok {
+			return
+		}
+		var req wire.AssistRequest
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10))
+		if err := dec.Decode(&req); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "not an assist_request: " + err.Error()})
+			return
+		}
+		if err := req.Check(); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		a := s.assistant()
+		select {
+		case a.sem <- struct{}{}:
+		default:
+			w.Header().Set("Retry-After", "2")
+			writeJSON(w, http.StatusServiceUnavailable, wire.AssistAnswer{RequestID: req.RequestID, CaseID: req.CaseID, Kind: req.Kind,
+				Error: "busy: too many assist requests at once; try again"})
+			return
+		}
+		defer func() { <-a.sem }()
+		name := req.Agent
+		if name == "" {
+			name = agent.Name
+		}
+		writeJSON(w, http.StatusOK, a.Answer(r.Context(), s.hub, req, name))
 	})
 }

@@ -2,7 +2,9 @@ package hub_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -62,5 +64,49 @@ func TestAssistModelDraftsCachedPerCaseVersion(t *testing.T) {
 	a.Answer(context.Background(), h, req, "Mia")
 	if f.calls.Load() != 2 {
 		t.Fatalf("a new message: %d calls, want a second", f.calls.Load())
+	}
+}
+
+type oneToken struct{}
+
+func (oneToken) Authenticate(token string) (hub.Agent, error) {
+	if token == "sb_mia" {
+		return hub.Agent{Name: "Mia", Role: hub.RoleAgent}, nil
+	}
+	return hub.Agent{}, hub.ErrUnauthorized
+}
+
+func TestAssistOverHTTP(t *testing.T) {
+	h, _, _ := newHub(t)
+	id := ingest(t, h, tweet("t1", "p1", "ana", "you charged my card twice", t0))
+	srv := hub.NewServer(h, hub.Timing{})
+	srv.SetAuth(oneToken{})
+	srv.Mount("POST "+hub.AssistPath, srv.AssistHandler())
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	defer srv.Close()
+	post := func(token, body string) (int, wire.AssistAnswer) {
+		req, _ := http.NewRequest(http.MethodPost, ts.URL+hub.AssistPath, strings.NewReader(body))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var a wire.AssistAnswer
+		_ = json.NewDecoder(resp.Body).Decode(&a)
+		return resp.StatusCode, a
+	}
+	if code, _ := post("", `{"request_id":"r1","case_id":"`+id+`","kind":"drafts"}`); code != http.StatusUnauthorized {
+		t.Fatalf("no token: %d", code)
+	}
+	if code, _ := post("sb_mia", `{"request_id":"r1","case_id":"`+id+`","kind":"poem"}`); code != http.StatusBadRequest {
+		t.Fatalf("bad kind: %d", code)
+	}
+	code, a := post("sb_mia", `{"request_id":"r1","case_id":"`+id+`","kind":"drafts"}`)
+	if code != http.StatusOK || a.RequestID != "r1" || len(a.Drafts) < 2 || !strings.HasSuffix(a.Drafts[0].Text, "^Mia") {
+		t.Fatalf("%d %+v", code, a)
 	}
 }

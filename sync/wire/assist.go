@@ -69,6 +69,10 @@ func (r AssistRequest) check() error {
 	return nil
 }
 
+// Check is the frame's check, for a request that came another way (the
+// hub's POST /v1/assist).
+func (r AssistRequest) Check() error { return r.check() }
+
 func (a AssistAnswer) check() error {
 	if a.RequestID == "" {
 		return Error{Code: CodeBadFrame, Reason: "assist_answer without request_id"}
