@@ -257,6 +257,7 @@ flags:
 			return err
 		}
 		go gen.Run(ctx)
+		go gen.RunExperts(ctx) // the demo's community experts answer hand-offs
 	}
 
 	select {
