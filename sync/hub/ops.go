@@ -29,6 +29,11 @@ func (h *Hub) ApplyOp(by Agent, op model.Op) (res OpAnswer, err error) {
 	defer h.metrics.opDone(&op, time.Now(), &res, &err)
 	h.mu.Lock()
 	res, wait, err := h.applyOpLocked(by, op)
+	for try := 0; errors.Is(err, ErrConflict) && try < 3; try++ {
+		// Another hub on the JetStream log changed the case since it was
+		// read (jslog.go): read it again and decide afresh.
+		res, wait, err = h.applyOpLocked(by, op)
+	}
 	h.mu.Unlock()
 	if err == nil && wait != nil {
 		err = wait()
@@ -96,6 +101,9 @@ func (h *Hub) queueOps(by Agent, ops []model.Op) *queuedOps {
 		}
 		q.applied = i + 1
 		a, wait, err := h.applyOpLocked(by, op)
+		for try := 0; errors.Is(err, ErrConflict) && try < 3; try++ {
+			a, wait, err = h.applyOpLocked(by, op) // as in ApplyOp
+		}
 		if err != nil {
 			q.failed = err
 			return q
