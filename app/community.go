@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"switchboard/community"
+	"switchboard/sync/client"
 	"switchboard/listen"
 	"switchboard/model"
 )
@@ -20,13 +21,22 @@ import (
 // out), by key.
 func (c *Core) Experts() ([]model.Expert, error) { return c.store.Experts() }
 
-// SuggestExperts ranks the cached directory's experts for a case, from the
-// cache alone (offline too): the case's tags, triage category and the
-// directory topics its messages name, its language, and availability; the
-// open hand-offs of the cache count as load. The hub's suggestions
-// (GET /v1/experts/suggest) add the evidence it learned from forum
-// threads.
+// SuggestExperts ranks the directory's experts for a case. Online it asks
+// the hub (GET /v1/experts/suggest), whose ranking adds the evidence it
+// learned from forum threads; offline, or when the hub cannot answer, it
+// ranks the cached directory: the case's tags, triage category and the
+// directory topics its messages name, its language, and availability.
 func (c *Core) SuggestExperts(caseID string, max int) ([]community.Suggestion, error) {
+	if c.Status().State == client.StateOnline {
+		var out struct{ Suggestions []community.Suggestion }
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		err := c.hubCall(ctx, http.MethodGet, fmt.Sprintf("/v1/experts/suggest?case=%s&max=%d", url.QueryEscape(caseID), max), &out)
+		cancel()
+		if err == nil {
+			return out.Suggestions, nil
+		}
+		// An older hub, or the hub went away: the cache's ranking.
+	}
 	d, err := c.Case(caseID)
 	if err != nil {
 		return nil, err
