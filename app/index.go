@@ -1,6 +1,8 @@
 package app
 
 import (
+	"bytes"
+	"encoding/binary"
 	"math"
 	"runtime"
 	"slices"
@@ -30,12 +32,12 @@ type rowID = int32
 // (channel, status, reach, assignee) interned as numbers, times as Unix
 // nanoseconds.
 type row struct {
-	id, author, handle, preview, customer string
-	created, last, waiting, version       int64
-	due                                   int64 // Summary.Due: the SLA's next due time
-	msgs                                  int32
-	assignee, channel, status, reach      uint16
-	sla                                   uint16 // Summary.SLA, interned
+	id                               string // its author, handle, preview and customer number: table.strings
+	created, last, waiting, version  int64
+	due                              int64 // Summary.Due: the SLA's next due time
+	msgs                             int32
+	assignee, channel, status, reach uint16
+	sla                              uint16 // Summary.SLA, interned
 	// The triage: its labels interned, its score 0..100, its flags.
 	category, urgency, sentiment, lang, source uint16
 	score                                      int8
@@ -56,6 +58,9 @@ func newNames() *names {
 }
 
 func (n *names) intern(s string) uint16 {
+	if s == "" {
+		return 0 // most triage labels, assignees and SLA states: no lookup
+	}
 	if c, ok := n.code[s]; ok {
 		return c
 	}
@@ -254,6 +259,9 @@ type table struct {
 	me     string
 	nlive  int
 	search searchIndex
+	// strs holds each row's author, handle, preview and customer number.
+	strs    blockStore
+	scratch []byte
 }
 
 // listKey names a kept list: a filter (without text) and its sort.
@@ -282,23 +290,38 @@ func emptyTable(me string, n int) *table {
 	return t
 }
 
-// add files one more case as a table is made (no list or count yet).
+// add files one more case as a table is made (no list or count yet),
+// with one map write and no lookup: ready drops the rows of an id filed
+// twice but the last.
 func (t *table) add(s *model.Summary) {
-	t.slot(s.ID)
-	r := &t.rows[len(t.rows)-1]
+	id := rowID(len(t.rows))
+	sid := strings.Clone(s.ID)
+	t.rows = append(t.rows, row{id: sid})
+	t.keys = append(t.keys, 0)
+	t.byID[sid] = id
+	r := &t.rows[id]
 	t.set(r, s)
+	t.setStrings(id, s)
 	t.keys[len(t.rows)-1] = rowKey(r)
 	t.nlive++
 }
 
 // ready counts the views and makes the base order, once every case is in.
 func (t *table) ready() {
+	if len(t.byID) != len(t.rows) { // an id added twice: the last one stands
+		for i := range t.rows {
+			if t.byID[t.rows[i].id] != rowID(i) && t.rows[i].present {
+				t.rows[i].present, t.keys[i] = false, 0
+				t.nlive--
+			}
+		}
+	}
 	t.setViews(defaultViews())
 	t.list(Filter{}) // the base order, sorted once
 }
 
-// loadTable makes the table of every case in st: the summaries decoded on
-// the other cores while this one files them (store.ReadSummaries).
+// loadTable makes the table of every case in st, read a page of
+// summaries at a time (store.ReadSummaries).
 func loadTable(me string, st *store.Store) (*table, error) {
 	var t *table
 	err := st.ReadSummaries(func(page []model.Summary, total int) error {
@@ -333,22 +356,43 @@ func (t *table) slot(id string) rowID {
 	return r
 }
 
-// packStrings is the author, handle, preview and customer number of s in
-// one allocation of their own (a decoded summary's strings are slices of
-// its whole record), or the row's own strings when they did not change.
-func packStrings(r *row, s *model.Summary) (author, handle, preview, customer string) {
-	if r.present && r.author == s.Author && r.handle == s.Handle && r.preview == s.Preview && r.customer == s.CustomerID {
-		return r.author, r.handle, r.preview, r.customer
+// setStrings files the author, handle, preview and customer number of s
+// as the document of row id in the table's text blocks (outside the Go
+// heap, like the search index's text: textmem_unix.go), unless they are
+// there already: three uvarint lengths, then the four strings.
+func (t *table) setStrings(id rowID, s *model.Summary) {
+	b := t.scratch[:0]
+	b = binary.AppendUvarint(b, uint64(len(s.Author)))
+	b = binary.AppendUvarint(b, uint64(len(s.Handle)))
+	b = binary.AppendUvarint(b, uint64(len(s.Preview)))
+	b = append(b, s.Author...)
+	b = append(b, s.Handle...)
+	b = append(b, s.Preview...)
+	b = append(b, s.CustomerID...)
+	t.scratch = b
+	if old, _ := t.strs.doc(id); old != nil && bytes.Equal(old, b) {
+		return
 	}
-	all := s.Author + s.Handle + s.Preview + s.CustomerID
-	a, h, p := len(s.Author), len(s.Author)+len(s.Handle), len(s.Author)+len(s.Handle)+len(s.Preview)
-	return all[:a], all[a:h], all[h:p], all[p:]
+	t.strs.put(id, b, 0)
+}
+
+// strings are the author, handle, preview and customer number of row id,
+// in one allocation of the caller's.
+func (t *table) strings(id rowID) (author, handle, preview, customer string) {
+	doc, _ := t.strs.doc(id)
+	if doc == nil {
+		return
+	}
+	a, n1 := binary.Uvarint(doc)
+	h, n2 := binary.Uvarint(doc[n1:])
+	p, n3 := binary.Uvarint(doc[n1+n2:])
+	all := string(doc[n1+n2+n3:])
+	return all[:a], all[a : a+h], all[a+h : a+h+p], all[a+h+p:]
 }
 
 func (t *table) set(r *row, s *model.Summary) {
-	author, handle, preview, customer := packStrings(r, s)
 	*r = row{
-		id: r.id, author: author, handle: handle, preview: preview, customer: customer,
+		id:      r.id,
 		created: unixNano(s.Created), last: unixNano(s.LastMessageAt), waiting: unixNano(s.WaitingSince),
 		version: s.Version, msgs: int32(min(s.MessageCount, 1<<31-1)), due: unixNano(s.Due), sla: t.names.intern(string(s.SLA)),
 		assignee: t.names.intern(s.Assignee), channel: t.names.intern(string(s.Channel)),
@@ -361,13 +405,15 @@ func (t *table) set(r *row, s *model.Summary) {
 	}
 }
 
-// summary expands a row.
-func (t *table) summary(r *row) model.Summary {
+// summary expands row id.
+func (t *table) summary(id rowID) model.Summary {
 	n := t.names.list
+	r := &t.rows[id]
+	author, handle, preview, customer := t.strings(id)
 	return model.Summary{
-		ID: r.id, Channel: model.Channel(n[r.channel]), Author: r.author, Handle: r.handle,
-		Reach: model.Reach(n[r.reach]), Preview: r.preview, Status: model.Status(n[r.status]),
-		Priority: model.Priority(r.priority), Assignee: n[r.assignee], CustomerID: r.customer,
+		ID: r.id, Channel: model.Channel(n[r.channel]), Author: author, Handle: handle,
+		Reach: model.Reach(n[r.reach]), Preview: preview, Status: model.Status(n[r.status]),
+		Priority: model.Priority(r.priority), Assignee: n[r.assignee], CustomerID: customer,
 		Created: fromUnix(r.created), LastMessageAt: fromUnix(r.last), WaitingSince: fromUnix(r.waiting),
 		MessageCount: int(r.msgs), Version: r.version, SLA: model.SLAState(n[r.sla]), Due: fromUnix(r.due),
 		Category: n[r.category], Urgency: n[r.urgency], Sentiment: n[r.sentiment], Lang: n[r.lang], TriageSource: n[r.source],
@@ -390,6 +436,7 @@ func (t *table) put(s model.Summary) {
 		t.nlive++
 	}
 	t.set(r, &s)
+	t.setStrings(id, &s)
 	t.keys[id] = rowKey(r)
 	for _, l := range t.lists {
 		if l.m.match(t.keys[id]) {
@@ -413,7 +460,7 @@ func (t *table) get(id string) (model.Summary, bool) {
 	if !ok || !t.rows[r].present {
 		return model.Summary{}, false
 	}
-	return t.summary(&t.rows[r]), true
+	return t.summary(r), true
 }
 
 // list is the kept list of f (its text ignored), made when first asked

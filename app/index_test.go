@@ -94,6 +94,11 @@ func TestIndexOrderAfterChangesEqualsFullSort(t *testing.T) {
 
 	check := func(step string) {
 		t.Helper()
+		for id, want := range sums {
+			if got, ok := tb.get(id); !ok || got != want {
+				t.Fatalf("%s: summary %s read back as %+v, want %+v", step, id, got, want)
+			}
+		}
 		for _, f := range testFilters {
 			got := orderIDs(tb, tb.list(f).snapshot())
 			if want := fullSort(tb, sums, f); !slices.Equal(got, want) {
@@ -124,7 +129,10 @@ func TestIndexOrderAfterChangesEqualsFullSort(t *testing.T) {
 			} else {
 				s = sums[fmt.Sprintf("case-%07d", r.IntN(3000))]
 			}
-			switch r.IntN(6) {
+			switch r.IntN(7) {
+			case 6: // the strings change: kept apart from the row (table.strs)
+				s.Preview = fmt.Sprintf("Where is my refund %d?", r.IntN(1_000_000))
+				s.Author = genFirst[r.IntN(len(genFirst))] + " Ü"
 			case 5:
 				s = withTriage(r, s)
 			case 0:
@@ -340,5 +348,23 @@ func TestIndexStartupSortOfABigQueue(t *testing.T) {
 	tb := newTable("me", initial)
 	if got, want := orderIDs(tb, tb.list(Filter{}).snapshot()), fullSort(tb, sums, Filter{}); !slices.Equal(got, want) {
 		t.Fatal("the start-up order differs from a full sort")
+	}
+}
+
+// A case given twice to a new table is filed once, as given last.
+func TestIndexNewTableKeepsTheLastOfAnID(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	a := model.Summary{ID: "x", Status: model.StatusOpen, Author: "first", Created: now}
+	b := model.Summary{ID: "x", Status: model.StatusSolved, Author: "second", Created: now}
+	c := model.Summary{ID: "y", Status: model.StatusNew, Created: now}
+	tb := newTable("me", []model.Summary{a, c, b})
+	if tb.nlive != 2 {
+		t.Errorf("nlive = %d, want 2", tb.nlive)
+	}
+	if got, _ := tb.get("x"); got.Author != "second" || got.Status != model.StatusSolved {
+		t.Errorf("x = %+v, want the last one", got)
+	}
+	if got := orderIDs(tb, tb.list(Filter{}).snapshot()); !slices.Equal(got, []string{"y", "x"}) {
+		t.Errorf("queue = %v", got)
 	}
 }

@@ -139,7 +139,12 @@ func BenchmarkScenarioHeapIndex(b *testing.B) {
 			runtime.ReadMemStats(&m2)
 			heap = append(heap, float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc))/(1<<20))
 			search = append(search, float64(int64(m2.HeapAlloc)-int64(m1.HeapAlloc))/(1<<20))
-			fmt.Printf("search index of %d cases built in the background in %.0f ms\n", len(d.cases), bench.Ms(built))
+			c.mu.RLock()
+			tb, tl := c.t.search.size()
+			sb, sl := c.t.strs.size()
+			c.mu.RUnlock()
+			fmt.Printf("search index of %d cases built in the background in %.0f ms; outside the Go heap: its text %.1f MiB (%.1f live), the rows' strings %.1f MiB (%.1f live)\n",
+				len(d.cases), bench.Ms(built), float64(tb)/(1<<20), float64(tl)/(1<<20), float64(sb)/(1<<20), float64(sl)/(1<<20))
 			runtime.KeepAlive(c)
 			c.Close()
 		}

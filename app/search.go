@@ -106,17 +106,12 @@ type docRef struct {
 
 // searchIndex is the search index of one table, guarded by Core.mu.
 type searchIndex struct {
-	docs   []docRef // by row
-	chars  []uint64 // by row: byteBit of every byte its document holds
-	blocks []*textBlock
-	cur    int // the block appended to; -1: none yet
-	free   []int
+	blockStore
+	chars []uint64 // by row: byteBit of every byte its document holds
 	// freq counts the bytes written, total all of them: which byte of a
 	// query is rare enough to look for first.
 	freq  [256]int
 	total int
-	// compacting: a block's documents are being moved (no nested moves).
-	compacting bool
 	// built marks that the background build from the cache is through.
 	built bool
 	// gen counts changes of the texts; last is the previous search's hits,
@@ -137,18 +132,68 @@ type lastHits struct {
 }
 
 func (s *searchIndex) grow(id rowID) {
-	for int(id) >= len(s.docs) {
-		s.docs = append(s.docs, docRef{})
+	s.blockStore.grow(id)
+	for int(id) >= len(s.chars) {
 		s.chars = append(s.chars, 0)
 	}
 }
 
-func (s *searchIndex) indexed(id rowID) bool {
+func (s *searchIndex) indexed(id rowID) bool { return s.has(id) }
+
+// write makes doc (head bytes of case fields, then messages) the document
+// of row id.
+func (s *searchIndex) write(id rowID, doc []byte, head int) {
+	s.grow(id)
+	for _, c := range doc {
+		s.freq[c]++
+	}
+	s.total += len(doc)
+	s.chars[id] = byteWord(doc)
+	s.gen++
+	s.put(id, doc, head)
+}
+
+// blockStore keeps one document of bytes per row in text blocks: a
+// document written again goes to the end of the last block, and a block
+// whose live documents fall below a quarter of it is compacted into the
+// last one and freed. The search index keeps its texts in one, the table
+// the strings of its rows in another.
+type blockStore struct {
+	docs   []docRef // by row
+	blocks []*textBlock
+	cur    int // the block appended to; -1: none yet
+	free   []int
+	// compacting: a block's documents are being moved (no nested moves).
+	compacting bool
+}
+
+// size is the bytes of the store's blocks and how many of them are live
+// documents.
+func (s *blockStore) size() (blocks, live int) {
+	for _, b := range s.blocks {
+		if b != nil {
+			blocks += cap(b.b)
+			live += b.live
+		}
+	}
+	return blocks, live
+}
+
+func (s *blockStore) grow(id rowID) {
+	for int(id) >= len(s.docs) {
+		s.docs = append(s.docs, docRef{})
+	}
+}
+
+func (s *blockStore) has(id rowID) bool {
 	return int(id) < len(s.docs) && s.docs[id].blk != 0
 }
 
-// doc is the document of row id and the length of its case fields.
-func (s *searchIndex) doc(id rowID) ([]byte, int) {
+// doc is the document of row id and its head length.
+func (s *blockStore) doc(id rowID) ([]byte, int) {
+	if int(id) >= len(s.docs) {
+		return nil, 0
+	}
 	d := s.docs[id]
 	if d.blk == 0 {
 		return nil, 0
@@ -156,9 +201,8 @@ func (s *searchIndex) doc(id rowID) ([]byte, int) {
 	return s.blocks[d.blk-1].b[d.off : d.off+d.n], int(d.head)
 }
 
-// write makes doc (head bytes of case fields, then messages) the document
-// of row id, at the end of the last block.
-func (s *searchIndex) write(id rowID, doc []byte, head int) {
+// put makes doc the document of row id, at the end of the last block.
+func (s *blockStore) put(id rowID, doc []byte, head int) {
 	s.grow(id)
 	old := s.docs[id]
 	if len(s.blocks) == 0 {
@@ -173,13 +217,7 @@ func (s *searchIndex) write(id rowID, doc []byte, head int) {
 	blk.starts = append(blk.starts, uint32(off))
 	blk.owner = append(blk.owner, id)
 	blk.live += len(doc)
-	for _, c := range doc {
-		s.freq[c]++
-	}
-	s.total += len(doc)
 	s.docs[id] = docRef{blk: int32(s.cur + 1), off: uint32(off), n: uint32(len(doc)), head: uint32(head)}
-	s.chars[id] = byteWord(doc)
-	s.gen++
 	if old.blk != 0 {
 		ob := s.blocks[old.blk-1]
 		ob.live -= int(old.n)
@@ -189,7 +227,7 @@ func (s *searchIndex) write(id rowID, doc []byte, head int) {
 	}
 }
 
-func (s *searchIndex) newBlock(need int) {
+func (s *blockStore) newBlock(need int) {
 	blk := &textBlock{}
 	allocText(blk, max(blockSize, need))
 	if n := len(s.free); n > 0 {
@@ -203,14 +241,14 @@ func (s *searchIndex) newBlock(need int) {
 
 // compact moves the live documents of block k to the last block and frees
 // it.
-func (s *searchIndex) compact(k int) {
+func (s *blockStore) compact(k int) {
 	s.compacting = true
 	defer func() { s.compacting = false }()
 	blk := s.blocks[k]
 	for i, off := range blk.starts {
 		id := blk.owner[i]
 		if d := s.docs[id]; int(d.blk-1) == k && d.off == off {
-			s.write(id, blk.b[off:off+d.n], int(d.head))
+			s.put(id, blk.b[off:off+d.n], int(d.head))
 		}
 	}
 	s.blocks[k] = nil
@@ -361,9 +399,9 @@ func compileQuery(q string) query {
 func (s *searchIndex) hit(t *table, id rowID, q *query) bool {
 	if !s.indexed(id) {
 		// Not read yet by the build: the summary is all there is.
-		r := &t.rows[id]
-		return containsLower(r.author, q.text) || containsLower(r.handle, q.text) ||
-			containsLower(r.preview, q.text) || containsLower(r.customer, q.text)
+		author, handle, preview, customer := t.strings(id)
+		return containsLower(author, q.text) || containsLower(handle, q.text) ||
+			containsLower(preview, q.text) || containsLower(customer, q.text)
 	}
 	if s.chars[id]&q.chars != q.chars {
 		return false

@@ -147,7 +147,7 @@ func (r *Result) At(i int) model.Summary {
 	id := r.o.at(i)
 	r.c.mu.RLock()
 	defer r.c.mu.RUnlock()
-	return r.t.summary(&r.t.rows[id])
+	return r.t.summary(id)
 }
 
 // ID is the id of the i-th case.
@@ -168,7 +168,7 @@ func (r *Result) Page(from, to int) []model.Summary {
 	r.c.mu.RLock()
 	defer r.c.mu.RUnlock()
 	r.o.from(from, func(id rowID) bool {
-		out = append(out, r.t.summary(&r.t.rows[id]))
+		out = append(out, r.t.summary(id))
 		return len(out) < to-from
 	})
 	return out
