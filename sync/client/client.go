@@ -266,7 +266,7 @@ func (c *Client) session(ctx context.Context, target string) (bool, error) {
 	}
 
 	c.once.Do(func() { c.kick = make(chan struct{}, 1) })
-	pump := &pump{conn: conn, cache: c.Cache, kick: c.kick, answered: make(chan struct{}, 1), sent: map[string]bool{}, presence: c.presence}
+	pump := &pump{conn: conn, cache: c.Cache, kick: c.kick, answered: make(chan struct{}, 1), sent: map[string]bool{}, presence: c.presence, assist: c.assistQueue()}
 	if c.OnPresence != nil {
 		defer c.OnPresence(nil)
 	}
@@ -282,8 +282,8 @@ func (c *Client) session(ctx context.Context, target string) (bool, error) {
 
 	// The reader receives and decodes frames while this goroutine writes
 	// the previous ones to the cache: network and disk overlap. Frames are
-	// handed on in order through a bounded channel, so at most Pipeline
-	// frames wait in memory; a page is only ever applied by this goroutine,
+	// handed on in order through bounded channels, so at most Pipeline
+	// frames (and the few being decoded) wait in memory; a page is only ever applied by this goroutine,
 	// and the cursor moves in the transaction that writes it, so a
 	// connection lost mid-pipeline loses nothing but frames not yet
 	// applied, which the next connection sends again from the cursor.
@@ -384,37 +384,17 @@ func (c *Client) session(ctx context.Context, target string) (bool, error) {
 		case wire.CaughtUp:
 			caughtUp = true
 			c.set(func(s *Status) { s.State = StateOnline; s.Head = max(s.Head, f.Seq) })
-		case wire.Snapshot:
-			if f.First {
-				if err := c.Cache.BeginSnapshot(); err != nil {
-					return caughtUp, fmt.Errorf("begin snapshot: %w", err)
-				}
-			}
-			// The pages that follow, up to the last, go into one
-			// transaction; a first page (a new snapshot) starts a batch.
-			evs := f.Events
-			for !f.Done && len(evs) < MaxBatch {
-				nf, ok := more(func(f wire.Frame) bool { sn, ok := f.(wire.Snapshot); return ok && !sn.First })
-				if !ok {
-					break
-				}
-				f = nf.(wire.Snapshot)
-				evs = append(evs, f.Events...)
-			}
-			applied, err := c.Cache.ApplySnapshot(evs)
+		case snapshotPage, wire.Snapshot:
+			done, seq, err := c.snapshot(f, more) // snapshot.go
 			if err != nil {
-				return caughtUp, fmt.Errorf("apply snapshot: %w", err)
+				return caughtUp, err
 			}
-			if c.OnApplied != nil && (len(applied.Cases) > 0 || len(applied.Customers) > 0) {
-				c.OnApplied(applied)
-			}
-			if f.Done {
-				if err := c.Cache.EndSnapshot(f.Seq); err != nil {
-					return caughtUp, fmt.Errorf("end snapshot: %w", err)
-				}
-				cursor = f.Seq
+			if done {
+				cursor = seq
 				c.set(func(s *Status) { s.Cursor, s.From = cursor, cursor; s.Head = max(s.Head, cursor) })
 			}
+		case wire.AssistAnswer:
+			c.assistAnswered(f) // assist.go
 		case wire.Presence:
 			if c.OnPresence != nil {
 				c.OnPresence([]wire.Presence{f})
@@ -456,7 +436,7 @@ func (c *Client) session(ctx context.Context, target string) (bool, error) {
 
 // Pipeline is how many received frames may wait, decoded, while the
 // cache writes the one before them.
-const Pipeline = 4
+const Pipeline = 32
 
 // MaxBatch is the most events (or snapshot entities) written in one cache
 // transaction when several pages are waiting.
@@ -472,25 +452,59 @@ type received struct {
 // closed, and hands them on in order; the last thing it hands on is the
 // error that ended the connection.
 func readFrames(conn *websocket.Conn, extend func(), out chan<- received, quit <-chan struct{}) {
+	// Two stages: this goroutine receives (and inflates) messages, the
+	// other decodes them (snapshot.go), so that receiving, decoding and
+	// the cache's writes overlap.
+	type message struct {
+		raw []byte
+		err error
+	}
+	msgs := make(chan message, 4)
+	decoded := make(chan struct{})
+	go func() {
+		defer close(decoded)
+		for m := range msgs {
+			r := received{err: m.err}
+			if m.err == nil {
+				var err error
+				if r.f, err = decodeFrame(m.raw); err != nil { // snapshot.go
+					r.err = fmt.Errorf("bad frame from hub: %w", err)
+				}
+			}
+			select {
+			case out <- r:
+			case <-quit:
+				return
+			}
+			if r.err != nil {
+				return
+			}
+		}
+	}()
+	defer func() {
+		close(msgs)
+		<-decoded
+	}()
+	hint := 0
 	for {
 		extend()
-		var r received
-		_, raw, err := conn.ReadMessage()
-		if err != nil {
+		var m message
+		m.raw, m.err = readMessage(conn, &hint) // snapshot.go
+		if err := m.err; err != nil {
 			if ce := (*websocket.CloseError)(nil); errors.As(err, &ce) {
-				r.err = fmt.Errorf("hub closed the connection: %s", closeText(ce))
+				m.err = fmt.Errorf("hub closed the connection: %s", closeText(ce))
 			} else {
-				r.err = fmt.Errorf("connection lost: %w", err)
+				m.err = fmt.Errorf("connection lost: %w", err)
 			}
-		} else if r.f, err = wire.Decode(raw); err != nil {
-			r.err = fmt.Errorf("bad frame from hub: %w", err)
 		}
 		select {
-		case out <- r:
+		case msgs <- m:
 		case <-quit:
 			return
+		case <-decoded: // the decoder stopped: a bad frame, or quit
+			return
 		}
-		if r.err != nil {
+		if m.err != nil {
 			return
 		}
 	}
@@ -513,6 +527,7 @@ type pump struct {
 	answered chan struct{}
 
 	presence func() wire.Presence
+	assist   <-chan wire.AssistRequest // assist.go
 	lastPres wire.Presence
 	presSent bool
 
@@ -597,6 +612,10 @@ func (p *pump) run(ctx context.Context) error {
 		case <-p.kick:
 			reread = true
 		case <-p.answered:
+		case r := <-p.assist:
+			if ok, err := write(r); !ok {
+				return err
+			}
 		case <-repeat.C:
 			if p.lastPres.CaseID != "" {
 				p.presSent = false

@@ -32,7 +32,10 @@ type watchedCache struct {
 	skipped    int
 	begins     []uint64 // the cursor at each BeginSnapshot
 	snapWrites int
-	ends       []uint64
+	// entityWrites counts the snapshot writes of entities as received
+	// (ApplySnapshotEntities), of snapWrites.
+	entityWrites int
+	ends         []uint64
 }
 
 func (w *watchedCache) hook() {
@@ -82,6 +85,19 @@ func (w *watchedCache) ApplySnapshot(evs []model.Event) (store.Applied, error) {
 		w.mu.Lock()
 		w.snapWrites++
 		w.batches = append(w.batches, len(evs))
+		w.mu.Unlock()
+	}
+	return res, err
+}
+
+func (w *watchedCache) ApplySnapshotEntities(ents []store.Entity) (store.Applied, error) {
+	w.hook()
+	res, err := w.Store.ApplySnapshotEntities(ents)
+	if err == nil {
+		w.mu.Lock()
+		w.snapWrites++
+		w.entityWrites++
+		w.batches = append(w.batches, len(ents))
 		w.mu.Unlock()
 	}
 	return res, err

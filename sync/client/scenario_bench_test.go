@@ -9,7 +9,9 @@ package client_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +22,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -248,20 +251,32 @@ func syncFresh(b *testing.B, h *childHub, dir string) time.Duration {
 	return took
 }
 
-// snapshotPages is the hub's state as the snapshot a fresh console gets,
-// cut into the console's write batches (client.MaxBatch).
-func snapshotPages(b *testing.B, dir string) ([][]model.Event, uint64) {
+// snapshotPages is the hub's state as the snapshot a fresh console gets
+// (each entity's JSON as the hub stores and sends it), cut into the
+// console's write batches (client.SnapshotBatch).
+func snapshotPages(b *testing.B, dir string) ([][]store.Entity, uint64) {
 	b.Helper()
 	l, err := hub.OpenBoltLog(dir)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer l.Close()
-	var pages [][]model.Event
-	var page []model.Event
-	seq, err := l.Snapshot(func(ev model.Event) error {
-		page = append(page, ev)
-		if len(page) == client.MaxBatch {
+	var pages [][]store.Entity
+	var page []store.Entity
+	seq, err := l.SnapshotJSON(func(t model.EventType, seq uint64, field string, raw []byte) error {
+		e := store.Entity{Type: t, Seq: seq, JSON: bytes.Clone(raw)}
+		var ids struct {
+			ID     string `json:"id"`
+			CaseID string `json:"case_id"`
+		}
+		if err := json.Unmarshal(raw, &ids); err != nil {
+			return err
+		}
+		if e.ID = ids.ID; field == "message" {
+			e.ID = ids.CaseID
+		}
+		page = append(page, e)
+		if len(page) == client.SnapshotBatch {
 			pages, page = append(pages, page), nil
 		}
 		return nil
@@ -273,9 +288,10 @@ func snapshotPages(b *testing.B, dir string) ([][]model.Event, uint64) {
 }
 
 // writeLocal is the baseline of sync_initial: the same cases and messages
-// written to a new cache through the store, in the batches the client
-// writes, with no network.
-func writeLocal(b *testing.B, pages [][]model.Event, seq uint64, dir string) time.Duration {
+// written to a new cache through the store call the client makes
+// (ApplySnapshotEntities, which decodes each case for its summary), in the
+// batches the client writes, with no network.
+func writeLocal(b *testing.B, pages [][]store.Entity, seq uint64, dir string) time.Duration {
 	b.Helper()
 	st, err := store.Open(filepath.Join(dir, "console.db"))
 	if err != nil {
@@ -287,7 +303,7 @@ func writeLocal(b *testing.B, pages [][]model.Event, seq uint64, dir string) tim
 		b.Fatal(err)
 	}
 	for _, p := range pages {
-		if _, err := st.ApplySnapshot(p); err != nil {
+		if _, err := st.ApplySnapshotEntities(p); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -307,11 +323,16 @@ func BenchmarkScenarioSyncInitial(b *testing.B) {
 	h := startChildHub(b, dir)
 	var rates, bases []float64
 	for range bench.Runs() {
+		h0, c0 := procCPU(h.cmd.Process.Pid), cpu()
 		d := syncFresh(b, h, b.TempDir())
+		hubCPU, consoleCPU := procCPU(h.cmd.Process.Pid)-h0, cpu()-c0
 		rates = append(rates, float64(h.cases)/d.Seconds())
+		c1 := cpu()
 		base := writeLocal(b, pages, seq, b.TempDir())
+		localCPU := cpu() - c1
 		bases = append(bases, float64(h.cases)/base.Seconds())
-		fmt.Fprintf(os.Stderr, "sync_initial: %d cases in %s over the network, %s local\n", h.cases, d.Round(time.Millisecond), base.Round(time.Millisecond))
+		fmt.Fprintf(os.Stderr, "sync_initial: %d cases in %s over the network (CPU: hub %s, console %s), %s local (CPU %s)\n", h.cases,
+			d.Round(time.Millisecond), hubCPU.Round(time.Millisecond), consoleCPU.Round(time.Millisecond), base.Round(time.Millisecond), localCPU.Round(time.Millisecond))
 	}
 	bench.Report("sync_initial", bench.Median(rates), "cases/s", bench.Median(bases))
 }
@@ -497,4 +518,21 @@ func waitOnline(b *testing.B, core *app.Core, head uint64) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// procCPU is the CPU time (user + system) process pid has used, from
+// /proc (0 where it cannot be read); in clock ticks of 10 ms.
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	i := bytes.LastIndexByte(b, ')')
+	if err != nil || i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+st) * 10 * time.Millisecond
 }
