@@ -386,6 +386,7 @@ func (c *Console) queueWorker() {
 				}
 			}
 		}
+		catchUp := c.be.Status().State == client.StateSyncing
 		c.do(func() {
 			c.filterMu.Lock()
 			stale := gen != c.filterGen
@@ -393,7 +394,7 @@ func (c *Console) queueWorker() {
 			if !stale {
 				c.counts, c.unsynced = counts, unsynced
 				c.showViewButtons()
-				c.setRows(rows, gen)
+				c.setRows(rows, gen, catchUp)
 			}
 		})
 	}
@@ -413,17 +414,20 @@ func (c *Console) visible() (first, last int) {
 	return first, last
 }
 
-// setRows hands the worker's rows to the list. A new filter, sort or view
-// (or an empty list) shows them as they are, from the top. Otherwise the
+// setRows hands the worker's rows to the list. A new filter, sort or view,
+// an empty list, or a list not yet touched (no case open, not scrolled, or
+// the catch-up sync before a case is open) shows them as they are, from
+// the top. Otherwise the
 // list keeps its order and the rows under the pointer stay where they are:
 // shown cases get their new content in place; new cases and a changed
 // order are announced on the "N new — show" bar; a case that left the
 // view is dropped when it is above or below the visible rows (the scroll
 // offset moves with the rows above, so nothing visible shifts) and stays,
 // marked, while it is in sight.
-func (c *Console) setRows(fresh []model.Summary, gen uint64) {
+func (c *Console) setRows(fresh []model.Summary, gen uint64, catchUp bool) {
 	c.fresh = fresh
-	if gen != c.shownGen || len(c.rows) == 0 {
+	untouched := c.selected == "" && (catchUp || c.list.GetScrollOffset() == 0)
+	if gen != c.shownGen || len(c.rows) == 0 || untouched {
 		c.shownGen = gen
 		c.adopt(fresh, false)
 		return

@@ -29,6 +29,7 @@ type liveBackend struct {
 	mu       sync.Mutex
 	rows     []model.Summary
 	onChange []func(app.Change)
+	syncing  bool
 }
 
 func (b *liveBackend) Queue(f app.Filter) []model.Summary {
@@ -47,7 +48,14 @@ func (b *liveBackend) OnChange(f func(app.Change)) {
 	defer b.mu.Unlock()
 	b.onChange = append(b.onChange, f)
 }
-func (b *liveBackend) Status() client.Status                      { return client.Status{State: client.StateOnline} }
+func (b *liveBackend) Status() client.Status {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.syncing {
+		return client.Status{State: client.StateSyncing}
+	}
+	return client.Status{State: client.StateOnline}
+}
 func (b *liveBackend) Count() int                                 { return len(b.rows) }
 func (b *liveBackend) Me() string                                 { return "anna" }
 func (b *liveBackend) Lead() bool                                 { return false }
@@ -580,4 +588,28 @@ func TestParseSnooze(t *testing.T) {
 	if _, err := ui.ParseSnooze("soon", now); err == nil {
 		t.Error("a time that is none was taken")
 	}
+}
+
+// The first sync fills the list as it comes (nothing is open yet, there is
+// nothing to keep in place); once a case is open, new ones are announced.
+func TestQueueCatchUpFillsTheListUntilACaseIsOpen(t *testing.T) {
+	rows := liveRows(40)
+	b, c, _ := openLive(t, rows[:10])
+	b.mu.Lock()
+	b.syncing = true
+	b.mu.Unlock()
+	c.Locked(func() { c.List().ScrollTo(9) }) // scrolled, but nothing open
+	b.set(c, rows[5:25])
+	c.Locked(func() {
+		if len(c.Rows()) != 20 || c.Rows()[0].ID != "case-005" || c.NewBar().Visible() {
+			t.Errorf("catch-up: %d rows from %s, bar %v", len(c.Rows()), c.Rows()[0].ID, c.NewBar().Visible())
+		}
+		c.Select("case-007")
+	})
+	b.set(c, rows)
+	c.Locked(func() {
+		if len(c.Rows()) != 20 || !c.NewBar().Visible() || c.NewBar().Text != "20 new — show" {
+			t.Errorf("with a case open: %d rows, bar %q", len(c.Rows()), c.NewBar().Text)
+		}
+	})
 }
