@@ -90,6 +90,7 @@ type Console struct {
 	snoozedSum map[string]model.Summary
 	saveSnooze func(map[string]time.Time)
 
+	rowH     float32 // rowHeight, once measured
 	newBar   *widget.Button
 	snoozeB  *widget.Button
 	empty    *widget.Label
@@ -400,9 +401,13 @@ func (c *Console) queueWorker() {
 	}
 }
 
-// rowHeight is the height of a list row with its separator.
+// rowHeight is the height of a list row with its separator, measured
+// once (the list measures its template row once, too).
 func (c *Console) rowHeight() float32 {
-	return NewCaseRow().MinSize().Height + c.list.Theme().Size(theme.SizeNamePadding)
+	if c.rowH == 0 {
+		c.rowH = NewCaseRow().MinSize().Height + c.list.Theme().Size(theme.SizeNamePadding)
+	}
+	return c.rowH
 }
 
 // visible is the range of row indexes the list shows now.
