@@ -113,7 +113,7 @@ func main() {
 	w.Resize(windowSize(settings.Window, a.Settings().Scale()))
 	restoreSplits(console, settings.Window)
 	console.InstallKeys(w)
-	communityMenu(a, w, core, console) // main_community.go
+	communityMenu(a, w, core, console, *hubURL, tok, *ca) // main_community.go
 	console.OnTitle(w.SetTitle)
 	var setMu sync.Mutex
 	console.OnSettings(func() app.Settings {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"image/png"
@@ -10,6 +11,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"github.com/gorilla/websocket"
 
 	"switchboard/app"
 	"switchboard/ui"
@@ -20,22 +22,43 @@ import (
 
 var captureListening = flag.String("capture-listening", "", "render the listening view (topics per day, spikes, posts) to this PNG once the initial sync is done, then exit")
 
-// communityMenu gives the main window a Community menu: Listening… opens
-// the listening view; a post turned into a care case opens in the console.
-func communityMenu(a fyne.App, w fyne.Window, core *app.Core, console *ui.Console) {
-	var lw fyne.Window
+// communityMenu gives the main window a Community menu: Listening and
+// helpers… opens the Community window (the listening view; for a lead also
+// the community's helpers, hero of the month first); a post turned into a
+// care case opens in the console.
+func communityMenu(a fyne.App, w fyne.Window, core *app.Core, console *ui.Console, hubURL, token, ca string) {
+	var cw fyne.Window
 	open := func() {
-		if lw != nil {
-			lw.RequestFocus()
+		if cw != nil {
+			cw.RequestFocus()
 			return
 		}
-		lw = ui.ShowListening(a, core, func(id string) {
+		var rep ui.Recognitions
+		if core.Lead() {
+			var tlsConf *tls.Config
+			var err error
+			if ca != "" {
+				var d *websocket.Dialer
+				if d, err = app.HubDialer(ca); err == nil {
+					tlsConf = d.TLSClientConfig
+				}
+			}
+			if err == nil {
+				var rc *app.ReportClient
+				if rc, err = app.NewReportClient(hubURL, token, tlsConf); err == nil {
+					rep = rc
+				}
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "switchboard: community:", err)
+			}
+		}
+		cw = ui.ShowCommunity(a, core, rep, func(id string) {
 			console.Locked(func() { console.Select(id) })
 			w.RequestFocus()
-		})
-		lw.SetOnClosed(func() { lw = nil })
+		}, func() { cw = nil })
 	}
-	w.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu(ui.T("Community"), fyne.NewMenuItem(ui.T("Listening…"), open))))
+	w.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu(ui.T("Community"), fyne.NewMenuItem(ui.T("Listening and helpers…"), open))))
 }
 
 // captureListeningView renders the listening view with the software

@@ -188,3 +188,34 @@ func httpBase(hubURL string) (string, error) {
 	}
 	return u.Scheme + "://" + u.Host + strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/v1/sync"), nil
 }
+
+// Community is GET /v1/reports/community: the recognition of the
+// community's help in [from, to) (a lead's token).
+func (c *ReportClient) Community(ctx context.Context, from, to time.Time) (community.Recognition, error) {
+	var out community.Recognition
+	b, err := c.get(ctx, "/v1/reports/community", communityQuery(from, to, ""))
+	if err != nil {
+		return out, err
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return out, fmt.Errorf("reports: community: %w", err)
+	}
+	return out, nil
+}
+
+// CommunityCSV is the recognition report as the hub's CSV, byte for byte,
+// and the file name to save it as.
+func (c *ReportClient) CommunityCSV(ctx context.Context, from, to time.Time) ([]byte, string, error) {
+	b, err := c.get(ctx, "/v1/reports/community", communityQuery(from, to, "csv"))
+	return b, fmt.Sprintf("community-%s-%s.csv", from.UTC().Format("20060102"), to.UTC().Format("20060102")), err
+}
+
+func communityQuery(from, to time.Time, format string) url.Values {
+	v := url.Values{}
+	v.Set("from", from.UTC().Format(time.RFC3339))
+	v.Set("to", to.UTC().Format(time.RFC3339))
+	if format != "" {
+		v.Set("format", format)
+	}
+	return v
+}

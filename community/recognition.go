@@ -3,7 +3,21 @@ package community
 import (
 	"sort"
 	"time"
+
+	"switchboard/model"
 )
+
+// Recognition is the community's help in a period (the hub's
+// /v1/reports/community): every community answer (to a hand-off, or a
+// member's answer in a forum thread), the helpers ranked (the first is the
+// period's hero), and the hand-offs still waiting.
+type Recognition struct {
+	From    time.Time       `json:"from"`
+	To      time.Time       `json:"to"`
+	Helpers []Helper        `json:"helpers"`
+	Answers []Answer        `json:"answers"`
+	Waiting []model.Handoff `json:"waiting"`
+}
 
 // Answer is one community answer: an expert's post that answered a case
 // handed over to them (or a forum question they answered first).

@@ -520,32 +520,6 @@ func (v *ListeningView) Items() []model.ListenItem { return v.shown }
 // Select shows the posts of one topic ("" all), on the calling goroutine.
 func (v *ListeningView) Select(topic string) { v.topic = topic; v.Load() }
 
-// ShowListening opens the listening view in a window of its own; clicking
-// a care case there opens it in the console.
-func ShowListening(a fyne.App, cm Community, open func(caseID string)) fyne.Window {
-	w := a.NewWindow(T("Switchboard — Listening"))
-	v := NewListeningView(cm, 14, open)
-	w.SetContent(v)
-	w.Resize(fyne.NewSize(980, 640))
-	v.Reload()
-	stop := make(chan struct{})
-	go func() {
-		t := time.NewTicker(30 * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				v.Reload()
-			}
-		}
-	}()
-	w.SetOnClosed(func() { close(stop) })
-	w.Show()
-	return w
-}
-
 var _ Community = (*app.Core)(nil)
 
 // ThreadStamps are the tags and times over the thread's messages ("reply ·

@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"switchboard/app"
+	"switchboard/community"
 	"switchboard/model"
 	"switchboard/store"
 	"switchboard/ui"
@@ -151,7 +153,9 @@ func TestCommunityAnswerShowsAndSolvesTheCase(t *testing.T) {
 	})
 	eventually(t, c, "solved", func() bool {
 		ops, _ := core.Outbox()
-		return slices.ContainsFunc(ops, func(o model.Op) bool { return o.Kind == model.OpSetStatus && o.Status == model.StatusSolved && o.CaseID == "c-done" })
+		return slices.ContainsFunc(ops, func(o model.Op) bool {
+			return o.Kind == model.OpSetStatus && o.Status == model.StatusSolved && o.CaseID == "c-done"
+		})
 	})
 }
 
@@ -172,5 +176,36 @@ func TestListeningViewShowsTheSpike(t *testing.T) {
 	v.Select("laden")
 	if len(v.Items()) != 13 {
 		t.Fatalf("%d items of laden", len(v.Items()))
+	}
+}
+
+type fakeRecognitions struct{ rec community.Recognition }
+
+func (f fakeRecognitions) Community(ctx context.Context, from, to time.Time) (community.Recognition, error) {
+	return f.rec, nil
+}
+
+func (f fakeRecognitions) CommunityCSV(ctx context.Context, from, to time.Time) ([]byte, string, error) {
+	return []byte("rank,expert\n1,forum:kohlmark\n"), "community.csv", nil
+}
+
+func TestHelpersViewNamesTheHeroOfTheMonth(t *testing.T) {
+	test.NewTempApp(t)
+	rec := community.Recognition{Helpers: community.Recognise([]community.Answer{
+		{Expert: "forum:kohlmark@f.example", Name: "kohlmark", Topic: "galaxy s24", Asked: time.Now().Add(-2 * time.Hour), At: time.Now().Add(-time.Hour), Solved: true},
+		{Expert: "forum:tom@f.example", Topic: "router", Asked: time.Now().Add(-2 * time.Hour), At: time.Now().Add(-time.Hour)},
+	}, time.Now().AddDate(0, 0, -1), time.Now().Add(time.Hour))}
+	v := ui.NewHelpersView(fakeRecognitions{rec})
+	w := test.NewWindow(v)
+	defer w.Close()
+	v.Load()
+	if !strings.Contains(v.Hero(), "Hero of the month: kohlmark") || len(v.Helpers()) != 2 || v.Helpers()[1].Expert != "forum:tom@f.example" {
+		t.Fatalf("hero %q, helpers %+v", v.Hero(), v.Helpers())
+	}
+	dir := t.TempDir()
+	v.SetExportDir(dir)
+	path, err := app.SaveExport(dir, "community.csv", []byte("x"))
+	if err != nil || !strings.HasPrefix(path, dir) {
+		t.Fatalf("export folder: %q %v", path, err)
 	}
 }

@@ -403,17 +403,8 @@ func (x *Experts) Suggest(caseID string, now time.Time, max int) ([]community.Su
 
 var errNoCase = errors.New("no such case")
 
-// Recognition is the community's help in a period: every community answer
-// (to a hand-off, or a member's answer in a forum thread), the helpers
-// ranked (the first is the period's hero), and the hand-offs still
-// waiting.
-type Recognition struct {
-	From    time.Time          `json:"from"`
-	To      time.Time          `json:"to"`
-	Helpers []community.Helper `json:"helpers"`
-	Answers []community.Answer `json:"answers"`
-	Waiting []model.Handoff    `json:"waiting"`
-}
+// Recognition is the recognition report (community.Recognition).
+type Recognition = community.Recognition
 
 // Recognise sums the community answers given in [from, to).
 func (x *Experts) Recognise(from, to time.Time) (Recognition, error) {
