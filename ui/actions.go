@@ -61,11 +61,17 @@ func NewActionBar(act func(op model.Op, done func(error))) *ActionBar {
 	b.owner = widget.NewLabel("")
 	b.owner.Importance = widget.LowImportance
 	b.claim = widget.NewButtonWithIcon(T("Claim"), theme.AccountIcon(), b.toggleClaim)
-	b.status = widget.NewSelect(statuses, func(s string) {
-		if b.loading || b.caseID == "" {
+	var names []string // in the agent's language
+	for _, st := range statuses {
+		names = append(names, StatusName(model.Status(st)))
+	}
+	b.status = widget.NewSelect(names, func(string) {
+		i := b.status.SelectedIndex()
+		if b.loading || b.caseID == "" || i < 0 {
 			return
 		}
-		b.queue(model.Op{Kind: model.OpSetStatus, CaseID: b.caseID, Status: model.Status(s)}, T("Status {{.S}}", "S", StatusName(model.Status(s))))
+		st := model.Status(statuses[i])
+		b.queue(model.Op{Kind: model.OpSetStatus, CaseID: b.caseID, Status: st}, T("Status {{.S}}", "S", StatusName(st)))
 	})
 	b.via = widget.NewSelect(nil, func(string) { b.comp.update() })
 	b.via.Hide()
@@ -148,7 +154,7 @@ func (b *ActionBar) Set(c model.Case, merged []model.Summary, me string, lead bo
 		b.via.SetSelectedIndex(keep)
 		b.via.Show()
 	}
-	b.status.SetSelected(string(c.Status))
+	b.status.SetSelected(StatusName(c.Status))
 	b.loading = false
 	switch c.Assignee {
 	case "":
