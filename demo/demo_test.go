@@ -15,7 +15,6 @@ import (
 	"switchboard/connector"
 	"switchboard/connector/facebook"
 	"switchboard/connector/forum"
-	"switchboard/connector/twitter"
 	"switchboard/demo"
 	"switchboard/model"
 	"switchboard/sync/hub"
@@ -27,33 +26,8 @@ import (
 func TestScenariosArriveThroughTheConnectors(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	logger := slog.New(slog.DiscardHandler)
-	l, err := hub.OpenBoltLog(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	h, err := hub.New(l, hub.Config{Logger: logger, Experts: demo.Experts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := demo.StartPlatform(ctx, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := hub.NewServer(h, hub.DefaultTiming)
-	defer srv.Close()
-	threads := twitter.NewThreads(0)
-	tw, err := twitter.NewWebhook(twitter.Config{UserID: demo.XBrandID, ConsumerSecret: demo.XConsumerSecret, BrandHandle: demo.XBrandHandle, Threads: threads, Logger: logger}, h.Sink())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Mount(twitter.WebhookPath, tw)
-	fb, err := facebook.NewWebhook(facebook.Config{PageID: demo.FBPageID, PageName: demo.FBPageName, AppSecret: demo.FBAppSecret, VerifyToken: "v", Logger: logger}, h.Sink())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Mount(facebook.Path, fb)
+	r := startRig(t, ctx, hub.Config{Experts: demo.Experts})
+	h, l, p, srv, logger := r.h, r.l, r.p, r.srv, r.logger
 	feeds, err := forum.New(forum.Config{Feeds: p.Feeds(), Logger: logger})
 	if err != nil {
 		t.Fatal(err)

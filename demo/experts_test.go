@@ -2,13 +2,10 @@ package demo_test
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 	"time"
 
-	"switchboard/connector/facebook"
 	"switchboard/connector/forum"
-	"switchboard/connector/twitter"
 	"switchboard/demo"
 	"switchboard/model"
 	"switchboard/sync/hub"
@@ -21,39 +18,14 @@ import (
 func TestDemoExpertIsSuggestedAndAnswersAHandOff(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	logger := slog.New(slog.DiscardHandler)
-	l, err := hub.OpenBoltLog(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	h, err := hub.New(l, hub.Config{Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := startRig(t, ctx, hub.Config{})
+	h, l, p, srv, logger := r.h, r.l, r.p, r.srv, r.logger
 	x := hub.NewExperts(h)
 	for _, e := range demo.Directory(time.Now()) {
 		if _, err := x.Put("demo", e); err != nil {
 			t.Fatal(err)
 		}
 	}
-	p, err := demo.StartPlatform(ctx, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := hub.NewServer(h, hub.DefaultTiming)
-	defer srv.Close()
-	tw, err := twitter.NewWebhook(twitter.Config{UserID: demo.XBrandID, ConsumerSecret: demo.XConsumerSecret, BrandHandle: demo.XBrandHandle,
-		Threads: twitter.NewThreads(0), Logger: logger}, h.Sink())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Mount(twitter.WebhookPath, tw)
-	fb, err := facebook.NewWebhook(facebook.Config{PageID: demo.FBPageID, PageName: demo.FBPageName, AppSecret: demo.FBAppSecret, VerifyToken: "v", Logger: logger}, h.Sink())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Mount(facebook.Path, fb)
 	feeds, err := forum.New(forum.Config{Feeds: p.Feeds(), Logger: logger})
 	if err != nil {
 		t.Fatal(err)

@@ -41,11 +41,12 @@ type Handoff struct {
 func (h *Handoff) Waiting() bool { return h != nil && h.AnsweredAt.IsZero() }
 
 // NoteCommunityAnswer records m as the community answer of c's open
-// hand-off when the handed-to expert wrote it after the hand-off. It
+// hand-off when the handed-to expert wrote it after the hand-off (feeds
+// give whole seconds: a post stamped in the hand-off's second counts). It
 // reports whether it did.
 func (c *Case) NoteCommunityAnswer(m Message) bool {
 	h := c.Handoff
-	if !h.Waiting() || m.Direction != DirectionIn || m.Author.Key() != h.Expert || m.Time.Before(h.At) {
+	if !h.Waiting() || m.Direction != DirectionIn || m.Author.Key() != h.Expert || m.Time.Before(h.At.Truncate(time.Second)) {
 		return false
 	}
 	nh := *h

@@ -32,6 +32,13 @@ func TestAskExpertHandsOverAndNotesTheAnswer(t *testing.T) {
 			t.Fatalf("%s taken as the answer", m.ID)
 		}
 	}
+	// A feed's whole-second stamp in the hand-off's own second counts.
+	early, hh := c, *c.Handoff
+	hh.At = now.Add(400 * time.Millisecond)
+	early.Handoff = &hh
+	if !early.NoteCommunityAnswer(Message{ID: "m5", Direction: DirectionIn, Author: Identity{Platform: ChannelForum, Handle: "kohlmark@f.example"}, Time: now}) {
+		t.Fatal("an answer stamped in the hand-off's second was not taken")
+	}
 	if !c.NoteCommunityAnswer(Message{ID: "m4", Direction: DirectionIn, Author: Identity{Platform: ChannelForum, Handle: "KohlMark@f.example"}, Time: now.Add(2 * time.Hour)}) ||
 		c.Handoff.Waiting() || c.Handoff.AnswerID != "m4" {
 		t.Fatalf("the expert's answer: %+v", c.Handoff)
