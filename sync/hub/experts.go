@@ -394,7 +394,13 @@ func (x *Experts) Suggest(caseID string, now time.Time, max int) ([]community.Su
 		experts = append(experts, e)
 	}
 	sort.Slice(experts, func(i, j int) bool { return experts[i].Key < experts[j].Key })
-	out := community.Suggest(experts, ev, nil, q, now, max)
+	load := map[string]int{} // hand-offs still waiting on each expert
+	for _, r := range x.handoffs {
+		if r.h.Waiting() && r.status.Active() {
+			load[r.h.Expert]++
+		}
+	}
+	out := community.Suggest(experts, ev, load, q, now, max)
 	if out == nil {
 		out = []community.Suggestion{}
 	}

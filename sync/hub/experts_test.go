@@ -257,6 +257,15 @@ func TestAskAnExpertHandOffAnswerAndRecognition(t *testing.T) {
 	if !c.Handoff.Waiting() || c.Handoff.Expert != "forum:kohlmark" || c.Handoff.By != "arno" || c.Assignee != "arno" {
 		t.Fatalf("hand-off %+v, assignee %q", c.Handoff, c.Assignee)
 	}
+	// The open hand-off is kohlmark's load when the next case asks.
+	other, _, err := e.h.Ingest(forumPost("t-10", "bernd", "b1", "Galaxy S24 WLAN weg", t0.Add(90*time.Minute)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitExperts(t, "the load", func() bool {
+		s, err := e.x.Suggest(other, t0.Add(5*time.Hour), 5)
+		return err == nil && len(s) == 1 && s[0].Load == 1
+	})
 	msgs, _ := e.log.Thread(id)
 	if last := msgs[len(msgs)-1]; last.ID != "op-ok" || last.Direction != model.DirectionOut || !last.Public {
 		t.Fatalf("the mention in the thread: %+v", last)
