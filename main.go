@@ -86,6 +86,12 @@ func main() {
 	ui.SetLanguage(settings.Language)
 	core.SetUndoWindow(settings.Undo())
 
+	if *captureLead != "" {
+		if err := captureLeadView(core, settings, *hubURL, tok, *ca, *captureLead, *wait); err != nil {
+			fail(err)
+		}
+		return
+	}
 	if *captureListening != "" {
 		if err := captureListeningView(core, settings, *hubURL, tok, *captureListening, *wait); err != nil {
 			fail(err)
@@ -136,6 +142,11 @@ func main() {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := core.Start(ctx, *hubURL, tok)
 	go tick(ctx, console)
+	startLead(ctx, a, core, console, w, *hubURL, tok, *ca, func() app.Settings {
+		setMu.Lock()
+		defer setMu.Unlock()
+		return settings
+	})
 	w.SetCloseIntercept(func() {
 		// Remember the window's size and split offsets for the next start.
 		console.Locked(func() { settings.Window = windowState(w, console) })
