@@ -1,20 +1,21 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"switchboard/community"
-	"switchboard/sync/client"
 	"switchboard/listen"
 	"switchboard/model"
+	"switchboard/sync/client"
 )
 
 // Experts is the cached community expert directory (removed members left
@@ -128,7 +129,7 @@ func (c *Core) AdoptListened(ctx context.Context, id string) (string, error) {
 }
 
 // hubCall makes one call of the hub's HTTP API with the console's token
-// and decodes the JSON answer into out.
+// (and TLS) and decodes the JSON answer into out.
 func (c *Core) hubCall(ctx context.Context, method, path string, out any) error {
 	c.opMu.Lock()
 	cl := c.client
@@ -136,57 +137,20 @@ func (c *Core) hubCall(ctx context.Context, method, path string, out any) error 
 	if cl == nil {
 		return ErrOffline
 	}
-	base, err := httpBase(cl.HubURL)
+	var tlsConf *tls.Config
+	if c.dialer != nil {
+		tlsConf = c.dialer.TLSClientConfig
+	}
+	rc, err := NewReportClient(cl.HubURL, cl.Token, tlsConf)
 	if err != nil {
 		return err
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if c.dialer != nil && c.dialer.TLSClientConfig != nil {
-		tr.TLSClientConfig = c.dialer.TLSClientConfig.Clone()
-	}
-	hc := &http.Client{Timeout: 20 * time.Second, Transport: tr}
-	defer tr.CloseIdleConnections()
-	req, err := http.NewRequestWithContext(ctx, method, base+path, nil)
+	defer rc.http.CloseIdleConnections()
+	b, err := rc.send(ctx, method, path, nil)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+cl.Token)
-	resp, err := hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("%w (%v)", ErrOffline, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		var e struct{ Error string }
-		if json.Unmarshal(body, &e) == nil && e.Error != "" {
-			return fmt.Errorf("hub: %s", e.Error)
-		}
-		return fmt.Errorf("hub: %s", resp.Status)
-	}
-	return json.Unmarshal(body, out)
-}
-
-// httpBase is the hub's HTTP base URL for its websocket URL (--hub); of
-// a list of hubs (docs/scale.md) the first.
-func httpBase(hubURL string) (string, error) {
-	hubURL, _, _ = strings.Cut(hubURL, ",")
-	u, err := url.Parse(strings.TrimSpace(hubURL))
-	if err != nil {
-		return "", err
-	}
-	switch u.Scheme {
-	case "ws", "http":
-		u.Scheme = "http"
-	case "wss", "https":
-		u.Scheme = "https"
-	default:
-		return "", fmt.Errorf("hub URL %q: want ws://, wss://, http:// or https://", hubURL)
-	}
-	return u.Scheme + "://" + u.Host + strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/v1/sync"), nil
+	return json.Unmarshal(b, out)
 }
 
 // Community is GET /v1/reports/community: the recognition of the
@@ -218,4 +182,85 @@ func communityQuery(from, to time.Time, format string) url.Values {
 		v.Set("format", format)
 	}
 	return v
+}
+
+// ExpertEntry is a directory entry as the hub's API shows it, with the
+// topics it learned from forum threads and whether the member is away now.
+type ExpertEntry struct {
+	model.Expert
+	Learned []community.TopicEvidence `json:"learned,omitempty"`
+	AwayNow bool                      `json:"away_now"`
+}
+
+// Experts is GET /v1/experts: the hub's directory with what it learned.
+func (c *ReportClient) Experts(ctx context.Context) ([]ExpertEntry, error) {
+	var out struct{ Experts []ExpertEntry }
+	b, err := c.send(ctx, http.MethodGet, "/v1/experts", nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("experts: %w", err)
+	}
+	return out.Experts, nil
+}
+
+// PutExpert is PUT /v1/experts (a lead's token): add or replace an entry;
+// the hub validates it (a recorded opt-in is required).
+func (c *ReportClient) PutExpert(ctx context.Context, e model.Expert) (model.Expert, error) {
+	body, err := json.Marshal(e)
+	if err != nil {
+		return model.Expert{}, err
+	}
+	b, err := c.send(ctx, http.MethodPut, "/v1/experts", body)
+	if err != nil {
+		return model.Expert{}, err
+	}
+	var out model.Expert
+	err = json.Unmarshal(b, &out)
+	return out, err
+}
+
+// RemoveExpert is DELETE /v1/experts?key=K (a lead's token).
+func (c *ReportClient) RemoveExpert(ctx context.Context, key string) error {
+	_, err := c.send(ctx, http.MethodDelete, "/v1/experts?key="+url.QueryEscape(key), nil)
+	return err
+}
+
+// send makes one call of the hub's API with the console's token and
+// returns the body of a 200 answer; any other answer is an error with the
+// hub's reason.
+func (c *ReportClient) send(ctx context.Context, method, path string, body []byte) ([]byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%w (%v)", ErrOffline, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return nil, err
+	}
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return b, nil
+	case http.StatusForbidden:
+		return nil, ErrNotLead
+	}
+	var e struct{ Error string }
+	if json.Unmarshal(b, &e) == nil && e.Error != "" {
+		return nil, fmt.Errorf("hub: %s", e.Error)
+	}
+	return nil, fmt.Errorf("hub: %s", resp.Status)
 }

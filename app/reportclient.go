@@ -37,9 +37,24 @@ const maxReport = 256 << 20
 // --hub: ws:// or wss://, or http(s)://) with token; tlsConf (nil: the
 // system's) is the TLS of a wss:// hub, as the websocket dialer has it.
 func NewReportClient(hubURL, token string, tlsConf *tls.Config) (*ReportClient, error) {
-	u, err := url.Parse(strings.TrimSpace(hubURL))
+	base, err := httpBase(hubURL)
 	if err != nil {
-		return nil, fmt.Errorf("reports: hub URL %q: %w", hubURL, err)
+		return nil, fmt.Errorf("reports: %w", err)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if tlsConf != nil {
+		tr.TLSClientConfig = tlsConf.Clone()
+	}
+	return &ReportClient{base: base, token: token, http: &http.Client{Timeout: 60 * time.Second, Transport: tr}}, nil
+}
+
+// httpBase is the hub's HTTP base URL for the console's --hub (ws:// or
+// wss://, or http(s)://; of a list of hubs, the first).
+func httpBase(hubURL string) (string, error) {
+	first, _, _ := strings.Cut(hubURL, ",")
+	u, err := url.Parse(strings.TrimSpace(first))
+	if err != nil {
+		return "", fmt.Errorf("hub URL %q: %w", hubURL, err)
 	}
 	switch u.Scheme {
 	case "ws", "http":
@@ -47,18 +62,12 @@ func NewReportClient(hubURL, token string, tlsConf *tls.Config) (*ReportClient, 
 	case "wss", "https":
 		u.Scheme = "https"
 	default:
-		return nil, fmt.Errorf("reports: hub URL %q: want ws://, wss://, http:// or https://", hubURL)
+		return "", fmt.Errorf("hub URL %q: want ws://, wss://, http:// or https://", hubURL)
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("reports: hub URL %q has no host", hubURL)
+		return "", fmt.Errorf("hub URL %q has no host", hubURL)
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if tlsConf != nil {
-		tr.TLSClientConfig = tlsConf.Clone()
-	}
-	path := strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/v1/sync")
-	return &ReportClient{base: u.Scheme + "://" + u.Host + path, token: token,
-		http: &http.Client{Timeout: 60 * time.Second, Transport: tr}}, nil
+	return u.Scheme + "://" + u.Host + strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/v1/sync"), nil
 }
 
 // Base is the hub's HTTP base URL.

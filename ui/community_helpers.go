@@ -174,7 +174,13 @@ func ShowCommunity(a fyne.App, cm Community, rep Recognitions, open func(caseID 
 	var content fyne.CanvasObject = lv
 	if rep != nil {
 		hv := NewHelpersView(rep)
-		content = container.NewAppTabs(container.NewTabItem(T("Listening"), lv), container.NewTabItem(T("Helpers"), hv))
+		tabs := container.NewAppTabs(container.NewTabItem(T("Listening"), lv), container.NewTabItem(T("Helpers"), hv))
+		if d, ok := rep.(Directory); ok {
+			dv := NewDirectoryView(d)
+			tabs.Append(container.NewTabItem(T("Expert directory"), dv))
+			dv.Reload()
+		}
+		content = tabs
 		hv.Reload()
 	}
 	w.SetContent(content)

@@ -3,6 +3,8 @@ package ui_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -10,12 +12,15 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"switchboard/app"
 	"switchboard/community"
 	"switchboard/model"
 	"switchboard/store"
+	"switchboard/sync/hub"
 	"switchboard/ui"
 )
 
@@ -208,4 +213,104 @@ func TestHelpersViewNamesTheHeroOfTheMonth(t *testing.T) {
 	if err != nil || !strings.HasPrefix(path, dir) {
 		t.Fatalf("export folder: %q %v", path, err)
 	}
+}
+
+// A lead adds a member who opted in, sets them away and takes them out,
+// over the hub's API.
+func TestDirectoryViewManagesTheHubsDirectory(t *testing.T) {
+	test.NewTempApp(t)
+	dir := t.TempDir()
+	l, err := hub.OpenBoltLog(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	h, err := hub.New(l, hub.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens, err := hub.OpenTokenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lead, _, _ := tokens.Add("lena", hub.RoleLead)
+	x := hub.NewExperts(h)
+	srv := hub.NewServer(h, hub.DefaultTiming)
+	srv.SetAuth(tokens)
+	srv.Mount(hub.ExpertsPath, srv.ExpertsHandler(x))
+	ts := httptest.NewServer(srv.Handler())
+	defer func() { ts.Close(); srv.Close() }()
+	rc, err := app.NewReportClient(ts.URL, lead, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := ui.NewDirectoryView(rc)
+	w := test.NewWindow(v)
+	defer w.Close()
+	v.Load()
+	wait := func(what string, cond func() bool) {
+		t.Helper()
+		for end := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			var ok bool
+			v.Locked(func() { ok = cond() })
+			if ok {
+				return
+			}
+			if time.Now().After(end) {
+				var st string
+				v.Locked(func() { st = v.Status() })
+				t.Fatalf("timed out waiting for %s (status %q)", what, st)
+			}
+		}
+	}
+	v.Locked(func() {
+		if !v.Add.Disabled() {
+			t.Fatal("Add enabled before the opt-in is recorded")
+		}
+		v.Key.SetText("forum:kohlmark@f.example")
+		v.Name.SetText("kohlmark")
+		v.Topics.SetText("Galaxy S24, router")
+		v.Langs.SetText("de")
+		v.How.SetText("opt-in post")
+		test.Tap(v.OptedIn)
+		test.Tap(v.Add)
+	})
+	wait("the new member", func() bool {
+		m := v.Members()
+		return len(m) == 1 && m[0].Consent.By == "lena" && len(m[0].Topics) == 2 && m[0].Topics[0] == "galaxy s24"
+	})
+	tapNamed := func(label string) {
+		var b *widget.Button
+		var find func(o fyne.CanvasObject)
+		find = func(o fyne.CanvasObject) {
+			switch x := o.(type) {
+			case *widget.Button:
+				if x.Text == label && x.Visible() {
+					b = x
+				}
+			case *fyne.Container:
+				for _, c := range x.Objects {
+					find(c)
+				}
+			case *container.Scroll:
+				find(x.Content)
+			case *ui.DirectoryView:
+				for _, c := range test.WidgetRenderer(x).Objects() {
+					find(c)
+				}
+			}
+		}
+		v.Locked(func() {
+			find(v)
+			if b == nil {
+				t.Fatalf("no %q button", label)
+			}
+			test.Tap(b)
+		})
+	}
+	tapNamed("Away 2 weeks")
+	wait("the absence", func() bool { m := v.Members(); return len(m) == 1 && m[0].AwayNow })
+	tapNamed("Remove")
+	tapNamed("Really remove?")
+	wait("the removal", func() bool { return len(v.Members()) == 0 })
 }
