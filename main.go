@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 
 	"switchboard/app"
@@ -25,7 +27,7 @@ import (
 )
 
 func main() {
-	hubURL := flag.String("hub", "ws://127.0.0.1:8750", "the hub's base URL (ws://, wss://); /v1/sync is appended")
+	hubURL := flag.String("hub", "ws://127.0.0.1:8750", "the hub's base URL (ws://, wss://); /v1/sync is appended. Several, comma-separated: hubs of one team, tried in turn (docs/scale.md)")
 	// No env default: -h would print the token.
 	token := flag.String("token", "", "bearer token for the hub (else --token-file, $SWITCHBOARD_TOKEN, the config file); saved to DIR/config.json; visible in ps: prefer --token-file")
 	tokenFile := flag.String("token-file", "", "read the bearer token from FILE (its one line, trimmed), out of sight of ps; saved to DIR/config.json")
@@ -115,8 +117,22 @@ func main() {
 	console := ui.New(core)
 	console.SetCanned(settings.Canned)
 	console.SetMute(settings.Mute)
+	if kept, err := app.LoadSnoozes(dir); err != nil {
+		fmt.Fprintln(os.Stderr, "switchboard:", err)
+	} else {
+		console.SetSnoozes(kept, func(m map[string]time.Time) {
+			if err := app.SaveSnoozes(dir, m); err != nil {
+				fmt.Fprintln(os.Stderr, "switchboard:", err)
+			}
+		})
+	}
 	w.SetContent(console.Content())
 	w.Resize(windowSize(settings.Window, a.Settings().Scale()))
+	if x, y, ok := windowPos(settings.Window, a.Settings().Scale()); ok {
+		if dw, ok := w.(desktop.Window); ok {
+			dw.RequestPosition(x, y)
+		}
+	}
 	restoreSplits(console, settings.Window)
 	console.InstallKeys(w)
 	communityMenu(a, w, core, console, *hubURL, tok, *ca) // main_community.go
@@ -305,9 +321,45 @@ func restoreSplits(c *ui.Console, ws *app.WindowState) {
 	}
 }
 
+// windowPos is where the window was, clamped so that at least its top
+// left part is on the screen (a screen since unplugged, a scale changed
+// from 1 to 2); false for none remembered.
+func windowPos(ws *app.WindowState, scale float32) (int, int, bool) {
+	if ws == nil || (ws.X == 0 && ws.Y == 0) {
+		return 0, 0, false
+	}
+	if scale <= 0 {
+		scale = 1
+	}
+	size := windowSize(ws, scale)
+	maxX := int(Screen.Width - size.Width*scale)
+	maxY := int(Screen.Height - size.Height*scale)
+	return min(max(ws.X, 0), max(maxX, 0)), min(max(ws.Y, 0), max(maxY, 0)), true
+}
+
+// windowXY reads where the window is. Fyne can place a window
+// (desktop.Window.RequestPosition) but has no call that tells where it
+// is; its GLFW window keeps the position it was last moved to in xpos and
+// ypos, read here by reflection (only on the UI goroutine, where Fyne
+// writes them). False where the driver has no such fields.
+func windowXY(w fyne.Window) (int, int, bool) {
+	v := reflect.ValueOf(w)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return 0, 0, false
+	}
+	x, y := v.Elem().FieldByName("xpos"), v.Elem().FieldByName("ypos")
+	if !x.IsValid() || !y.IsValid() || !x.CanInt() || !y.CanInt() {
+		return 0, 0, false
+	}
+	return int(x.Int()), int(y.Int()), true
+}
+
 func windowState(w fyne.Window, c *ui.Console) *app.WindowState {
 	size := w.Canvas().Size()
 	ws := &app.WindowState{Width: size.Width, Height: size.Height}
+	if x, y, ok := windowXY(w); ok {
+		ws.X, ws.Y = x, y
+	}
 	if sp := c.Splits(); len(sp) >= 2 {
 		ws.QueueSplit, ws.DetailSplit = sp[0].Offset, sp[1].Offset
 	}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"switchboard/app"
 )
 
 // --token-file takes the token from a file, so that it is not on the
@@ -33,5 +35,28 @@ func TestTokenFromFile(t *testing.T) {
 	}
 	if _, err := tokenFromFile(filepath.Join(dir, "missing")); err == nil {
 		t.Error("a missing file: no error")
+	}
+}
+
+// The window fits the screen at scale 2 and comes back where it was, moved
+// onto the screen when it would be off it.
+func TestWindowFitsAndComesBack(t *testing.T) {
+	big := &app.WindowState{Width: 1400, Height: 860, X: 3000, Y: -40}
+	if s := windowSize(big, 2); s.Width*2 > Screen.Width || s.Height*2 > Screen.Height {
+		t.Errorf("at scale 2 the window is %v units: more than the screen", s)
+	}
+	if s := windowSize(&app.WindowState{Width: 900, Height: 600}, 1); s.Width != 900 || s.Height != 600 {
+		t.Errorf("remembered size not kept: %v", s)
+	}
+	x, y, ok := windowPos(big, 2)
+	s := windowSize(big, 2)
+	if !ok || x < 0 || y < 0 || float32(x)+s.Width*2 > Screen.Width || float32(y)+s.Height*2 > Screen.Height {
+		t.Errorf("position %d,%d (%v) puts the window off the screen", x, y, ok)
+	}
+	if x, y, ok := windowPos(&app.WindowState{Width: 900, Height: 600, X: 120, Y: 80}, 1); !ok || x != 120 || y != 80 {
+		t.Errorf("remembered position %d,%d (%v), want 120,80", x, y, ok)
+	}
+	if _, _, ok := windowPos(&app.WindowState{Width: 900, Height: 600}, 1); ok {
+		t.Error("no remembered position, yet one to request")
 	}
 }
