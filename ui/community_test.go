@@ -92,14 +92,7 @@ func communityFixture(t *testing.T) *app.Core {
 
 func openCommunityConsole(t *testing.T) (*app.Core, *ui.Console) {
 	t.Helper()
-	test.NewTempApp(t)
-	core := communityFixture(t)
-	c := ui.New(core)
-	c.Wait()
-	w := test.NewWindow(c.Content())
-	w.Resize(fyne.NewSize(1280, 800))
-	t.Cleanup(func() { w.Close(); c.Wait() })
-	return core, c
+	return openConsoleWith(t, communityFixture)
 }
 
 func TestAskAnExpertFromTheCaseView(t *testing.T) {

@@ -94,6 +94,12 @@ func fixture(t *testing.T) *app.Core {
 // background work is waited for before the test app goes away.
 func openConsole(t *testing.T) (*app.Core, *ui.Console) {
 	t.Helper()
+	return openConsoleWith(t, fixture)
+}
+
+// openConsoleWith shows the cache a fixture makes in a test window.
+func openConsoleWith(t *testing.T, fixture func(*testing.T) *app.Core) (*app.Core, *ui.Console) {
+	t.Helper()
 	test.NewTempApp(t)
 	core := fixture(t)
 	c := ui.New(core)
