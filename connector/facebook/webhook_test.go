@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -279,7 +280,7 @@ func TestFeedCommentAdd(t *testing.T) {
 		Direction: model.DirectionIn,
 		Action:    model.InboundNew,
 	}
-	if in != want {
+	if !reflect.DeepEqual(in, want) {
 		t.Fatalf("got  %+v\nwant %+v", in, want)
 	}
 }
@@ -415,7 +416,7 @@ func TestMessengerMessage(t *testing.T) {
 		Source:    "Messenger · Hotel Alpenblick",
 		Direction: model.DirectionIn,
 	}
-	if in != want {
+	if !reflect.DeepEqual(in, want) {
 		t.Fatalf("got  %+v\nwant %+v", in, want)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -112,7 +113,7 @@ func TestSingle(t *testing.T) {
 		Lang:       "en",
 		Direction:  model.DirectionIn,
 	}
-	if len(sink.items) != 1 || sink.items[0] != want {
+	if len(sink.items) != 1 || !reflect.DeepEqual(sink.items[0], want) {
 		t.Errorf("stored\n%+v\nwant\n%+v", sink.items, want)
 	}
 	// No Content-Type is fine too; the same item again is a duplicate.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strconv"
 	"sync"
 	"testing"
@@ -153,7 +154,7 @@ func TestPollTwoPagesInOrder(t *testing.T) {
 		URL:       "https://x.com/anna_k_travels/status/1796912345678900105",
 		Direction: model.DirectionIn,
 	}
-	if got[3] != wantAnna {
+	if !reflect.DeepEqual(got[3], wantAnna) {
 		t.Errorf("mention:\n got %+v\nwant %+v", got[3], wantAnna)
 	}
 	if got[1].ThreadRef != "tw-conv-1796912345678900102" || got[1].Author.Handle != "@jonas_wandert" || got[1].Author.Followers != 214 {

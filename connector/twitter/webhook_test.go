@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -229,7 +230,7 @@ func TestWebhookTweetThread(t *testing.T) {
 		Lang:      "en",
 		Direction: model.DirectionIn,
 	}
-	if got[0] != want {
+	if !reflect.DeepEqual(got[0], want) {
 		t.Errorf("mention:\n got %+v\nwant %+v", got[0], want)
 	}
 	reply := got[1]
@@ -304,7 +305,7 @@ func TestWebhookDM(t *testing.T) {
 		Direction: model.DirectionIn,
 		Private:   true,
 	}
-	if got[0] != want {
+	if !reflect.DeepEqual(got[0], want) {
 		t.Errorf("DM:\n got %+v\nwant %+v", got[0], want)
 	}
 	out := got[1]
