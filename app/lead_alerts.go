@@ -2,6 +2,7 @@ package app
 
 import (
 	"slices"
+	"time"
 
 	"switchboard/model"
 )
@@ -13,12 +14,20 @@ import (
 type Escalate struct {
 	AtRisk   bool `json:"at_risk"`
 	Breached bool `json:"breached"`
+	// HighReachMinutes tells the leads of a case from a high-reach author
+	// whose customer has waited that long for an answer (0: never) — a
+	// clumsy silence to someone with a large following becomes a story.
+	HighReachMinutes int `json:"high_reach_minutes"`
 }
 
-// Escalation returns the settings' escalation choice, both on by default.
+// DefaultHighReachMinutes is how long a high-reach author waits before
+// the leads are told, unless configured.
+const DefaultHighReachMinutes = 15
+
+// Escalation returns the settings' escalation choice, all on by default.
 func (s Settings) Escalation() Escalate {
 	if s.Escalate == nil {
-		return Escalate{AtRisk: true, Breached: true}
+		return Escalate{AtRisk: true, Breached: true, HighReachMinutes: DefaultHighReachMinutes}
 	}
 	return *s.Escalate
 }
@@ -29,6 +38,9 @@ type Escalation struct {
 	To   model.SLAState
 	// Mine is set when the case is assigned to this console's agent.
 	Mine bool
+	// HighReach is set when the case is told because its high-reach
+	// author has waited HighReachMinutes (To is then the case's SLA state).
+	HighReach bool
 }
 
 // Escalations remembers each active case's SLA state so that each move up
@@ -38,6 +50,11 @@ type Escalation struct {
 type Escalations struct {
 	seen   map[string]model.SLAState
 	primed bool
+	// told are the high-reach waits already told: case id → the wait's
+	// start, so a new wait of the same case is told again.
+	told map[string]time.Time
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
 }
 
 var slaRank = map[model.SLAState]int{"": 0, model.SLAOK: 0, model.SLAAtRisk: 1, model.SLABreached: 2}
@@ -70,6 +87,36 @@ func (e *Escalations) Scan(active []model.Summary, me string, lead bool, want Es
 		}
 	}
 	e.seen, e.primed = fresh, true
+	out = append(out, e.highReach(active, lead, want)...)
 	slices.SortFunc(out, func(a, b Escalation) int { return a.Case.Due.Compare(b.Case.Due) })
+	return out
+}
+
+// highReach returns, for a lead, the active cases of high-reach authors
+// whose customer has waited HighReachMinutes or more, each wait once.
+func (e *Escalations) highReach(active []model.Summary, lead bool, want Escalate) []Escalation {
+	if !lead || want.HighReachMinutes <= 0 {
+		return nil
+	}
+	now := time.Now()
+	if e.Now != nil {
+		now = e.Now()
+	}
+	told := make(map[string]time.Time, len(e.told))
+	var out []Escalation
+	for _, s := range active {
+		if !s.Status.Active() || s.Reach != model.ReachHigh || s.WaitingSince.IsZero() {
+			continue
+		}
+		if at, ok := e.told[s.ID]; ok && at.Equal(s.WaitingSince) {
+			told[s.ID] = at
+			continue
+		}
+		if now.Sub(s.WaitingSince) >= time.Duration(want.HighReachMinutes)*time.Minute {
+			told[s.ID] = s.WaitingSince
+			out = append(out, Escalation{Case: s, To: s.SLA, HighReach: true})
+		}
+	}
+	e.told = told
 	return out
 }

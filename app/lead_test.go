@@ -183,3 +183,40 @@ func TestEscalationsOncePerTransition(t *testing.T) {
 		t.Fatalf("default escalation %+v", d)
 	}
 }
+
+// A lead is told, once per wait, of a high-reach author waiting
+// HighReachMinutes; a new wait of the same case is told again; agents
+// and other authors are not.
+func TestEscalationsOfAWaitingHighReachAuthor(t *testing.T) {
+	now := t0
+	e := app.Escalations{Now: func() time.Time { return now }}
+	want := app.Escalate{HighReachMinutes: 15}
+	loud := model.Summary{ID: "h", Status: model.StatusOpen, Reach: model.ReachHigh, Author: "Dr. Brenner", WaitingSince: t0}
+	quiet := model.Summary{ID: "q", Status: model.StatusOpen, Author: "Kim", WaitingSince: t0.Add(-time.Hour)}
+	scan := func(lead bool, ss ...model.Summary) []app.Escalation { return e.Scan(ss, "lena", lead, want) }
+	scan(true, loud, quiet) // the first scan learns the SLA states
+	now = t0.Add(14 * time.Minute)
+	if got := scan(true, loud, quiet); len(got) != 0 {
+		t.Fatalf("told before 15 minutes: %+v", got)
+	}
+	now = t0.Add(16 * time.Minute)
+	if got := scan(true, loud, quiet); len(got) != 1 || got[0].Case.ID != "h" || !got[0].HighReach {
+		t.Fatalf("after 16 minutes: %+v", got)
+	}
+	if got := scan(true, loud, quiet); len(got) != 0 {
+		t.Fatalf("told twice: %+v", got)
+	}
+	// Answered, then the author writes again: a new wait.
+	loud.WaitingSince = time.Time{}
+	scan(true, loud)
+	loud.WaitingSince = t0.Add(20 * time.Minute)
+	now = t0.Add(40 * time.Minute)
+	if got := scan(true, loud); len(got) != 1 {
+		t.Fatalf("the second wait: %+v", got)
+	}
+	var ag app.Escalations
+	ag.Scan([]model.Summary{loud}, "arno", false, want)
+	if got := ag.Scan([]model.Summary{loud}, "arno", false, want); len(got) != 0 {
+		t.Fatalf("an agent told of a high-reach wait: %+v", got)
+	}
+}

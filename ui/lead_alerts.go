@@ -140,7 +140,10 @@ const maxNotes = 3
 func escalationNote(x app.Escalation, more int) *fyne.Notification {
 	s := x.Case
 	title := T("At risk: {{.Who}}", "Who", s.Author)
-	if x.To == model.SLABreached {
+	switch {
+	case x.HighReach:
+		title = T("High reach, waiting {{.Age}}: {{.Who}}", "Age", Age(time.Since(s.WaitingSince)), "Who", s.Author)
+	case x.To == model.SLABreached:
 		title = T("SLA breached: {{.Who}}", "Who", s.Author)
 	}
 	who := s.Assignee

@@ -100,12 +100,20 @@ func TestSettingsChooseEscalations(t *testing.T) {
 	if !p.escRisk.Checked || !p.escMiss.Checked {
 		t.Fatal("escalations are off by default")
 	}
+	if p.escReach.Text != "15" {
+		t.Fatalf("high-reach wait %q by default, want 15", p.escReach.Text)
+	}
 	test.Tap(p.escRisk)
+	p.escReach.SetText("30")
 	s, err := p.Settings()
-	if err != nil || s.Escalate == nil || s.Escalation() != (app.Escalate{AtRisk: false, Breached: true}) {
+	if err != nil || s.Escalate == nil || s.Escalation() != (app.Escalate{AtRisk: false, Breached: true, HighReachMinutes: 30}) {
 		t.Fatalf("settings %+v %v", s.Escalate, err)
 	}
-	if q := NewSettingsPanel(s, func(app.Settings) {}); q.escRisk.Checked || !q.escMiss.Checked {
+	if q := NewSettingsPanel(s, func(app.Settings) {}); q.escRisk.Checked || !q.escMiss.Checked || q.escReach.Text != "30" {
 		t.Fatal("the choice is not shown again")
+	}
+	p.escReach.SetText("soon")
+	if _, err := p.Settings(); err == nil {
+		t.Fatal("a high-reach wait of \"soon\" accepted")
 	}
 }

@@ -24,13 +24,15 @@ type SettingsPanel struct {
 	mute    *widget.Check
 	escRisk *widget.Check // SLA notifications (lead_alerts.go)
 	escMiss *widget.Check
-	canned  *fyne.Container
-	names   []*widget.Entry
-	texts   []*widget.Entry
-	info    *widget.Label
-	body    fyne.CanvasObject
-	onSave  func(app.Settings)
-	langOpt []string
+	// escReach: minutes a high-reach author waits before leads are told.
+	escReach *widget.Entry
+	canned   *fyne.Container
+	names    []*widget.Entry
+	texts    []*widget.Entry
+	info     *widget.Label
+	body     fyne.CanvasObject
+	onSave   func(app.Settings)
+	langOpt  []string
 }
 
 // NewSettingsPanel shows s; save gets the edited settings.
@@ -50,6 +52,8 @@ func NewSettingsPanel(s app.Settings, save func(app.Settings)) *SettingsPanel {
 	p.escRisk.SetChecked(esc.AtRisk)
 	p.escMiss = widget.NewCheck(T("Tell me when a case breaches its SLA"), nil)
 	p.escMiss.SetChecked(esc.Breached)
+	p.escReach = widget.NewEntry()
+	p.escReach.SetText(strconv.Itoa(esc.HighReachMinutes))
 	p.canned = container.NewVBox()
 	for _, a := range s.Canned {
 		p.addCanned(a)
@@ -64,7 +68,8 @@ func NewSettingsPanel(s app.Settings, save func(app.Settings)) *SettingsPanel {
 		widget.NewFormItem(T("Theme"), p.theme),
 		widget.NewFormItem(T("Undo send (seconds)"), p.undo),
 		widget.NewFormItem(T("Notifications"), p.mute),
-		widget.NewFormItem(T("Service levels"), container.NewVBox(p.escRisk, p.escMiss)),
+		widget.NewFormItem(T("Service levels"), container.NewVBox(p.escRisk, p.escMiss,
+			container.NewBorder(nil, nil, widget.NewLabel(T("Leads: tell me of a high-reach author waiting (minutes, 0 off)")), nil, p.escReach))),
 	)
 	help := widget.NewLabel(T("Type ::name in a reply to insert a canned answer. {first_name}, {case_id}, {agent} and {handle} are filled in."))
 	help.Wrapping = fyne.TextWrapWord
@@ -99,7 +104,11 @@ func (p *SettingsPanel) Settings() (app.Settings, error) {
 	}
 	s.UndoSeconds = &n
 	s.Mute = p.mute.Checked
-	s.Escalate = &app.Escalate{AtRisk: p.escRisk.Checked, Breached: p.escMiss.Checked}
+	reach, err := strconv.Atoi(strings.TrimSpace(p.escReach.Text))
+	if err != nil || reach < 0 || reach > 24*60 {
+		return s, errText(T("The high-reach wait takes 0 to 1440 minutes."))
+	}
+	s.Escalate = &app.Escalate{AtRisk: p.escRisk.Checked, Breached: p.escMiss.Checked, HighReachMinutes: reach}
 	s.Canned = nil
 	for i := range p.names {
 		name, text := strings.TrimSpace(p.names[i].Text), strings.TrimSpace(p.texts[i].Text)
