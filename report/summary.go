@@ -107,10 +107,10 @@ func pct(a, b int) *float64 {
 // Summary is the aggregate report: one group per key, then the total
 // (key "all").
 type Summary struct {
-	From   string  `json:"from"`
-	To     string  `json:"to"`
-	Group  string  `json:"group"`
-	Filter Filter  `json:"filter,omitzero"`
+	From   string `json:"from"`
+	To     string `json:"to"`
+	Group  string `json:"group"`
+	Filter Filter `json:"filter,omitzero"`
 	// Target is the service level a public, normal-priority case of the
 	// filter's channel (X without one) gets: the charts' target line.
 	Target *Target `json:"target,omitempty"`

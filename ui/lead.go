@@ -219,7 +219,9 @@ func (v *LeadView) build() {
 		func() fyne.CanvasObject {
 			st := canvas.NewText("", theme.Color(theme.ColorNameForeground))
 			st.TextStyle.Bold = true
-			return container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(120, 30), container.NewCenter(st)), nil, widget.NewLabel(""))
+			assign := widget.NewButtonWithIcon("", theme.AccountIcon(), nil)
+			assign.Importance = widget.LowImportance
+			return container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(120, 30), container.NewCenter(st)), assign, widget.NewLabel(""))
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i >= len(v.live.Urgent) {
@@ -243,6 +245,10 @@ func (v *LeadView) build() {
 			}
 			lbl.Truncation = fyne.TextTruncateEllipsis
 			lbl.SetText(text)
+			// One click reassigns the case (lead_assign.go).
+			assign := box.Objects[2].(*widget.Button)
+			id := s.ID
+			assign.OnTapped = func() { v.showReassign(id, assign) }
 		})
 	v.urgent.OnSelected = func(i widget.ListItemID) {
 		if i < len(v.live.Urgent) && v.open != nil {

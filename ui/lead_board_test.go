@@ -168,6 +168,25 @@ func TestLeadBoard(t *testing.T) {
 	}
 	mu.Unlock()
 
+	// One click reassigns it: the menu names the board's other agents.
+	var menu *fyne.Menu
+	v.Locked(func() { menu = v.ReassignMenu(first) })
+	if len(menu.Items) == 0 || menu.Items[0].Action == nil || !strings.HasPrefix(menu.Items[0].Label, "Assign to ") {
+		t.Fatalf("reassign menu %+v", menu.Items)
+	}
+	to := strings.TrimPrefix(menu.Items[0].Label, "Assign to ")
+	v.Locked(menu.Items[0].Action)
+	v.tasks.Wait()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if d, err := lh.core.Case(first); err == nil && d.Case.Assignee == to {
+			break
+		}
+		if time.Now().After(deadline) {
+			d, _ := lh.core.Case(first)
+			t.Fatalf("reassigned to %q, want %q", d.Case.Assignee, to)
+		}
+	}
+
 	// Drill-down: X's first response over 7 days is its answered cases.
 	rows, err := lh.rc.Cases(ctx, app.ReportQuery{From: now.AddDate(0, 0, -7), To: now, Filter: report.Filter{Channel: "twitter"}})
 	if err != nil {
