@@ -159,8 +159,22 @@ func pastCase(h *hub.Hub, rnd *rand.Rand, n int, at, now time.Time, weekend bool
 		return fmt.Errorf("demo: history: %w", err)
 	}
 	st.Cases++
+	// past says whether a step at t has happened by now; a case older than
+	// 36 h is always settled (the queue is worked): a step that would fall
+	// after now happens a minute before it instead.
+	old := now.Sub(at) > 36*time.Hour
+	past := func(t *time.Time) bool {
+		if !t.After(now) {
+			return true
+		}
+		if old {
+			*t = now.Add(-time.Minute)
+			return true
+		}
+		return false
+	}
 	t := at.Add(answerDelay(rnd, ch, at, weekend))
-	if t.After(now) {
+	if !past(&t) {
 		return nil // still waiting
 	}
 	if _, err := post(model.DirectionOut, t, "Sorry to hear that — we are on it and will get back to you."); err != nil {
@@ -169,13 +183,13 @@ func pastCase(h *hub.Hub, rnd *rand.Rand, n int, at, now time.Time, weekend bool
 	if rnd.Float64() < 0.3 { // a follow-up
 		t = t.Add(time.Duration(10+rnd.IntN(180)) * time.Minute)
 		if t.After(now) {
-			return nil
+			return nil // no follow-up yet
 		}
 		if _, err := post(model.DirectionIn, t, "Thanks, any news?"); err != nil {
 			return err
 		}
 		t = t.Add(answerDelay(rnd, ch, t, weekend))
-		if t.After(now) {
+		if !past(&t) {
 			return nil
 		}
 		if _, err := post(model.DirectionOut, t, "Done: it is sorted, you will get the confirmation by e-mail."); err != nil {
@@ -186,7 +200,7 @@ func pastCase(h *hub.Hub, rnd *rand.Rand, n int, at, now time.Time, weekend bool
 		return nil // left open (recent ones only: the queue is worked)
 	}
 	t = t.Add(time.Duration(20+rnd.IntN(20*60)) * time.Minute)
-	if t.After(now) {
+	if !past(&t) {
 		return nil
 	}
 	if err := h.SetStatus(id, model.StatusSolved, t); err != nil {
@@ -195,20 +209,24 @@ func pastCase(h *hub.Hub, rnd *rand.Rand, n int, at, now time.Time, weekend bool
 	if rnd.Float64() < 0.06 { // reopened
 		t = t.Add(time.Duration(60+rnd.IntN(24*60)) * time.Minute)
 		if t.After(now) {
-			return nil
+			return nil // not reopened (yet)
 		}
 		if _, err := post(model.DirectionIn, t, "It happened again."); err != nil {
 			return err
 		}
 		st.Reopened++
 		t = t.Add(answerDelay(rnd, ch, t, weekend))
-		if t.After(now) {
+		if !past(&t) {
 			return nil
 		}
 		if _, err := post(model.DirectionOut, t, "We have fixed it for good this time."); err != nil {
 			return err
 		}
-		if err := h.SetStatus(id, model.StatusSolved, t.Add(30*time.Minute)); err != nil {
+		solved := t.Add(30 * time.Minute)
+		if !past(&solved) {
+			return nil
+		}
+		if err := h.SetStatus(id, model.StatusSolved, solved); err != nil {
 			return err
 		}
 	}
