@@ -23,9 +23,11 @@ func TestFlakyProxyExactlyOnce(t *testing.T) {
 	seed := testSeed(t)
 	h := startLiveHub(t, t.TempDir())
 	cases := h.seedCases(t, "flaky", 250)
+	// Batched ops (up to 200 a frame) drain 800 ops in about a second and
+	// 200 KiB: the budgets are small enough that such a run is cut too.
 	px := startProxy(t, h.addr, &flakiness{
-		minBytes: 48 << 10, maxBytes: 384 << 10,
-		minLife: 150 * time.Millisecond, maxLife: 2 * time.Second,
+		minBytes: 16 << 10, maxBytes: 128 << 10,
+		minLife: 100 * time.Millisecond, maxLife: 700 * time.Millisecond,
 		early: 0.1,
 	}, seed)
 	core := openCore(t, t.TempDir())
