@@ -111,6 +111,8 @@ const (
 	maxSkew = time.Hour
 	// maxProblems caps the problems listed in a 400 answer.
 	maxProblems = 50
+	// maxTopics caps a listen item's topics.
+	maxTopics = 16
 )
 
 // Item is one message in the generic format.
@@ -130,6 +132,11 @@ type Item struct {
 	// thread's case as the team's reply, or is dropped when the thread has
 	// no case.
 	Direction string `json:"direction,omitempty"`
+	// Listen marks a post from a listen-only source (a social-listening
+	// tool's X search, a neutral community): it opens no case and is kept
+	// for the listening view, with Topics as its listened keywords.
+	Listen bool     `json:"listen,omitempty"`
+	Topics []string `json:"topics,omitempty"`
 }
 
 // Author is who wrote an Item.
@@ -147,6 +154,9 @@ type Response struct {
 	// Dropped counts out items whose thread has no case: stored nowhere,
 	// their cases entry is "".
 	Dropped int `json:"dropped,omitempty"`
+	// Listened counts listen items: kept for the listening view, no case
+	// (their cases entry is "").
+	Listened int `json:"listened,omitempty"`
 }
 
 // ErrorBody is the answer to a refused request.
@@ -289,6 +299,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case dup:
 			res.Duplicates++
+		case caseID == "" && in.Listen:
+			res.Listened++
 		case caseID == "":
 			res.Dropped++ // the brand's own post with no case to join
 		default:
@@ -497,6 +509,16 @@ func (it Item) inbound(i int, now time.Time, maxText int) (model.Inbound, []Prob
 		bad("lang", "%q: want a BCP 47 tag like de or en-GB", it.Lang)
 	}
 
+	if len(it.Topics) > maxTopics {
+		bad("topics", "%d, at most %d", len(it.Topics), maxTopics)
+	}
+	var topics []string
+	for i, tp := range it.Topics {
+		topics = append(topics, short(fmt.Sprintf("topics[%d]", i), tp, maxHandle, true))
+	}
+	if len(topics) > 0 && !it.Listen {
+		bad("topics", "only with listen")
+	}
 	if len(ps) > 0 {
 		return model.Inbound{}, ps
 	}
@@ -516,5 +538,7 @@ func (it Item) inbound(i int, now time.Time, maxText int) (model.Inbound, []Prob
 		URL:        link,
 		Lang:       lang,
 		Direction:  dir,
+		Listen:     it.Listen,
+		Keywords:   topics,
 	}, nil
 }

@@ -41,6 +41,11 @@ func (s *fakeSink) Ingest(in model.Inbound) (string, bool, error) {
 	if id, ok := s.seen[string(in.Channel)+"|"+in.PlatformID]; ok {
 		return id, true, nil
 	}
+	if in.Listen { // the hub keeps it for the listening view: no case
+		s.seen[string(in.Channel)+"|"+in.PlatformID] = ""
+		s.items = append(s.items, in)
+		return "", false, nil
+	}
 	key := string(in.Channel) + "|" + in.ThreadRef
 	id, ok := s.cases[key]
 	if !ok {
@@ -323,5 +328,28 @@ func TestSinkFailure(t *testing.T) {
 	status, body = post(t, srv, "application/json", []byte(batch))
 	if status != http.StatusOK || !strings.Contains(string(body), `"accepted":1,"duplicates":1`) {
 		t.Errorf("retry: %d %s", status, body)
+	}
+}
+
+// A listen item (a listening tool's X search hit) reaches the hub marked
+// listen-only with its topics, and is counted as listened, not accepted;
+// topics without listen are refused.
+func TestListenItem(t *testing.T) {
+	sink := newSink()
+	srv := serve(t, sink, Options{})
+	item := `{"source": "Listening · X search \"voltra update\"", "channel": "twitter", "thread_ref": "190001", "id": "190001",
+ "author": {"handle": "e5fan", "followers": 4100}, "text": "4.2 update ate 60 km of my range", "public": true,
+ "listen": true, "topics": ["reichweite", " update "]}`
+	status, body := post(t, srv, "application/json", []byte(item))
+	var res Response
+	if err := json.Unmarshal(body, &res); status != http.StatusOK || err != nil || res.Listened != 1 || res.Accepted != 0 || res.Cases[0] != "" {
+		t.Fatalf("%d %s", status, body)
+	}
+	if in := sink.items[0]; !in.Listen || !reflect.DeepEqual(in.Keywords, []string{"reichweite", "update"}) || in.Channel != model.ChannelTwitter {
+		t.Fatalf("stored %+v", in)
+	}
+	status, body = post(t, srv, "application/json", []byte(strings.Replace(item, `"listen": true, `, "", 1)))
+	if status != http.StatusBadRequest || !strings.Contains(string(body), "topics") {
+		t.Fatalf("topics without listen: %d %s", status, body)
 	}
 }
