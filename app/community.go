@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"switchboard/community"
@@ -229,15 +230,16 @@ func (c *ReportClient) RemoveExpert(ctx context.Context, key string) error {
 
 // send makes one call of the hub's API with the console's token and
 // returns the body of a 200 answer; any other answer is an error with the
-// hub's reason.
+// hub's reason (ErrNotLead for a 403), a network failure wraps ErrOffline.
 func (c *ReportClient) send(ctx context.Context, method, path string, body []byte) ([]byte, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
+	name, _, _ := strings.Cut(path, "?")
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("hub: %w", err)
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	if body != nil {
@@ -245,22 +247,31 @@ func (c *ReportClient) send(ctx context.Context, method, path string, body []byt
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%w (%v)", ErrOffline, err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL says nothing the caller does not know
+		}
+		return nil, fmt.Errorf("%w: %s: %v", ErrOffline, name, err)
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxReport+1))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("hub: %s: %w", name, err)
+	}
+	if len(b) > maxReport {
+		return nil, fmt.Errorf("hub: %s: the answer is over %d MB: ask for a shorter period", name, maxReport>>20)
 	}
 	switch resp.StatusCode {
 	case http.StatusOK:
 		return b, nil
 	case http.StatusForbidden:
 		return nil, ErrNotLead
+	case http.StatusUnauthorized:
+		return nil, errors.New("hub: the hub does not accept this console's token")
 	}
 	var e struct{ Error string }
 	if json.Unmarshal(b, &e) == nil && e.Error != "" {
-		return nil, fmt.Errorf("hub: %s", e.Error)
+		return nil, fmt.Errorf("hub: %s: %s", name, e.Error)
 	}
-	return nil, fmt.Errorf("hub: %s", resp.Status)
+	return nil, fmt.Errorf("hub: %s: %s", name, resp.Status)
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -99,40 +98,7 @@ func (q ReportQuery) values(summary bool, format string) url.Values {
 }
 
 func (c *ReportClient) get(ctx context.Context, path string, v url.Values) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path+"?"+v.Encode(), nil)
-	if err != nil {
-		return nil, fmt.Errorf("reports: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // the URL says nothing the caller does not know
-		}
-		return nil, fmt.Errorf("reports: %s: %w", path, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReport+1))
-	if err != nil {
-		return nil, fmt.Errorf("reports: %s: %w", path, err)
-	}
-	if len(body) > maxReport {
-		return nil, fmt.Errorf("reports: %s: the answer is over %d MB: ask for a shorter period", path, maxReport>>20)
-	}
-	switch resp.StatusCode {
-	case http.StatusOK:
-		return body, nil
-	case http.StatusForbidden:
-		return nil, ErrNotLead
-	case http.StatusUnauthorized:
-		return nil, errors.New("reports: the hub does not accept this console's token")
-	}
-	var e struct{ Error string }
-	if json.Unmarshal(body, &e) == nil && e.Error != "" {
-		return nil, fmt.Errorf("reports: %s: %s", path, e.Error)
-	}
-	return nil, fmt.Errorf("reports: %s: %s", path, resp.Status)
+	return c.send(ctx, http.MethodGet, path+"?"+v.Encode(), nil)
 }
 
 // Summary is GET /v1/reports/summary.
