@@ -409,7 +409,8 @@ func (h *Hub) IngestMany(ins []Inbound) []Ingested {
 	}
 	if err := waitAll(waits); err != nil {
 		for i := range out {
-			if out[i].Err == nil && !out[i].Dup && out[i].CaseID != "" {
+			// A listened post has no case but was logged (listen.go).
+			if out[i].Err == nil && !out[i].Dup && (out[i].CaseID != "" || ins[i].Listen) {
 				out[i] = Ingested{Err: err}
 			}
 		}
