@@ -634,7 +634,11 @@ func transient(err error) bool {
 	var apiErr *jetstream.APIError
 	if errors.As(err, &apiErr) {
 		return apiErr.Code == 503 || apiErr.ErrorCode == jetstream.JSErrCodeJetStreamNotEnabled ||
-			apiErr.ErrorCode == 10008 // cluster not available
+			apiErr.ErrorCode == 10008 || // cluster not available
+			// No suitable peers for placement: a cluster just started or
+			// restarting has peers not yet known; a replica count the
+			// cluster can never place fails when the open's timeout ends.
+			apiErr.ErrorCode == 10005
 	}
 	return errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrNoResponders) ||
 		errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrConnectionReconnecting) ||
