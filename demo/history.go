@@ -180,8 +180,8 @@ func pastCase(h *hub.Hub, rnd *rand.Rand, n int, at, now time.Time, weekend bool
 	if _, err := post(model.DirectionOut, t, "Sorry to hear that — we are on it and will get back to you."); err != nil {
 		return err
 	}
-	if rnd.Float64() < 0.3 { // a follow-up
-		t = t.Add(time.Duration(10+rnd.IntN(180)) * time.Minute)
+	if follow := t.Add(time.Duration(10+rnd.IntN(180)) * time.Minute); rnd.Float64() < 0.3 && (!follow.After(now) || !old) { // a follow-up
+		t = follow
 		if t.After(now) {
 			return nil // no follow-up yet
 		}
@@ -196,7 +196,7 @@ func pastCase(h *hub.Hub, rnd *rand.Rand, n int, at, now time.Time, weekend bool
 			return err
 		}
 	}
-	if rnd.Float64() < 0.12 && now.Sub(t) < 36*time.Hour {
+	if rnd.Float64() < 0.12 && !old {
 		return nil // left open (recent ones only: the queue is worked)
 	}
 	t = t.Add(time.Duration(20+rnd.IntN(20*60)) * time.Minute)
