@@ -2,7 +2,6 @@ package ui_test
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +11,6 @@ import (
 
 	"switchboard/app"
 	"switchboard/model"
-	"switchboard/store"
 	"switchboard/ui"
 )
 
@@ -43,22 +41,7 @@ func triagedCache(t *testing.T) *app.Core {
 			Author: jule, Text: text, Time: now.Add(time.Duration(i-6) * time.Minute), Public: true}})
 	}
 	add(model.Event{Type: model.EventMessageAdded, Message: &model.Message{ID: "t1", CaseID: "c-troll", Direction: model.DirectionIn, Author: sam, Text: "you are all clowns", Time: now}})
-	st, err := store.Open(filepath.Join(dir, "console.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Apply(evs); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
-	core, err := app.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { core.Close() })
-	return core
+	return cacheCore(t, dir, evs)
 }
 
 func TestCaseViewShowsTriageAndDraftFillsTheComposer(t *testing.T) {

@@ -72,22 +72,7 @@ func communityFixture(t *testing.T) *app.Core {
 	for i := 0; i < 9; i++ {
 		listened(0, "reichweite")
 	}
-	st, err := store.Open(filepath.Join(dir, "console.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Apply(evs); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
-	core, err := app.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { core.Close() })
-	return core
+	return cacheCore(t, dir, evs)
 }
 
 func openCommunityConsole(t *testing.T) (*app.Core, *ui.Console) {
@@ -306,4 +291,25 @@ func TestDirectoryViewManagesTheHubsDirectory(t *testing.T) {
 	tapNamed("Remove")
 	tapNamed("Really remove?")
 	wait("the removal", func() bool { return len(v.Members()) == 0 })
+}
+
+// cacheCore writes evs into a console cache in dir and opens the core on it.
+func cacheCore(t *testing.T, dir string, evs []model.Event) *app.Core {
+	t.Helper()
+	st, err := store.Open(filepath.Join(dir, "console.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Apply(evs); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	core, err := app.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { core.Close() })
+	return core
 }
