@@ -42,7 +42,7 @@ type row struct {
 	category, urgency, sentiment, lang, source uint16
 	score                                      int8
 	slaKey                                     uint8 // slaCode(SLA)
-	troll, spam, irrelevant                    bool
+	troll, spam, irrelevant, public            bool
 	priority, rank                             int8 // rank: of the reach
 	active, present                            bool
 }
@@ -401,7 +401,7 @@ func (t *table) set(r *row, s *model.Summary) {
 		active: s.Status.Active(), present: true,
 		category: t.names.intern(s.Category), urgency: t.names.intern(s.Urgency), sentiment: t.names.intern(s.Sentiment),
 		lang: t.names.intern(s.Lang), source: t.names.intern(s.TriageSource), score: int8(max(min(s.Score, 127), -128)),
-		troll: s.Troll, spam: s.Spam, irrelevant: s.Irrelevant, slaKey: uint8(slaCode(s.SLA)),
+		troll: s.Troll, spam: s.Spam, irrelevant: s.Irrelevant, public: s.Public, slaKey: uint8(slaCode(s.SLA)),
 	}
 }
 
@@ -417,7 +417,7 @@ func (t *table) summary(id rowID) model.Summary {
 		Created: fromUnix(r.created), LastMessageAt: fromUnix(r.last), WaitingSince: fromUnix(r.waiting),
 		MessageCount: int(r.msgs), Version: r.version, SLA: model.SLAState(n[r.sla]), Due: fromUnix(r.due),
 		Category: n[r.category], Urgency: n[r.urgency], Sentiment: n[r.sentiment], Lang: n[r.lang], TriageSource: n[r.source],
-		Score: int(r.score), Troll: r.troll, Spam: r.spam, Irrelevant: r.irrelevant,
+		Score: int(r.score), Troll: r.troll, Spam: r.spam, Irrelevant: r.irrelevant, Public: r.public,
 	}
 }
 

@@ -285,6 +285,9 @@ type Summary struct {
 	Troll        bool   `json:"troll,omitempty"`
 	Spam         bool   `json:"spam,omitempty"`
 	Irrelevant   bool   `json:"irr,omitempty"`
+	// Public is the case's thread being public (a post or comment, not a
+	// direct message): the high-reach escalation counts public cases only.
+	Public bool `json:"pub,omitempty"`
 }
 
 // NextDue is the earliest of the SLA's running due times, zero when no
@@ -323,6 +326,7 @@ func (c *Case) summary() Summary {
 		Author:        c.Author.Name(),
 		Handle:        c.Author.Handle,
 		Reach:         c.Author.Reach,
+		Public:        c.Public,
 		Preview:       FirstLine(c.Subject, 140),
 		Status:        c.Status,
 		Priority:      c.Priority,

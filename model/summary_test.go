@@ -19,6 +19,12 @@ func TestSummaryCarriesSLAAndTriage(t *testing.T) {
 		s.TriageSource != "offline" || s.Score != 81 || !s.Troll || s.Spam || s.Irrelevant {
 		t.Fatalf("triage fields %+v", s)
 	}
+	if s.Public {
+		t.Fatal("a private case's summary says public")
+	}
+	if !(&Case{ID: "c-3", Public: true}).Summary().Public {
+		t.Fatal("a public case's summary does not say public")
+	}
 	bare := (&Case{ID: "c-2"}).Summary()
 	if bare.SLA != "" || !bare.Due.IsZero() || bare.Category != "" || bare.Irrelevant {
 		t.Fatalf("a case without SLA and triage: %+v", bare)

@@ -19,6 +19,8 @@ import (
 // strings, the score (varint) and a flags byte (troll, spam, irrelevant).
 // Version 1 records (caches written before it) still decode, with those
 // fields empty; they are rewritten as v2 when their case next changes.
+// The flags byte's fourth bit (public) came later within v2: records
+// written before it read as private until their case next changes.
 
 const (
 	summaryCodecV1 = 1
@@ -29,6 +31,7 @@ const (
 	flagTroll = 1 << iota
 	flagSpam
 	flagIrrelevant
+	flagPublic
 )
 
 var errCorruptSummary = errors.New("store: corrupt summary record")
@@ -63,6 +66,9 @@ func encodeSummary(s model.Summary) []byte {
 	}
 	if s.Irrelevant {
 		flags |= flagIrrelevant
+	}
+	if s.Public {
+		flags |= flagPublic
 	}
 	return append(b, flags)
 }
@@ -102,10 +108,11 @@ func decodeSummary(b []byte) (model.Summary, error) {
 		} else {
 			d.bad = true
 		}
-		if flags&^(flagTroll|flagSpam|flagIrrelevant) != 0 {
+		if flags&^(flagTroll|flagSpam|flagIrrelevant|flagPublic) != 0 {
 			d.bad = true
 		}
 		s.Troll, s.Spam, s.Irrelevant = flags&flagTroll != 0, flags&flagSpam != 0, flags&flagIrrelevant != 0
+		s.Public = flags&flagPublic != 0
 	}
 	if d.bad || len(d.b) != 0 {
 		return model.Summary{}, errCorruptSummary

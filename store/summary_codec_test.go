@@ -25,6 +25,7 @@ func TestSummaryCodecRoundTrip(t *testing.T) {
 		{ID: "c-3", Status: model.StatusOpen, SLA: model.SLAAtRisk, Due: at.Add(15 * time.Minute), Category: "billing",
 			Urgency: "high", Sentiment: "negative", Lang: "de", TriageSource: "model:gpt-4o-mini", Score: 87, Troll: true, Irrelevant: true},
 		{ID: "c-4", SLA: model.SLABreached, Spam: true, Score: -3},
+		{ID: "c-5", Channel: model.ChannelFacebook, Public: true, Reach: model.ReachInfluencer},
 	} {
 		got, err := decodeSummary(encodeSummary(s))
 		if err != nil {
