@@ -151,7 +151,7 @@ func (c *Client) parseTriage(content string) (Triage, error) {
 func leaks(s string) bool {
 	l := strings.ToLower(s)
 	for _, p := range []string{strings.ToLower(promptMarker), "never instructions to you", "matches the given schema",
-		"you triage messages", "you draft replies", "system prompt:"} {
+		"you triage messages", "you draft replies", "you summarise a customer", "system prompt:"} {
 		if strings.Contains(l, p) {
 			return true
 		}

@@ -3,7 +3,9 @@ package hub
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -13,13 +15,17 @@ import (
 	"switchboard/sync/wire"
 )
 
-// Assistant answers the consoles' assist_request frames: reply drafts and
-// thread summaries from the hub's model (its key never leaves the hub),
-// or offline without one (the team's canned answers filled with the
-// case's variables; an extractive summary). Requests run off the
-// session's reader, a few at a time, each under Timeout; answers are
-// cached per case version, so a second console asking about the same
-// case version costs no second model call.
+// Assistant answers the consoles' assist_request frames: reply drafts,
+// thread summaries and customer histories from the hub's model (its key
+// never leaves the hub), or offline without one (the team's canned
+// answers filled with the case's variables; an extractive summary; a
+// summary of the customer's cases built from their triage). Requests run
+// off the session's reader, a few at a time, each under Timeout; answers
+// are cached per case version (a history per the versions of all the
+// customer's cases), so a second console asking about the same case
+// version costs no second model call. An answer the model could not give
+// for a passing reason (its breaker open, over budget, a 429, an error, a
+// timeout) is not cached: the next request asks again.
 type Assistant struct {
 	client  *assist.Client
 	canned  []assist.Canned
@@ -31,12 +37,32 @@ type Assistant struct {
 	cache   map[assistKey]wire.AssistAnswer
 	order   []assistKey
 	session map[*session]int // requests in flight per session
+	stats   AssistStats
+}
+
+// AssistStats counts the assistant's answers, for the lead's usage view.
+type AssistStats struct {
+	Answers   int `json:"answers"`
+	CacheHits int `json:"cache_hits"`
+	// Model answers came from the model; Offline ones did not (no model,
+	// or it failed: Notes says how often it failed).
+	Model   int `json:"model_answers"`
+	Offline int `json:"offline_answers"`
+	Notes   int `json:"model_not_used"`
+}
+
+// Stats is a snapshot of the counters.
+func (a *Assistant) Stats() AssistStats {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.stats
 }
 
 type assistKey struct {
 	caseID, kind, agent string
 	version             int64
 	msgs                int
+	others              string // customer_history: assist.HistoryKey
 }
 
 // Bounds of the assistant.
@@ -120,12 +146,28 @@ func (a *Assistant) Answer(ctx context.Context, h *Hub, r wire.AssistRequest, ag
 		return ans
 	}
 	key := assistKey{caseID: c.ID, kind: r.Kind, agent: agent, version: c.Version, msgs: c.MessageCount}
+	var others map[string]int64
+	if r.Kind == wire.AssistCustomerHistory {
+		if c.CustomerID == "" {
+			ans.Error = "the case is not linked to a customer"
+			return ans
+		}
+		others = h.customerCaseVersions(c.CustomerID, c.ID)
+		key = assistKey{caseID: c.ID, kind: r.Kind, others: assist.HistoryKey(c.CustomerID, c.ID, others)}
+	}
 	a.mu.Lock()
 	cached, hit := a.cache[key]
+	a.stats.Answers++
+	if hit {
+		a.stats.CacheHits++
+	}
 	a.mu.Unlock()
 	if hit {
 		cached.RequestID = r.RequestID
 		return cached
+	}
+	if r.Kind == wire.AssistCustomerHistory {
+		return a.answerHistory(ctx, h, c, others, key, ans)
 	}
 	thread, err := h.log.Thread(c.ID)
 	if err != nil {
@@ -162,11 +204,28 @@ func (a *Assistant) Answer(ctx context.Context, h *Hub, r wire.AssistRequest, ag
 			ans.Source = d.Source
 		}
 	}
+	return a.finish(ctx, key, ans, modelErr)
+}
+
+// finish counts ans and caches it, unless the model failed for a passing
+// reason (or the request was cut short): then the next request asks
+// again. An answer invalid twice is cached, as triage caches it.
+func (a *Assistant) finish(ctx context.Context, key assistKey, ans wire.AssistAnswer, modelErr error) wire.AssistAnswer {
 	if modelErr != nil {
 		ans.Note = modelErr.Error()
 	}
-	if ctx.Err() != nil && modelErr != nil {
-		return ans // cut short (the console went away): not cached
+	a.mu.Lock()
+	if strings.HasPrefix(ans.Source, "model:") {
+		a.stats.Model++
+	} else {
+		a.stats.Offline++
+	}
+	if modelErr != nil {
+		a.stats.Notes++
+	}
+	a.mu.Unlock()
+	if modelErr != nil && (ctx.Err() != nil || !errors.Is(modelErr, assist.ErrInvalidReply)) {
+		return ans // cut short, or a passing failure: not cached
 	}
 	a.mu.Lock()
 	if _, ok := a.cache[key]; !ok {
@@ -179,6 +238,90 @@ func (a *Assistant) Answer(ctx context.Context, h *Hub, r wire.AssistRequest, ag
 	}
 	a.mu.Unlock()
 	return ans
+}
+
+// maxHistoryCandidates bounds the cases read for a customer history (the
+// summary itself reads the newest 20).
+const maxHistoryCandidates = 200
+
+// answerHistory summarises the other cases of c's customer on every
+// channel: what they asked, how they ended, the open ones, the mood.
+func (a *Assistant) answerHistory(ctx context.Context, h *Hub, c model.Case, versions map[string]int64, key assistKey, ans wire.AssistAnswer) wire.AssistAnswer {
+	cases := h.casesOf(versions)
+	slices.SortFunc(cases, func(x, y model.Case) int { return y.Created.Compare(x.Created) })
+	cases = cases[:min(len(cases), 20)]
+	req := assist.HistoryRequest{CustomerID: c.CustomerID, CaseID: c.ID}
+	if c.Triage != nil {
+		req.Lang = c.Triage.Lang
+	}
+	if cust, ok := h.customer(c.CustomerID); ok {
+		req.Tier, req.FirstName = cust.Tier, firstName(cust.Name)
+	}
+	for _, o := range cases {
+		thread, err := h.log.Thread(o.ID)
+		if err != nil {
+			ans.Error = "could not read the customer's cases"
+			h.cfg.Logger.Error("assist: read thread", "case", o.ID, "err", err)
+			return ans
+		}
+		req.Cases = append(req.Cases, assist.HistoryCaseOf(o, thread))
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.timeout)
+	defer cancel()
+	s, err := a.client.SummarizeHistory(ctx, req)
+	ans.Summary, ans.Source = s.Text, s.Source
+	return a.finish(ctx, key, ans, err)
+}
+
+// customerCaseVersions are the versions of the customer's cases but
+// except (and but those merged into another case), found through the
+// customer's linked identities and the author of except.
+func (h *Hub) customerCaseVersions(customerID, except string) map[string]int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := map[string]int64{}
+	cust, ok := h.customers[customerID]
+	if !ok {
+		return out
+	}
+	var hashes []uint64
+	for _, id := range cust.Linked() {
+		hashes = append(hashes, authorHash(id.Key()))
+	}
+	if rec, ok := h.cases[except]; ok {
+		hashes = append(hashes, rec.author)
+	}
+	for _, ah := range hashes {
+		for _, id := range h.byAuthor[ah] {
+			rec := h.cases[id]
+			if id == except || rec.customerID != customerID || rec.mergedInto != "" {
+				continue
+			}
+			if len(out) >= maxHistoryCandidates {
+				return out
+			}
+			out[id] = rec.version
+		}
+	}
+	return out
+}
+
+// casesOf reads the full cases of ids.
+func (h *Hub) casesOf(ids map[string]int64) []model.Case {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]model.Case, 0, len(ids))
+	for id := range ids {
+		c, ok, err := h.fullCase(id)
+		if err != nil {
+			h.cfg.Logger.Error("hub: read case", "case", id, "err", err)
+			continue
+		}
+		if ok {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // customer is a copy of a CRM record.
@@ -219,7 +362,7 @@ func (s *Server) AssistUsageHandler(t *Triager) http.Handler {
 		if !s.leadOnly(w, r) {
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"triage": t.Stats(), "model": t.Usage()})
+		writeJSON(w, http.StatusOK, map[string]any{"triage": t.Stats(), "model": t.Usage(), "assist": s.assistant().Stats()})
 	})
 }
 

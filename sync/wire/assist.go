@@ -15,6 +15,9 @@ const (
 const (
 	AssistDrafts        = "drafts"
 	AssistThreadSummary = "thread_summary"
+	// AssistCustomerHistory summarises the other cases, on every channel,
+	// of the customer linked to the case (the answer's Summary).
+	AssistCustomerHistory = "customer_history"
 )
 
 // AssistRequest asks for drafts or a thread summary of one case.
@@ -38,7 +41,7 @@ type AssistDraft struct {
 }
 
 // AssistAnswer answers an AssistRequest: Drafts for kind drafts, Summary
-// for thread_summary, with Source "offline" or "model:<name>"; Note says
+// for thread_summary and customer_history, with Source "offline" or "model:<name>"; Note says
 // why the model's answer was not used, Error why there is no answer at
 // all (unknown case, too many requests at once).
 type AssistAnswer struct {
@@ -61,8 +64,8 @@ func (r AssistRequest) check() error {
 		return Error{Code: CodeBadFrame, Reason: "assist_request request_id must be " + idForm}
 	case !ValidID(r.CaseID):
 		return Error{Code: CodeBadFrame, Reason: "assist_request case_id must be " + idForm}
-	case r.Kind != AssistDrafts && r.Kind != AssistThreadSummary:
-		return Error{Code: CodeBadFrame, Reason: fmt.Sprintf("assist_request kind %.20q: want drafts or thread_summary", r.Kind)}
+	case r.Kind != AssistDrafts && r.Kind != AssistThreadSummary && r.Kind != AssistCustomerHistory:
+		return Error{Code: CodeBadFrame, Reason: fmt.Sprintf("assist_request kind %.20q: want drafts, thread_summary or customer_history", r.Kind)}
 	case !printable(r.Agent, 128):
 		return Error{Code: CodeBadFrame, Reason: "assist_request agent too long or not printable"}
 	}
