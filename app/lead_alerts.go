@@ -14,9 +14,10 @@ import (
 type Escalate struct {
 	AtRisk   bool `json:"at_risk"`
 	Breached bool `json:"breached"`
-	// HighReachMinutes tells the leads of a case from a high-reach author
-	// whose customer has waited that long for an answer (0: never) — a
-	// clumsy silence to someone with a large following becomes a story.
+	// HighReachMinutes tells the leads of a public case from a high-reach
+	// author whose customer has waited that long for an answer (0: never)
+	// — a clumsy silence in public to someone with a large following
+	// becomes a story; a direct message does not.
 	HighReachMinutes int `json:"high_reach_minutes"`
 }
 
@@ -39,7 +40,8 @@ type Escalation struct {
 	// Mine is set when the case is assigned to this console's agent.
 	Mine bool
 	// HighReach is set when the case is told because its high-reach
-	// author has waited HighReachMinutes (To is then the case's SLA state).
+	// author has waited HighReachMinutes in public (To is then the case's
+	// SLA state).
 	HighReach bool
 }
 
@@ -92,8 +94,9 @@ func (e *Escalations) Scan(active []model.Summary, me string, lead bool, want Es
 	return out
 }
 
-// highReach returns, for a lead, the active cases of high-reach authors
-// whose customer has waited HighReachMinutes or more, each wait once.
+// highReach returns, for a lead, the active public cases of high-reach
+// authors whose customer has waited HighReachMinutes or more, each wait
+// once. A private message is not seen by the author's following.
 func (e *Escalations) highReach(active []model.Summary, lead bool, want Escalate) []Escalation {
 	if !lead || want.HighReachMinutes <= 0 {
 		return nil
@@ -105,7 +108,7 @@ func (e *Escalations) highReach(active []model.Summary, lead bool, want Escalate
 	told := make(map[string]time.Time, len(e.told))
 	var out []Escalation
 	for _, s := range active {
-		if !s.Status.Active() || s.Reach != model.ReachHigh || s.WaitingSince.IsZero() {
+		if !s.Status.Active() || !s.Public || s.Reach != model.ReachHigh || s.WaitingSince.IsZero() {
 			continue
 		}
 		if at, ok := e.told[s.ID]; ok && at.Equal(s.WaitingSince) {

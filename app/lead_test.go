@@ -185,25 +185,30 @@ func TestEscalationsOncePerTransition(t *testing.T) {
 }
 
 // A lead is told, once per wait, of a high-reach author waiting
-// HighReachMinutes; a new wait of the same case is told again; agents
-// and other authors are not.
+// HighReachMinutes in public; a new wait of the same case is told again;
+// agents, other authors and the same author's direct message are not.
 func TestEscalationsOfAWaitingHighReachAuthor(t *testing.T) {
 	now := t0
 	e := app.Escalations{Now: func() time.Time { return now }}
 	want := app.Escalate{HighReachMinutes: 15}
-	loud := model.Summary{ID: "h", Status: model.StatusOpen, Reach: model.ReachHigh, Author: "Dr. Brenner", WaitingSince: t0}
-	quiet := model.Summary{ID: "q", Status: model.StatusOpen, Author: "Kim", WaitingSince: t0.Add(-time.Hour)}
+	loud := model.Summary{ID: "h", Status: model.StatusOpen, Reach: model.ReachHigh, Public: true, Author: "Dr. Brenner", WaitingSince: t0}
+	quiet := model.Summary{ID: "q", Status: model.StatusOpen, Public: true, Author: "Kim", WaitingSince: t0.Add(-time.Hour)}
+	dm := model.Summary{ID: "d", Status: model.StatusOpen, Reach: model.ReachHigh, Author: "Dr. Brenner", WaitingSince: t0.Add(-time.Hour)}
 	scan := func(lead bool, ss ...model.Summary) []app.Escalation { return e.Scan(ss, "lena", lead, want) }
-	scan(true, loud, quiet) // the first scan learns the SLA states
+	// The first scan learns the SLA states; the direct message has waited
+	// an hour already, and is still not told.
+	if got := scan(true, loud, quiet, dm); len(got) != 0 {
+		t.Fatalf("first scan told %+v", got)
+	}
 	now = t0.Add(14 * time.Minute)
-	if got := scan(true, loud, quiet); len(got) != 0 {
-		t.Fatalf("told before 15 minutes: %+v", got)
+	if got := scan(true, loud, quiet, dm); len(got) != 0 {
+		t.Fatalf("told before 15 minutes, or of a direct message: %+v", got)
 	}
 	now = t0.Add(16 * time.Minute)
-	if got := scan(true, loud, quiet); len(got) != 1 || got[0].Case.ID != "h" || !got[0].HighReach {
+	if got := scan(true, loud, quiet, dm); len(got) != 1 || got[0].Case.ID != "h" || !got[0].HighReach {
 		t.Fatalf("after 16 minutes: %+v", got)
 	}
-	if got := scan(true, loud, quiet); len(got) != 0 {
+	if got := scan(true, loud, quiet, dm); len(got) != 0 {
 		t.Fatalf("told twice: %+v", got)
 	}
 	// Answered, then the author writes again: a new wait.

@@ -117,3 +117,32 @@ func TestSettingsChooseEscalations(t *testing.T) {
 		t.Fatal("a high-reach wait of \"soon\" accepted")
 	}
 }
+
+// TestEscalatorHighReachPublicOnly: the lead's console is told once of a
+// high-reach author waiting in public, never of the same author's direct
+// message, however long it waits.
+func TestEscalatorHighReachPublicOnly(t *testing.T) {
+	test.NewTempApp(t)
+	since := time.Now().Add(-40 * time.Minute)
+	be := &escBackend{me: "lena", lead: true, sums: []model.Summary{
+		{ID: "dm", Channel: model.ChannelTwitter, Author: "Dr. Brenner", Status: model.StatusOpen, Reach: model.ReachHigh, WaitingSince: since.Add(-time.Hour), Preview: "my order"},
+		{ID: "pub", Channel: model.ChannelTwitter, Author: "Dr. Brenner", Status: model.StatusOpen, Reach: model.ReachHigh, Public: true, WaitingSince: since, Preview: "still nothing"},
+	}}
+	var notes []*fyne.Notification
+	e := NewEscalator(be, func() app.Escalate { return app.Escalate{HighReachMinutes: 15} })
+	e.SetNotifier(func(n *fyne.Notification) { notes = append(notes, n) })
+	var marked []string
+	e.OnEscalation(func(es []app.Escalation) {
+		for _, x := range es {
+			marked = append(marked, x.Case.ID)
+		}
+	})
+	e.Scan()
+	e.Scan()
+	if len(notes) != 1 || !strings.Contains(notes[0].Title, "High reach, waiting") || !strings.Contains(notes[0].Content, "still nothing") {
+		t.Fatalf("notes %+v", notes)
+	}
+	if len(marked) != 1 || marked[0] != "pub" {
+		t.Fatalf("marked %v, want the public case only", marked)
+	}
+}
