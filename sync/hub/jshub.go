@@ -120,3 +120,16 @@ func (h *Hub) ReconcileOrphans(ctx context.Context, senders map[model.Channel]co
 		}
 	}
 }
+
+// lead runs run once per team: on bbolt (one hub) at once, on the
+// JetStream log while this hub holds the named lease (JSLog.Lead; another
+// hub takes it within HubTTL of this one stopping). The triager and the
+// service-level evaluator run so: with several hubs the model is asked
+// once per message and a breach is logged once.
+func (h *Hub) lead(ctx context.Context, name string, run func(context.Context)) {
+	if l, ok := h.log.(*JSLog); ok {
+		l.Lead(ctx, name, run)
+		return
+	}
+	run(ctx)
+}

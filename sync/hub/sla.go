@@ -45,7 +45,11 @@ const slaPage = 500
 
 // Run evaluates after commits to the log (coalesced, at most one
 // evaluation a second) and every EvaluateEvery, until ctx ends.
-func (s *SLA) Run(ctx context.Context) {
+// On the JetStream log it runs while this hub holds the team's "sla"
+// lease: one hub of several logs each breach (jshub.go).
+func (s *SLA) Run(ctx context.Context) { s.h.lead(ctx, "sla", s.run) }
+
+func (s *SLA) run(ctx context.Context) {
 	wake, stop := s.h.subscribe()
 	defer stop()
 	tick := time.NewTicker(s.rules.EvaluateEvery)

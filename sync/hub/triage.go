@@ -231,7 +231,13 @@ func (t *Triager) Client() *assist.Client { return t.cfg.Client }
 // Run triages until ctx ends: first what the log's last Backfill events
 // hold (a stop may have left them untriaged; the ones triaged already
 // are skipped), then every message logged.
-func (t *Triager) Run(ctx context.Context) {
+//
+// On the JetStream log Run triages while this hub holds the team's
+// "triage" lease (one hub of several calls the model once per message,
+// jshub.go); a hub that takes the lease over reads the Backfill first.
+func (t *Triager) Run(ctx context.Context) { t.h.lead(ctx, "triage", t.run) }
+
+func (t *Triager) run(ctx context.Context) {
 	var wg sync.WaitGroup
 	if t.cfg.Client != nil {
 		for range t.cfg.Workers {
