@@ -62,6 +62,7 @@ func TestReportClientReadsTheHub(t *testing.T) {
 	srv.SetAuth(tokens)
 	srv.Mount("GET "+hub.ReportCasesPath, srv.ReportCasesHandler(e))
 	srv.Mount("GET "+hub.ReportSummaryPath, srv.ReportSummaryHandler(e))
+	srv.Mount("GET "+hub.ReportMePath, srv.ReportMeHandler(e))
 	ts := httptest.NewServer(srv.Handler())
 	defer func() { ts.Close(); srv.Close() }()
 	for i, p := range []struct {
@@ -121,6 +122,22 @@ func TestReportClientReadsTheHub(t *testing.T) {
 	rn, _ := app.NewReportClient(ts.URL, "sb_nope", nil)
 	if _, err := rn.Summary(ctx, q); err == nil || errors.Is(err, app.ErrNotLead) {
 		t.Fatalf("unknown token: %v", err)
+	}
+	// An agent's own figures: arno's token reads arno's (none), not
+	// anna's; the lead reads anna's: one case answered in 12 minutes.
+	if m, err := ra.Mine(ctx, ""); err != nil || m.Agent != "arno" || len(m.Periods) != 3 || m.Periods[2].Handled != 0 {
+		t.Fatalf("arno's own: %+v %v", m, err)
+	}
+	if _, err := ra.Mine(ctx, "anna"); !errors.Is(err, app.ErrNotLead) {
+		t.Fatalf("arno asking for anna's: %v, want ErrNotLead", err)
+	}
+	m, err := rc.Mine(ctx, "anna")
+	if err != nil || m.Agent != "anna" || m.Periods[0].Period != "today" || m.Periods[0].Handled != 1 || *m.Periods[0].FirstResponseWall.MedianS != 12*60 {
+		t.Fatalf("anna's, by the lead: %+v %v", m, err)
+	}
+	ts.Close()
+	if _, err := ra.Mine(ctx, ""); !errors.Is(err, app.ErrOffline) {
+		t.Fatalf("hub gone: %v, want ErrOffline", err)
 	}
 }
 

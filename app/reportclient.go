@@ -127,6 +127,25 @@ func (c *ReportClient) Cases(ctx context.Context, q ReportQuery) (report.Cases, 
 	return cs, nil
 }
 
+// Mine is GET /v1/reports/me: the figures of agent ("": the token's own
+// agent; another agent's needs a lead's token, else ErrNotLead). An
+// unreachable hub is ErrOffline.
+func (c *ReportClient) Mine(ctx context.Context, agent string) (report.Mine, error) {
+	var m report.Mine
+	path := "/v1/reports/me"
+	if agent != "" {
+		path += "?" + url.Values{"agent": {agent}}.Encode()
+	}
+	body, err := c.send(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return m, err
+	}
+	if err := json.Unmarshal(body, &m); err != nil {
+		return m, fmt.Errorf("reports: my figures: %w", err)
+	}
+	return m, nil
+}
+
 // CSV is the hub's CSV of the case export (summary false) or of the
 // summary, byte for byte as the hub writes it.
 func (c *ReportClient) CSV(ctx context.Context, summary bool, q ReportQuery) ([]byte, error) {

@@ -9,10 +9,12 @@ import (
 	"switchboard/report"
 )
 
-// The reports API (docs/metrics.md): a lead's token only.
+// The reports API (docs/metrics.md): a lead's token only, but for an
+// agent's own figures.
 const (
 	ReportCasesPath   = "/v1/reports/cases"
 	ReportSummaryPath = "/v1/reports/summary"
+	ReportMePath      = "/v1/reports/me"
 )
 
 // maxReportSpan is the longest period one report covers.
@@ -180,6 +182,57 @@ func (s *Server) ReportSummaryHandler(e *SLA) http.Handler {
 		}
 		if err != nil {
 			s.logger.Warn("report: summary: write", "err", err)
+		}
+	})
+}
+
+// ReportMeHandler serves GET /v1/reports/me: the figures of the token's
+// own agent (report.Mine) — today, 7 and 30 days, and their open cases by
+// SLA state. A lead may ask for any agent's with agent=NAME; an agent
+// asking for someone else's gets 403. JSON only.
+func (s *Server) ReportMeHandler(e *SLA) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, _, ok := s.agentOf(w, r)
+		if !ok {
+			return
+		}
+		q := r.URL.Query()
+		for key := range q {
+			if key != "agent" {
+				writeJSON(w, http.StatusBadRequest, map[string]string{"error": key + ": unknown parameter (agent)"})
+				return
+			}
+		}
+		who := a.Name
+		if v := q.Get("agent"); v != "" && v != a.Name {
+			if a.Role != RoleLead {
+				writeJSON(w, http.StatusForbidden, map[string]string{"error": "an agent sees their own figures only"})
+				return
+			}
+			if len(v) > 200 {
+				writeJSON(w, http.StatusBadRequest, map[string]string{"error": "agent takes at most 200 bytes"})
+				return
+			}
+			who = v
+		}
+		if who == "" {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "no agent: this token names none"})
+			return
+		}
+		now := s.hub.cfg.Now().UTC()
+		loc := time.UTC
+		if e.rules.Default != nil {
+			loc = e.rules.Default.Location
+		}
+		var mine report.Mine
+		if err := e.Measure(func(f *report.Folder) { mine = f.Mine(e.rules, who, now, loc) }); err != nil {
+			s.logger.Error("report: me", "err", err)
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "cannot read the log now; try again"})
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if err := report.WriteJSON(w, mine); err != nil {
+			s.logger.Warn("report: me: write", "err", err)
 		}
 	})
 }

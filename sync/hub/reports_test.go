@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -56,6 +57,7 @@ func startSLAHub(t *testing.T, now time.Time) *slaHub {
 	srv.SetAuth(tokens)
 	srv.Mount("GET "+hub.ReportCasesPath, srv.ReportCasesHandler(e))
 	srv.Mount("GET "+hub.ReportSummaryPath, srv.ReportSummaryHandler(e))
+	srv.Mount("GET "+hub.ReportMePath, srv.ReportMeHandler(e))
 	srv.Mount("POST "+generic.Path, srv.RequireToken(generic.NewHandler(h.Sink(), generic.Options{Now: clk.Now})))
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { ts.Close(); srv.Close() })
@@ -260,5 +262,163 @@ func TestReportFilters(t *testing.T) {
 	}
 	if code, _, _ := s.do(t, "GET", hub.ReportCasesPath+"?channel=myspace", s.lead, nil); code != http.StatusBadRequest {
 		t.Fatalf("unknown channel: %d, want 400", code)
+	}
+}
+
+// TestReportMeGivesAnAgentTheirOwnFigures: an agent's token reads that
+// agent's figures only (someone else's is 403, no token 401), a lead's
+// any agent's; the figures match a hand calculation and, period by
+// period, the lead's summary filtered to the agent.
+func TestReportMeGivesAnAgentTheirOwnFigures(t *testing.T) {
+	now := time.Date(2026, 11, 4, 15, 0, 0, 0, time.UTC) // a Wednesday
+	s := startSLAHub(t, now)
+	n := 0
+	post := func(ref string, who string, dir model.Direction, at time.Time) string {
+		t.Helper()
+		n++
+		id, _, err := s.h.Ingest(model.Inbound{Channel: model.ChannelTwitter, ThreadRef: ref, PlatformID: fmt.Sprintf("%s-%d", ref, n),
+			Author: model.Identity{Handle: who}, Text: "hello", Time: at, Public: true, Direction: dir, Source: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	solve := func(id string, at time.Time) {
+		t.Helper()
+		if err := s.h.SetStatus(id, model.StatusSolved, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	claim := func(id string) {
+		t.Helper()
+		if a, err := s.h.ApplyOp(hub.Agent{Name: "arno", Role: hub.RoleAgent}, model.Op{ID: "claim-" + id, Kind: model.OpClaim, CaseID: id}); err != nil || a.Reject != nil {
+			t.Fatalf("claim: %v %+v", err, a.Reject)
+		}
+	}
+	in, out := model.DirectionIn, model.DirectionOut
+	at := func(h, m int) time.Time { return time.Date(2026, 11, 4, h, m, 0, 0, time.UTC) }
+	// Policy social-public: first response 30 min, next 1 h, resolution 24 h.
+	a := post("a", "@kim", in, at(12, 0)) // answered in 10 min, again in 3, solved: met
+	post("a", "arno", out, at(12, 10))
+	post("a", "@kim", in, at(12, 15))
+	post("a", "arno", out, at(12, 18))
+	solve(a, at(12, 20))
+	b := post("b", "@lou", in, at(13, 0)) // answered in 40 min: breached
+	post("b", "arno", out, at(13, 40))
+	solve(b, at(13, 50))
+	e := post("e", "@max", in, at(14, 10)) // claimed, waiting 50 min: breached
+	claim(e)
+	f := post("f", "@ned", in, at(14, 35)) // claimed, waiting 25 min of 30: at risk
+	claim(f)
+	post("g", "@ola", in, at(14, 0)) // answered in 5 min, still open: ok
+	post("g", "arno", out, at(14, 5))
+	post("h", "@pia", in, at(11, 0)) // anna's
+	post("h", "anna", out, at(11, 5))
+	c := post("c", "@quy", in, now.Add(-72*time.Hour)) // 3 days ago, 20 min: met
+	post("c", "arno", out, now.Add(-72*time.Hour+20*time.Minute))
+	solve(c, now.Add(-72*time.Hour+30*time.Minute))
+	d := post("d", "@rio", in, now.Add(-20*24*time.Hour)) // 20 days ago, 2 h: breached
+	post("d", "arno", out, now.Add(-20*24*time.Hour+2*time.Hour))
+	solve(d, now.Add(-20*24*time.Hour+130*time.Minute))
+
+	for _, q := range []string{"", "?agent=arno"} {
+		if code, _, _ := s.do(t, "GET", hub.ReportMePath+q, "", nil); code != http.StatusUnauthorized {
+			t.Errorf("me%s without a token: %d, want 401", q, code)
+		}
+	}
+	if code, _, body := s.do(t, "GET", hub.ReportMePath+"?agent=anna", s.agent, nil); code != http.StatusForbidden {
+		t.Errorf("an agent asking for anna's figures: %d %s, want 403", code, body)
+	}
+	if code, _, body := s.do(t, "GET", hub.ReportMePath+"?format=csv", s.agent, nil); code != http.StatusBadRequest {
+		t.Errorf("unknown parameter: %d %s, want 400", code, body)
+	}
+	// The lead-only reports stay lead-only.
+	if code, _, _ := s.do(t, "GET", hub.ReportSummaryPath+"?agent=arno", s.agent, nil); code != http.StatusForbidden {
+		t.Errorf("summary with an agent's token: %d, want 403", code)
+	}
+	code, _, raw := s.do(t, "GET", hub.ReportMePath, s.agent, nil)
+	if code != http.StatusOK {
+		t.Fatalf("me: %d %s", code, raw)
+	}
+	for _, q := range []string{"?agent=arno"} {
+		if code, _, again := s.do(t, "GET", hub.ReportMePath+q, s.agent, nil); code != http.StatusOK || !bytes.Equal(again, raw) {
+			t.Errorf("me%s with arno's token: %d, differs from /me", q, code)
+		}
+		if code, _, lead := s.do(t, "GET", hub.ReportMePath+q, s.lead, nil); code != http.StatusOK || !bytes.Equal(lead, raw) {
+			t.Errorf("me%s with a lead's token: %d, differs from arno's own:\n%s", q, code, lead)
+		}
+	}
+	var me report.Mine
+	if err := json.Unmarshal(raw, &me); err != nil {
+		t.Fatal(err)
+	}
+	if me.Agent != "arno" || me.At != "2026-11-04T15:00:00Z" || me.Zone != "UTC" || len(me.Periods) != 3 {
+		t.Fatalf("me = %s", raw)
+	}
+	i64 := func(p *int64) int64 {
+		if p == nil {
+			return -1
+		}
+		return *p
+	}
+	f64 := func(p *float64) float64 {
+		if p == nil {
+			return -1
+		}
+		return *p
+	}
+	// By hand. Today (from midnight UTC): cases a, b, e, f, g (not anna's
+	// h); a and b solved; first responses g 300, a 600, b 2400 s: median
+	// rank ⌈1.5⌉ = 600, p90 rank ⌈2.7⌉ = 2400; one next response, a's
+	// 180 s; met a, breached b and e (running past its target) — 1 of 3,
+	// 33.3 %. 7 days adds c (1200 s, met): 300 600 1200 2400, median
+	// rank 2 = 600, p90 rank ⌈3.6⌉ = 2400, 2 of 4 = 50 %. 30 days adds d
+	// (7200 s, breached): median rank ⌈2.5⌉ = 1200, p90 rank ⌈4.5⌉ = 7200,
+	// 2 of 5 = 40 %.
+	want := []struct {
+		period              string
+		from                string
+		handled, solved     int
+		frMed, frP90, nrMed int64
+		met, breached       int
+		pct                 float64
+	}{
+		{"today", "2026-11-04T00:00:00Z", 5, 2, 600, 2400, 180, 1, 2, 33.3},
+		{"7d", "2026-10-28T15:00:00Z", 6, 3, 600, 2400, 180, 2, 2, 50},
+		{"30d", "2026-10-05T15:00:00Z", 7, 4, 1200, 7200, 180, 2, 3, 40},
+	}
+	for i, w := range want {
+		p := me.Periods[i]
+		if p.Period != w.period || p.From != w.from || p.To != me.At || p.Handled != w.handled || p.Solved != w.solved ||
+			i64(p.FirstResponseWall.MedianS) != w.frMed || i64(p.FirstResponseWall.P90S) != w.frP90 || i64(p.NextResponseWall.MedianS) != w.nrMed ||
+			p.SLAMet != w.met || p.SLABreached != w.breached || f64(p.SLAAttainmentPct) != w.pct {
+			t.Errorf("%s = %+v, want %+v", w.period, p, w)
+		}
+		// The lead's summary of the same period, filtered to arno.
+		code, _, raw := s.do(t, "GET", hub.ReportSummaryPath+"?agent=arno&from="+p.From+"&to="+p.To, s.lead, nil)
+		var sum report.Summary
+		if err := json.Unmarshal(raw, &sum); code != http.StatusOK || err != nil {
+			t.Fatalf("summary: %d %v %s", code, err, raw)
+		}
+		g := sum.Groups[len(sum.Groups)-1]
+		same := report.MinePeriod{Period: p.Period, From: p.From, To: p.To, Handled: g.Cases, Solved: g.Resolved,
+			FirstResponseWall: g.FirstResponseWall, FirstResponseBusiness: g.FirstResponseBusiness,
+			NextResponseWall: g.NextResponseWall, NextResponseBusiness: g.NextResponseBusiness,
+			SLAMet: g.SLAMet, SLABreached: g.SLABreached, SLAAttainmentPct: g.SLAAttainmentPct}
+		mj, _ := json.Marshal(p)
+		sj, _ := json.Marshal(same)
+		if !bytes.Equal(mj, sj) {
+			t.Errorf("%s differs from the summary:\n me      %s\n summary %s", p.Period, mj, sj)
+		}
+	}
+	// Open now: e breached and f at risk (both waiting, e the longer), g ok.
+	if o := me.Open; o != (report.MineOpen{Total: 3, OK: 1, AtRisk: 1, Breached: 1, Waiting: 2, OldestWaiting: "2026-11-04T14:10:00Z"}) {
+		t.Errorf("open = %+v", o)
+	}
+	// A lead without agent= gets their own (none here).
+	code, _, raw = s.do(t, "GET", hub.ReportMePath, s.lead, nil)
+	var lena report.Mine
+	if err := json.Unmarshal(raw, &lena); code != http.StatusOK || err != nil || lena.Agent != "lena" || lena.Periods[2].Handled != 0 || lena.Open.Total != 0 {
+		t.Errorf("the lead's own: %d %v %s", code, err, raw)
 	}
 }
