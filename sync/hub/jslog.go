@@ -166,6 +166,9 @@ type JSLog struct {
 
 	jobMu   sync.Mutex
 	jobView map[string]jsJobRec // job id → newest known record
+
+	// opAnswersPerAgent overrides OpAnswersPerAgent (tests).
+	opAnswersPerAgent int
 }
 
 // jsEnvelope is one stream message: an event, and on the last event of an
@@ -900,6 +903,10 @@ func (l *JSLog) AppendOpAsync(agent string, a OpAnswer, evs []model.Event, jobs 
 			}
 			return nil, OpAnswer{}, nil, fmt.Errorf("hub: append op: %w", err)
 		}
+		if err := l.capRecent(ctx, agent, a.OpID); err != nil {
+			// The answer stands; it expires with the window all the same.
+			l.cfg.Logger.Warn("hub: cap the agent's kept answers", "agent", agent, "err", err)
+		}
 		for _, j := range jobs {
 			if _, err := l.putJobRec(ctx, jsJobRec{Job: j}, opJobWrite(j)); err != nil {
 				return nil, OpAnswer{}, nil, fmt.Errorf("hub: append op: %w", err)
@@ -923,6 +930,63 @@ func (l *JSLog) AppendOpAsync(agent string, a OpAnswer, evs []model.Event, jobs 
 		l.cfg.Logger.Warn("hub: write op ledger", "op", a.OpID, "err", err)
 	}
 	return stored, a, nowait, nil
+}
+
+// capRecent keeps an agent's answers that changed nothing to the
+// per-agent cap (OpAnswersPerAgent), as the bbolt ledger does: the
+// agent's answers take slots of a ring in turn (a counter in the bucket,
+// moved over its revision, so hubs taking slots at once take different
+// ones); the answer a slot held before is deleted. An answer whose slot
+// was never written (its hub stopped in between) goes with the window.
+func (l *JSLog) capRecent(ctx context.Context, agent, opID string) error {
+	limit := uint64(OpAnswersPerAgent)
+	if l.opAnswersPerAgent > 0 {
+		limit = uint64(l.opAnswersPerAgent)
+	}
+	count := "n" + b64(agent)
+	var n uint64
+	for {
+		e, err := l.recent.Get(ctx, count)
+		var rev uint64
+		switch {
+		case err == nil:
+			rev = e.Revision()
+			n, err = strconv.ParseUint(string(e.Value()), 10, 64)
+			if err != nil {
+				return fmt.Errorf("count of %s: %w", agent, err)
+			}
+		case errors.Is(err, jetstream.ErrKeyNotFound):
+			n = 0
+		case transient(err) && ctx.Err() == nil:
+			time.Sleep(100 * time.Millisecond)
+			continue
+		default:
+			return err
+		}
+		next := []byte(strconv.FormatUint(n+1, 10))
+		if rev == 0 {
+			_, err = l.recent.Create(ctx, count, next)
+		} else {
+			_, err = l.recent.Update(ctx, count, next, rev)
+		}
+		if err == nil {
+			break
+		}
+		if !(errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) || conflict(err) || transient(err)) || ctx.Err() != nil {
+			return err
+		}
+	}
+	slot := "r" + b64(agent) + "." + strconv.FormatUint(n%limit, 10)
+	key := opKey(agent, opID)
+	if e, err := l.recent.Get(ctx, slot); err == nil && string(e.Value()) != key {
+		if err := l.recent.Delete(ctx, string(e.Value())); err != nil {
+			return err
+		}
+	} else if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return err
+	}
+	_, err := l.recent.Put(ctx, slot, []byte(key))
+	return err
 }
 
 // LookupOp implements EventLog.
