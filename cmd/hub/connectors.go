@@ -55,6 +55,51 @@ type Config struct {
 type TwitterConfig struct {
 	TwitterAccount
 	Accounts []TwitterAccount `json:"accounts,omitempty"`
+	// Searches are X recent searches the hub polls with the bearer token
+	// of the first account (whose user_id marks the brand's own tweets);
+	// listen-only ones feed the listening view (docs/listening.md).
+	Searches []TwitterSearch `json:"searches,omitempty"`
+}
+
+// TwitterSearch is one X recent search (GET /2/tweets/search/recent).
+type TwitterSearch struct {
+	Name  string `json:"name"`
+	Query string `json:"query"`
+	// Listen: its tweets are listened posts — no case, no reply offered.
+	// Without it every tweet found is a care message, like a mention.
+	Listen bool `json:"listen,omitempty"`
+	// Topics are listened keywords: those a tweet names are its topics.
+	Topics []string `json:"topics,omitempty"`
+	// PollEvery is how often it is polled; default 5m (X's recent search
+	// allows few calls per 15 minutes on the smaller plans), "0" off.
+	PollEvery string `json:"poll_every,omitempty"`
+	// Brand marks the cases of a care search and of adopted items.
+	Brand string `json:"brand,omitempty"`
+}
+
+// searches checks the configured searches against the first account:
+// they need its bearer token, unique names, a query.
+func (tc TwitterConfig) searches(first TwitterAccount) ([]twitter.Search, error) {
+	var out []twitter.Search
+	names := map[string]bool{}
+	for _, s := range tc.Searches {
+		ts := twitter.Search{Name: strings.TrimSpace(s.Name), Query: s.Query, Listen: s.Listen, Topics: s.Topics}
+		if err := ts.Validate(); err != nil {
+			return nil, err
+		}
+		if names[ts.Name] {
+			return nil, fmt.Errorf("twitter: search %q given twice", ts.Name)
+		}
+		names[ts.Name] = true
+		if first.BearerToken == "" {
+			return nil, fmt.Errorf("twitter: search %q needs a bearer_token", ts.Name)
+		}
+		if _, err := duration(s.PollEvery, 5*time.Minute); err != nil {
+			return nil, fmt.Errorf("twitter: search %q: poll_every: %w", ts.Name, err)
+		}
+		out = append(out, ts)
+	}
+	return out, nil
 }
 
 // TwitterAccount is one X account of a brand.
@@ -174,7 +219,11 @@ func loadConfig(path string) (Config, error) {
 // consumer secret for X webhooks.
 func checkBrands(cfg Config) error {
 	if cfg.Twitter != nil {
-		if _, err := cfg.Twitter.accounts(); err != nil {
+		accounts, err := cfg.Twitter.accounts()
+		if err != nil {
+			return err
+		}
+		if _, err := cfg.Twitter.searches(accounts[0]); err != nil {
 			return err
 		}
 	}
@@ -309,6 +358,9 @@ func startConnectors(ctx context.Context, cfg Config, h *hub.Hub, srv *hub.Serve
 			logger.Info("twitter connector", "account", a.UserID, "brand", a.Brand, "webhook", a.ConsumerSecret != "",
 				"replies", a.UserToken != "", "poll", a.BearerToken != "" && every > 0)
 		}
+		if err := startSearches(ctx, tc, accounts[0], threads, sink, board, log, logger); err != nil {
+			return err
+		}
 		if len(hooks) > 0 {
 			srv.Mount(twitter.WebhookPath, reportHandler(accountMux{hooks: hooks, first: hookOrder[0]}, board.Connector("twitter", "twitter/webhook")))
 		}
@@ -393,7 +445,7 @@ func startConnectors(ctx context.Context, cfg Config, h *hub.Hub, srv *hub.Serve
 		logger.Info("forum connector", "feeds", len(fc.Feeds), "every", every)
 	}
 
-	// Service levels and the reports (lead tokens only).
+	// Service levels and the reports (lead tokens only; /me for any agent).
 	rules, err := slaRules(cfg)
 	if err != nil {
 		return fmt.Errorf("sla: %w", err)
@@ -401,6 +453,7 @@ func startConnectors(ctx context.Context, cfg Config, h *hub.Hub, srv *hub.Serve
 	levels := hub.NewSLA(h, rules)
 	srv.Mount("GET "+hub.ReportCasesPath, srv.ReportCasesHandler(levels))
 	srv.Mount("GET "+hub.ReportSummaryPath, srv.ReportSummaryHandler(levels))
+	srv.Mount("GET "+hub.ReportMePath, srv.ReportMeHandler(levels)) // an agent's own figures
 	go levels.Run(ctx)
 
 	// The community expert directory (docs/experts.md).
@@ -428,6 +481,49 @@ func startConnectors(ctx context.Context, cfg Config, h *hub.Hub, srv *hub.Serve
 
 	go h.RunDelivery(ctx, senders)
 	go h.ReconcileOrphans(ctx, senders, time.Second) // JetStream: what a stopped hub left sending
+	return nil
+}
+
+// startSearches starts a poller per X search (the lead hub's, like the
+// mentions), each keeping its since_id under its own state key.
+func startSearches(ctx context.Context, tc *TwitterConfig, first TwitterAccount, threads *twitter.Threads, sink connector.Sink,
+	board *hub.StatusBoard, log connState, logger *slog.Logger) error {
+	searches, err := tc.searches(first)
+	if err != nil {
+		return err
+	}
+	for i, s := range searches {
+		every, _ := duration(tc.Searches[i].PollEvery, 5*time.Minute)
+		if every <= 0 {
+			continue
+		}
+		rep := board.Connector("twitter", "twitter/search/"+s.Name)
+		stateKey := "twitter/search/" + s.Name + "/since_id"
+		c := twitter.Config{BaseURL: first.BaseURL, BearerToken: first.BearerToken, UserID: first.UserID, BrandHandle: first.BrandHandle,
+			Logger: logger, Threads: threads, HTTPClient: reportClient(rep),
+			OnState: func(id string) {
+				if err := log.PutState(stateKey, []byte(id)); err != nil {
+					logger.Error("twitter: save since_id", "search", s.Name, "err", err)
+				}
+			}}
+		p, err := twitter.NewSearchPoller(c, s)
+		if err != nil {
+			return err
+		}
+		if id, _ := log.GetState(stateKey); len(id) > 0 {
+			if err := p.SetState(string(id)); err != nil {
+				logger.Warn("twitter: saved since_id ignored", "search", s.Name, "err", err)
+			}
+		}
+		ssink := reportSink{brandSink{sink, tc.Searches[i].Brand}, rep}
+		goLead(ctx, log, "twitter/search/"+s.Name, func(ctx context.Context) {
+			if err := p.Run(ctx, ssink, every); err != nil && ctx.Err() == nil {
+				rep.Error(err)
+				logger.Error("twitter search poller stopped", "search", s.Name, "err", err)
+			}
+		})
+		logger.Info("twitter search", "search", s.Name, "listen", s.Listen, "every", every)
+	}
 	return nil
 }
 

@@ -51,6 +51,14 @@ type Config struct {
 	// carry it, and replies on them go out with this page's token. Empty
 	// with one page: no brand; with several: PageName, else PageID.
 	Brand string `json:"brand,omitempty"`
+	// Listen marks a listen-only page (docs/listening.md): its feed's
+	// posts and comments go to the hub's listening view — no case, no
+	// reply offered — with the Topics each names; Messenger messages to
+	// it are skipped (a listen-only page has no inbox to answer from).
+	Listen bool `json:"listen,omitempty"`
+	// Topics are the listened keywords of a listen-only page: those a
+	// post names (case-insensitive) are its topics in the listening view.
+	Topics []string `json:"topics,omitempty"`
 	// Pages are more pages served by the same hub (and webhook), each
 	// with its own token; see Page. The fields above then hold the first
 	// page (or only the shared app_secret and verify_token, with no
@@ -97,6 +105,12 @@ func (c Config) validate(webhook, sender bool) error {
 			errs = append(errs, errors.New("verify_token: required for the subscription handshake"))
 		}
 	}
+	if len(c.Topics) > 16 {
+		errs = append(errs, fmt.Errorf("topics: %d, at most 16", len(c.Topics)))
+	}
+	if len(c.Topics) > 0 && !c.Listen {
+		errs = append(errs, errors.New("topics: only for a listen-only page (listen: true)"))
+	}
 	if sender && c.PageAccessToken == "" {
 		errs = append(errs, errors.New("page_access_token: required to send replies"))
 	}
@@ -139,6 +153,9 @@ type Page struct {
 	AppSecret       string `json:"app_secret,omitempty"`
 	VerifyToken     string `json:"verify_token,omitempty"`
 	Brand           string `json:"brand,omitempty"`
+	// Listen and Topics make the page listen-only (see Config.Listen).
+	Listen bool     `json:"listen,omitempty"`
+	Topics []string `json:"topics,omitempty"`
 }
 
 // PageConfigs returns one single-page Config per page c serves: c's own
@@ -159,6 +176,7 @@ func (c Config) PageConfigs() ([]Config, error) {
 		pc.PageAccessToken = firstNonEmpty(p.PageToken, p.PageAccessToken)
 		pc.AppSecret = firstNonEmpty(p.AppSecret, c.AppSecret)
 		pc.VerifyToken = firstNonEmpty(p.VerifyToken, c.VerifyToken)
+		pc.Listen, pc.Topics = p.Listen, p.Topics
 		out = append(out, pc)
 	}
 	if len(out) == 0 {
@@ -176,6 +194,9 @@ func (c Config) PageConfigs() ([]Config, error) {
 			return nil, fmt.Errorf("facebook: config: brand %q given to two pages: replies could not tell which page sends them", out[i].Brand)
 		}
 		ids[out[i].PageID], brands[out[i].Brand] = true, true
+		if len(out[i].Topics) > 0 && !out[i].Listen {
+			return nil, fmt.Errorf("facebook: config: page %s: topics are only for a listen-only page (listen: true)", out[i].PageID)
+		}
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package facebook
 import (
 	"context"
 	"crypto/subtle"
+	"strings"
 	"sync"
 
 	"switchboard/model"
@@ -21,7 +22,13 @@ type app struct {
 
 // pageParser is the parser of one configured page.
 func pageParser(c Config) parser {
-	return parser{pageID: c.PageID, pageName: c.PageName, brand: c.Brand}
+	pp := parser{pageID: c.PageID, pageName: c.PageName, brand: c.Brand, listen: c.Listen}
+	for _, t := range c.Topics {
+		if t = strings.ToLower(strings.TrimSpace(t)); t != "" {
+			pp.topics = append(pp.topics, t)
+		}
+	}
+	return pp
 }
 
 // groupApps groups pages by app secret, in configuration order.

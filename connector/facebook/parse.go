@@ -180,6 +180,8 @@ type parser struct {
 	pageID   string
 	pageName string
 	brand    string            // set on every item of the page
+	listen   bool              // a listen-only page: feed items are Listen, Messenger skipped
+	topics   []string          // its listened keywords, lower-cased
 	also     map[string]parser // more pages of the same app, by page id (pages.go)
 }
 
@@ -224,10 +226,17 @@ func (p parser) parse(body []byte) (items []model.Inbound, skips []skip, err err
 				continue
 			}
 			in.Brand = p.brand
+			if p.listen {
+				p.mark(&in)
+			}
 			items = append(items, in)
 		}
 		for j, raw := range e.Messaging {
 			what := fmt.Sprintf("entry %d messaging %d", i, j)
+			if p.listen {
+				skips = append(skips, skip{what, "Messenger message to a listen-only page: not handled (subscribe its app to feed only)", true})
+				continue
+			}
 			in, sk := p.messaging(raw)
 			if sk.reason != "" {
 				sk.what = what
@@ -329,6 +338,18 @@ func (p parser) feed(e entry, v feedValue) (model.Inbound, string) {
 		return model.Inbound{}, reason
 	}
 	return in, ""
+}
+
+// mark makes a feed item of a listen-only page a listened post, with the
+// page's topics it names.
+func (p parser) mark(in *model.Inbound) {
+	in.Listen = true
+	lower := strings.ToLower(in.Text)
+	for _, k := range p.topics {
+		if strings.Contains(lower, k) {
+			in.Keywords = append(in.Keywords, k)
+		}
+	}
 }
 
 func (p parser) messaging(raw json.RawMessage) (model.Inbound, skip) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/url"
@@ -32,14 +33,18 @@ const rateGrace = time.Second
 // fallbackBackoff is the wait after a 429 that names no reset time.
 const fallbackBackoff = time.Minute
 
-// Poller reads the brand's mentions timeline and passes new tweets to a
-// sink. It remembers the newest tweet id seen as the next since_id; the
+// Poller reads the brand's mentions timeline (or, made by
+// NewSearchPoller, an X recent search) and passes new tweets to a sink. It remembers the newest tweet id seen as the next since_id; the
 // hub persists it (State, SetState, Config.OnState) so a restart neither
 // re-reads nor skips mentions.
 type Poller struct {
 	cfg Config
 
 	pollMu sync.Mutex // one poll at a time
+
+	// search, when set, makes this a search poller (search.go): it reads
+	// X's recent search for the query instead of the mentions timeline.
+	search *search
 
 	mu           sync.Mutex // guards the fields below
 	sinceID      string
@@ -97,9 +102,9 @@ func (p *Poller) Run(ctx context.Context, sink connector.Sink, every time.Durati
 			if d := rl.Reset.Sub(p.cfg.Now()) + rateGrace; d > wait {
 				wait = d
 			}
-			p.cfg.Logger.Warn("mentions: rate limited", "reset", rl.Reset.UTC(), "wait", wait)
+			p.log().Warn("rate limited", "reset", rl.Reset.UTC(), "wait", wait)
 		case err != nil:
-			p.cfg.Logger.Warn("mentions: poll failed", "err", err)
+			p.log().Warn("poll failed", "err", err)
 		}
 		if err := p.sleep(ctx, wait); err != nil {
 			return err
@@ -141,7 +146,7 @@ func (p *Poller) PollOnce(ctx context.Context, sink connector.Sink) error {
 		}
 		for _, t := range pg.Data {
 			if !isID(t.ID) {
-				p.cfg.Logger.Warn("mentions: tweet without a valid id dropped", "id", clip(t.ID, 40))
+				p.log().Warn("tweet without a valid id dropped", "id", clip(t.ID, 40))
 				continue
 			}
 			tweets = append(tweets, t)
@@ -160,7 +165,7 @@ func (p *Poller) PollOnce(ctx context.Context, sink connector.Sink) error {
 		}
 	}
 	if fetchErr == nil && !complete {
-		p.cfg.Logger.Warn("mentions: more pages than MaxPages; older mentions of this backlog are skipped", "max_pages", p.cfg.MaxPages)
+		p.log().Warn("more pages than MaxPages; older tweets of this backlog are skipped", "max_pages", p.cfg.MaxPages)
 	}
 
 	slices.SortFunc(tweets, func(a, b v2Tweet) int {
@@ -179,7 +184,7 @@ func (p *Poller) PollOnce(ctx context.Context, sink connector.Sink) error {
 		}
 		if _, _, err := sink.Ingest(in); err != nil {
 			if connector.IsPermanent(err) {
-				p.cfg.Logger.Warn("mentions: sink refused a tweet", "id", t.ID, "err", err)
+				p.log().Warn("sink refused a tweet", "id", t.ID, "err", err)
 				continue
 			}
 			return fmt.Errorf("twitter: ingest tweet %s: %w", t.ID, err)
@@ -199,7 +204,20 @@ func (p *Poller) PollOnce(ctx context.Context, sink connector.Sink) error {
 	return nil
 }
 
-func (p *Poller) path() string { return "/2/users/" + p.cfg.UserID + "/mentions" }
+func (p *Poller) path() string {
+	if p.search != nil {
+		return searchPath
+	}
+	return "/2/users/" + p.cfg.UserID + "/mentions"
+}
+
+// log is the logger of this poller's timeline: mentions, or the search.
+func (p *Poller) log() *slog.Logger {
+	if p.search != nil {
+		return p.cfg.Logger.With("search", p.search.Name)
+	}
+	return p.cfg.Logger.With("timeline", "mentions")
+}
 
 // blocked returns the time before which no call may be made, or zero.
 func (p *Poller) blocked() time.Time {
@@ -227,7 +245,13 @@ type v2Tweet struct {
 	ConversationID  string `json:"conversation_id"`
 	InReplyToUserID string `json:"in_reply_to_user_id"`
 	CreatedAt       string `json:"created_at"`
-	PublicMetrics   struct {
+	// Lang and ReferencedTweets are asked for by searches only.
+	Lang             string `json:"lang"`
+	ReferencedTweets []struct {
+		Type string `json:"type"`
+		ID   string `json:"id"`
+	} `json:"referenced_tweets"`
+	PublicMetrics struct {
 		RetweetCount int `json:"retweet_count"`
 		ReplyCount   int `json:"reply_count"`
 		LikeCount    int `json:"like_count"`
@@ -295,13 +319,17 @@ func (p *Poller) fetch(ctx context.Context, since, token string) (*mentionsPage,
 	if since != "" {
 		q.Set("since_id", since)
 	}
-	if token != "" {
+	path := p.path()
+	target := p.cfg.BaseURL + "/2/users/" + url.PathEscape(p.cfg.UserID) + "/mentions"
+	if p.search != nil {
+		p.search.params(q, p.cfg.PageSize, token)
+		target = p.cfg.BaseURL + searchPath
+	} else if token != "" {
 		q.Set("pagination_token", token)
 	}
-	path := p.path()
-	req, err := http.NewRequest(http.MethodGet, p.cfg.BaseURL+"/2/users/"+url.PathEscape(p.cfg.UserID)+"/mentions?"+q.Encode(), nil)
+	req, err := http.NewRequest(http.MethodGet, target+"?"+q.Encode(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("twitter: build mentions request: %w", err)
+		return nil, fmt.Errorf("twitter: build %s request: %w", path, err)
 	}
 	resp, err := call(ctx, p.cfg.HTTPClient, req, p.cfg.BearerToken)
 	if err != nil {
@@ -326,7 +354,7 @@ func (p *Poller) fetch(ctx context.Context, since, token string) (*mentionsPage,
 		return nil, fmt.Errorf("twitter: GET %s: malformed answer: %w", path, err)
 	}
 	for _, e := range pg.Errors {
-		p.cfg.Logger.Info("mentions: partial error", "title", clip(e.Title, 100), "detail", clip(e.Detail, 200))
+		p.log().Info("partial error", "title", clip(e.Title, 100), "detail", clip(e.Detail, 200))
 	}
 	return &pg, nil
 }
@@ -336,6 +364,9 @@ func (p *Poller) inbound(t v2Tweet, users map[string]v2User) (model.Inbound, boo
 	text := unescape(t.Text)
 	if strings.TrimSpace(text) == "" {
 		return model.Inbound{}, false
+	}
+	if p.search != nil && t.retweet() {
+		return model.Inbound{}, false // a repeat of a tweet, not a new voice
 	}
 	if t.AuthorID == p.cfg.UserID {
 		if p.cfg.Threads.sentByUs(t.ID) {
@@ -363,6 +394,9 @@ func (p *Poller) inbound(t v2Tweet, users map[string]v2User) (model.Inbound, boo
 		Public:     true,
 		Source:     p.cfg.mentionsSource(),
 		Direction:  model.DirectionIn,
+	}
+	if p.search != nil {
+		p.search.mark(&in, t)
 	}
 	if ts, err := time.Parse(time.RFC3339, t.CreatedAt); err == nil {
 		in.Time = ts.UTC()
