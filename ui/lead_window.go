@@ -37,7 +37,7 @@ func StartLeadWindow(ctx context.Context, a fyne.App, core LeadCore, rep Reports
 			v.SetExportDir(exportDir)
 			w := a.NewWindow(T("Switchboard — team lead"))
 			v.SetWindow(w)
-			w.SetContent(v.Content())
+			w.SetContent(LeadContent(v, rep, exportDir)) // the board and its Community tab (lead_community.go)
 			w.Resize(LeadWindowSize)
 			if esc != nil {
 				esc.OnEscalation(func(es []app.Escalation) { v.Escalated(es) })
