@@ -238,3 +238,39 @@ func TestThreadAnswers(t *testing.T) {
 		t.Fatalf("answers %+v", got)
 	}
 }
+
+// A thread kept in brief (no text; what the rules read of the asker's
+// posts instead) learns and recognises exactly what the full thread does.
+func TestBriefThreadLearnsTheSame(t *testing.T) {
+	q := "forum:asker"
+	thread := []Post{
+		{Author: q, Text: "My Galaxy S24 drops wifi after the update. Any idea?", Time: t0},
+		{Author: "forum:guesser", Text: "Restart it? Thanks for asking", Time: t0.Add(time.Minute)},
+		{Author: q, Text: "Tried, still the same?", Time: t0.Add(2 * time.Minute)},
+		{Author: "forum:kohlmark", Text: "Reset network settings.", Time: t0.Add(time.Hour)},
+		{Author: q, Text: "Danke, hat geklappt!", Time: t0.Add(2 * time.Hour)},
+		{Author: "forum:guesser", Text: "Does it still work?", Time: t0.Add(3 * time.Hour)},
+	}
+	brief := make([]Post, len(thread))
+	for i, p := range thread {
+		brief[i] = Brief(p, p.Author == q)
+		if brief[i].Text != "" {
+			t.Fatalf("post %d keeps its text", i)
+		}
+	}
+	full, short := Evidence{}, Evidence{}
+	full.Learn(thread, []string{"galaxy s24"}, nil)
+	short.Learn(brief, []string{"galaxy s24"}, nil)
+	for _, k := range []string{"forum:kohlmark", "forum:guesser"} {
+		if *full[k]["galaxy s24"] != *short[k]["galaxy s24"] {
+			t.Errorf("%s: full %+v, brief %+v", k, *full[k]["galaxy s24"], *short[k]["galaxy s24"])
+		}
+	}
+	if k := short["forum:kohlmark"]["galaxy s24"]; k.Thanked != 1 || k.Ended != 0 {
+		t.Errorf("kohlmark in brief: %+v", k)
+	}
+	a, b := ThreadAnswers(thread, "x", nil), ThreadAnswers(brief, "x", nil)
+	if len(a) != 2 || len(b) != 2 || a[0] != b[0] || a[1] != b[1] {
+		t.Errorf("thread answers: full %+v, brief %+v", a, b)
+	}
+}

@@ -17,7 +17,25 @@ type Post struct {
 	// Accepted is set when the forum marks the post as the accepted
 	// answer (a Q&A site's check mark).
 	Accepted bool
+	// Thanks and Asks stand in for Text in a post kept in brief (Brief):
+	// the post thanks, or asks (again). The rules read Text when it is set.
+	Thanks bool
+	Asks   bool
 }
+
+// Brief is p as the learning rules need to keep it: without its text,
+// with what they read of it (Thanks, Asks) instead. Only the asker's posts
+// are read; an answer's text never counts, so asker false keeps nothing.
+func Brief(p Post, asker bool) Post {
+	if asker && p.Text != "" {
+		p.Thanks, p.Asks = thanks.MatchString(p.Text), question.MatchString(p.Text)
+	}
+	p.Text = ""
+	return p
+}
+
+func (p Post) thanks() bool { return p.Thanks || thanks.MatchString(p.Text) }
+func (p Post) asks() bool   { return p.Asks || question.MatchString(p.Text) }
 
 // Stats is the evidence that a member knows a topic: how many threads on
 // it they answered, how often their answer was the thread's last word
@@ -89,7 +107,7 @@ func (ev Evidence) Learn(thread []Post, topics []string, members func(key string
 	}
 	askedAgain := func(after int) bool {
 		for _, p := range thread[after+1:] {
-			if p.Author == asker && question.MatchString(p.Text) && !thanks.MatchString(p.Text) {
+			if p.Author == asker && p.asks() && !p.thanks() {
 				return true
 			}
 		}
@@ -100,7 +118,7 @@ func (ev Evidence) Learn(thread []Post, topics []string, members func(key string
 			if p.Author != asker {
 				continue
 			}
-			if thanks.MatchString(p.Text) {
+			if p.thanks() {
 				return true
 			}
 			// The asker's reply right after an answer thanks that answer
@@ -223,7 +241,7 @@ func ThreadAnswers(thread []Post, topic string, members func(key string) bool) [
 		thanked := false
 		for _, q := range thread[i+1:] {
 			if q.Author == asker {
-				thanked = thanks.MatchString(q.Text)
+				thanked = q.thanks()
 				break
 			}
 		}

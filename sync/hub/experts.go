@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"switchboard/community"
 	"switchboard/model"
@@ -45,8 +46,15 @@ type Experts struct {
 	cursor uint64
 	dir    map[string]model.Expert
 	// threads are the forum cases: their topics and their posts, as the
-	// learning rules need them (text kept only to 300 bytes).
+	// learning rules need them (in brief: no text). Bounded: see
+	// maxForumThreads, maxForumPosts, maxThreadPosts.
 	threads map[string]*forumThread
+	// posts counts the posts kept in threads.
+	posts int
+	// limits are the bounds of threads (the defaults; tests lower them).
+	limits forumLimits
+	// tick counts the forum events folded: the threads' activity clock.
+	tick uint64
 	// evidence is learned from threads; nil when it needs learning again.
 	evidence community.Evidence
 	// selfAway are away notices read from members' posts, not yet logged.
@@ -66,13 +74,34 @@ type handoffRec struct {
 
 type forumThread struct {
 	topics []string
-	text   string // subject, for topic matching
-	posts  []community.Post
+	text   string // subject (or the question's first 300 bytes), for topic matching
+	// posts are the thread's first maxThreadPosts/2 posts and its latest
+	// (community.Brief: no text; the asker's read for thanks and questions).
+	posts []community.Post
+	// active orders the threads by their latest event (Experts.tick): the
+	// least recently active are forgotten first.
+	active uint64
 }
+
+// The bounds of the forum history Experts keeps in memory for learning
+// and recognition, so that a big forum cannot grow the hub without limit
+// (about 100 bytes a post: some 50 MB at most). Past them the least
+// recently active threads are forgotten (down to 90 %), and a thread keeps
+// its first and its latest posts.
+const (
+	maxForumThreads = 50_000
+	maxForumPosts   = 500_000
+	maxThreadPosts  = 200
+)
+
+type forumLimits struct{ threads, posts, threadPosts int }
+
+var defaultForumLimits = forumLimits{maxForumThreads, maxForumPosts, maxThreadPosts}
 
 // NewExperts makes the directory of h.
 func NewExperts(h *Hub) *Experts {
-	return &Experts{h: h, dir: map[string]model.Expert{}, threads: map[string]*forumThread{}, handoffs: map[string]handoffRec{}}
+	return &Experts{h: h, dir: map[string]model.Expert{}, threads: map[string]*forumThread{}, handoffs: map[string]handoffRec{},
+		limits: defaultForumLimits}
 }
 
 // Run catches up after commits to the log (at most once a second) and logs
@@ -119,10 +148,10 @@ func (x *Experts) sync() error {
 
 func (x *Experts) catchUpLocked() error {
 	if !x.loaded {
-		x.dir, x.threads, x.evidence, x.cursor = map[string]model.Expert{}, map[string]*forumThread{}, nil, 0
+		x.dir, x.threads, x.evidence, x.cursor, x.posts = map[string]model.Expert{}, map[string]*forumThread{}, nil, 0, 0
 		x.handoffs = map[string]handoffRec{}
 		if x.h.log.Horizon() > 0 {
-			seq, err := x.h.log.Snapshot(func(ev model.Event) error { x.fold(ev, false); return nil })
+			seq, err := x.h.log.Snapshot(func(ev model.Event) error { x.fold(ev, false); x.boundLocked(); return nil })
 			if err != nil {
 				return fmt.Errorf("experts: load snapshot: %w", err)
 			}
@@ -147,6 +176,7 @@ func (x *Experts) catchUpLocked() error {
 			x.fold(ev, true)
 			x.cursor = ev.Seq
 		}
+		x.boundLocked()
 		if x.dirty {
 			x.publishLocked()
 			x.dirty = false
@@ -185,12 +215,8 @@ func (x *Experts) fold(ev model.Event, live bool) {
 	case ev.Type == model.EventCaseUpserted && ev.Case != nil && ev.Case.Channel == model.ChannelForum:
 		c := ev.Case
 		x.foldHandoff(c)
-		t := x.threads[c.ID]
-		if t == nil {
-			t = &forumThread{}
-			x.threads[c.ID] = t
-		}
-		t.text = c.Subject
+		t := x.thread(c.ID)
+		t.text = clipBytes(c.Subject, 300)
 		t.topics = t.topics[:0]
 		for _, tag := range c.Tags {
 			t.topics = append(t.topics, model.NormalTopic(tag))
@@ -204,20 +230,13 @@ func (x *Experts) fold(ev model.Event, live bool) {
 		if m.Direction != model.DirectionIn {
 			return
 		}
-		t := x.threads[m.CaseID]
-		if t == nil {
-			t = &forumThread{}
-			x.threads[m.CaseID] = t
-		}
+		t := x.thread(m.CaseID)
 		key := m.Author.Key()
-		text := m.Text
-		if len(text) > 300 {
-			text = text[:300]
+		if len(t.posts) == 0 && t.text == "" {
+			t.text = clipBytes(m.Text, 300)
 		}
-		t.posts = append(t.posts, community.Post{Author: key, Text: text, Time: m.Time})
-		if len(t.posts) == 1 && t.text == "" {
-			t.text = text
-		}
+		asker := len(t.posts) == 0 || t.posts[0].Author == key
+		x.addPost(t, community.Brief(community.Post{Author: key, Text: m.Text, Time: m.Time}, asker))
 		x.evidence = nil
 		if e, ok := x.dir[key]; ok && live && !e.Removed {
 			if until, ok := community.ParseAway(m.Text, m.Time); ok && (e.Away == nil || !e.Away.Until.Equal(until)) {
@@ -227,6 +246,77 @@ func (x *Experts) fold(ev model.Event, live bool) {
 			}
 		}
 	}
+}
+
+// thread is the kept forum thread of case id, new if need be, marked
+// active now.
+func (x *Experts) thread(id string) *forumThread {
+	t := x.threads[id]
+	if t == nil {
+		t = &forumThread{}
+		x.threads[id] = t
+	}
+	x.tick++
+	t.active = x.tick
+	return t
+}
+
+// clipBytes cuts s to at most n bytes, at a rune boundary.
+func clipBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// addPost keeps p in t: past the thread's bound, the oldest of its latest
+// posts makes room (its first half — the question and the first
+// answers — stays).
+func (x *Experts) addPost(t *forumThread, p community.Post) {
+	if n := x.limits.threadPosts; n > 1 && len(t.posts) >= n {
+		head := n / 2
+		copy(t.posts[head:], t.posts[head+1:])
+		t.posts[len(t.posts)-1] = p
+		return
+	}
+	t.posts = append(t.posts, p)
+	x.posts++
+}
+
+// boundLocked forgets the least recently active threads, down to 90 % of
+// the bounds, when the kept threads or posts exceed them.
+func (x *Experts) boundLocked() {
+	lim := x.limits
+	if len(x.threads) <= lim.threads && x.posts <= lim.posts {
+		return
+	}
+	type age struct {
+		id     string
+		active uint64
+	}
+	all := make([]age, 0, len(x.threads))
+	for id, t := range x.threads {
+		all = append(all, age{id, t.active})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].active < all[j].active })
+	for _, a := range all {
+		if len(x.threads) <= lim.threads*9/10 && x.posts <= lim.posts*9/10 {
+			break
+		}
+		x.posts -= len(x.threads[a.id].posts)
+		delete(x.threads, a.id)
+	}
+	x.evidence = nil
+}
+
+// forumKept is the forum history kept: threads and posts.
+func (x *Experts) forumKept() (threads, posts int) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return len(x.threads), x.posts
 }
 
 func (x *Experts) foldHandoff(c *model.Case) {
