@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -44,7 +45,14 @@ func TestListenOnlyXSearchAndFacebookPage(t *testing.T) {
 		// an hour old.
 		return []byte(strings.ReplaceAll(string(raw), `"2024-06-02T07`, `"`+today[:13]))
 	}
+	replies := make(chan []byte, 4)
 	x, xURL := newPlatform(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/2/tweets" && r.Method == http.MethodPost {
+			b, _ := io.ReadAll(r.Body)
+			replies <- b
+			io.WriteString(w, `{"data": {"id": "1900000000000000001", "text": "ok"}}`)
+			return
+		}
 		if r.URL.Path != "/2/tweets/search/recent" {
 			http.NotFound(w, r)
 			return
@@ -62,7 +70,7 @@ func TestListenOnlyXSearchAndFacebookPage(t *testing.T) {
 	})
 	const secret = "fb-app-secret"
 	cfg, err := loadConfig(writeConfig(t, `{
-	  "twitter": {"base_url": "`+xURL+`", "bearer_token": "app-bearer", "user_id": "1427000000000000001", "brand_handle": "HotelAlpenblick",
+	  "twitter": {"base_url": "`+xURL+`", "bearer_token": "app-bearer", "user_token": "user-alpenblick", "user_id": "1427000000000000001", "brand_handle": "HotelAlpenblick",
 	    "poll_every": "0",
 	    "searches": [{"name": "alpenblick", "query": "alpenblick -from:HotelAlpenblick", "listen": true,
 	                  "topics": ["spa", "frühstück"], "poll_every": "1h"}]},
@@ -153,6 +161,16 @@ func TestListenOnlyXSearchAndFacebookPage(t *testing.T) {
 	}
 	if c, ok := b.hub.CaseByThread(model.ChannelTwitter, "tw-conv-1797100000000000210"); !ok || c.Source != "X search alpenblick" {
 		t.Fatalf("the adopted tweet's case: %v %+v", ok, c)
+	}
+	// The reply answers Mark's tweet.
+	b.reply(t, model.ChannelTwitter, "tw-conv-1797100000000000210", "Sorry about the spa, Mark: it opens again on Monday.")
+	select {
+	case body := <-replies:
+		if !strings.Contains(string(body), `"in_reply_to_tweet_id":"1797100000000000210"`) {
+			t.Fatalf("the reply was posted as %s", body)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the reply to the adopted tweet was never posted")
 	}
 }
 

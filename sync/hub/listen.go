@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -218,6 +219,16 @@ func (l *Listening) Items(days int, topic string, max int) ([]model.ListenItem, 
 	return out, view, nil
 }
 
+// listenPlatformID is the platform's id of a listened post, from its item
+// id ("channel|platform id"; a post without one has "channel|thread|time").
+func listenPlatformID(it model.ListenItem) string {
+	rest, ok := strings.CutPrefix(it.ID, string(it.Channel)+"|")
+	if !ok || rest == it.ThreadRef+"|"+it.Time.UTC().Format(time.RFC3339Nano) {
+		return ""
+	}
+	return rest
+}
+
 // ErrNoListenItem: no such listened item.
 var ErrNoListenItem = errors.New("no such listened item")
 
@@ -238,8 +249,11 @@ func (l *Listening) Adopt(by, id string) (string, error) {
 	if it.Adopted != "" {
 		return it.Adopted, nil
 	}
-	caseID, _, err := l.h.Ingest(Inbound{Channel: it.Channel, ThreadRef: it.ThreadRef, Author: it.Author, Text: it.Text,
-		Time: it.Time, Public: true, Source: it.Source, URL: it.URL, Lang: it.Lang})
+	// The post keeps its platform id: the reply answers it (an X reply
+	// names the tweet, a Facebook one the comment), and the platform's
+	// repeat of it is a repeat in the case.
+	caseID, _, err := l.h.Ingest(Inbound{Channel: it.Channel, ThreadRef: it.ThreadRef, PlatformID: listenPlatformID(it), Author: it.Author,
+		Text: it.Text, Time: it.Time, Public: true, Source: it.Source, URL: it.URL, Lang: it.Lang})
 	if err != nil {
 		return "", err
 	}

@@ -109,6 +109,14 @@ func TestListenOnlyPostsOpenNoCaseAndCanBeAdopted(t *testing.T) {
 	if id, _, err := h.Ingest(post("t-new-0", "n0-2", "Danke fürs Melden!", now.Add(time.Minute))); err != nil || id != c.ID {
 		t.Fatalf("the adopted thread's next post: case %q err %v", id, err)
 	}
+	// The adopted post keeps its platform id (a reply answers it), so the
+	// platform's repeat of it is a repeat in the case, not a second message.
+	if id, dup, err := h.Ingest(post("t-new-0", "n0", "Seit dem Update 4.2 ist die Reichweite um 60 km gesunken, Software fehlerhaft!", now)); err != nil || id != c.ID || !dup {
+		t.Fatalf("the adopted post again: case %q dup %v err %v", id, dup, err)
+	}
+	if msgs, err := l.Thread(c.ID); err != nil || len(msgs) != 2 || msgs[0].PlatformID != "n0" {
+		t.Fatalf("the adopted case's messages: %+v %v", msgs, err)
+	}
 	if code, _, _ := sh.do(t, "POST", hub.ListenAdoptPath+"?id=forum|nope", agent, nil); code != http.StatusNotFound {
 		t.Fatalf("unknown item: %d", code)
 	}
