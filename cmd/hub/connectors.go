@@ -73,7 +73,9 @@ type TwitterSearch struct {
 	// PollEvery is how often it is polled; default 5m (X's recent search
 	// allows few calls per 15 minutes on the smaller plans), "0" off.
 	PollEvery string `json:"poll_every,omitempty"`
-	// Brand marks the cases of a care search and of adopted items.
+	// Brand marks the cases of a care search. (An adopted listened tweet
+	// carries no brand yet: model.ListenItem has none, so its reply goes
+	// out through the first account.)
 	Brand string `json:"brand,omitempty"`
 }
 
