@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"math"
 	"sync"
 	"time"
 
@@ -215,13 +216,14 @@ func (v *LeadView) build() {
 	v.totals = widget.NewLabel("")
 	v.totals.TextStyle.Bold = true
 
+	dueW := dueWidth()
 	v.urgent = widget.NewList(func() int { return len(v.live.Urgent) },
 		func() fyne.CanvasObject {
 			st := canvas.NewText("", theme.Color(theme.ColorNameForeground))
 			st.TextStyle.Bold = true
 			assign := widget.NewButtonWithIcon("", theme.AccountIcon(), nil)
 			assign.Importance = widget.LowImportance
-			return container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(120, 30), container.NewCenter(st)), assign, widget.NewLabel(""))
+			return container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(dueW, 30), container.NewCenter(st)), assign, widget.NewLabel(""))
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i >= len(v.live.Urgent) {
@@ -230,9 +232,11 @@ func (v *LeadView) build() {
 			s := v.live.Urgent[i]
 			box := o.(*fyne.Container)
 			lbl := box.Objects[0].(*widget.Label)
-			st := box.Objects[1].(*fyne.Container).Objects[0].(*fyne.Container).Objects[0].(*canvas.Text)
+			ctr := box.Objects[1].(*fyne.Container).Objects[0].(*fyne.Container)
+			st := ctr.Objects[0].(*canvas.Text)
 			st.Text, st.Color = dueText(s, v.now())
 			st.Refresh()
+			ctr.Refresh() // centred again at its new width
 			who := s.Assignee
 			if who == "" {
 				who = T("unassigned")
@@ -270,16 +274,41 @@ func (v *LeadView) build() {
 // urgentW is the width of the list of cases about to breach.
 const urgentW = 400
 
+// tableBox sizes a table to its columns; one wider than the window (long
+// headers in some languages) scrolls sideways instead of being cut.
 func (v *LeadView) tableBox(t *widget.Table, rows int) fyne.CanvasObject {
-	return container.NewGridWrap(fyne.NewSize(tableWidth(), float32(rows+1)*38), t)
+	return container.NewHScroll(container.NewGridWrap(fyne.NewSize(tableWidth(), float32(rows+1)*38), t))
 }
 
 func tableWidth() float32 {
 	w := float32(0)
-	for _, c := range leadCols {
-		w += c.width
+	for i := range leadCols {
+		w += colWidth(i)
 	}
 	return w + 60
+}
+
+// colWidth is a column's width: its own, or more when its header needs
+// more in the console's language ("Längste Wartezeit").
+func colWidth(i int) float32 {
+	c := leadCols[i]
+	head := T(c.head)
+	if c.head == "" {
+		head = T("unassigned") // the longest name the first column always has
+	}
+	return max(c.width, textWidth(head))
+}
+
+// textWidth is the width a bold label needs for text.
+func textWidth(text string) float32 {
+	w := fyne.MeasureText(text, theme.TextSize(), fyne.TextStyle{Bold: true}).Width
+	return float32(math.Ceil(float64(w + 2*theme.InnerPadding())))
+}
+
+// dueWidth is the width of the SLA column of the cases about to breach:
+// the longest of its texts in the console's language.
+func dueWidth() float32 {
+	return max(120, textWidth(T("{{.T}} late", "T", "99m")), textWidth(T("due in {{.T}}", "T", "99m")))
 }
 
 func channelName(ch model.Channel) string {
@@ -324,8 +353,8 @@ func (v *LeadView) newTable(lines func() []boardLine) *widget.Table {
 			o.(*widget.Label).SetText(T(leadCols[id.Col].head))
 		}
 	}
-	for i, c := range leadCols {
-		t.SetColumnWidth(i, c.width)
+	for i := range leadCols {
+		t.SetColumnWidth(i, colWidth(i))
 	}
 	t.OnSelected = func(id widget.TableCellID) {
 		t.UnselectAll()
@@ -388,7 +417,7 @@ func (v *LeadView) cell(l boardLine, col int) (string, widget.Importance) {
 	if *g.SLAAttainmentPct < 75 {
 		imp = widget.DangerImportance
 	}
-	return fmt.Sprintf("%.1f %%", *g.SLAAttainmentPct), imp
+	return Percent(*g.SLAAttainmentPct), imp
 }
 
 // statsText is "median / p90" of a figure, in wall or business time.

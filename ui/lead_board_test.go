@@ -266,3 +266,46 @@ func TestLeadBoard(t *testing.T) {
 		t.Fatalf("saved export: %v", err)
 	}
 }
+
+// TestLeadBoardInGermanDark is the board in German and the dark theme:
+// its golden image (headers wide enough for the German words, German
+// decimals), and German text where the English golden has English.
+func TestLeadBoardInGermanDark(t *testing.T) {
+	loc := time.Local
+	time.Local = time.UTC
+	t.Cleanup(func() { time.Local = loc; SetLanguage("en") })
+	SetLanguage("de")
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(NewTheme("dark"))
+	clock = func() time.Time { return now }
+	defer func() { clock = time.Now }()
+	lh := startLeadHub(t, now)
+	v := NewLeadView(lh.core, lh.rc, nil)
+	var w fyne.Window
+	v.Locked(func() {
+		w = test.NewWindow(v.Content())
+		w.Resize(LeadWindowSize)
+		v.SetWindow(w)
+	})
+	defer func() { v.Stop(); v.Locked(w.Close) }()
+	v.Start()
+	v.Wait()
+	v.Locked(func() {
+		if got, _ := v.cell(boardLine{by: "agent", key: app.Unassigned}, 0); got != "nicht zugewiesen" {
+			t.Errorf("unassigned in German: %q", got)
+		}
+		if !strings.HasPrefix(v.totals.Text, "Gesamt: ") || !strings.HasPrefix(v.updated.Text, "aktualisiert ") {
+			t.Errorf("totals %q, updated %q", v.totals.Text, v.updated.Text)
+		}
+		for _, l := range v.chans {
+			if got, _ := v.cell(l, 13); strings.Contains(got, ".") {
+				t.Errorf("%s: %q has an English decimal point", l.key, got)
+			}
+		}
+		if w := colWidth(5); w <= leadCols[5].width {
+			t.Errorf("the German header %q fits %v px?", T(leadCols[5].head), w)
+		}
+		test.AssertImageMatches(t, "lead_de_dark.png", w.Canvas().Capture())
+	})
+}

@@ -120,7 +120,8 @@ func renderChart(s chartSpec) (image.Image, error) {
 	return png.Decode(&buf)
 }
 
-// minutes formats a number of minutes as the axis and the board show it.
+// minutes formats a number of minutes as the axis and the board show it,
+// with the language's decimal mark ("1.5h", "1,5h").
 func minutes(m float64) string {
 	switch {
 	case m < 1:
@@ -128,10 +129,17 @@ func minutes(m float64) string {
 	case m < 90:
 		return fmt.Sprintf("%.0fm", m)
 	case m < 48*60:
-		return fmt.Sprintf("%.1fh", m/60)
+		return Decimal(m/60, 1) + "h"
 	}
-	return fmt.Sprintf("%.1fd", m/(24*60))
+	return Decimal(m/(24*60), 1) + "d"
 }
+
+// Decimal formats v with prec decimals in the language's way: 1,234.5 or
+// 1.234,5.
+func Decimal(v float64, prec int) string { return printer().Sprintf("%.*f", prec, v) }
+
+// Percent is a share in percent with one decimal: "92.5 %", "92,5 %".
+func Percent(v float64) string { return Decimal(v, 1) + " %" }
 
 // dueText is a case's SLA on the board: the time left to its earliest due
 // time ("due in 12m"), or how long past it ("12m late"); red when
