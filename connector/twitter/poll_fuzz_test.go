@@ -53,37 +53,78 @@ func FuzzMentionsPage(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sink := &fakeSink{}
-		err = p.PollOnce(context.Background(), sink)
-		since := p.State()
-		if err != nil && since != "" {
-			t.Fatalf("since_id moved to %q by a failed poll (%v)", since, err)
+		checkPoll(t, p, page1, page2)
+	})
+}
+
+// FuzzSearchPage does the same for two pages of a listen-only search
+// (GET /2/tweets/search/recent): the items are also all listened, with
+// only the topics their text names, and a language of two letters or none.
+func FuzzSearchPage(f *testing.F) {
+	f.Add(fixture(f, "search_recent_page1.json"), fixture(f, "search_recent_page2.json"))
+	f.Add(fixture(f, "search_recent_page2.json"), fixture(f, "mentions_empty.json"))
+	f.Add([]byte(`{"data":[{"id":"21","text":"SPA &amp; Sauna","author_id":"7","lang":"und","referenced_tweets":[{"type":"quoted","id":"3"}]},{"id":"22","text":"RT x","author_id":"8","referenced_tweets":[{"type":"retweeted"}]}],"meta":{"next_token":"n"}}`),
+		[]byte(`{"data":[{"id":"23","text":"spa","author_id":"9","lang":"DE"}]}`))
+	topics := []string{"spa", "Sauna ", "frühstück"}
+	f.Fuzz(func(t *testing.T, page1, page2 []byte) {
+		cfg := testConfig("https://api.x.test")
+		cfg.HTTPClient = &http.Client{Transport: &pageTransport{pages: [][]byte{page1, page2}}}
+		cfg.Now = func() time.Time { return time.Date(2026, 11, 23, 16, 0, 0, 0, time.UTC) }
+		cfg.MaxPages = 3
+		cfg.Threads = NewThreads(0)
+		p, err := NewSearchPoller(cfg, Search{Name: "s", Query: "alpenblick", Listen: true, Topics: topics})
+		if err != nil {
+			t.Fatal(err)
 		}
-		if since != "" && !isID(since) {
-			t.Fatalf("since_id %q is not a tweet id", since)
-		}
-		var prev string
-		for _, in := range sink.got() {
-			switch {
-			case in.Channel != model.ChannelTwitter,
-				!strings.HasPrefix(in.ThreadRef, convPrefix) || !isID(strings.TrimPrefix(in.ThreadRef, convPrefix)),
-				!isID(in.PlatformID),
-				in.Author.Handle == "", in.Author.Platform != model.ChannelTwitter,
-				in.Author.Followers < 0, in.Author.Engagement < 0,
-				strings.TrimSpace(in.Text) == "", !utf8.ValidString(in.Text),
-				!in.Public || in.Private,
-				in.Direction != model.DirectionIn && in.Direction != model.DirectionOut,
-				!strings.HasPrefix(in.URL, "https://x.com/"),
-				!in.Time.IsZero() && in.Time.Location() != time.UTC:
-				t.Fatalf("ill-formed item %+v from %q, %q", in, page1, page2)
+		for _, in := range checkPoll(t, p, page1, page2) {
+			lower := strings.ToLower(in.Text)
+			for _, k := range in.Keywords {
+				if !strings.Contains(lower, k) || (k != "spa" && k != "sauna" && k != "frühstück") {
+					t.Fatalf("keyword %q of %q", k, in.Text)
+				}
 			}
-			if prev != "" && idLess(in.PlatformID, prev) {
-				t.Fatalf("tweet %s passed on after %s: not oldest first", in.PlatformID, prev)
+			if !in.Listen || in.Source != "X search s" || (in.Lang != "" && len(in.Lang) != 2) || strings.HasPrefix(in.Text, "RT x") {
+				t.Fatalf("ill-formed listened item %+v", in)
 			}
-			if since != "" && idLess(since, in.PlatformID) {
-				t.Fatalf("since_id %s is older than tweet %s passed on", since, in.PlatformID)
-			}
-			prev = in.PlatformID
 		}
 	})
+}
+
+// checkPoll polls once and checks what the poller passed on and where it
+// left since_id; it returns the items.
+func checkPoll(t *testing.T, p *Poller, page1, page2 []byte) []model.Inbound {
+	t.Helper()
+	sink := &fakeSink{}
+	err := p.PollOnce(context.Background(), sink)
+	since := p.State()
+	if err != nil && since != "" {
+		t.Fatalf("since_id moved to %q by a failed poll (%v)", since, err)
+	}
+	if since != "" && !isID(since) {
+		t.Fatalf("since_id %q is not a tweet id", since)
+	}
+	var prev string
+	for _, in := range sink.got() {
+		switch {
+		case in.Channel != model.ChannelTwitter,
+			!strings.HasPrefix(in.ThreadRef, convPrefix) || !isID(strings.TrimPrefix(in.ThreadRef, convPrefix)),
+			!isID(in.PlatformID),
+			in.Author.Handle == "", in.Author.Platform != model.ChannelTwitter,
+			in.Author.Followers < 0, in.Author.Engagement < 0,
+			strings.TrimSpace(in.Text) == "", !utf8.ValidString(in.Text),
+			!in.Public || in.Private,
+			in.Direction != model.DirectionIn && in.Direction != model.DirectionOut,
+			!strings.HasPrefix(in.URL, "https://x.com/"),
+			!in.Time.IsZero() && in.Time.Location() != time.UTC:
+			t.Fatalf("ill-formed item %+v from %q, %q", in, page1, page2)
+		}
+		if prev != "" && idLess(in.PlatformID, prev) {
+			t.Fatalf("tweet %s passed on after %s: not oldest first", in.PlatformID, prev)
+		}
+		if since != "" && idLess(since, in.PlatformID) {
+			t.Fatalf("since_id %s is older than tweet %s passed on", since, in.PlatformID)
+		}
+		prev = in.PlatformID
+	}
+	return sink.got()
 }
