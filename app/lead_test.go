@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"testing"
 	"time"
 
@@ -138,6 +139,18 @@ func TestReportClientReadsTheHub(t *testing.T) {
 	ts.Close()
 	if _, err := ra.Mine(ctx, ""); !errors.Is(err, app.ErrOffline) {
 		t.Fatalf("hub gone: %v, want ErrOffline", err)
+	}
+	// Kept in the console's folder for a start without the hub.
+	dir := t.TempDir()
+	if none, err := app.LoadMyFigures(dir); none != nil || err != nil {
+		t.Fatalf("nothing kept yet: %+v %v", none, err)
+	}
+	if err := app.SaveMyFigures(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	kept, err := app.LoadMyFigures(dir)
+	if err != nil || !reflect.DeepEqual(*kept, m) {
+		t.Fatalf("kept %+v %v, want %+v", kept, err, m)
 	}
 }
 

@@ -146,6 +146,51 @@ func (c *ReportClient) Mine(ctx context.Context, agent string) (report.Mine, err
 	return m, nil
 }
 
+// MyFiguresFile keeps the agent's last figures in the console's folder:
+// a console that starts without the hub shows them, with their time.
+const MyFiguresFile = "myfigures.json"
+
+// LoadMyFigures reads the figures kept in dir; nil when there are none.
+func LoadMyFigures(dir string) (*report.Mine, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, MyFiguresFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("my figures: %w", err)
+	}
+	var m report.Mine
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("my figures: %s: %w", MyFiguresFile, err)
+	}
+	return &m, nil
+}
+
+// SaveMyFigures keeps m in dir (written to a temporary file and renamed,
+// so a crash leaves the old figures or the new ones).
+func SaveMyFigures(dir string, m report.Mine) error {
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("my figures: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, MyFiguresFile+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("my figures: %w", err)
+	}
+	_, err = tmp.Write(raw)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), filepath.Join(dir, MyFiguresFile))
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("my figures: %w", err)
+	}
+	return nil
+}
+
 // CSV is the hub's CSV of the case export (summary false) or of the
 // summary, byte for byte as the hub writes it.
 func (c *ReportClient) CSV(ctx context.Context, summary bool, q ReportQuery) ([]byte, error) {
