@@ -226,6 +226,9 @@ func OpenJSLog(cfg JSConfig) (*JSLog, error) {
 		}
 		l.nc, l.ownConn = nc, true
 	}
+	if err := checkServer(l.nc); err != nil {
+		return nil, err
+	}
 	js, err := jetstream.New(l.nc)
 	if err != nil {
 		return nil, fmt.Errorf("hub: JetStream: %w", err)
@@ -297,6 +300,55 @@ func OpenJSLog(cfg JSConfig) (*JSLog, error) {
 	}
 	ok = true
 	return l, nil
+}
+
+// minClusterVersion is the oldest nats-server whose clusters the hub
+// runs on. Before 2.9.21 a clustered stream checked an expected
+// last-subject sequence (Nats-Expected-Last-Subject-Sequence, and so
+// every KV create and update over a revision) only before its Raft
+// proposal, not as part of it: of concurrent writes expecting one
+// sequence several could be stored (nats-server issue 4320, fixed in
+// 2.9.21). Two hubs could then both take one delivery job and post a
+// reply twice, or both win one claim. TestJSProcFailover saw it on
+// Debian 12's 2.9.10 (a reply posted twice); one node, not clustered,
+// checks every write in order and is fine.
+var minClusterVersion = [3]int{2, 9, 21}
+
+// checkServer refuses a cluster of a nats-server older than
+// minClusterVersion (as the server the hub is connected to reports it).
+func checkServer(nc *nats.Conn) error {
+	cluster := nc.ConnectedClusterName()
+	if cluster == "" {
+		return nil
+	}
+	v := nc.ConnectedServerVersion()
+	if versionAtLeast(v, minClusterVersion) {
+		return nil
+	}
+	return fmt.Errorf("hub: nats-server %s in cluster %q: a cluster before nats-server %d.%d.%d does not serialise writes that expect a subject's last sequence "+
+		"(nats-server issue 4320), so two hubs could both take one delivery job or win one claim; run %d.%d.%d or later on the cluster "+
+		"(Debian 12's 2.9.10 serves one node, not a cluster; docs/scale.md)", v, cluster,
+		minClusterVersion[0], minClusterVersion[1], minClusterVersion[2], minClusterVersion[0], minClusterVersion[1], minClusterVersion[2])
+}
+
+// versionAtLeast reports whether version ("2.9.10", "2.10.3-beta") is at
+// least min; an unreadable one is not.
+func versionAtLeast(version string, min [3]int) bool {
+	core, _, _ := strings.Cut(strings.TrimPrefix(version, "v"), "-")
+	parts := strings.Split(core, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return false
+		}
+		if n != min[i] {
+			return n > min[i]
+		}
+	}
+	return true
 }
 
 // openReplica opens the local replica; one that is damaged, or does not

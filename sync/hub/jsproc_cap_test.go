@@ -84,3 +84,15 @@ func TestJSLedgerRejectCap(t *testing.T) {
 		t.Errorf("anna's answer: %v %v", ok, err)
 	}
 }
+
+// The hub refuses a cluster of a nats-server before 2.9.21 (checkServer).
+func TestVersionAtLeast(t *testing.T) {
+	for v, want := range map[string]bool{
+		"2.9.10": false, "2.9.20": false, "2.9.21": true, "2.9.25": true, "2.10.0": true, "2.15.2": true, "v2.11.1": true,
+		"3.0.0": true, "1.4.1": false, "2.10.3-beta.1": true, "2.9.21-RC.2": true, "": false, "2.x.1": false, "2.9": false,
+	} {
+		if got := versionAtLeast(v, minClusterVersion); got != want {
+			t.Errorf("versionAtLeast(%q, 2.9.21) = %v, want %v", v, got, want)
+		}
+	}
+}

@@ -36,9 +36,22 @@ func newAtomicClock(at time.Time) *atomicClock {
 // message and logs one breach per case, from the hub holding the lease;
 // when that hub stops, the other takes triage and the evaluator over and
 // goes on, still once.
+//
+// It runs on the in-process server and on a nats-server binary (Debian's
+// 2.9.10) when there is one: the leases are KV keys with the bucket's TTL.
 func TestJSTriageAndSLAOncePerTeam(t *testing.T) {
+	t.Run("in-process", func(t *testing.T) { jsTriageAndSLAOnce(t, natstest.Start(t, t.TempDir()).ClientURL()) })
+	t.Run("nats-server", func(t *testing.T) {
+		bin := natsServerBin()
+		if bin == "" {
+			t.Skip("no nats-server binary (apt-get install nats-server, or $SWITCHBOARD_NATS_SERVER): the in-process run covers the leases")
+		}
+		jsTriageAndSLAOnce(t, startNATSServerProc(t, bin, t.TempDir()))
+	})
+}
+
+func jsTriageAndSLAOnce(t *testing.T, url string) {
 	f := newFakeModel(t, func(n int, msg string, w http.ResponseWriter, r *http.Request) { chatReply(w, modelBag) })
-	s := natstest.Start(t, t.TempDir())
 	clk := newAtomicClock(t0)
 	rules := sla.Default()
 	rules.EvaluateEvery = 50 * time.Millisecond
@@ -51,7 +64,7 @@ func TestJSTriageAndSLAOncePerTeam(t *testing.T) {
 	}
 	var hubs []*team
 	for range 2 {
-		x := &team{l: openJS(t, s.ClientURL(), t.TempDir(), 1)}
+		x := &team{l: openJS(t, url, t.TempDir(), 1)}
 		x.h = hubOn(t, x.l, quietConfig(clk.Now))
 		tr := hub.NewTriager(x.h, hub.TriageConfig{Client: f.client(nil)})
 		ev := hub.NewSLA(x.h, rules)
@@ -134,7 +147,7 @@ func TestJSTriageAndSLAOncePerTeam(t *testing.T) {
 	// The hub holding the leases dies (its connection dropped, no
 	// goodbye): the other takes triage and the evaluator over once the
 	// leases expire, and goes on, once.
-	nc, err := nats.Connect(s.ClientURL())
+	nc, err := nats.Connect(url)
 	if err != nil {
 		t.Fatal(err)
 	}
