@@ -61,6 +61,43 @@ var locals sync.Map // *Core → *localModel
 
 type localModel struct {
 	client *assist.Client // nil: none
+
+	// Answers of the local model or the hub, per case version: nothing
+	// is asked twice (a new local model starts an empty cache).
+	mu    sync.Mutex
+	cache map[string]AssistResult
+	order []string
+}
+
+// consoleAssistCache bounds the answers a console keeps.
+const consoleAssistCache = 500
+
+func (l *localModel) cached(key string) (AssistResult, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r, ok := l.cache[key]
+	return r, ok
+}
+
+// remember keeps res under key, unless the model was not used for a
+// passing reason (Note says which): the next request asks again.
+func (l *localModel) remember(key string, res AssistResult) {
+	if res.Note != "" {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cache == nil {
+		l.cache = map[string]AssistResult{}
+	}
+	if _, ok := l.cache[key]; !ok {
+		l.order = append(l.order, key)
+	}
+	l.cache[key] = res
+	for len(l.order) > consoleAssistCache {
+		delete(l.cache, l.order[0])
+		l.order = l.order[1:]
+	}
 }
 
 // UseLocalModel makes drafts and summaries come from lm (nil: from the
@@ -78,14 +115,16 @@ func (c *Core) UseLocalModel(lm *LocalModel) {
 	locals.Store(c, st)
 }
 
-func (c *Core) localModel() *assist.Client {
+func (c *Core) localState() *localModel {
 	v, ok := locals.Load(c)
 	if !ok {
 		c.UseLocalModel(nil)
 		v, _ = locals.Load(c)
 	}
-	return v.(*localModel).client
+	return v.(*localModel)
 }
+
+func (c *Core) localModel() *assist.Client { return c.localState().client }
 
 // Drafts asks for two or three reply drafts of a case: from the local
 // model when one is configured, else from the hub (its model, or its
@@ -104,14 +143,56 @@ func (c *Core) ThreadSummary(ctx context.Context, caseID string) (AssistResult, 
 	return c.assistCase(ctx, caseID, wire.AssistThreadSummary)
 }
 
+// ErrNoCustomer is a customer history asked for a case whose author is
+// not linked to a customer.
+var ErrNoCustomer = errors.New("the case is not linked to a customer")
+
+// CustomerHistory is a few lines about the other cases, on every
+// channel, of the customer linked to the case (Summary): what they asked,
+// how those cases ended, the open ones, the mood. From the local model
+// (with the cases this console has), else the hub (which reads all the
+// customer's cases itself), else offline from the console's cache.
+// ErrNoCustomer when the case is not linked.
+func (c *Core) CustomerHistory(ctx context.Context, caseID string) (AssistResult, error) {
+	return c.assistCase(ctx, caseID, wire.AssistCustomerHistory)
+}
+
+// assistKey names what an answer was made from, as the console sees it:
+// the case's version and thread length (drafts, thread summary), or the
+// customer and its other cases' versions (history).
+func assistKey(d CaseDetail, kind string, threadLen int) string {
+	if kind == wire.AssistCustomerHistory {
+		versions := make(map[string]int64, len(d.Others))
+		for _, o := range d.Others {
+			versions[o.ID] = o.Version
+		}
+		return kind + "|" + assist.HistoryKey(d.Case.CustomerID, d.Case.ID, versions)
+	}
+	return fmt.Sprintf("%s|%s|%d|%d", kind, d.Case.ID, d.Case.Version, threadLen)
+}
+
 func (c *Core) assistCase(ctx context.Context, caseID, kind string) (AssistResult, error) {
 	d, err := c.Case(caseID)
 	if err != nil {
 		return AssistResult{}, err
 	}
+	if kind == wire.AssistCustomerHistory && (d.Case.CustomerID == "" || d.Customer == nil) {
+		return AssistResult{}, ErrNoCustomer
+	}
 	req := c.draftRequest(d)
-	if lc := c.localModel(); lc != nil {
-		return runAssist(ctx, lc, req, kind, ViaLocal), nil
+	hist := func() assist.HistoryRequest { return c.historyRequest(d) }
+	st := c.localState()
+	key := assistKey(d, kind, len(req.Thread))
+	if res, ok := st.cached(key); ok {
+		return res, nil
+	}
+	if lc := st.client; lc != nil {
+		res := runAssist(ctx, lc, req, hist, kind, ViaLocal)
+		if ctx.Err() != nil {
+			return AssistResult{}, ctx.Err()
+		}
+		st.remember(key, res)
+		return res, nil
 	}
 	c.opMu.Lock()
 	cl := c.client
@@ -138,10 +219,11 @@ func (c *Core) assistCase(ctx context.Context, caseID, kind string) (AssistResul
 			for _, dr := range ans.Drafts {
 				res.Drafts = append(res.Drafts, assist.Draft{Text: dr.Text, Source: dr.Source, CannedID: dr.CannedID, Length: dr.Length, Limit: dr.Limit})
 			}
+			st.remember(key, res)
 			return res, nil
 		}
 		// No hub to ask (or it could not answer): the console's own.
-		res := runAssist(ctx, nil, req, kind, ViaConsole)
+		res := runAssist(ctx, nil, req, hist, kind, ViaConsole)
 		switch {
 		case errors.Is(err, context.DeadlineExceeded):
 			res.Note = "the hub did not answer in time"
@@ -152,18 +234,23 @@ func (c *Core) assistCase(ctx context.Context, caseID, kind string) (AssistResul
 		}
 		return res, nil
 	}
-	return runAssist(ctx, nil, req, kind, ViaConsole), nil
+	return runAssist(ctx, nil, req, hist, kind, ViaConsole), nil
 }
 
 // runAssist answers from client (nil: offline).
-func runAssist(ctx context.Context, client *assist.Client, req assist.DraftRequest, kind, via string) AssistResult {
+func runAssist(ctx context.Context, client *assist.Client, req assist.DraftRequest, hist func() assist.HistoryRequest, kind, via string) AssistResult {
 	res := AssistResult{Via: via}
 	var err error
-	if kind == wire.AssistThreadSummary {
+	switch kind {
+	case wire.AssistCustomerHistory:
+		var s assist.ThreadSummary
+		s, err = client.SummarizeHistory(ctx, hist())
+		res.Summary, res.Source = s.Text, s.Source
+	case wire.AssistThreadSummary:
 		var s assist.ThreadSummary
 		s, err = client.SummarizeThread(ctx, req)
 		res.Summary, res.Source = s.Text, s.Source
-	} else {
+	default:
 		res.Drafts, err = client.Drafts(ctx, req)
 		res.Source = assist.SourceOffline
 		if len(res.Drafts) > 0 {
@@ -174,6 +261,36 @@ func runAssist(ctx context.Context, client *assist.Client, req assist.DraftReque
 		res.Note = err.Error()
 	}
 	return res
+}
+
+// historyRequest is the customer's other cases as the console has them
+// (the cases merged into this one are part of it, not history).
+func (c *Core) historyRequest(d CaseDetail) assist.HistoryRequest {
+	req := assist.HistoryRequest{CustomerID: d.Case.CustomerID, CaseID: d.Case.ID}
+	if d.Case.Triage != nil {
+		req.Lang = d.Case.Triage.Lang
+	}
+	if d.Customer != nil {
+		req.Tier, req.FirstName = d.Customer.Tier, FirstName(d.Customer.Name)
+	}
+	merged := map[string]bool{}
+	for _, m := range d.MergedCases {
+		merged[m.ID] = true
+	}
+	for _, o := range d.Others {
+		if merged[o.ID] {
+			continue
+		}
+		cs, msgs, err := c.store.Case(o.ID)
+		if err != nil {
+			continue // not in the cache any more
+		}
+		if cs.MergedInto != "" {
+			continue
+		}
+		req.Cases = append(req.Cases, assist.HistoryCaseOf(cs, msgs))
+	}
+	return req
 }
 
 // draftRequest is what a draft of the case is written from, as the

@@ -26,6 +26,7 @@ type Assistant interface {
 // composer. A draft only ever fills the composer: the agent edits and
 // sends it.
 func (c *Console) wireAssist() {
+	c.wireHistory() // assist_history.go
 	a, ok := c.be.(Assistant)
 	if !ok {
 		return

@@ -41,6 +41,7 @@ type CustomerPanel struct {
 	idents  *fyne.Container // linked identities
 	body    *fyne.Container
 	suggest []*SuggestionCard
+	history *historyPanel // assist_history.go
 }
 
 // NewCustomerPanel makes an empty panel; open is called with a case id when
@@ -58,13 +59,14 @@ func NewCustomerPanel(open func(caseID string), act func(op model.Op, done func(
 		more:   widget.NewForm(),
 		idents: container.NewVBox(),
 	}
+	p.history = newHistoryPanel()
 	p.name.Wrapping = fyne.TextWrapWord
 	p.info.Wrapping = fyne.TextWrapWord
 	p.note = lowLabel("", fyne.TextAlignLeading)
 	p.note.Wrapping = fyne.TextWrapWord
 	p.body = container.NewVBox(
 		container.NewBorder(nil, nil, nil, container.NewCenter(p.tier), p.name),
-		p.facts, p.note, p.extra, p.info, p.more, p.idents)
+		p.facts, p.note, p.history.box, p.extra, p.info, p.more, p.idents)
 	p.body.Hide()
 	p.ExtendBaseWidget(p)
 	return p
@@ -77,7 +79,7 @@ func (p *CustomerPanel) CreateRenderer() fyne.WidgetRenderer {
 }
 
 // Clear empties the panel.
-func (p *CustomerPanel) Clear() { p.caseID = ""; p.body.Hide() }
+func (p *CustomerPanel) Clear() { p.caseID = ""; p.history.clear(); p.body.Hide() }
 
 // SetDetail shows the customer behind a case.
 func (p *CustomerPanel) SetDetail(d app.CaseDetail) {
@@ -96,6 +98,7 @@ func (p *CustomerPanel) SetDetail(d app.CaseDetail) {
 	} else {
 		p.setProfile(d)
 	}
+	p.history.setDetail(d)
 	p.facts.Refresh()
 	p.more.Refresh()
 	p.extra.Refresh()
