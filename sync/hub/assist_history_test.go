@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -140,5 +141,69 @@ func TestAssistPassingFailureIsNotCached(t *testing.T) {
 	ans := a.Answer(context.Background(), h, req, "Mia")
 	if ans.Source != "model:gpt-test" || f.calls.Load() != 2 {
 		t.Fatalf("after the cool-down, the same version: %+v (%d calls)", ans, f.calls.Load())
+	}
+}
+
+type leadAndAgent struct{}
+
+func (leadAndAgent) Authenticate(token string) (hub.Agent, error) {
+	switch token {
+	case "sb_lea":
+		return hub.Agent{Name: "Lea", Role: hub.RoleLead}, nil
+	case "sb_mia":
+		return hub.Agent{Name: "Mia", Role: hub.RoleAgent}, nil
+	}
+	return hub.Agent{}, hub.ErrUnauthorized
+}
+
+// The lead sees the model's budget in use, drafts included (triage and
+// the assistant share one client), and what the assistant answered; over
+// the hourly budget drafts are canned, and the refusal is counted.
+func TestAssistUsageShowsTheBudgetToLeads(t *testing.T) {
+	f := newFakeModel(t, func(n int, msg string, w http.ResponseWriter, r *http.Request) { chatReply(w, modelDrafts) })
+	h, _, _ := newHub(t)
+	id := ingest(t, h, tweet("t1", "p1", "ana", "Mein Koffer ist nicht angekommen", t0))
+	client := f.client(func(c *assist.Config) { c.CallsPerHour = 1 })
+	srv := hub.NewServer(h, hub.Timing{})
+	srv.SetAuth(leadAndAgent{})
+	srv.SetAssistant(hub.NewAssistant(client, nil))
+	srv.Mount("GET "+hub.AssistUsagePath, srv.AssistUsageHandler(hub.NewTriager(h, hub.TriageConfig{Client: client})))
+	srv.Mount("POST "+hub.AssistPath, srv.AssistHandler())
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	defer srv.Close()
+	do := func(method, path, token, body string, v any) int {
+		req, _ := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		_ = json.NewDecoder(resp.Body).Decode(v)
+		return resp.StatusCode
+	}
+	var a wire.AssistAnswer
+	if code := do("POST", hub.AssistPath, "sb_mia", `{"request_id":"r1","case_id":"`+id+`","kind":"drafts"}`, &a); code != 200 || a.Source != "model:gpt-test" {
+		t.Fatalf("drafts: %d %+v", code, a)
+	}
+	if code := do("POST", hub.AssistPath, "sb_mia", `{"request_id":"r2","case_id":"`+id+`","kind":"thread_summary"}`, &a); code != 200 ||
+		a.Source != assist.SourceOffline || !strings.Contains(a.Note, "budget") {
+		t.Fatalf("over budget: %d %+v", code, a)
+	}
+	var none map[string]any
+	if code := do("GET", hub.AssistUsagePath, "sb_mia", "", &none); code != http.StatusForbidden {
+		t.Fatalf("an agent read the usage: %d", code)
+	}
+	var u struct {
+		Model  assist.Usage
+		Assist hub.AssistStats
+	}
+	if code := do("GET", hub.AssistUsagePath, "sb_lea", "", &u); code != 200 {
+		t.Fatalf("usage: %d", code)
+	}
+	if u.Model.Calls != 1 || u.Model.CallsPerHour != 1 || u.Model.OverBudget != 1 || u.Model.TotalTokens != 20 ||
+		u.Assist.Answers != 2 || u.Assist.Model != 1 || u.Assist.Offline != 1 || u.Assist.Notes != 1 || f.calls.Load() != 1 {
+		t.Fatalf("usage %+v (%d calls)", u, f.calls.Load())
 	}
 }
