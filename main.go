@@ -158,7 +158,7 @@ func main() {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := core.Start(ctx, *hubURL, tok)
 	go tick(ctx, console)
-	startLead(ctx, a, core, console, w, *hubURL, tok, *ca, func() app.Settings {
+	startLead(ctx, a, core, console, w, *hubURL, tok, *ca, dir, func() app.Settings {
 		setMu.Lock()
 		defer setMu.Unlock()
 		return settings

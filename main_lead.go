@@ -34,9 +34,10 @@ func reportTLS(ca string) (*tls.Config, error) {
 	return d.TLSClientConfig, nil
 }
 
-// startLead starts the escalation notifications and, in a lead's
-// console, the board window; clicking a case there opens it in w.
-func startLead(ctx context.Context, a fyne.App, core *app.Core, console *ui.Console, w fyne.Window, hubURL, token, ca string, settings func() app.Settings) {
+// startLead starts the escalation notifications, the agent's own
+// figures (menu Figures, key f; the last ones kept in dir) and, in a
+// lead's console, the board window; clicking a case there opens it in w.
+func startLead(ctx context.Context, a fyne.App, core *app.Core, console *ui.Console, w fyne.Window, hubURL, token, ca, dir string, settings func() app.Settings) {
 	esc := ui.NewEscalator(core, func() app.Escalate {
 		s := settings()
 		if s.Mute {
@@ -55,6 +56,16 @@ func startLead(ctx context.Context, a fyne.App, core *app.Core, console *ui.Cons
 		fmt.Fprintln(os.Stderr, "switchboard: lead view:", err)
 		return
 	}
+	// Every agent's own figures: the "f" key and the menu.
+	mine := ui.NewMyFiguresWindow(a, rc, dir) // the last figures kept in the console's folder
+	console.SetMyFigures(mine.Show)
+	menu := w.MainMenu()
+	if menu == nil {
+		menu = fyne.NewMainMenu()
+	}
+	menu.Items = append(menu.Items, fyne.NewMenu(ui.T("Figures"), fyne.NewMenuItem(ui.T("My figures (f)"), mine.Show)))
+	w.SetMainMenu(menu)
+	go func() { <-ctx.Done(); mine.Close() }()
 	ui.StartLeadWindow(ctx, a, core, rc, esc, func(id string) {
 		console.Locked(func() { console.Select(id) })
 		w.RequestFocus()
