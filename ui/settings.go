@@ -69,7 +69,7 @@ func NewSettingsPanel(s app.Settings, save func(app.Settings)) *SettingsPanel {
 		widget.NewFormItem(T("Undo send (seconds)"), p.undo),
 		widget.NewFormItem(T("Notifications"), p.mute),
 		widget.NewFormItem(T("Service levels"), container.NewVBox(p.escRisk, p.escMiss,
-			container.NewBorder(nil, nil, widget.NewLabel(T("Leads: tell me of a high-reach author waiting (minutes, 0 off)")), nil, p.escReach))),
+			container.NewBorder(nil, nil, widget.NewLabel(T("Leads: tell me of a high-reach author waiting in public (minutes, 0 off)")), nil, p.escReach))),
 	)
 	help := widget.NewLabel(T("Type ::name in a reply to insert a canned answer. {first_name}, {case_id}, {agent} and {handle} are filled in."))
 	help.Wrapping = fyne.TextWrapWord
