@@ -39,7 +39,5 @@ func (c *Core) settleMany(opIDs []string) {
 		touched = append(touched, id)
 	}
 	slices.Sort(touched)
-	for _, id := range touched {
-		c.refresh(id)
-	}
+	c.refreshMany(touched)
 }

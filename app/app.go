@@ -43,6 +43,7 @@ type Core struct {
 	// opMu guards pending and orders outbox writes with their view.
 	opMu     sync.Mutex
 	pending  map[string][]model.Op // case id → ops in the outbox
+	bases    map[string]model.Case // case id → its cached record, while ops are pending (refreshMany)
 	rejected []store.RejectedOp    // refused ops, oldest first
 	kick     func()                // wakes the sync client's outbox pump
 	client   *client.Client
@@ -94,7 +95,7 @@ func Open(dir string) (*Core, error) {
 		status:      client.Status{State: client.StateOffline, Err: notice},
 		notice:      notice,
 	}
-	if c.t, err = loadTable(c.Me(), st); err != nil {
+	if c.t, err = loadRecords(c.Me(), st); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -107,9 +108,11 @@ func Open(dir string) (*Core, error) {
 	for _, op := range ops {
 		c.pending[op.CaseID] = append(c.pending[op.CaseID], op)
 	}
+	ids := make([]string, 0, len(c.pending))
 	for id := range c.pending {
-		c.refresh(id)
+		ids = append(ids, id)
 	}
+	c.refreshMany(ids)
 	if err := c.loadRejected(); err != nil {
 		st.Close()
 		return nil, err
@@ -317,11 +320,20 @@ func (a cacheOf) index(evs []model.Event) func(store.Applied, error) (store.Appl
 			a.c.t.indexEvents(evs)
 			a.c.mu.Unlock()
 		}
-		return a.indexCases(res, err)
+		return a.indexPage(res, err, evs)
 	}
 }
 
 func (a cacheOf) indexCases(res store.Applied, err error) (store.Applied, error) {
+	return a.indexPage(res, err, nil)
+}
+
+// indexPage files the cases a page wrote. A case with ops pending is
+// refreshed (its record with the ops on top); the record is the page's
+// last upsert of it when the page was applied whole (the cache writes an
+// upserted case as it came), so the drain of an outbox does not read back
+// the cases its ops just changed.
+func (a cacheOf) indexPage(res store.Applied, err error, evs []model.Event) (store.Applied, error) {
 	if err != nil || len(res.Cases) == 0 {
 		return res, err
 	}
@@ -338,9 +350,22 @@ func (a cacheOf) indexCases(res store.Applied, err error) (store.Applied, error)
 		a.c.t.put(s)
 	}
 	a.c.mu.Unlock()
-	for _, id := range overlaid {
-		a.c.refresh(id)
+	a.c.forget(ids) // written: a record at hand is old
+	if len(overlaid) > 0 && res.Skipped == 0 {
+		for i := len(evs) - 1; i >= 0; i-- {
+			ev := &evs[i]
+			if ev.Type != model.EventCaseUpserted || ev.Case == nil || len(a.c.pending[ev.Case.ID]) == 0 {
+				continue
+			}
+			if _, ok := a.c.bases[ev.Case.ID]; !ok {
+				if a.c.bases == nil {
+					a.c.bases = map[string]model.Case{}
+				}
+				a.c.bases[ev.Case.ID] = *ev.Case // the last one of the page
+			}
+		}
 	}
+	a.c.refreshMany(overlaid)
 	a.c.opMu.Unlock()
 	a.c.post(Change{Queue: true, Cases: ids})
 	return res, nil
@@ -361,6 +386,7 @@ func (a cacheOf) Rejected(opID string, r model.Rejection, current *model.Case) e
 		return err
 	}
 	a.c.opMu.Lock()
+	a.c.forget(nil) // the cache may hold the hub's current case now
 	err := a.c.loadRejected()
 	a.c.opMu.Unlock()
 	if err != nil {
@@ -388,6 +414,9 @@ func (a cacheOf) Reset() error {
 	if err := a.c.store.Reset(); err != nil {
 		return err
 	}
+	a.c.opMu.Lock()
+	a.c.forget(nil)
+	a.c.opMu.Unlock()
 	me := a.c.Me()
 	a.c.mu.Lock()
 	a.c.t = newTable(me, nil)

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -194,19 +193,79 @@ func overlay(cs model.Case, ops []model.Op, me model.Actor) (model.Case, []model
 
 // refresh recomputes the queue entry of a case from cache and pending ops.
 // The caller holds opMu.
-func (c *Core) refresh(id string) {
-	cs, err := c.store.CaseRecord(id)
-	if errors.Is(err, store.ErrNotFound) {
+func (c *Core) refresh(id string) { c.refreshMany([]string{id}) }
+
+// refreshMany is refresh for the cases of ids at once: the case records
+// not at hand read in one transaction, the rows filed under one hold of
+// the index lock, one change posted. A case with ops still pending keeps
+// its record at hand (bases) until the cache next writes it: an outbox
+// drain refreshes each case when the hub's events for its ops arrive and
+// again when their acks do, and decoding its JSON twice was most of the
+// console's share of the drain. The caller holds opMu.
+func (c *Core) refreshMany(ids []string) {
+	if len(ids) == 0 {
 		return
 	}
-	if err != nil {
+	var need []string
+	for _, id := range ids {
+		if _, ok := c.bases[id]; !ok {
+			need = append(need, id)
+		}
+	}
+	if len(need) > 0 {
+		read, err := c.store.CaseRecords(need)
+		if err != nil { // a record that does not decode: the others still
+			read = map[string]model.Case{}
+			for _, id := range need {
+				if cs, err := c.store.CaseRecord(id); err == nil {
+					read[id] = cs
+				}
+			}
+		}
+		if c.bases == nil {
+			c.bases = make(map[string]model.Case, len(read))
+		}
+		for id, cs := range read {
+			c.bases[id] = cs
+		}
+	}
+	me := c.actor()
+	sums := make([]model.Summary, 0, len(ids))
+	done := make([]string, 0, len(ids))
+	for _, id := range ids {
+		cs, ok := c.bases[id]
+		if !ok {
+			continue // not cached (yet)
+		}
+		ops := c.pending[id]
+		if len(ops) == 0 {
+			delete(c.bases, id)
+		}
+		v, _ := overlay(cs, ops, me)
+		sums = append(sums, v.Summary())
+		done = append(done, id)
+	}
+	if len(sums) == 0 {
 		return
 	}
-	v, _ := overlay(cs, c.pending[id], c.actor())
 	c.mu.Lock()
-	c.t.put(v.Summary())
+	for _, s := range sums {
+		c.t.put(s)
+	}
 	c.mu.Unlock()
-	c.post(Change{Queue: true, Cases: []string{id}})
+	c.post(Change{Queue: true, Cases: done})
+}
+
+// forget drops the case records at hand of cases the cache has just
+// written (all of them: nil). The caller holds opMu.
+func (c *Core) forget(ids []string) {
+	if ids == nil {
+		clear(c.bases)
+		return
+	}
+	for _, id := range ids {
+		delete(c.bases, id)
+	}
 }
 
 // settle drops an answered op from the pending view.

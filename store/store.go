@@ -749,6 +749,28 @@ func (s *Store) CaseRecord(id string) (model.Case, error) {
 	return c, err
 }
 
+// CaseRecords returns the cases of ids without their threads, read in one
+// transaction; a case not in the cache is left out.
+func (s *Store) CaseRecords(ids []string) (map[string]model.Case, error) {
+	out := make(map[string]model.Case, len(ids))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCases)
+		for _, id := range ids {
+			raw := b.Get([]byte(id))
+			if raw == nil {
+				continue
+			}
+			var c model.Case
+			if err := json.Unmarshal(raw, &c); err != nil {
+				return fmt.Errorf("case %s: %w", id, err)
+			}
+			out[id] = c
+		}
+		return nil
+	})
+	return out, err
+}
+
 // summariesOf returns the summaries of the cases a page touched: those it
 // wrote as written, the others read back.
 func summariesOf(tx *bolt.Tx, touched touchedSet) ([]model.Summary, error) {

@@ -73,51 +73,97 @@ func encodeSummary(s model.Summary) []byte {
 	return append(b, flags)
 }
 
-func decodeSummary(b []byte) (model.Summary, error) {
-	var s model.Summary
+// SummaryRecord is one encoded summary decoded in place: its strings are
+// slices of the record's bytes (valid only as long as those are: during a
+// ReadSummaryRecords call back) and its times Unix nanoseconds, 0 for the
+// zero time. It is what the console's start-up files its queue index from
+// without a model.Summary, a string or a time.Time in between.
+type SummaryRecord struct {
+	ID, Channel, Author, Handle, Reach, Preview, Status, Assignee, CustomerID []byte
+	Priority                                                                  int64
+	Created, LastMessageAt, WaitingSince                                      int64
+	MessageCount                                                              uint64
+	Version                                                                   int64
+	SLA                                                                       []byte
+	Due                                                                       int64
+	Category, Urgency, Sentiment, Lang, TriageSource                          []byte
+	Score                                                                     int64
+	Troll, Spam, Irrelevant, Public                                           bool
+}
+
+// decodeRecord decodes b (either version) into r; the one decoder of the
+// layout: decodeSummary is made from it.
+func decodeRecord(b []byte, r *SummaryRecord) error {
+	*r = SummaryRecord{}
 	if len(b) == 0 || (b[0] != summaryCodec && b[0] != summaryCodecV1) {
-		return s, errCorruptSummary
+		return errCorruptSummary
 	}
-	// One string holds the record's text: its fields are slices of it,
-	// one allocation per summary instead of one per field.
-	d := decoder{b: b[1:], src: string(b[1:])}
-	strs := []*string{&s.ID, (*string)(&s.Channel), &s.Author, &s.Handle, (*string)(&s.Reach), &s.Preview, (*string)(&s.Status), &s.Assignee, &s.CustomerID}
-	for _, p := range strs {
-		*p = d.str()
-	}
-	s.Priority = model.Priority(d.varint())
-	for _, t := range []*time.Time{&s.Created, &s.LastMessageAt, &s.WaitingSince} {
-		if n := d.varint(); n != 0 {
-			*t = time.Unix(0, n).UTC()
-		}
-	}
-	s.MessageCount = int(d.uvarint())
-	s.Version = d.varint()
+	d := decoder{b: b[1:]}
+	r.ID, r.Channel, r.Author, r.Handle, r.Reach = d.bytes(), d.bytes(), d.bytes(), d.bytes(), d.bytes()
+	r.Preview, r.Status, r.Assignee, r.CustomerID = d.bytes(), d.bytes(), d.bytes(), d.bytes()
+	r.Priority = d.varint()
+	r.Created, r.LastMessageAt, r.WaitingSince = d.varint(), d.varint(), d.varint()
+	r.MessageCount = d.uvarint()
+	r.Version = d.varint()
 	if b[0] >= summaryCodec {
-		s.SLA = model.SLAState(d.str())
-		if n := d.varint(); n != 0 {
-			s.Due = time.Unix(0, n).UTC()
-		}
-		for _, p := range []*string{&s.Category, &s.Urgency, &s.Sentiment, &s.Lang, &s.TriageSource} {
-			*p = d.str()
-		}
-		s.Score = int(d.varint())
+		r.SLA = d.bytes()
+		r.Due = d.varint()
+		r.Category, r.Urgency, r.Sentiment, r.Lang, r.TriageSource = d.bytes(), d.bytes(), d.bytes(), d.bytes(), d.bytes()
+		r.Score = d.varint()
 		var flags byte
-		if len(d.b) > 0 {
-			flags, d.b = d.b[0], d.b[1:]
+		if d.rest() > 0 {
+			flags = d.b[d.i]
+			d.i++
 		} else {
 			d.bad = true
 		}
 		if flags&^(flagTroll|flagSpam|flagIrrelevant|flagPublic) != 0 {
 			d.bad = true
 		}
-		s.Troll, s.Spam, s.Irrelevant = flags&flagTroll != 0, flags&flagSpam != 0, flags&flagIrrelevant != 0
-		s.Public = flags&flagPublic != 0
+		r.Troll, r.Spam, r.Irrelevant = flags&flagTroll != 0, flags&flagSpam != 0, flags&flagIrrelevant != 0
+		r.Public = flags&flagPublic != 0
 	}
-	if d.bad || len(d.b) != 0 {
-		return model.Summary{}, errCorruptSummary
+	if d.bad || d.rest() != 0 {
+		*r = SummaryRecord{}
+		return errCorruptSummary
 	}
-	return s, nil
+	return nil
+}
+
+func decodeSummary(b []byte) (model.Summary, error) {
+	var r SummaryRecord
+	if err := decodeRecord(b, &r); err != nil {
+		return model.Summary{}, err
+	}
+	// One string holds the record's text: its fields are slices of it,
+	// one allocation per summary instead of one per field.
+	src := string(b)
+	str := func(f []byte) string {
+		if len(f) == 0 {
+			return ""
+		}
+		off := cap(b) - cap(f) // f is b[off : off+len(f)]
+		return src[off : off+len(f)]
+	}
+	return model.Summary{
+		ID: str(r.ID), Channel: model.Channel(str(r.Channel)), Author: str(r.Author), Handle: str(r.Handle),
+		Reach: model.Reach(str(r.Reach)), Preview: str(r.Preview), Status: model.Status(str(r.Status)),
+		Assignee: str(r.Assignee), CustomerID: str(r.CustomerID),
+		Priority: model.Priority(r.Priority),
+		Created:  fromNano(r.Created), LastMessageAt: fromNano(r.LastMessageAt), WaitingSince: fromNano(r.WaitingSince),
+		MessageCount: int(r.MessageCount), Version: r.Version,
+		SLA: model.SLAState(str(r.SLA)), Due: fromNano(r.Due),
+		Category: str(r.Category), Urgency: str(r.Urgency), Sentiment: str(r.Sentiment), Lang: str(r.Lang),
+		TriageSource: str(r.TriageSource), Score: int(r.Score),
+		Troll: r.Troll, Spam: r.Spam, Irrelevant: r.Irrelevant, Public: r.Public,
+	}, nil
+}
+
+func fromNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
 }
 
 // summaryCustomerID returns the customer id field of an encoded summary,
@@ -148,45 +194,56 @@ func unixNano(t time.Time) int64 {
 	return t.UnixNano()
 }
 
+// decoder reads a record from position i on; bad is set, and the rest
+// reads as zero, at the first field that does not fit. The one-byte
+// forms (most lengths and counts) are read inline.
 type decoder struct {
 	b   []byte
-	src string // b as a string, when set: str returns slices of it
+	i   int
 	bad bool
 }
 
+func (d *decoder) rest() int { return len(d.b) - d.i }
+
 func (d *decoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
+	if i := d.i; i < len(d.b) {
+		if c := d.b[i]; c < 0x80 {
+			d.i = i + 1
+			return uint64(c)
+		}
+	}
+	return d.uvarintLong()
+}
+
+func (d *decoder) uvarintLong() uint64 {
+	v, n := binary.Uvarint(d.b[min(d.i, len(d.b)):])
 	if n <= 0 {
-		d.bad, d.b = true, nil
+		d.bad, d.i = true, len(d.b)
 		return 0
 	}
-	d.b = d.b[n:]
+	d.i += n
 	return v
 }
 
 func (d *decoder) varint() int64 {
-	v, n := binary.Varint(d.b)
+	v, n := binary.Varint(d.b[min(d.i, len(d.b)):])
 	if n <= 0 {
-		d.bad, d.b = true, nil
+		d.bad, d.i = true, len(d.b)
 		return 0
 	}
-	d.b = d.b[n:]
+	d.i += n
 	return v
 }
 
-func (d *decoder) str() string {
+// bytes is the next string field, a slice of the record. Its capacity
+// runs to the record's end (decodeSummary finds a field's offset by it):
+// never append to it.
+func (d *decoder) bytes() []byte {
 	n := d.uvarint()
-	if n > uint64(len(d.b)) {
-		d.bad, d.b = true, nil
-		return ""
+	if n > uint64(len(d.b)-d.i) {
+		d.bad, d.i = true, len(d.b)
+		return nil
 	}
-	var s string
-	if n > 0 && d.src != "" {
-		off := len(d.src) - len(d.b)
-		s = d.src[off : off+int(n)]
-	} else {
-		s = string(d.b[:n])
-	}
-	d.b = d.b[n:]
-	return s
+	d.i += int(n)
+	return d.b[d.i-int(n) : d.i]
 }
