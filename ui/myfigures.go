@@ -433,12 +433,14 @@ var MyFiguresWindowSize = fyne.NewSize(760, 470)
 // made on first use; closing it hides it and pauses the refresh, so the
 // last figures are there when it opens again.
 type MyFiguresWindow struct {
-	a    fyne.App
-	src  MyFiguresSource
-	dir  string
-	v    *MyFiguresView
-	w    fyne.Window
-	stop sync.Once
+	a   fyne.App
+	src MyFiguresSource
+	dir string
+	w   fyne.Window
+
+	mu     sync.Mutex // v and closed: Close comes from another goroutine
+	v      *MyFiguresView
+	closed bool
 }
 
 // NewMyFiguresWindow makes the (not yet shown) window of src's figures;
@@ -450,32 +452,45 @@ func NewMyFiguresWindow(a fyne.App, src MyFiguresSource, dir string) *MyFiguresW
 // Show opens the window (or brings it forward) and reads the figures now.
 // Call it on the UI goroutine.
 func (m *MyFiguresWindow) Show() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return
+	}
 	if m.w == nil {
-		m.v = NewMyFiguresView(m.src)
+		v := NewMyFiguresView(m.src)
 		if dir := m.dir; dir != "" {
-			m.v.SetKeeper(func() (*report.Mine, error) { return app.LoadMyFigures(dir) },
+			v.SetKeeper(func() (*report.Mine, error) { return app.LoadMyFigures(dir) },
 				func(f report.Mine) error { return app.SaveMyFigures(dir, f) })
 		}
+		m.v = v
 		m.w = m.a.NewWindow(T("Switchboard — my figures"))
-		m.w.SetContent(m.v.Content())
+		m.w.SetContent(v.Content())
 		m.w.Resize(MyFiguresWindowSize)
 		m.w.SetCloseIntercept(func() {
-			m.v.Pause()
+			v.Pause()
 			m.w.Hide()
 		})
 	}
 	m.v.Start()
-	m.w.Show()
-	m.w.RequestFocus()
+	// Under the view's lock: its worker's updates hold it (a test
+	// driver's fyne.Do runs them on the worker's goroutine).
+	m.v.Locked(func() {
+		m.w.Show()
+		m.w.RequestFocus()
+	})
 }
 
-// Close ends the refresh and closes the window (the console quits).
+// Close ends the refresh (the console quits); the window goes with the
+// app. Any goroutine.
 func (m *MyFiguresWindow) Close() {
-	m.stop.Do(func() {
-		if m.v != nil {
-			go m.v.Stop()
-		}
-	})
+	m.mu.Lock()
+	v := m.v
+	m.closed = true
+	m.mu.Unlock()
+	if v != nil {
+		v.Stop()
+	}
 }
 
 // figuresOf is what the "f" key of each console does (SetMyFigures).

@@ -242,3 +242,47 @@ func TestMyFiguresKeptForAStartWithoutTheHub(t *testing.T) {
 		t.Errorf("kept figures %q, shown before %q", rows2, rows1)
 	}
 }
+
+// fakeFigures counts the reads of an agent's figures.
+type fakeFigures struct{ reads chan struct{} }
+
+func (f *fakeFigures) Mine(ctx context.Context, agent string) (report.Mine, error) {
+	f.reads <- struct{}{}
+	return report.Mine{Agent: "mia", At: "2026-12-01T12:00:00Z", Periods: make([]report.MinePeriod, 3)}, nil
+}
+
+// TestMyFiguresWindow: the window opens on Show and reads the figures,
+// comes back on a second Show (the same view, read again), and after
+// Close (the console quits) stays shut.
+func TestMyFiguresWindow(t *testing.T) {
+	a := test.NewTempApp(t)
+	src := &fakeFigures{reads: make(chan struct{}, 16)}
+	m := ui.NewMyFiguresWindow(a, src, t.TempDir())
+	defer m.Close()
+	before := len(a.Driver().AllWindows())
+	read := func() {
+		t.Helper()
+		select {
+		case <-src.reads:
+		case <-time.After(20 * time.Second):
+			t.Fatal("the figures were not read")
+		}
+	}
+	m.Show()
+	read()
+	if n := len(a.Driver().AllWindows()); n != before+1 {
+		t.Fatalf("%d windows, %d before", n, before)
+	}
+	m.Show()
+	read()
+	if n := len(a.Driver().AllWindows()); n != before+1 {
+		t.Fatalf("a second Show: %d windows, %d before", n, before)
+	}
+	m.Close()
+	m.Show()
+	select {
+	case <-src.reads:
+		t.Fatal("read after Close")
+	case <-time.After(100 * time.Millisecond):
+	}
+}
