@@ -130,7 +130,9 @@ func TestHistoryPromptInjection(t *testing.T) {
 	if _, err := cc.SummarizeHistory(context.Background(), HistoryRequest{Lang: LangEN, Cases: history()}); err != nil {
 		t.Fatal(err)
 	}
-	var cleanReq struct{ Messages []struct{ Role, Content string } }
+	var cleanReq struct {
+		Messages []struct{ Role, Content string }
+	}
 	_ = json.Unmarshal(clean.body(0), &cleanReq)
 
 	for i, text := range inject {
@@ -152,7 +154,9 @@ func TestHistoryPromptInjection(t *testing.T) {
 			if len(lines) != 5 || !strings.HasPrefix(lines[2], "Open since ") || !strings.HasPrefix(lines[4], "Mood: ") {
 				t.Fatalf("injection %d: format changed:\n%s", i, s.Text)
 			}
-			var req struct{ Messages []struct{ Role, Content string } }
+			var req struct {
+				Messages []struct{ Role, Content string }
+			}
 			_ = json.Unmarshal(f.body(0), &req)
 			if req.Messages[0] != cleanReq.Messages[0] {
 				t.Fatalf("injection %d changed the system prompt", i)

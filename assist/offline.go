@@ -35,12 +35,78 @@ func Classify(text string) Triage { return Offline{}.Classify(Input{Text: text})
 
 // matcher holds one term list split by how each term matches.
 type matcher struct {
+	// id is the matcher's place in lexIndex's hits; -1 for one made after
+	// the index was built (matched the slow way: same results).
+	id       int32
 	exact    map[string]float64
 	prefix   []weighted
 	contains []weighted
 	phrase   []weighted          // several words, matched on the tokens
 	byFirst  map[string][]phrase // phrase by its first word
 	raw      []weighted          // symbols, matched on the lower-cased text
+	rawASCII []bool              // per raw term: only ASCII bytes
+	// prefixFirst has the bit of every first byte of a prefix term (all
+	// of them for an empty one).
+	prefixFirst [4]uint64
+}
+
+// lexHit is what one matcher holds for one word: its exact weight, and
+// the phrases that start with the word.
+type lexHit struct {
+	m       int32
+	exact   bool
+	w       float64
+	phrases []phrase
+}
+
+var (
+	// allMatchers are the matchers made while the package initialises, in
+	// order; lexIndex maps every word of their exact terms and every first
+	// word of their phrases to the matchers' hits (ordered by id), so a
+	// message's word is looked up once for all matchers instead of once
+	// per matcher.
+	allMatchers []*matcher
+	lexIndex    map[string][]lexHit
+)
+
+func init() {
+	lexIndex = map[string][]lexHit{}
+	for id, m := range allMatchers {
+		for t, w := range m.exact {
+			lexIndex[t] = append(lexIndex[t], lexHit{m: int32(id), exact: true, w: w})
+		}
+		for first, ps := range m.byFirst {
+			hits := lexIndex[first]
+			if n := len(hits); n > 0 && hits[n-1].m == int32(id) {
+				hits[n-1].phrases = ps
+			} else {
+				hits = append(hits, lexHit{m: int32(id), phrases: ps})
+			}
+			lexIndex[first] = hits
+		}
+	}
+}
+
+// hitOf is m's hit among a word's hits (nil when none).
+func (m *matcher) hitOf(hits []lexHit) *lexHit {
+	for k := range hits {
+		if hits[k].m == m.id {
+			return &hits[k]
+		}
+		if hits[k].m > m.id {
+			break
+		}
+	}
+	return nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 type phrase struct {
@@ -79,6 +145,21 @@ func newMatcher(terms map[string]float64) *matcher {
 		words := strings.Fields(p.term)
 		m.byFirst[words[0]] = append(m.byFirst[words[0]], phrase{words, p.w})
 	}
+	for _, r := range m.raw {
+		m.rawASCII = append(m.rawASCII, isASCII(r.term))
+	}
+	for _, p := range m.prefix {
+		if p.term == "" {
+			m.prefixFirst = [4]uint64{^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)}
+			break
+		}
+		m.prefixFirst[p.term[0]>>6] |= 1 << (p.term[0] & 63)
+	}
+	m.id = -1
+	if lexIndex == nil {
+		m.id = int32(len(allMatchers))
+		allMatchers = append(allMatchers, m)
+	}
 	return m
 }
 
@@ -106,12 +187,43 @@ func (m *matcher) word(tok string) (float64, bool) {
 	if w, ok := m.exact[tok]; ok {
 		return w, true
 	}
+	return m.stem(tok)
+}
+
+// wordAt scores token i of d, as word does.
+func (m *matcher) wordAt(d *doc, i int) (float64, bool) {
+	if m.id < 0 {
+		return m.word(d.tokens[i])
+	}
+	if h := m.hitOf(d.info[i]); h != nil && h.exact {
+		return h.w, true
+	}
+	return m.stem(d.tokens[i])
+}
+
+// phrasesAt are m's phrases starting at token i of d.
+func (m *matcher) phrasesAt(d *doc, i int) []phrase {
+	if m.id < 0 {
+		return m.byFirst[d.tokens[i]]
+	}
+	if h := m.hitOf(d.info[i]); h != nil {
+		return h.phrases
+	}
+	return nil
+}
+
+// stem is the strongest stem (prefix or part) of tok.
+func (m *matcher) stem(tok string) (float64, bool) {
 	best, found := 0.0, false
+	if len(tok) > 0 && m.prefixFirst[tok[0]>>6]&(1<<(tok[0]&63)) == 0 {
+		goto contains // no prefix starts with tok's first byte
+	}
 	for _, p := range m.prefix {
 		if strings.HasPrefix(tok, p.term) && (!found || math.Abs(p.w) > math.Abs(best)) {
 			best, found = p.w, true
 		}
 	}
+contains:
 	for _, c := range m.contains {
 		if strings.Contains(tok, c.term) && (!found || math.Abs(c.w) > math.Abs(best)) {
 			best, found = c.w, true
@@ -128,16 +240,16 @@ func (m *matcher) sum(d *doc) float64 {
 
 func (m *matcher) sumCount(d *doc) (float64, int) {
 	s, n := 0.0, 0
-	for _, tok := range d.uniq {
-		if w, ok := m.word(tok); ok {
+	for _, i := range d.uniq {
+		if w, ok := m.wordAt(d, i); ok {
 			s += w
 			n++
 		}
 	}
 	if len(m.byFirst) > 0 {
 		var found map[*phrase]bool
-		for i, tok := range d.tokens {
-			ps := m.byFirst[tok]
+		for i := range d.tokens {
+			ps := m.phrasesAt(d, i)
 			for k := range ps {
 				p := &ps[k]
 				if i+len(p.words) <= len(d.tokens) && slices.Equal(d.tokens[i:i+len(p.words)], p.words) && !found[p] {
@@ -151,8 +263,8 @@ func (m *matcher) sumCount(d *doc) (float64, int) {
 			}
 		}
 	}
-	for _, r := range m.raw {
-		if strings.Contains(d.lower, r.term) {
+	for k, r := range m.raw {
+		if (m.rawASCII[k] || !d.lowerASCII) && strings.Contains(d.lower, r.term) {
 			s += r.w
 			n++
 		}
@@ -201,8 +313,12 @@ type doc struct {
 	lower  string
 	tokens []string // words and the punctuation . , ! ? as tokens
 	words  []string // words only
-	uniq   []string // words, each once
+	uniq   []int    // the tokens that are words, each word once (its first)
 	caps   []bool   // per token: written in capitals (≥ 3 letters)
+	info   [][]lexHit
+	// textASCII and lowerASCII: text and lower have only ASCII bytes (no
+	// emoji or other symbol term can be in them).
+	textASCII, lowerASCII bool
 }
 
 func isWordRune(r rune) bool {
@@ -210,23 +326,41 @@ func isWordRune(r rune) bool {
 }
 
 func newDoc(text string) *doc {
-	d := &doc{text: text, lower: strings.ToLower(strings.ReplaceAll(text, "’", "'"))}
-	var cur []rune
+	plain := strings.ReplaceAll(text, "’", "'")
+	d := &doc{text: text, lower: strings.ToLower(plain)}
+	d.textASCII, d.lowerASCII = isASCII(text), isASCII(d.lower)
+	// One allocation per slice for a message of usual length: a token
+	// takes at least two bytes (a word and a separator) but for runs of
+	// punctuation.
+	n := len(text)/2 + 4
+	d.tokens, d.words, d.caps, d.info, d.uniq = make([]string, 0, n), make([]string, 0, n), make([]bool, 0, n), make([][]lexHit, 0, n), make([]int, 0, n)
+	cur := make([]rune, 0, 32)
 	upper := 0
 	letters := 0
+	seen := make(map[string]bool, 16)
 	flush := func() {
 		if len(cur) == 0 {
 			return
 		}
-		w := strings.Trim(string(cur), "'-/")
-		if w != "" {
-			d.tokens = append(d.tokens, strings.ToLower(w))
-			d.words = append(d.words, strings.ToLower(w))
+		// Lower-cased rune by rune, as strings.ToLower does (title-case
+		// letters too); the trimmed ' - / are no letters.
+		for k, r := range cur {
+			cur[k] = unicode.ToLower(r)
+		}
+		lw := strings.Trim(string(cur), "'-/")
+		if lw != "" {
+			if !seen[lw] {
+				seen[lw] = true
+				d.uniq = append(d.uniq, len(d.tokens))
+			}
+			d.tokens = append(d.tokens, lw)
+			d.words = append(d.words, lw)
 			d.caps = append(d.caps, letters >= 3 && upper == letters)
+			d.info = append(d.info, lexIndex[lw])
 		}
 		cur, upper, letters = cur[:0], 0, 0
 	}
-	for _, r := range strings.ReplaceAll(text, "’", "'") {
+	for _, r := range plain {
 		switch {
 		case isWordRune(r) || r == '@':
 			if r == '@' && len(cur) > 0 {
@@ -248,17 +382,11 @@ func newDoc(text string) *doc {
 				}
 				d.tokens = append(d.tokens, p)
 				d.caps = append(d.caps, false)
+				d.info = append(d.info, nil)
 			}
 		}
 	}
 	flush()
-	seen := make(map[string]bool, len(d.words))
-	for _, w := range d.words {
-		if !seen[w] {
-			seen[w] = true
-			d.uniq = append(d.uniq, w)
-		}
-	}
 	return d
 }
 
@@ -336,24 +464,24 @@ func (o Offline) configured(c string) string {
 // detectLang scores stopwords of each language; umlauts and ß count
 // for German. With no evidence at all the hint, else English, stands.
 func detectLang(d *doc, hint string) string {
-	score := map[string]float64{}
-	for lang, words := range stopwordSets {
-		for _, w := range d.words {
-			if words[w] {
-				score[lang]++
+	var score [len(stopwordOrder)]float64
+	for _, w := range d.words {
+		for _, l := range stopwordLangs[w] {
+			score[l]++
+		}
+	}
+	if !d.lowerASCII {
+		for _, r := range d.lower {
+			switch r {
+			case 'ä', 'ö', 'ü', 'ß':
+				score[1] += 0.75 // LangDE
 			}
 		}
 	}
-	for _, r := range d.lower {
-		switch r {
-		case 'ä', 'ö', 'ü', 'ß':
-			score[LangDE] += 0.75
-		}
-	}
 	best, bestScore := "", 0.0
-	for _, lang := range stopwordOrder {
-		if score[lang] > bestScore {
-			best, bestScore = lang, score[lang]
+	for l, lang := range stopwordOrder {
+		if score[l] > bestScore {
+			best, bestScore = lang, score[l]
 		}
 	}
 	switch {
@@ -370,13 +498,18 @@ func detectLang(d *doc, hint string) string {
 }
 
 var (
-	stopwordOrder = []string{LangEN, LangDE, "fr", "es", "it", "nl", "pl", "tr", "pt"}
-	stopwordSets  = func() map[string]map[string]bool {
-		m := map[string]map[string]bool{}
-		for lang, words := range stopwords {
-			m[lang] = map[string]bool{}
-			for _, w := range words {
-				m[lang][w] = true
+	stopwordOrder = [...]string{LangEN, LangDE, "fr", "es", "it", "nl", "pl", "tr", "pt"}
+	// stopwordLangs maps a stopword to the languages (places in
+	// stopwordOrder) it is a stopword of, each once.
+	stopwordLangs = func() map[string][]int {
+		m := map[string][]int{}
+		for l, lang := range stopwordOrder {
+			seen := map[string]bool{}
+			for _, w := range stopwords[lang] {
+				if !seen[w] {
+					seen[w] = true
+					m[w] = append(m[w], l)
+				}
 			}
 		}
 		return m
@@ -419,7 +552,7 @@ func analyse(d *doc, lang string) analysis {
 	// phraseAt is the longest phrase of m starting at token i.
 	phraseAt := func(m *matcher, i int) (float64, int) {
 		w, n := 0.0, 0
-		for _, p := range m.byFirst[toks[i]] {
+		for _, p := range m.phrasesAt(d, i) {
 			if len(p.words) > n && i+len(p.words) <= len(toks) && slices.Equal(toks[i:i+len(p.words)], p.words) {
 				w, n = p.w, len(p.words)
 			}
@@ -435,7 +568,7 @@ func analyse(d *doc, lang string) analysis {
 			i += n - 1
 			continue
 		}
-		if _, ok := problemM.word(toks[i]); ok {
+		if _, ok := problemM.wordAt(d, i); ok {
 			if j := negatedBy(toks, i); j >= 0 {
 				consumed[j] = true
 			} else {
@@ -443,8 +576,8 @@ func analyse(d *doc, lang string) analysis {
 			}
 		}
 	}
-	for _, r := range problemM.raw {
-		if strings.Contains(d.lower, r.term) {
+	for k, r := range problemM.raw {
+		if (problemM.rawASCII[k] || !d.lowerASCII) && strings.Contains(d.lower, r.term) {
 			a.explicit++
 		}
 	}
@@ -469,7 +602,7 @@ func analyse(d *doc, lang string) analysis {
 			if lang == LangDE && ambiguousInGerman[toks[i]] {
 				continue
 			}
-			v, ok := sentimentM.word(toks[i])
+			v, ok := sentimentM.wordAt(d, i)
 			if !ok || v == 0 {
 				continue
 			}
@@ -502,7 +635,10 @@ func analyse(d *doc, lang string) analysis {
 			a.negations++
 		}
 	}
-	for _, e := range emojiM.raw {
+	for k, e := range emojiM.raw {
+		if !emojiM.rawASCII[k] && d.textASCII {
+			continue // no symbol in plain ASCII text
+		}
 		if c := strings.Count(d.text, e.term); c > 0 {
 			w := e.w * math.Min(float64(c), 2)
 			if a.irony && w > 0 {
