@@ -44,7 +44,8 @@ type Config struct {
 // The hub does not hold every full case: cases keeps a compact record of
 // each (caseRec), and a change reads the full case from the log's state
 // (BoltLog.Case: the newest version, queued or stored). Which platform
-// messages it has seen is the log's seen index (BoltLog.Seen). At start
+// messages it has seen is the log's seen index (BoltLog.Seen, with a
+// filter in memory that answers most misses, ingest_seen.go). At start
 // the hub loads the compact records (the log's case index) and the
 // customers, never the events.
 type Hub struct {
@@ -52,7 +53,9 @@ type Hub struct {
 	ilog stateLog
 	cfg  Config
 
-	mu        sync.Mutex // serialises appends and guards the maps below
+	// mu serialises appends and guards the maps below; ingest's callers
+	// read them under its read lock before they queue (ingest.go).
+	mu        sync.RWMutex
 	cases     map[string]caseRec
 	threads   map[string]string // channel|thread ref → case id
 	customers map[string]*model.Customer
@@ -64,6 +67,15 @@ type Hub struct {
 	group    *Group
 	grouping bool
 	waits    []func() error
+	// gen counts the changes of cases folded; changed holds, for a
+	// stripe of case ids, the count at the newest change of one of them
+	// (see ingest.go).
+	gen     uint64
+	changed [changeStripes]uint64
+
+	// inq is the queue of ingest requests (ingest.go), under inMu.
+	inMu sync.Mutex
+	inq  ingestQueue
 
 	// live is the ring of recently committed events the sessions are
 	// handed from memory (server.go).
@@ -205,6 +217,8 @@ func (h *Hub) foldRec(id string, rec caseRec, ref, author string) {
 			h.byAuthor[rec.author] = append(h.byAuthor[rec.author], id)
 		}
 	}
+	h.gen++
+	h.changed[changeStripe(id)] = h.gen
 	h.cases[id] = rec
 	h.threads[threadKey(rec.channel, ref)] = id
 }
@@ -380,48 +394,13 @@ type Ingested struct {
 	Err    error // wraps ErrInvalid for a bad item; else the log failed
 }
 
-// IngestMany is Ingest for many items, in order, in one log transaction
-// (group commit): a webhook's batch costs one fsync. It returns once every
-// item is durable. An item that needs its thread read from the disk (an
-// edit, a deletion, the platform's copy of a reply) splits the batch
-// there, so it reads what the items before it wrote.
-func (h *Hub) IngestMany(ins []Inbound) []Ingested {
-	start := time.Now()
-	out := make([]Ingested, len(ins))
-	for i := range ins {
-		out[i].Err = h.validate(&ins[i])
-	}
-	h.mu.Lock()
-	h.grouping = true
-	for i := range ins {
-		if out[i].Err == nil {
-			out[i].CaseID, out[i].Dup, out[i].Err = h.ingestLocked(ins[i])
-		}
-	}
-	h.grouping = false
-	// The group is sealed (and its events encoded) outside the lock.
-	g := h.group
-	h.group = nil
-	waits := h.takeWaitsLocked()
-	h.mu.Unlock()
-	if g != nil {
-		waits = append(waits, g.Seal())
-	}
-	if err := waitAll(waits); err != nil {
-		for i := range out {
-			// A listened post has no case but was logged (listen.go).
-			if out[i].Err == nil && !out[i].Dup && (out[i].CaseID != "" || ins[i].Listen) {
-				out[i] = Ingested{Err: err}
-			}
-		}
-	}
-	for i := range ins {
-		h.metrics.ingestDone(&ins[i], start, &out[i].Dup, &out[i].Err)
-	}
-	return out
+func (h *Hub) ingestLocked(in Inbound) (caseID string, dup bool, err error) {
+	return h.ingestPreLocked(in, nil)
 }
 
-func (h *Hub) ingestLocked(in Inbound) (caseID string, dup bool, err error) {
+// ingestPreLocked is ingestLocked with what the item's caller read before
+// it queued (pre, nil for nothing; see ingest.go).
+func (h *Hub) ingestPreLocked(in Inbound, pre *prefetched) (caseID string, dup bool, err error) {
 	if in.Listen {
 		return h.listenLocked(in)
 	}
@@ -441,14 +420,18 @@ func (h *Hub) ingestLocked(in Inbound) (caseID string, dup bool, err error) {
 
 	var c model.Case
 	if id, ok := h.threads[threadKey(in.Channel, in.ThreadRef)]; ok {
-		full, ok, err := h.fullCase(id)
-		if err != nil {
-			return "", false, err
+		if pre != nil && pre.ok && pre.id == id && h.changed[changeStripe(id)] == pre.gen {
+			c = pre.c // nothing changed the case since its caller read it
+		} else {
+			full, ok, err := h.fullCase(id)
+			if err != nil {
+				return "", false, err
+			}
+			if !ok {
+				return "", false, fmt.Errorf("hub: case %s of thread %s is not in the log's state", id, in.ThreadRef)
+			}
+			c = full
 		}
-		if !ok {
-			return "", false, fmt.Errorf("hub: case %s of thread %s is not in the log's state", id, in.ThreadRef)
-		}
-		c = full
 	} else if in.Direction == model.DirectionOut {
 		// The brand's own post with no customer case to join (a broadcast,
 		// the page commenting under its own post, a conversation the page

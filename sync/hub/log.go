@@ -114,6 +114,8 @@ type BoltLog struct {
 	// q is the group commit: every write of events goes through it (see
 	// commit.go's part of this file, "Group commit").
 	q commitQueue
+	// seenBuilt is closed once the seen filter is built (ingest_seen.go).
+	seenBuilt chan struct{}
 }
 
 // ErrLogInUse is returned by OpenBoltLog when a running hub holds the log.
@@ -199,6 +201,11 @@ func OpenBoltLog(dir string, opts ...LogOption) (_ *BoltLog, err error) {
 		return nil, err
 	}
 	l.startCommitter()
+	l.seenBuilt = make(chan struct{})
+	go func() {
+		defer close(l.seenBuilt)
+		l.buildSeenFilter()
+	}()
 	return l, nil
 }
 
@@ -699,6 +706,9 @@ func (l *BoltLog) Head() uint64 {
 // Close implements EventLog: writes already queued are committed first.
 func (l *BoltLog) Close() error {
 	l.q.stop()
+	if l.seenBuilt != nil {
+		<-l.seenBuilt
+	}
 	return l.db.Close()
 }
 
@@ -935,6 +945,16 @@ type commitQueue struct {
 	views     []chan viewTx // viewState's requests, served after a commit that writes all
 	stateSeq  uint64        // every event up to it is in the state buckets
 	noDrain   atomic.Bool   // tests: no writing behind the log when idle
+
+	// The seen filter (ingest_seen.go): nil until built; the keys queued
+	// meanwhile are kept in seenAdds, unless building failed (seenOff).
+	seenF    atomic.Pointer[seenFilter]
+	seenAdds []uint64
+	seenOff  bool
+
+	// failNext, set by a test, fails the next commit of events with it
+	// (as a full disk would).
+	failNext error
 }
 
 // dirtyKV is a committed write to a lazy bucket not yet in it.
@@ -1090,7 +1110,9 @@ func (q *commitQueue) addLocked(r *commitReq, evs []model.Event) ([]model.Event,
 		case ev.Message != nil:
 			q.messages[ev.Message.CaseID] = r
 			if ev.Message.PlatformID != "" {
-				q.seen[seenKey(*ev.Message)] = pendingSeen{ev.Seq, ev.Message.CaseID}
+				key := seenKey(*ev.Message)
+				q.seen[key] = pendingSeen{ev.Seq, ev.Message.CaseID}
+				q.noteSeenLocked(key)
 			}
 		}
 	}
@@ -1303,6 +1325,12 @@ func (q *commitQueue) commit(batch []*commitReq, onCommit func([]model.Event), m
 	var evs []model.Event
 	q.mu.Lock()
 	all := mode == lazyEvery || len(q.views) > 0
+	injected := q.failNext
+	if len(batch) > 0 {
+		q.failNext = nil
+	} else {
+		injected = nil
+	}
 	if failed := q.failed; failed != nil {
 		// The memory is ahead of the disk: nothing more is written.
 		views := q.views
@@ -1427,7 +1455,7 @@ func (q *commitQueue) commit(batch []*commitReq, onCommit func([]model.Event), m
 		}
 	}
 
-	var err error
+	err := injected
 	for _, r := range batch {
 		if r.encErr != nil {
 			err = r.encErr
@@ -1695,6 +1723,9 @@ func (l *BoltLog) Case(id string) (model.Case, bool, error) {
 // Seen finds the case of a platform message (channel|platform id, see
 // seenKey): queued, or in the seen index.
 func (l *BoltLog) Seen(key string) (string, bool) {
+	if l.q.seenMiss(key) {
+		return "", false
+	}
 	l.q.mu.Lock()
 	p, ok := l.q.seen[key]
 	l.q.mu.Unlock()
