@@ -44,7 +44,7 @@ type ActionBar struct {
 	warn     *widget.Label
 	confirm  *widget.Button
 	onOK     func() // what the confirm button does
-	info     *widget.Label
+	info     *infoLabel
 	body     *fyne.Container
 
 	afterAct       func() // after an op was queued or refused (the outbox changed)
@@ -83,9 +83,7 @@ func NewActionBar(act func(op model.Op, done func(error))) *ActionBar {
 			f()
 		}
 	})
-	b.info = widget.NewLabel("")
-	b.info.Importance = widget.LowImportance
-	b.info.Wrapping = fyne.TextWrapWord
+	b.info = newInfoLabel()
 	b.warn.Hide()
 	b.confirm.Hide()
 
@@ -102,8 +100,8 @@ func NewActionBar(act func(op model.Op, done func(error))) *ActionBar {
 	b.assign.Hide()
 	top := container.NewBorder(nil, nil, container.NewHBox(b.claim, b.status), b.assign, b.owner)
 	c := b.comp
-	buttons := container.NewBorder(nil, nil, container.NewHBox(c.counter, b.via, c.canned), container.NewHBox(c.undo, c.send), b.info)
-	b.body = container.NewVBox(widget.NewSeparator(), top, c.box, container.NewBorder(nil, nil, nil, b.confirm, b.warn), buttons)
+	buttons := container.NewBorder(nil, nil, container.NewHBox(c.counter, b.via, c.canned), container.NewHBox(c.undo, c.send))
+	b.body = container.NewVBox(widget.NewSeparator(), top, c.box, container.NewBorder(nil, nil, nil, b.confirm, b.warn), buttons, b.info)
 	c.update()
 	b.ExtendBaseWidget(b)
 	b.Hide()
@@ -353,25 +351,40 @@ func (p *RejectedPanel) Lines() []string {
 }
 
 func describeOp(op model.Op) string {
+	// In the agent's language: the outbox panel and the refusals list it.
 	switch op.Kind {
 	case model.OpReply:
-		return "Reply “" + model.FirstLine(op.Text, 40) + "”"
+		return T("Reply") + " “" + model.FirstLine(op.Text, 40) + "”"
 	case model.OpNote:
-		return "Note “" + model.FirstLine(op.Text, 40) + "”"
+		return T("Note") + " “" + model.FirstLine(op.Text, 40) + "”"
+	case model.OpClaim:
+		if op.Assignee != "" {
+			return T("Assign to {{.Who}}", "Who", op.Assignee)
+		}
+		return T("Claim")
+	case model.OpRelease:
+		return T("Release")
 	case model.OpSetStatus:
-		return "Status " + string(op.Status)
+		return T("Status {{.S}}", "S", StatusName(op.Status))
 	case model.OpSetPriority:
-		return "Priority " + op.Priority.String()
-	case model.OpTag, model.OpUntag:
-		return string(op.Kind) + " " + op.Tag
+		if op.Priority == nil {
+			return T("Priority")
+		}
+		return T("Priority") + " " + PriorityName(*op.Priority)
+	case model.OpTag:
+		return T("Tag {{.T}}", "T", op.Tag)
+	case model.OpUntag:
+		return T("Untag {{.T}}", "T", op.Tag)
 	case model.OpLinkIdentity:
-		return "Link to customer " + op.CustomerID
+		return T("Link to customer {{.ID}}", "ID", op.CustomerID)
 	case model.OpUnlinkIdentity:
-		return "Unlink from customer " + op.CustomerID
+		return T("Unlink from customer {{.ID}}", "ID", op.CustomerID)
 	case model.OpDismissLink:
-		return "Not customer " + op.CustomerID
+		return T("Not customer {{.ID}}", "ID", op.CustomerID)
 	case model.OpMerge:
-		return "Merge a case here"
+		return T("Merge a case here")
+	case model.OpMarkPosted:
+		return T("Mark posted")
 	}
 	return string(op.Kind)
 }

@@ -92,17 +92,20 @@ func (v *CaseView) SetCase(d app.CaseDetail, now time.Time) {
 	v.empty.Hide()
 	v.icon.SetResource(ChannelIcon(c.Channel))
 	v.title.SetText(model.FirstLine(c.Subject, 90))
-	parts := []string{c.Source, string(c.Status), c.Priority.String() + " priority"}
+	parts := []string{c.Source, StatusName(c.Status), PriorityName(c.Priority)}
 	if c.Assignee != "" {
-		parts = append(parts, "assigned to "+c.Assignee)
+		parts = append(parts, T("assigned to {{.Who}}", "Who", c.Assignee))
 	}
 	if c.Public {
-		parts = append(parts, "public")
+		parts = append(parts, T("public"))
 	} else {
-		parts = append(parts, "private")
+		parts = append(parts, T("private"))
 	}
 	if !c.WaitingSince.IsZero() {
-		parts = append(parts, "waiting "+Age(now.Sub(c.WaitingSince)))
+		parts = append(parts, T("waiting {{.T}}", "T", Age(now.Sub(c.WaitingSince))))
+	}
+	if parts[0] == "" { // no source: no "· new · …"
+		parts = parts[1:]
 	}
 	v.meta.SetText(strings.Join(parts, " · "))
 	if c.Public && c.Author.Reach == model.ReachHigh {
@@ -134,16 +137,16 @@ func (v *CaseView) SetCase(d app.CaseDetail, now time.Time) {
 func (v *CaseView) SetPresence(viewing, typing []string) {
 	var parts []string
 	if len(typing) > 0 {
-		parts = append(parts, strings.Join(typing, ", ")+" typing a reply")
+		parts = append(parts, T("{{.Who}} typing a reply", "Who", strings.Join(typing, ", ")))
 	}
 	if len(viewing) > 0 {
-		parts = append(parts, strings.Join(viewing, ", ")+" viewing")
+		parts = append(parts, T("{{.Who}} viewing", "Who", strings.Join(viewing, ", ")))
 	}
 	if len(parts) == 0 {
 		v.others.Hide()
 		return
 	}
-	v.others.SetText("Also here: " + strings.Join(parts, "; "))
+	v.others.SetText(T("Also here: {{.Who}}", "Who", strings.Join(parts, "; ")))
 	v.others.Show()
 }
 
@@ -188,6 +191,17 @@ func (v *CaseView) ThreadButtons() []*widget.Button {
 	return out
 }
 
+// Texts are the meta line and each message's marks and time, for tests.
+func (v *CaseView) Texts() []string {
+	out := []string{v.meta.Text}
+	for _, o := range v.thread.Objects {
+		if c, ok := o.(*messageBox); ok {
+			out = append(out, c.stamp)
+		}
+	}
+	return out
+}
+
 // Title is the case's heading, for tests.
 func (v *CaseView) Title() string { return v.title.Text }
 
@@ -211,38 +225,38 @@ func (v *CaseView) messageCard(m model.Message, c model.Case, customer map[strin
 	var tags []string
 	switch {
 	case m.Direction == model.DirectionOut:
-		tags = append(tags, "reply")
+		tags = append(tags, T("reply"))
 		switch m.Delivery {
 		case model.DeliveryPending:
-			tags = append(tags, "waiting for the hub")
+			tags = append(tags, T("waiting for the hub"))
 		case model.DeliveryQueued:
-			tags = append(tags, "sending")
+			tags = append(tags, T("sending"))
 		case model.DeliverySent:
-			tags = append(tags, "delivered")
+			tags = append(tags, T("delivered"))
 		case model.DeliveryFailed:
-			tags = append(tags, "FAILED")
+			tags = append(tags, T("FAILED"))
 		case model.DeliveryManual:
-			tags = append(tags, "post by hand")
+			tags = append(tags, T("post by hand"))
 		}
 	case m.Direction == model.DirectionNote:
-		tags = append(tags, "internal note")
+		tags = append(tags, T("internal note"))
 	case c.Handoff != nil && m.ID == c.Handoff.AnswerID:
-		tags = append(tags, "community answer")
+		tags = append(tags, T("community answer"))
 	case m.Author.Expert:
-		tags = append(tags, "community expert")
+		tags = append(tags, T("community expert"))
 	case !customer[m.Author.Key()]:
-		tags = append(tags, "other user")
+		tags = append(tags, T("other user"))
 	}
 	if m.CaseID != "" && m.CaseID != c.ID {
-		tags = append(tags, "merged thread on "+string(m.Author.Platform))
+		tags = append(tags, T("merged thread on {{.Ch}}", "Ch", ChannelName(m.Author.Platform)))
 	}
 	if m.Private {
-		tags = append(tags, "private")
+		tags = append(tags, T("private"))
 	}
 	if m.Deleted {
-		tags = append(tags, "deleted by author")
+		tags = append(tags, T("deleted by author"))
 	} else if !m.Edited.IsZero() {
-		tags = append(tags, "edited")
+		tags = append(tags, T("edited"))
 	}
 	stamp := Stamp(m.Time)
 	if len(tags) > 0 {
@@ -272,19 +286,19 @@ func (v *CaseView) messageCard(m model.Message, c model.Case, customer map[strin
 		// there, and say so.
 		msgID, text := m.ID, m.Text
 		row := container.NewHBox(
-			widget.NewButtonWithIcon("Copy text", theme.ContentCopyIcon(), func() {
+			widget.NewButtonWithIcon(T("Copy text"), theme.ContentCopyIcon(), func() {
 				if v.copyText != nil {
 					v.copyText(text)
 				}
 			}),
-			widget.NewButtonWithIcon("Mark posted", theme.ConfirmIcon(), func() {
+			widget.NewButtonWithIcon(T("Mark posted"), theme.ConfirmIcon(), func() {
 				if v.markPosted != nil {
 					v.markPosted(c.ID, msgID)
 				}
 			}))
 		if c.URL != "" {
 			url := c.URL
-			row.Add(widget.NewButtonWithIcon("Open thread", theme.ComputerIcon(), func() {
+			row.Add(widget.NewButtonWithIcon(T("Open thread"), theme.ComputerIcon(), func() {
 				if v.openURL != nil {
 					v.openURL(url)
 				}

@@ -51,10 +51,12 @@ type ComposerHooks struct {
 	After func(d time.Duration, f func()) (stop func())
 }
 
-// composerEntry is the text box: Ctrl+Enter sends, Escape leaves it.
+// composerEntry is the text box: Ctrl+Enter sends, Escape leaves it (or
+// runs onEsc: the outbox panel takes the keys back).
 type composerEntry struct {
 	widget.Entry
 	onSend func()
+	onEsc  func()
 }
 
 func newComposerEntry() *composerEntry {
@@ -80,6 +82,10 @@ func (e *composerEntry) TypedShortcut(s fyne.Shortcut) {
 // TypedKey leaves the box on Escape, so the queue's keys work again.
 func (e *composerEntry) TypedKey(k *fyne.KeyEvent) {
 	if k.Name == fyne.KeyEscape {
+		if e.onEsc != nil {
+			e.onEsc()
+			return
+		}
 		if c := fyne.CurrentApp().Driver().CanvasForObject(e); c != nil {
 			c.Unfocus()
 		}
@@ -156,6 +162,9 @@ func newComposer(b *ActionBar) *Composer {
 	c.modes.Required = true
 	c.privacy = widget.NewCheck(T("Private message"), func(on bool) { c.private = on; c.update() })
 	c.who = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	// Wrapped: "Öffentliche Antwort an … auf Facebook: alle können das
+	// sehen" on one line widened the window past the screen.
+	c.who.Wrapping = fyne.TextWrapWord
 	c.bg = canvas.NewRectangle(color.Transparent)
 	c.bg.CornerRadius = 6
 	c.bg.StrokeWidth = 2
@@ -522,6 +531,11 @@ func (c *Composer) sent(op model.Op) {
 		h(app.Draft{CaseID: op.CaseID})
 	}
 	c.bar.hideAsk()
+	// Sent: the keys go back to the queue (j, e, u for undo…); r or n
+	// comes back to the box.
+	if cv := fyne.CurrentApp().Driver().CanvasForObject(c.entry); cv != nil && cv.Focused() == fyne.Focusable(c.entry) {
+		cv.Unfocus()
+	}
 	var window time.Duration
 	if c.hooks.UndoWindow != nil {
 		window = c.hooks.UndoWindow()
@@ -564,6 +578,9 @@ func (c *Composer) undoSend() {
 		if op.CaseID == c.caseID && c.entry.Text == "" {
 			c.entry.SetText(op.Text)
 			c.cursorToEnd()
+			if cv := fyne.CurrentApp().Driver().CanvasForObject(c.entry); cv != nil {
+				cv.Focus(c.entry) // to correct it
+			}
 			if op.Kind == model.OpNote {
 				c.setMode(ModeNote)
 			} else {

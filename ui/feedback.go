@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+
 	"switchboard/app"
 	"switchboard/model"
 )
@@ -94,6 +97,22 @@ func ChannelName(ch model.Channel) string {
 	return string(ch)
 }
 
+// PriorityName is a case's priority in the agent's language: "high
+// priority".
+func PriorityName(p model.Priority) string {
+	switch p {
+	case model.PriorityLow:
+		return T("low priority")
+	case model.PriorityNormal:
+		return T("normal priority")
+	case model.PriorityHigh:
+		return T("high priority")
+	case model.PriorityUrgent:
+		return T("urgent priority")
+	}
+	return p.String()
+}
+
 // StatusName is a case status in the agent's language.
 func StatusName(s model.Status) string {
 	switch s {
@@ -109,4 +128,29 @@ func StatusName(s model.Status) string {
 		return T("closed")
 	}
 	return string(s)
+}
+
+// infoLabel is the action bar's line of news ("Reply queued", an error):
+// a line of its own under the buttons, wrapped, and gone while it says
+// nothing. Squeezed between the buttons it wrapped a word per line and
+// made the buttons as tall as a column of letters.
+type infoLabel struct{ widget.Label }
+
+func newInfoLabel() *infoLabel {
+	l := &infoLabel{}
+	l.Importance = widget.LowImportance
+	l.Wrapping = fyne.TextWrapWord
+	l.ExtendBaseWidget(l)
+	l.Hide()
+	return l
+}
+
+// SetText shows the line, or hides it when text is empty.
+func (l *infoLabel) SetText(text string) {
+	l.Label.SetText(text)
+	if text == "" {
+		l.Hide()
+	} else {
+		l.Show()
+	}
 }

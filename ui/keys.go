@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"switchboard/app"
@@ -44,8 +45,13 @@ type extras struct {
 	notified map[string]bool
 	primed   bool
 	gPending bool // "g" was typed: the next key picks a view
-	win      fyne.Window
-	notify   func(*fyne.Notification)
+	// modal is the pop-up the keys belong to while it shows (shortcuts,
+	// settings, snooze): Esc closes it, the queue's keys wait behind it.
+	modal  *widget.PopUp
+	win    fyne.Window
+	top    *fyne.Container // the banner, and the outbox panel until a window hosts it
+	outPop *widget.PopUp   // the outbox panel's pop-up once InstallKeys hosts it
+	notify func(*fyne.Notification)
 
 	getSettings  func() app.Settings
 	saveSettings func(app.Settings)
@@ -134,7 +140,8 @@ func (c *Console) setup() {
 			})
 		},
 		c.Select)
-	c.root = container.NewBorder(container.NewVBox(x.banner, x.outbox), nil, nil, nil, c.root)
+	x.top = container.NewVBox(x.banner, x.outbox)
+	c.root = container.NewBorder(x.top, nil, nil, nil, c.root)
 	c.Actions().afterAct = x.refreshOutbox
 	c.be.OnChange(func(ch app.Change) { x.changed(ch) })
 	x.changed(app.Change{Queue: true, Status: true})
@@ -165,8 +172,9 @@ func (x *extras) changed(ch app.Change) {
 		x.banner.Set(st, pending)
 		x.outbox.Set(queued, cases)
 		if pending == 0 {
-			x.outbox.Hide()
+			x.outbox.close()
 		}
+		x.placeOutbox()
 		if ch.Queue {
 			x.announce(all, me, st)
 		}
@@ -298,6 +306,11 @@ func Shortcuts() []Shortcut {
 		{"p", T("set the case to pending")},
 		{"s", T("snooze the case (1 hour, tomorrow 9:00, a time)")},
 		{"/", T("search the queue")},
+		{"Enter · Esc", T("in the search: open the first match · back to the queue")},
+		{".", T("show the new cases (the “N new — show” bar)")},
+		{"u", T("undo the reply or note just sent")},
+		{"o", T("outbox: j/k pick, x x cancel, e edit, Enter open, Esc close")},
+		{"R", T("reconnect now")},
 		{"g i", T("view: all open")},
 		{"g m", T("view: mine")},
 		{"g u", T("view: unassigned")},
@@ -305,6 +318,7 @@ func Shortcuts() []Shortcut {
 		{"g w", T("view: customer waiting")},
 		{"g z", T("view: snoozed")},
 		{"g a", T("view: all")},
+		{"f", T("my figures: response times and service levels")},
 		{"?", T("show these shortcuts")},
 		{",", T("settings: language, theme, undo, canned answers")},
 	}
@@ -316,6 +330,7 @@ func Shortcuts() []Shortcut {
 func (c *Console) InstallKeys(w fyne.Window) {
 	x := c.x()
 	x.win = w
+	x.hostOutbox(w)
 	sb := c.StatusBar()
 	sb.help.OnTapped = func() { c.Locked(c.showShortcuts) }
 	sb.help.Show()
@@ -341,10 +356,54 @@ func (c *Console) InstallKeys(w fyne.Window) {
 	}
 }
 
+// hostOutbox shows the outbox panel in a pop-up under the banner, over the
+// queue: in the window's column of widgets it made the window taller than
+// the screen (the console needs most of 860 pixels itself, and Fyne never
+// shrinks a window back).
+func (x *extras) hostOutbox(w fyne.Window) {
+	if x.outPop != nil {
+		return
+	}
+	x.top.Remove(x.outbox)
+	x.outPop = widget.NewPopUp(x.outbox, w.Canvas())
+	x.outbox.onShow = x.placeOutbox
+	x.outbox.onHide = x.outPop.Hide
+	if x.outbox.Visible() {
+		x.placeOutbox()
+	}
+}
+
+// placeOutbox puts the outbox pop-up under the banner, as wide as the
+// window, while the panel shows.
+func (x *extras) placeOutbox() {
+	if x.outPop == nil || x.win == nil {
+		return
+	}
+	if !x.outbox.Visible() {
+		x.outPop.Hide()
+		return
+	}
+	cv := x.win.Canvas()
+	pad := theme.Padding() * 2
+	d := fyne.CurrentApp().Driver()
+	y := d.AbsolutePositionForObject(x.top).Y + x.top.Size().Height
+	size := fyne.NewSize(cv.Size().Width-2*pad, min(x.outPop.MinSize().Height, cv.Size().Height-y-pad))
+	x.outPop.ShowAtPosition(fyne.NewPos(pad, y))
+	x.outPop.Resize(size)
+}
+
 // Key does what a key of the keyboard map does; the canvas calls it, and
 // tests. It runs on the UI goroutine with the console's lock held.
 func (c *Console) Key(k string) {
 	x := c.x()
+	if x.modal != nil && x.modal.Visible() {
+		// The pop-up has the keys: nothing moves behind it.
+		if k == "esc" || k == "?" && x.modal == x.help {
+			x.modal.Hide()
+		}
+		return
+	}
+	x.modal = nil
 	if x.gPending {
 		x.gPending = false
 		c.jumpView(k)
@@ -382,12 +441,29 @@ func (c *Console) Key(k string) {
 		c.showSnooze()
 	case "/":
 		c.focus(c.Search())
+	case ".":
+		if c.newBar.Visible() {
+			c.ShowNew()
+		}
+	case "u":
+		if comp := c.Actions().comp; comp.undo.Visible() {
+			comp.undoSend()
+		}
+	case "o":
+		c.openOutbox()
+	case "R":
+		if x.ob != nil {
+			x.ob.Reconnect()
+			c.StatusBar().Flash(T("Reconnecting…"))
+		}
 	case "esc":
 		if x.win != nil {
 			x.win.Canvas().Unfocus()
 		}
 	case "g":
 		x.gPending = true
+	case "f":
+		c.openMyFigures() // myfigures.go
 	case "?":
 		c.showShortcuts()
 	case ",":
@@ -437,6 +513,74 @@ func (c *Console) jumpView(k string) {
 	}
 }
 
+// openOutbox shows the waiting actions with the keyboard on the first one
+// (key o); with nothing waiting it says so.
+func (c *Console) openOutbox() {
+	x := c.x()
+	if len(x.outbox.Rows()) == 0 {
+		x.outbox.Hide()
+		c.StatusBar().Flash(T("No actions waiting for the hub"))
+		return
+	}
+	x.outbox.Show()
+	c.focus(x.outbox)
+	x.refreshOutbox()
+}
+
+// searchSubmitted follows Enter in the search box: the keys go back to the
+// queue and the first match opens.
+func (c *Console) searchSubmitted() {
+	c.focusNone()
+	if len(c.rows) > 0 {
+		c.Select(c.rows[0].ID)
+	}
+}
+
+// focusNone gives the keys back to the queue.
+func (c *Console) focusNone() {
+	if w := c.x().win; w != nil {
+		w.Canvas().Unfocus()
+	} else if cv := fyne.CurrentApp().Driver().CanvasForObject(c.search); cv != nil {
+		cv.Unfocus()
+	}
+}
+
+// trackModal makes pop the pop-up the keys belong to while it shows.
+func (c *Console) trackModal(pop *widget.PopUp) {
+	if x := c.x(); x != nil {
+		x.modal = pop
+	}
+}
+
+// keyEntry is a one-line entry the keyboard can leave: Esc gives the keys
+// back to the queue (and runs onEsc: a pop-up closes), Enter runs
+// OnSubmitted. A plain widget.Entry keeps the focus on Esc, and while it
+// has the focus no single-key shortcut reaches the queue.
+type keyEntry struct {
+	widget.Entry
+	onEsc func()
+}
+
+func newKeyEntry() *keyEntry {
+	e := &keyEntry{}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// TypedKey leaves the entry on Escape.
+func (e *keyEntry) TypedKey(k *fyne.KeyEvent) {
+	if k.Name != fyne.KeyEscape {
+		e.Entry.TypedKey(k)
+		return
+	}
+	if cv := fyne.CurrentApp().Driver().CanvasForObject(e); cv != nil {
+		cv.Unfocus()
+	}
+	if e.onEsc != nil {
+		e.onEsc()
+	}
+}
+
 func (c *Console) focus(o fyne.Focusable) {
 	if w := c.x().win; w != nil {
 		w.Canvas().Focus(o)
@@ -450,16 +594,24 @@ func (c *Console) showShortcuts() {
 	if x.win == nil {
 		return
 	}
-	grid := container.NewGridWithColumns(2)
-	for _, s := range Shortcuts() {
-		grid.Add(widget.NewLabelWithStyle(s.Keys, fyne.TextAlignTrailing, fyne.TextStyle{Monospace: true}))
-		grid.Add(widget.NewLabel(s.Does))
+	// Two columns of shortcuts, so all of them fit a window 860 high.
+	all := Shortcuts()
+	half := (len(all) + 1) / 2
+	col := func(list []Shortcut) fyne.CanvasObject {
+		keys, does := container.NewVBox(), container.NewVBox()
+		for _, s := range list {
+			keys.Add(widget.NewLabelWithStyle(s.Keys, fyne.TextAlignTrailing, fyne.TextStyle{Monospace: true}))
+			does.Add(widget.NewLabel(s.Does))
+		}
+		return container.NewHBox(keys, does)
 	}
+	grid := container.NewHBox(col(all[:half]), widget.NewSeparator(), col(all[half:]))
 	var pop *widget.PopUp
 	closeB := widget.NewButton(T("Close"), func() { pop.Hide() })
 	pop = widget.NewModalPopUp(container.NewBorder(heading(T("Keyboard shortcuts")), container.NewCenter(closeB), nil, nil, grid), x.win.Canvas())
 	pop.Show()
 	x.help = pop
+	c.trackModal(pop)
 }
 
 // Splits are the console's split panes, outermost first, so their offsets
@@ -507,4 +659,5 @@ func (c *Console) showSettings() {
 	box := container.NewBorder(nil, container.NewCenter(closeB), nil, nil, panel)
 	pop = widget.NewModalPopUp(container.NewGridWrap(fyne.NewSize(640, 560), box), x.win.Canvas())
 	pop.Show()
+	c.trackModal(pop)
 }
