@@ -98,8 +98,9 @@ func fromUnix(n int64) time.Time {
 type Sort uint8
 
 const (
-	// SortPriority is the queue's own order: active cases first, then by
-	// priority, then the most recent activity.
+	// SortPriority is the queue's own order (the default): the priority
+	// score of the triage combined with the SLA time left (queueKey), then
+	// the customer waiting longest.
 	SortPriority Sort = iota
 	// SortOldestWaiting puts the customers waiting longest for an answer
 	// first, then the others by the most recent activity.
@@ -138,6 +139,81 @@ func cmpInt(a, b int64) int {
 	return 0
 }
 
+// The queue's own order (SortPriority). The triage score (Summary.Score,
+// 0..100, assist.Score) is computed when a message is triaged, so its
+// waiting and SLA parts are those of that moment; the order combines it
+// with the live due time so that time left keeps counting:
+//
+//   - open care cases first, then open cases flagged likely troll or spam
+//     (demoted, never hidden), then the solved and closed;
+//   - within the open ones, first those whose customer waits or whose SLA
+//     clock runs, by their adjusted due time: the SLA's next due time (or,
+//     with no SLA, an hour after the customer started waiting) moved
+//     earlier by 3 minutes per point of score, so a score of 100 is worth
+//     5 hours of time left. Both parts are times, so the order of two cases
+//     does not change as the clock moves on and a kept list stays sorted:
+//     a case past due keeps rising above the fresh ones that arrive;
+//   - then those nobody waits on, by score;
+//   - a priority set on the case counts as points: urgent +25, high +10,
+//     low −10;
+//   - ties: the customer waiting longest, then the latest activity.
+//
+// The solved and closed come last, the latest activity first.
+func cmpQueue(a, b *row) int {
+	at, ak := queueKey(a)
+	bt, bk := queueKey(b)
+	if at != bt {
+		return int(at) - int(bt)
+	}
+	if ak != bk {
+		return cmpInt(ak, bk)
+	}
+	if c := cmpInt(waitKey(a), waitKey(b)); c != 0 {
+		return c
+	}
+	if c := cmpInt(b.last, a.last); c != 0 {
+		return c
+	}
+	return strings.Compare(a.id, b.id)
+}
+
+// Points of the queue order (cmpQueue).
+const (
+	queuePointTime = int64(3 * time.Minute) // one point of score
+	queueNoSLAWait = int64(time.Hour)       // the due time of a wait with no SLA
+)
+
+// queueKey is a row's place in the queue's own order: its tier (0 open
+// with a clock, 1 open without, 2 and 3 the same demoted as troll or spam,
+// 4 done) and, within it, the adjusted due time or the negated points.
+func queueKey(r *row) (tier uint8, key int64) {
+	if !r.active {
+		return 4, 0
+	}
+	pts := int64(r.score)
+	switch model.Priority(r.priority) {
+	case model.PriorityUrgent:
+		pts += 25
+	case model.PriorityHigh:
+		pts += 10
+	case model.PriorityLow:
+		pts -= 10
+	}
+	if r.troll || r.spam {
+		tier = 2
+	}
+	anchor := r.due
+	if anchor == 0 && r.waiting != 0 {
+		anchor = r.waiting + queueNoSLAWait
+	}
+	if anchor == 0 {
+		return tier + 1, -pts
+	}
+	return tier, anchor - pts*queuePointTime
+}
+
+// cmpPriority is active first, then the priority set on the case, then the
+// latest activity: the tie-break of the other sorts.
 func cmpPriority(a, b *row) int {
 	if a.active != b.active {
 		if a.active {
@@ -262,6 +338,12 @@ type table struct {
 	// strs holds each row's author, handle, preview and customer number.
 	strs    blockStore
 	scratch []byte
+
+	// facets are, by name code, the categories (bit 1) and languages
+	// (bit 2) that have a view (views.go); saved the saved views counted
+	// (savedviews.go).
+	facets []uint8
+	saved  *savedState
 }
 
 // listKey names a kept list: a filter (without text) and its sort.
@@ -427,7 +509,7 @@ func (t *table) put(s model.Summary) {
 	r := &t.rows[id]
 	if r.present {
 		for _, l := range t.lists {
-			if l.m.match(t.keys[id]) {
+			if l.m.match(t, id) {
 				l.remove(t, id)
 			}
 		}
@@ -439,17 +521,25 @@ func (t *table) put(s model.Summary) {
 	t.setStrings(id, &s)
 	t.keys[id] = rowKey(r)
 	for _, l := range t.lists {
-		if l.m.match(t.keys[id]) {
+		if l.m.match(t, id) {
 			l.insert(t, id)
 		}
 	}
 	t.countRow(id, 1)
 }
 
+// countRow counts row id in or out of the views it matches; a new
+// category or language gets its view first.
 func (t *table) countRow(id rowID, d int) {
-	k := t.keys[id]
+	if d > 0 {
+		t.addFacets(id)
+	}
+	t.countViews(id, d)
+}
+
+func (t *table) countViews(id rowID, d int) {
 	for i := range t.viewM {
-		if t.viewM[i].match(k) {
+		if t.viewM[i].match(t, id) {
 			t.count[i] += d
 		}
 	}
@@ -479,7 +569,7 @@ func (t *table) list(f Filter) *olist {
 	if base, ok := t.lists[listKey{Filter{Sort: f.Sort}}]; ok {
 		ids = make([]rowID, 0, base.n/4)
 		base.each(func(id rowID) bool {
-			if m.match(t.keys[id]) {
+			if m.match(t, id) {
 				ids = append(ids, id)
 			}
 			return true
@@ -487,7 +577,7 @@ func (t *table) list(f Filter) *olist {
 	} else {
 		ids = make([]rowID, 0, t.nlive)
 		for i := range t.rows {
-			if m.match(t.keys[i]) {
+			if m.match(t, rowID(i)) {
 				ids = append(ids, rowID(i))
 			}
 		}
@@ -519,25 +609,28 @@ func (t *table) sortRows(ids []rowID, s Sort) {
 		return
 	}
 	type rec struct {
-		hi   uint64 // inactive, then priority descending
+		key  int64 // queueKey
 		last int64
 		id   rowID
+		tier uint8
 	}
 	recs := make([]rec, len(ids))
 	for i, id := range ids {
 		r := &t.rows[id]
-		hi := uint64(255 - uint8(int(r.priority)+128))
-		if !r.active {
-			hi |= 1 << 8
-		}
-		recs[i] = rec{hi, r.last, id}
+		tier, key := queueKey(r)
+		recs[i] = rec{key, r.last, id, tier}
 	}
 	byRec := func(a, b rec) int {
-		if a.hi != b.hi {
-			return cmpInt(int64(a.hi), int64(b.hi))
+		if a.tier != b.tier {
+			return int(a.tier) - int(b.tier)
 		}
-		if a.last != b.last {
-			return cmpInt(b.last, a.last)
+		if a.key != b.key {
+			return cmpInt(a.key, b.key)
+		}
+		if a.tier&1 == 1 || a.tier == 4 { // nobody waits: the latest activity
+			if c := cmpInt(b.last, a.last); c != 0 {
+				return c
+			}
 		}
 		return cmp(&t.rows[a.id], &t.rows[b.id])
 	}
@@ -585,10 +678,10 @@ func cmpOf(s Sort) func(a, b *row) int {
 			if a.rank != b.rank {
 				return int(b.rank) - int(a.rank)
 			}
-			return cmpPriority(a, b)
+			return cmpQueue(a, b)
 		}
 	}
-	return cmpPriority
+	return cmpQueue
 }
 
 // resolve turns Mine into the agent's name.
@@ -612,7 +705,8 @@ const (
 	keyActive  = uint64(1) << 51
 	keyWaiting = uint64(1) << 52 // active, and the customer waits
 	keyPresent = uint64(1) << 53
-	keySLA     = 54 // 3 bits: slaCode
+	keySLA     = 54              // 3 bits: slaCode
+	keyChatter = uint64(1) << 57 // triaged as not a care case (Summary.Irrelevant)
 )
 
 // slaCode is the SLA state as 3 bits of the row key.
@@ -642,15 +736,24 @@ func rowKey(r *row) uint64 {
 			k |= keyWaiting
 		}
 	}
+	if r.irrelevant {
+		k |= keyChatter
+	}
 	return k
 }
 
 // matcher is a Filter compiled against the table's names: the fields that
-// must equal, as a mask and value of the row key, and the rest.
+// must equal, as a mask and value of the row key, and the rest. Category
+// and language are not in the key (16 bits each would not fit): they are
+// read from the row, after the key matched.
 type matcher struct {
 	mask, val uint64
 	done      bool
+	none      bool   // the filter contradicts itself: nothing matches
 	reach     uint64 // the least reach rank; 0: any
+	byCat     bool
+	byLang    bool
+	cat, lang uint16
 }
 
 func (t *table) compile(f Filter) matcher {
@@ -678,13 +781,33 @@ func (t *table) compile(f Filter) matcher {
 	if f.SLA != "" {
 		m.mask |= 7 << keySLA
 		m.val |= slaCode(f.SLA) << keySLA
+		if f.SLAAlert && f.SLA != model.SLAAtRisk && f.SLA != model.SLABreached {
+			m.none = true
+		}
+	} else if f.SLAAlert {
+		// At risk (2) or breached (3): the codes 01x.
+		m.mask |= 6 << keySLA
+		m.val |= 2 << keySLA
+	}
+	switch f.Relevance {
+	case RelevanceCare:
+		m.mask |= keyChatter
+	case RelevanceChatter:
+		m.mask |= keyChatter
+		m.val |= keyChatter
+	}
+	if f.Category != "" {
+		m.byCat, m.cat = true, uint16(code(f.Category))
+	}
+	if f.Lang != "" {
+		m.byLang, m.lang = true, uint16(code(f.Lang))
 	}
 	if f.Assignee != "" {
 		eq(keyAssign, code(f.Assignee))
 	}
 	if f.Unassigned {
 		if f.Assignee != "" {
-			m.val = 0 // both: none
+			m.none = true // both: none
 		}
 		m.mask |= 0xFFFF << keyAssign
 	}
@@ -696,7 +819,7 @@ func (t *table) compile(f Filter) matcher {
 	}
 	if f.Done {
 		if f.ActiveOnly || f.Waiting {
-			m.val = 0 // both: none
+			m.none = true // both: none
 		}
 		m.mask |= keyActive
 		m.val &^= keyActive
@@ -704,12 +827,21 @@ func (t *table) compile(f Filter) matcher {
 	return m
 }
 
-func (m *matcher) match(k uint64) bool {
-	if k&m.mask != m.val {
+// match reports whether row id of t passes the filter.
+func (m *matcher) match(t *table, id rowID) bool {
+	k := t.keys[id]
+	if k&m.mask != m.val || m.none {
 		return false
 	}
 	if m.done && k&(0xFFFF<<keyStatus) == 0 {
 		return false
 	}
-	return k>>keyRank&7 >= m.reach
+	if k>>keyRank&7 < m.reach {
+		return false
+	}
+	if m.byCat || m.byLang {
+		r := &t.rows[id]
+		return (!m.byCat || r.category == m.cat) && (!m.byLang || r.lang == m.lang)
+	}
+	return true
 }

@@ -54,6 +54,15 @@ var testFilters = []Filter{
 	{ActiveOnly: true, Sort: SortScore},
 	{SLA: model.SLABreached, Sort: SortDue},
 	{SLA: model.SLAAtRisk},
+	{ActiveOnly: true, SLAAlert: true, Sort: SortDue},
+	{SLA: model.SLAOK, SLAAlert: true}, // none
+	{SLA: model.SLABreached, SLAAlert: true},
+	{ActiveOnly: true, Relevance: RelevanceChatter, Sort: SortNewest},
+	{ActiveOnly: true, Relevance: RelevanceCare, Mine: true},
+	{Category: "baggage", Relevance: RelevanceCare},
+	{Category: "refund", Lang: "de", Sort: SortScore},
+	{Lang: "en", ActiveOnly: true},
+	{Lang: "fr"}, // nobody's yet
 }
 
 // withTriage gives a generated summary an SLA state, a due time and a
@@ -67,7 +76,13 @@ func withTriage(r *rand.Rand, s model.Summary) model.Summary {
 	}
 	s.Score = r.IntN(101)
 	s.Category = []string{"", "refund", "baggage", "complaint"}[r.IntN(4)]
+	s.Lang = []string{"", "de", "en", "en"}[r.IntN(4)]
 	s.Spam = r.IntN(20) == 0
+	s.Troll = r.IntN(25) == 0
+	s.Irrelevant = r.IntN(8) == 0
+	if r.IntN(50) == 0 {
+		s.Lang = "fr" // a language that appears later: its view is made then
+	}
 	return s
 }
 

@@ -21,6 +21,8 @@ type Settings struct {
 	Canned []Canned `json:"canned,omitempty"`
 	// Window is where the main window was and how its splits were set.
 	Window *WindowState `json:"window,omitempty"`
+	// Views are the saved views of the queue, by agent (savedviews.go).
+	Views map[string][]SavedView `json:"views,omitempty"`
 }
 
 // DefaultUndo is the undo-send window when the agent has not set one.

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"slices"
 	"strings"
 
 	"switchboard/model"
@@ -14,27 +15,49 @@ import (
 type Filter struct {
 	// Text is searched, case-insensitively, in every message of the case,
 	// its subject, author, handle, customer number and tags.
-	Text       string
-	ActiveOnly bool // new, open and pending only
-	Done       bool // solved and closed only
+	Text       string `json:"text,omitempty"`
+	ActiveOnly bool   `json:"active,omitempty"` // new, open and pending only
+	Done       bool   `json:"done,omitempty"`   // solved and closed only
 	// Status keeps one status only.
-	Status  model.Status
-	Channel model.Channel // empty: all
+	Status  model.Status  `json:"status,omitempty"`
+	Channel model.Channel `json:"channel,omitempty"` // empty: all
 	// Assignee keeps the cases of one agent; Mine those of this console's
 	// agent; Unassigned those of nobody.
-	Assignee   string
-	Mine       bool
-	Unassigned bool
+	Assignee   string `json:"assignee,omitempty"`
+	Mine       bool   `json:"mine,omitempty"`
+	Unassigned bool   `json:"unassigned,omitempty"`
 	// Reach keeps authors of at least this reach.
-	Reach model.Reach
+	Reach model.Reach `json:"reach,omitempty"`
 	// Waiting keeps the active cases whose customer waits for an answer
 	// (the SLA clock runs).
-	Waiting bool
+	Waiting bool `json:"waiting,omitempty"`
 	// SLA keeps the cases in one service-level state (ok, at risk,
-	// breached).
-	SLA  model.SLAState
-	Sort Sort
+	// breached); SLAAlert those at risk or breached (either).
+	SLA      model.SLAState `json:"sla,omitempty"`
+	SLAAlert bool           `json:"sla_alert,omitempty"`
+	// Category and Lang keep the cases triaged with this category or
+	// language ("" all).
+	Category string `json:"category,omitempty"`
+	Lang     string `json:"lang,omitempty"`
+	// Relevance keeps the care cases only, or the brand chatter only
+	// (triaged as not a care case); zero: both.
+	Relevance Relevance `json:"relevance,omitempty"`
+	Sort      Sort      `json:"sort,omitempty"`
 }
+
+// Relevance picks cases by the triage's verdict on whether they are a
+// care case at all.
+type Relevance uint8
+
+const (
+	// RelevanceAny keeps every case.
+	RelevanceAny Relevance = iota
+	// RelevanceCare keeps the care cases (and those not triaged yet).
+	RelevanceCare
+	// RelevanceChatter keeps the brand chatter: cases triaged as not a
+	// care case.
+	RelevanceChatter
+)
 
 // Match reports whether s passes the filter, with Text matched against the
 // summary's author, handle and preview only (Core's queue searches the
@@ -49,7 +72,12 @@ func (f Filter) Match(s model.Summary) bool {
 		f.Unassigned && s.Assignee != "",
 		f.Waiting && (s.WaitingSince.IsZero() || !s.Status.Active()),
 		f.Reach != "" && !s.Reach.AtLeast(f.Reach),
-		f.SLA != "" && s.SLA != f.SLA:
+		f.SLA != "" && s.SLA != f.SLA,
+		f.SLAAlert && s.SLA != model.SLAAtRisk && s.SLA != model.SLABreached,
+		f.Category != "" && s.Category != f.Category,
+		f.Lang != "" && s.Lang != f.Lang,
+		f.Relevance == RelevanceCare && s.Irrelevant,
+		f.Relevance == RelevanceChatter && !s.Irrelevant:
 		return false
 	}
 	if f.Text == "" {
@@ -65,7 +93,18 @@ func (f Filter) Match(s model.Summary) bool {
 type View struct {
 	Name   string
 	Filter Filter
+	// Group says what kind of view it is: "" one of the queue's own,
+	// GroupCategory and GroupLang one per triage category or language
+	// present (Name is the value), GroupSaved the agent's saved views.
+	Group string
 }
+
+// The groups of views beyond the queue's own.
+const (
+	GroupCategory = "category"
+	GroupLang     = "lang"
+	GroupSaved    = "saved"
+)
 
 // ViewCount is a view and how many cases it holds now.
 type ViewCount struct {
@@ -73,24 +112,70 @@ type ViewCount struct {
 	Count int
 }
 
+// The work views hold the open care cases: brand chatter (triaged as not
+// a care case) has a view of its own, and only "All" lists everything.
 func defaultViews() []View {
+	care := func(f Filter) Filter {
+		f.Relevance = RelevanceCare
+		return f
+	}
 	return []View{
-		{"All open", Filter{ActiveOnly: true}},
-		{"Mine", Filter{ActiveOnly: true, Mine: true}},
-		{"Unassigned", Filter{ActiveOnly: true, Unassigned: true}},
-		{"High reach", Filter{ActiveOnly: true, Reach: model.ReachInfluencer}},
-		{"Customer waiting", Filter{Waiting: true, Sort: SortOldestWaiting}},
-		{"Waiting on customer", Filter{Status: model.StatusPending}},
-		{"Closed/solved", Filter{Done: true, Sort: SortNewest}},
-		{"Twitter/X", Filter{ActiveOnly: true, Channel: model.ChannelTwitter}},
-		{"Facebook", Filter{ActiveOnly: true, Channel: model.ChannelFacebook}},
-		{"Forums", Filter{ActiveOnly: true, Channel: model.ChannelForum}},
-		{"All", Filter{}},
+		{Name: "All open", Filter: care(Filter{ActiveOnly: true})},
+		{Name: "Mine", Filter: care(Filter{ActiveOnly: true, Mine: true})},
+		{Name: "Unassigned", Filter: care(Filter{ActiveOnly: true, Unassigned: true})},
+		{Name: "High reach", Filter: care(Filter{ActiveOnly: true, Reach: model.ReachInfluencer})},
+		{Name: "Customer waiting", Filter: care(Filter{Waiting: true, Sort: SortOldestWaiting})},
+		{Name: "SLA at risk or breached", Filter: care(Filter{ActiveOnly: true, SLAAlert: true, Sort: SortDue})},
+		{Name: "SLA breached", Filter: care(Filter{ActiveOnly: true, SLA: model.SLABreached, Sort: SortDue})},
+		{Name: "Waiting on customer", Filter: care(Filter{Status: model.StatusPending})},
+		{Name: "Brand chatter", Filter: Filter{ActiveOnly: true, Relevance: RelevanceChatter, Sort: SortNewest}},
+		{Name: "Closed/solved", Filter: Filter{Done: true, Sort: SortNewest}},
+		{Name: "Twitter/X", Filter: care(Filter{ActiveOnly: true, Channel: model.ChannelTwitter})},
+		{Name: "Facebook", Filter: care(Filter{ActiveOnly: true, Channel: model.ChannelFacebook})},
+		{Name: "Forums", Filter: care(Filter{ActiveOnly: true, Channel: model.ChannelForum})},
+		{Name: "All", Filter: Filter{}},
 	}
 }
 
-// setViews compiles the views and counts them once.
+// facetView is the view of the open care cases of one triage category or
+// language.
+func facetView(group, value string) View {
+	f := Filter{ActiveOnly: true, Relevance: RelevanceCare}
+	if group == GroupCategory {
+		f.Category = value
+	} else {
+		f.Lang = value
+	}
+	return View{Name: value, Filter: f, Group: group}
+}
+
+// setViews compiles the views and counts them once: vs (the queue's own
+// and the saved ones), then one per category and one per language present,
+// each group in name order.
 func (t *table) setViews(vs []View) {
+	vs = slices.DeleteFunc(slices.Clone(vs), func(v View) bool { return v.Group == GroupCategory || v.Group == GroupLang })
+	t.facets = make([]uint8, len(t.names.list))
+	var cats, langs []string
+	for i := range t.rows {
+		if r := &t.rows[i]; r.present {
+			if r.category != 0 && t.facets[r.category]&1 == 0 {
+				t.facets[r.category] |= 1
+				cats = append(cats, t.names.list[r.category])
+			}
+			if r.lang != 0 && t.facets[r.lang]&2 == 0 {
+				t.facets[r.lang] |= 2
+				langs = append(langs, t.names.list[r.lang])
+			}
+		}
+	}
+	slices.Sort(cats)
+	slices.Sort(langs)
+	for _, c := range cats {
+		vs = append(vs, facetView(GroupCategory, c))
+	}
+	for _, l := range langs {
+		vs = append(vs, facetView(GroupLang, l))
+	}
 	t.views = vs
 	t.viewM = make([]matcher, len(vs))
 	for i, v := range vs {
@@ -98,8 +183,41 @@ func (t *table) setViews(vs []View) {
 	}
 	t.count = make([]int, len(vs))
 	for i := range t.rows {
-		t.countRow(rowID(i), 1)
+		t.countViews(rowID(i), 1)
 	}
+}
+
+// addFacets adds the view of row id's category or language when it is
+// the first case of it (counted 0: no other row has it, countRow counts
+// this one). A value no case has any more keeps its view, at 0.
+func (t *table) addFacets(id rowID) {
+	r := &t.rows[id]
+	add := func(code uint16, bit uint8, group string) {
+		if code == 0 {
+			return
+		}
+		if int(code) >= len(t.facets) {
+			t.facets = append(t.facets, make([]uint8, len(t.names.list)-len(t.facets))...)
+		}
+		if t.facets[code]&bit != 0 {
+			return
+		}
+		t.facets[code] |= bit
+		v := facetView(group, t.names.list[code])
+		// Kept in name order within its group.
+		at := len(t.views)
+		for i, w := range t.views {
+			if w.Group == group && w.Name > v.Name || group == GroupCategory && w.Group == GroupLang {
+				at = i
+				break
+			}
+		}
+		t.views = slices.Insert(t.views, at, v)
+		t.viewM = slices.Insert(t.viewM, at, t.compile(v.Filter))
+		t.count = slices.Insert(t.count, at, 0)
+	}
+	add(r.category, 1, GroupCategory)
+	add(r.lang, 2, GroupLang)
 }
 
 // setMe re-resolves the views that name this console's agent.
@@ -119,11 +237,21 @@ func (t *table) viewCounts() []ViewCount {
 	return out
 }
 
-// Views are the queue's named views with their counts now. Memory only.
+// Views are the queue's named views with their counts now: its own, the
+// agent's saved views (GroupSaved), then one per triage category and one
+// per language present. Memory only; a saved view with search text is
+// counted by a search (milliseconds at 100k cases).
 func (c *Core) Views() []ViewCount {
+	c.syncSaved()
 	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.t.viewCounts()
+	vs := c.t.viewCounts()
+	c.mu.RUnlock()
+	for i, v := range vs {
+		if v.Group == GroupSaved && v.Filter.Text != "" {
+			vs[i].Count = c.View(v.Filter).Len()
+		}
+	}
+	return vs
 }
 
 // Result is one run of a filter: the matching cases in order, as they
@@ -193,6 +321,7 @@ func (r *Result) Match(i int) Snippet {
 // against the search index. Memory only, but a first use of a filter or a
 // search is milliseconds at 100k cases: call it off the UI goroutine.
 func (c *Core) View(f Filter) *Result {
+	c.syncSaved()
 	c.startSearchBuild()
 	c.mu.Lock()
 	t := c.t
@@ -219,4 +348,16 @@ func (c *Core) View(f Filter) *Result {
 func (c *Core) Queue(f Filter) []model.Summary {
 	r := c.View(f)
 	return r.Page(0, r.Len())
+}
+
+// Compare orders two summaries as a queue sorted by s orders them (< 0: a
+// first): the index's own comparison, for a backend or a test that lists
+// summaries without the index.
+func Compare(s Sort, a, b model.Summary) int {
+	t := &table{names: newNames()}
+	var ra, rb row
+	ra.id, rb.id = a.ID, b.ID
+	t.set(&ra, &a)
+	t.set(&rb, &b)
+	return cmpOf(s)(&ra, &rb)
 }
