@@ -189,6 +189,10 @@ func TestSeenFilter(t *testing.T) {
 
 	h, l = openTestHub(t, dir)
 	defer l.Close()
+	if l.seenBuilt != nil {
+		t.Fatal("the filter's build started with the open, before any lookup")
+	}
+	l.Seen("twitter|none") // the first lookup starts the build
 	<-l.seenBuilt
 	if l.q.seenF.Load() == nil {
 		t.Fatal("no seen filter after the build")

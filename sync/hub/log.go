@@ -114,7 +114,10 @@ type BoltLog struct {
 	// q is the group commit: every write of events goes through it (see
 	// commit.go's part of this file, "Group commit").
 	q commitQueue
-	// seenBuilt is closed once the seen filter is built (ingest_seen.go).
+	// seenBuilt is closed once the seen filter is built (ingest_seen.go);
+	// the build starts with the first lookup (seenStart), not with the
+	// open, whose CPU is the start's.
+	seenStart sync.Once
 	seenBuilt chan struct{}
 }
 
@@ -201,11 +204,6 @@ func OpenBoltLog(dir string, opts ...LogOption) (_ *BoltLog, err error) {
 		return nil, err
 	}
 	l.startCommitter()
-	l.seenBuilt = make(chan struct{})
-	go func() {
-		defer close(l.seenBuilt)
-		l.buildSeenFilter()
-	}()
 	return l, nil
 }
 
@@ -706,6 +704,7 @@ func (l *BoltLog) Head() uint64 {
 // Close implements EventLog: writes already queued are committed first.
 func (l *BoltLog) Close() error {
 	l.q.stop()
+	l.seenStart.Do(func() {}) // no build from now on
 	if l.seenBuilt != nil {
 		<-l.seenBuilt
 	}
@@ -1723,6 +1722,7 @@ func (l *BoltLog) Case(id string) (model.Case, bool, error) {
 // Seen finds the case of a platform message (channel|platform id, see
 // seenKey): queued, or in the seen index.
 func (l *BoltLog) Seen(key string) (string, bool) {
+	l.seenStart.Do(l.startSeenFilter)
 	if l.q.seenMiss(key) {
 		return "", false
 	}
