@@ -99,7 +99,7 @@ type Console struct {
 
 	typingDone *time.Timer
 
-	search  *widget.Entry
+	search  *keyEntry
 	channel *widget.Select
 	active  *widget.Check
 	list    *widget.List
@@ -214,9 +214,10 @@ func New(be Backend) *Console {
 
 	c.count = widget.NewLabel("")
 	c.count.Importance = widget.LowImportance
-	c.search = widget.NewEntry()
+	c.search = newKeyEntry()
 	c.search.SetPlaceHolder(T("Search text, name, number, e-mail, tag…"))
 	c.search.OnChanged = func(s string) { c.setFilter(func(f *app.Filter) { f.Text = s }) }
+	c.search.OnSubmitted = func(string) { c.searchSubmitted() }
 	chans := []string{T("All channels"), "Twitter/X", "Facebook", T("Forums")}
 	c.channel = widget.NewSelect(chans, func(s string) {
 		ch := map[string]model.Channel{chans[1]: model.ChannelTwitter, chans[2]: model.ChannelFacebook, chans[3]: model.ChannelForum}[s]
@@ -761,7 +762,7 @@ func (c *Console) Detail() *CaseView { return c.detail }
 func (c *Console) Customer() *CustomerPanel { return c.customer }
 
 // Search is the queue's search entry.
-func (c *Console) Search() *widget.Entry { return c.search }
+func (c *Console) Search() *keyEntry { return c.search }
 
 // ChannelFilter is the queue's channel selector.
 func (c *Console) ChannelFilter() *widget.Select { return c.channel }
@@ -1148,8 +1149,9 @@ func (c *Console) showSnooze() {
 			c.status.Flash(T("Snoozed until {{.When}}.", "When", Stamp(until)))
 		}
 	}
-	custom := widget.NewEntry()
+	custom := newKeyEntry()
 	custom.SetPlaceHolder(T("14:30 or 2.12. 9:00"))
+	custom.onEsc = func() { pop.Hide() }
 	errL := widget.NewLabel("")
 	errL.Importance = widget.DangerImportance
 	custom.OnSubmitted = func(text string) {
@@ -1171,5 +1173,7 @@ func (c *Console) showSnooze() {
 	box.Add(widget.NewButton(T("Close"), func() { pop.Hide() }))
 	pop = widget.NewModalPopUp(box, cv)
 	pop.Show()
+	pop.Resize(fyne.NewSize(max(360, box.MinSize().Width), pop.MinSize().Height)) // room for "14:30 or 2.12. 9:00"
+	c.trackModal(pop)
 	cv.Focus(custom)
 }

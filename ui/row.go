@@ -160,7 +160,9 @@ func (r *CaseRow) SetInfo(s model.Summary, now time.Time, info RowInfo) {
 		r.who.SetText("● " + strings.Join(info.Others, ", "))
 	case s.Assignee != "":
 		r.who.Importance = widget.LowImportance
-		r.who.SetText("→ " + s.Assignee)
+		// No space after the arrow: the arrow comes from a fallback font
+		// that has no space, and Fyne drew a tofu box for it.
+		r.who.SetText("→" + s.Assignee)
 	default:
 		r.who.SetText("")
 	}
@@ -243,7 +245,7 @@ func (r *CaseRow) CreateRenderer() fyne.WidgetRenderer {
 		container.New(&fixedCols{w: []float32{w(reach...), w(tiers...), w(statuses...), ageW}}, r.badge, r.tier, r.status, r.age),
 		r.name)
 	bottom := container.NewBorder(nil, nil, nil,
-		container.New(&fixedCols{w: []float32{w(flags...), w(cats...), w("−23 h", "59 min") + 4, w("→ anna.k") + 8}}, r.flag, r.triage, r.sla, r.who),
+		container.New(&fixedCols{w: []float32{w(flags...), w(cats...), w("−23 h", "59 min") + 4, w("→anna.k") + 8}}, r.flag, r.triage, r.sla, r.who),
 		r.preview)
 	body := container.New(layout.NewCustomPaddedVBoxLayout(-theme.Padding()*2), top, bottom)
 	icons := container.New(layout.NewCustomPaddedVBoxLayout(0),
