@@ -4,12 +4,11 @@
 package ui
 
 import (
-	"cmp"
 	"fmt"
 	"maps"
-	"math"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -96,6 +95,7 @@ type Console struct {
 	empty    *widget.Label
 	viewBtns map[string]*widget.Button
 	sortSel  *widget.Select
+	vw       *viewsUI // category and language pickers, saved views (views.go)
 
 	typingDone *time.Timer
 
@@ -219,13 +219,17 @@ func New(be Backend) *Console {
 	c.search.OnChanged = func(s string) { c.setFilter(func(f *app.Filter) { f.Text = s }) }
 	c.search.OnSubmitted = func(string) { c.searchSubmitted() }
 	chans := []string{T("All channels"), "Twitter/X", "Facebook", T("Forums")}
-	c.channel = widget.NewSelect(chans, func(s string) {
-		ch := map[string]model.Channel{chans[1]: model.ChannelTwitter, chans[2]: model.ChannelFacebook, chans[3]: model.ChannelForum}[s]
+	c.channel = widget.NewSelect(chans, func(string) {
+		ch := channelOrder[max(c.channel.SelectedIndex(), 0)]
 		c.setFilter(func(f *app.Filter) { f.Channel = ch })
 	})
 	c.channel.SetSelectedIndex(0)
 	c.active = widget.NewCheck(T("Open only"), func(b bool) {
-		c.setFilter(func(f *app.Filter) { f.ActiveOnly = b || c.view != "a" })
+		c.setFilter(func(f *app.Filter) {
+			if c.view == "a" { // the other views choose for themselves
+				f.ActiveOnly = b
+			}
+		})
 	})
 	var sortNames []string
 	for _, so := range sorts {
@@ -240,6 +244,7 @@ func New(be Backend) *Console {
 	})
 	c.sortSel.SetSelectedIndex(0)
 
+	c.vw = c.newViewsUI()
 	views := container.NewGridWithColumns(3)
 	c.viewBtns = map[string]*widget.Button{}
 	for _, v := range queueViews {
@@ -257,11 +262,12 @@ func New(be Backend) *Console {
 	c.empty.Importance = widget.LowImportance
 	c.empty.Hide()
 
-	filters := container.NewBorder(nil, nil, nil, container.NewHBox(c.channel, c.active), c.search)
+	filters := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(c.channel, c.active), c.search),
+		container.NewBorder(nil, nil, nil, c.vw.saveB, container.NewGridWithColumns(2, c.vw.cat, c.vw.lang)))
 	c.snoozeB = widget.NewButtonWithIcon(T("Snooze…"), theme.HistoryIcon(), c.showSnooze)
 	c.snoozeB.Importance = widget.LowImportance
 	queueHead := container.NewBorder(nil, nil, widget.NewLabelWithStyle(T("Queue"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), container.NewHBox(c.count, c.snoozeB, c.sortSel))
-	queue := container.NewBorder(container.NewVBox(views, filters, queueHead, c.newBar), nil, nil, nil,
+	queue := container.NewBorder(container.NewVBox(views, c.vw.savedGrid, filters, queueHead, c.newBar), nil, nil, nil,
 		container.NewStack(c.list, container.NewVBox(c.empty)))
 
 	right := container.NewHSplit(container.NewBorder(nil, c.actions, nil, nil, c.detail), c.customer)
@@ -370,14 +376,25 @@ func (c *Console) queueWorker() {
 			slices.SortStableFunc(rows, cmp)
 		}
 		counts := map[string]int{}
+		var facets []app.ViewCount
+		savedN := map[string]int{}
 		if vc, ok := c.be.(viewCounter); ok {
 			byName := map[string]int{}
 			for _, v := range vc.Views() {
-				byName[v.Name] = v.Count
+				switch v.Group {
+				case "":
+					byName[v.Name] = v.Count
+				case app.GroupSaved:
+					savedN[v.Name] = v.Count
+				case app.GroupCategory, app.GroupLang:
+					facets = append(facets, v)
+				}
 			}
 			for _, v := range queueViews {
 				counts[v.key] = byName[v.core]
 			}
+			// "All" counts its open cases, brand chatter too.
+			counts["a"] = byName["All open"] + byName["Brand chatter"]
 			c.snoozeCounts(counts)
 		}
 		unsynced := map[string]bool{}
@@ -395,6 +412,9 @@ func (c *Console) queueWorker() {
 			c.filterMu.Unlock()
 			if !stale {
 				c.counts, c.unsynced = counts, unsynced
+				c.vw.facets, c.vw.savedN = facets, savedN
+				c.ensureSaved()
+				c.showFacets()
 				c.showViewButtons()
 				c.setRows(rows, gen, catchUp)
 			}
@@ -664,6 +684,7 @@ func (c *Console) background(f func() error) {
 // Tick refreshes relative ages; the caller runs it on a timer via fyne.Do.
 func (c *Console) Tick() {
 	c.wakeSnoozed()
+	c.ensureSaved() // the saved views, once OnSettings gave the settings
 	c.tierMu.Lock()
 	want := len(c.tierWant) > 0
 	c.tierMu.Unlock()
@@ -822,7 +843,10 @@ type (
 )
 
 // queueView is one of the queue's views: a key for "g <key>", its name,
-// the name of the core's view that counts it, and what it filters.
+// the name of the core's view that counts it, and what it filters. The
+// work views hold the open care cases; "Brand chatter" the open cases
+// triaged as not a care case; "Closed" the solved and closed; "All"
+// everything ("Open only" narrows it to the open ones).
 type queueView struct {
 	key, name, core string
 	f               app.Filter
@@ -833,79 +857,68 @@ var queueViews = []queueView{
 	{"u", "Unassigned", "Unassigned", app.Filter{Unassigned: true}},
 	{"h", "High reach", "High reach", app.Filter{Reach: model.ReachInfluencer}},
 	{"w", "Waiting", "Customer waiting", app.Filter{Waiting: true}},
+	{"r", "SLA at risk", "SLA at risk or breached", app.Filter{SLAAlert: true}},
+	{"p", "On hold", "Waiting on customer", app.Filter{Status: model.StatusPending}},
+	{"b", "Brand chatter", "Brand chatter", app.Filter{Relevance: app.RelevanceChatter}},
 	{"z", "Snoozed", "All open", app.Filter{}}, // the snoozed of the open cases
+	{"d", "Closed", "Closed/solved", app.Filter{Done: true}},
 	{"a", "All", "All open", app.Filter{}},
 }
 
+// filterOf is the filter of view v: the work views keep the open care
+// cases.
+func (v queueView) filter(openOnly bool) app.Filter {
+	f := v.f
+	switch v.key {
+	case "a":
+		f.ActiveOnly = openOnly
+	case "d":
+	case "b":
+		f.ActiveOnly = true
+	default:
+		f.ActiveOnly, f.Relevance = true, app.RelevanceCare
+	}
+	return f
+}
+
+// channelOrder are the channel picker's choices.
+var channelOrder = []model.Channel{"", model.ChannelTwitter, model.ChannelFacebook, model.ChannelForum}
+
 // sortChoice is one of the queue's sorts: the core's order, and a stable
-// sort of it by what the core does not index (SLA due, triage score).
+// sort of it by what the core does not index (none now).
 type sortChoice struct {
 	name string
 	core app.Sort
 	then func(a, b model.Summary) int
 }
 
+// The default, "Priority", is the core's own order: the triage's priority
+// score with the SLA time left, then the customer waiting longest
+// (app.SortPriority).
 var sorts = []sortChoice{
-	{"Priority", app.SortPriority, byPriorityWaiting},
-	{"SLA due", app.SortPriority, func(a, b model.Summary) int { return cmp.Or(bySLADue(a, b), byPriorityWaiting(a, b)) }},
+	{"Priority", app.SortPriority, nil},
+	{"SLA due", app.SortDue, nil},
 	{"Oldest waiting", app.SortOldestWaiting, nil},
 	{"Newest", app.SortNewest, nil},
 	{"Reach", app.SortReach, nil},
-	{"Triage score", app.SortPriority, func(a, b model.Summary) int { return cmp.Or(byScore(a, b), byPriorityWaiting(a, b)) }},
+	{"Triage score", app.SortScore, nil},
 }
 
-// byPriorityWaiting is the default order: open cases first, then by
-// priority, then the customer waiting longest (a customer waiting 26 hours
-// must not sink below fresh tweets); the core's order (newest activity)
-// breaks ties.
-func byPriorityWaiting(a, b model.Summary) int {
-	if a.Status.Active() != b.Status.Active() {
-		if a.Status.Active() {
-			return -1
-		}
-		return 1
-	}
-	if a.Priority != b.Priority {
-		return int(b.Priority) - int(a.Priority)
-	}
-	wait := func(s model.Summary) int64 {
-		if !s.Status.Active() || s.WaitingSince.IsZero() {
-			return math.MaxInt64
-		}
-		return s.WaitingSince.UnixNano()
-	}
-	return cmp.Compare(wait(a), wait(b))
-}
-
-// bySLADue puts the running clocks first, the least time left (the most
-// overdue) first; the rest keep the priority order.
-func bySLADue(a, b model.Summary) int {
-	ad, bd := !a.Due.IsZero() && a.Status.Active(), !b.Due.IsZero() && b.Status.Active()
-	switch {
-	case ad && bd:
-		return a.Due.Compare(b.Due)
-	case ad:
-		return -1
-	case bd:
-		return 1
-	}
-	return 0
-}
-
-// byScore puts the highest triage score first among the open cases.
-func byScore(a, b model.Summary) int {
-	if a.Status.Active() != b.Status.Active() {
-		if a.Status.Active() {
-			return -1
-		}
-		return 1
-	}
-	return b.Score - a.Score
-}
-
-// SetView shows one of the queue's views by its key (m, u, h, w, a); the
-// other filters (channel, open only, search, sort) stay.
+// SetView shows one of the queue's views by its key (m, u, h, w, r, p, b,
+// z, d, a; 1–9 the saved views; v opens the saved views' dialog); the
+// other filters (channel, category, language, search, sort) stay.
 func (c *Console) SetView(key string) {
+	if n, err := strconv.Atoi(key); err == nil && len(key) == 1 {
+		c.ensureSaved()
+		if n >= 1 && n <= len(c.vw.saved) {
+			c.UseSavedView(c.vw.saved[n-1].Name)
+		}
+		return
+	}
+	if key == "v" {
+		c.ShowSavedViews()
+		return
+	}
 	i := slices.IndexFunc(queueViews, func(v queueView) bool { return v.key == key })
 	if i < 0 {
 		return
@@ -913,9 +926,10 @@ func (c *Console) SetView(key string) {
 	v := queueViews[i]
 	c.setFilter(func(f *app.Filter) {
 		c.view = key
-		f.Mine, f.Unassigned, f.Reach, f.Waiting = v.f.Mine, v.f.Unassigned, v.f.Reach, v.f.Waiting
-		// The work views hold open cases only; "All" follows "Open only".
-		f.ActiveOnly = key != "a" || c.active.Checked
+		vf := v.filter(c.active.Checked)
+		// The fields the views set; the pickers' stay.
+		f.ActiveOnly, f.Done, f.Status, f.Assignee, f.Mine, f.Unassigned = vf.ActiveOnly, vf.Done, vf.Status, vf.Assignee, vf.Mine, vf.Unassigned
+		f.Reach, f.Waiting, f.SLA, f.SLAAlert, f.Relevance = vf.Reach, vf.Waiting, vf.SLA, vf.SLAAlert, vf.Relevance
 	})
 	if key == "a" {
 		c.active.Enable()
@@ -939,6 +953,9 @@ func (c *Console) viewOf() queueView {
 			return v
 		}
 	}
+	if name, ok := strings.CutPrefix(key, "s:"); ok {
+		return queueView{key: key, name: name, core: name}
+	}
 	return queueViews[len(queueViews)-1]
 }
 
@@ -961,6 +978,7 @@ func (c *Console) showViewButtons() {
 			b.Refresh()
 		}
 	}
+	c.showSaved()
 }
 
 // OpenCount is how many open cases the list shows now (rows that left the
@@ -1082,8 +1100,7 @@ func (c *Console) snoozeCounts(counts map[string]int) {
 		}
 		counts["z"]++
 		for _, v := range queueViews {
-			f := v.f
-			f.ActiveOnly = true
+			f := v.filter(true)
 			if v.key == "z" || !f.Match(s) || (f.Mine && (me == "" || s.Assignee != me)) {
 				continue
 			}

@@ -316,8 +316,14 @@ func Shortcuts() []Shortcut {
 		{"g u", T("view: unassigned")},
 		{"g h", T("view: high reach")},
 		{"g w", T("view: customer waiting")},
+		{"g r", T("view: SLA at risk or breached")},
+		{"g p", T("view: on hold (waiting on the customer)")},
+		{"g b", T("view: brand chatter")},
 		{"g z", T("view: snoozed")},
+		{"g d", T("view: closed")},
 		{"g a", T("view: all")},
+		{"g 1–9", T("view: a saved view")},
+		{"g v", T("save the view; rename or delete saved views")},
 		{"f", T("my figures: response times and service levels")},
 		{"?", T("show these shortcuts")},
 		{",", T("settings: language, theme, undo, canned answers")},
@@ -500,7 +506,9 @@ func (c *Console) move(d int) {
 }
 
 // jumpView follows "g": i all open (every channel, no search), m mine,
-// u unassigned, h high reach, w customer waiting, z snoozed, a all.
+// u unassigned, h high reach, w customer waiting, r SLA at risk, p on
+// hold, b brand chatter, z snoozed, d closed, a all, 1–9 a saved view,
+// v the saved views' dialog (SetView).
 func (c *Console) jumpView(k string) {
 	switch k {
 	case "i":

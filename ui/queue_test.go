@@ -30,6 +30,9 @@ type liveBackend struct {
 	rows     []model.Summary
 	onChange []func(app.Change)
 	syncing  bool
+	// sorts: the queue in the filter's sort, as the core orders it
+	// (app.Compare); otherwise in the order of rows.
+	sorts bool
 }
 
 func (b *liveBackend) Queue(f app.Filter) []model.Summary {
@@ -40,6 +43,9 @@ func (b *liveBackend) Queue(f app.Filter) []model.Summary {
 		if f.Match(s) {
 			out = append(out, s)
 		}
+	}
+	if b.sorts {
+		slices.SortStableFunc(out, func(x, y model.Summary) int { return app.Compare(f.Sort, x, y) })
 	}
 	return out
 }
@@ -375,8 +381,11 @@ func TestQueueViewsCountsSortsAndKeys(t *testing.T) {
 	eventually(t, c, "newest first", func() bool { return slices.Equal(ids(), []string{"c-lounge", "c-forum", "c-old"}) })
 }
 
-// A customer waiting 26 hours must not sink below fresh tweets of the
-// same priority; the SLA sort puts the least time left first.
+// A customer waiting 26 hours must not sink below fresh tweets: the
+// default order is the core's, the priority score with the SLA time left
+// (the breached wait first, then the one at risk, then the fresh
+// high-priority one, 10 points = 30 minutes earlier than its no-SLA due
+// hour); the SLA sort puts the least time left first.
 func TestQueueSortsPriorityThenLongestWaitingAndBySLA(t *testing.T) {
 	now := time.Now().UTC()
 	rows := liveRows(4)
@@ -384,9 +393,14 @@ func TestQueueSortsPriorityThenLongestWaitingAndBySLA(t *testing.T) {
 	rows[1].WaitingSince = now.Add(-26 * time.Hour)
 	rows[2].Priority, rows[2].WaitingSince = model.PriorityHigh, now.Add(-time.Minute)
 	rows[3].Status = model.StatusSolved
+	rows[0].Priority, rows[1].Priority = model.PriorityNormal, model.PriorityNormal
 	rows[0].Due, rows[0].SLA = now.Add(10*time.Minute), model.SLAAtRisk
 	rows[1].Due, rows[1].SLA = now.Add(-20*time.Minute), model.SLABreached
-	_, c, _ := openLive(t, rows)
+	b, c, _ := openLive(t, rows)
+	b.mu.Lock()
+	b.sorts = true
+	b.mu.Unlock()
+	b.set(c, rows)
 	order := func() string {
 		var out []string
 		for _, r := range c.Rows() {
@@ -394,7 +408,9 @@ func TestQueueSortsPriorityThenLongestWaitingAndBySLA(t *testing.T) {
 		}
 		return strings.Join(out, " ")
 	}
-	eventually(t, c, "priority, then longest waiting", func() bool { return order() == "case-002 case-001 case-000 case-003" })
+	eventually(t, c, "score with the time left", func() bool { return order() == "case-001 case-000 case-002 case-003" })
+	c.Locked(func() { c.SortSelect().SetSelected("Newest") })
+	eventually(t, c, "newest", func() bool { return order() == "case-000 case-001 case-002 case-003" })
 	c.Locked(func() { c.SortSelect().SetSelected("SLA due") })
 	eventually(t, c, "SLA due first", func() bool { return order() == "case-001 case-000 case-002 case-003" })
 	c.Locked(func() { c.SortSelect().SetSelected("Newest") })
@@ -413,7 +429,7 @@ func TestQueueRowShowsTheWholeCaseInStableColumns(t *testing.T) {
 	r1, r2 := ui.NewCaseRow(), ui.NewCaseRow()
 	r1.SetInfo(emily, now, ui.RowInfo{Tier: "gold", Unsynced: true})
 	r2.SetInfo(other, now, ui.RowInfo{})
-	for _, want := range []string{"Emily Carter @emily_c", "INFLUENCER", "GOLD", "open", "50m", "Where is my refund?", "Billing", "12 min", "→ben", "unsynced"} {
+	for _, want := range []string{"Emily Carter @emily_c", "INFLUENCER", "GOLD", "open", "50m", "Where is my refund?", "Billing", "12 min", "→ ben", "unsynced"} {
 		if !slices.Contains(r1.Texts(), want) {
 			t.Errorf("row %v lacks %q", r1.Texts(), want)
 		}
