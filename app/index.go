@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"switchboard/model"
-	"switchboard/store"
 )
 
 // The queue index keeps every cached case as a compact row and, per sort
@@ -402,29 +401,6 @@ func (t *table) ready() {
 	t.list(Filter{}) // the base order, sorted once
 }
 
-// loadTable makes the table of every case in st, read a page of
-// summaries at a time (store.ReadSummaries).
-func loadTable(me string, st *store.Store) (*table, error) {
-	var t *table
-	err := st.ReadSummaries(func(page []model.Summary, total int) error {
-		if t == nil {
-			t = emptyTable(me, total)
-		}
-		for i := range page {
-			t.add(&page[i])
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if t == nil {
-		t = emptyTable(me, 0)
-	}
-	t.ready()
-	return t, nil
-}
-
 // slot is the row of id, made (not present) when new.
 func (t *table) slot(id string) rowID {
 	if r, ok := t.byID[id]; ok {
@@ -443,15 +419,7 @@ func (t *table) slot(id string) rowID {
 // heap, like the search index's text: textmem_unix.go), unless they are
 // there already: three uvarint lengths, then the four strings.
 func (t *table) setStrings(id rowID, s *model.Summary) {
-	b := t.scratch[:0]
-	b = binary.AppendUvarint(b, uint64(len(s.Author)))
-	b = binary.AppendUvarint(b, uint64(len(s.Handle)))
-	b = binary.AppendUvarint(b, uint64(len(s.Preview)))
-	b = append(b, s.Author...)
-	b = append(b, s.Handle...)
-	b = append(b, s.Preview...)
-	b = append(b, s.CustomerID...)
-	t.scratch = b
+	b := docOf(t, s.Author, s.Handle, s.Preview, s.CustomerID)
 	if old, _ := t.strs.doc(id); old != nil && bytes.Equal(old, b) {
 		return
 	}

@@ -95,11 +95,8 @@ func (ld *loader) add(rec *store.SummaryRecord) {
 		ld.flush()
 		ld.wg.Wait() // the rows are about to move: nobody may be filing them
 	}
-	id := rowID(len(t.rows))
-	t.rows = append(t.rows, row{})
-	r := &t.rows[id]
-	ld.setRecord(r, rec)
-	t.keys = append(t.keys, rowKey(r))
+	t.rows = append(t.rows, ld.rowOf(rec)) // written once: 100k rows are 10 MB
+	t.keys = append(t.keys, rowKey(&t.rows[len(t.rows)-1]))
 	t.nlive++
 	p := ld.page
 	p.ids = append(p.ids, rec.ID...)
@@ -164,10 +161,11 @@ func (ld *loader) stop() {
 	}
 }
 
-// setRecord is table.set for a summary record (the same fields, from
-// bytes). The reach rank, the active flag and the SLA key are kept per
-// name code: one lookup a row, not a conversion.
-func (ld *loader) setRecord(r *row, s *store.SummaryRecord) {
+// rowOf is the row of a summary record, as table.set makes it of a
+// summary (the same fields, from bytes), without its id. The reach rank,
+// the active flag and the SLA key are kept per name code: one lookup a
+// row, not a conversion.
+func (ld *loader) rowOf(s *store.SummaryRecord) row {
 	n := ld.t.names
 	status, reach, sla := n.internBytes(s.Status), n.internBytes(s.Reach), n.internBytes(s.SLA)
 	if need := len(n.list); len(ld.rank) < need {
@@ -178,7 +176,7 @@ func (ld *loader) setRecord(r *row, s *store.SummaryRecord) {
 			ld.sla = append(ld.sla, uint8(slaCode(model.SLAState(name))))
 		}
 	}
-	*r = row{
+	return row{
 		created: s.Created, last: s.LastMessageAt, waiting: s.WaitingSince,
 		version: s.Version, msgs: int32(min(s.MessageCount, 1<<31-1)), due: s.Due, sla: sla,
 		assignee: n.internBytes(s.Assignee), channel: n.internBytes(s.Channel),
