@@ -429,7 +429,7 @@ func TestQueueRowShowsTheWholeCaseInStableColumns(t *testing.T) {
 	r1, r2 := ui.NewCaseRow(), ui.NewCaseRow()
 	r1.SetInfo(emily, now, ui.RowInfo{Tier: "gold", Unsynced: true})
 	r2.SetInfo(other, now, ui.RowInfo{})
-	for _, want := range []string{"Emily Carter @emily_c", "INFLUENCER", "GOLD", "open", "50m", "Where is my refund?", "Billing", "12 min", "→ ben", "unsynced"} {
+	for _, want := range []string{"Emily Carter @emily_c", "INFLUENCER", "GOLD", "open", "50m", "Where is my refund?", "Billing", "12 min", "→ben", "unsynced"} {
 		if !slices.Contains(r1.Texts(), want) {
 			t.Errorf("row %v lacks %q", r1.Texts(), want)
 		}
