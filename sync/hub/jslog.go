@@ -163,6 +163,10 @@ type JSLog struct {
 	repairQ  []jsEnvelope
 	kickFold chan struct{}
 	kickRep  chan struct{}
+	// kickTail: a writer waited tailStall for the replica (tailOnce's
+	// watchdog restarts a tail that stalled).
+	kickTail chan struct{}
+	moved    atomic.Int64 // when applied last moved (Unix ns)
 
 	jobMu   sync.Mutex
 	jobView map[string]jsJobRec // job id → newest known record
@@ -202,7 +206,7 @@ func OpenJSLog(cfg JSConfig) (*JSLog, error) {
 		return nil, errors.New("hub: the JetStream log needs a cache folder for its replica")
 	}
 	l := &JSLog{cfg: cfg, id: uuid.NewString(), changed: make(chan struct{}), readSeq: map[string]uint64{},
-		kickFold: make(chan struct{}, 1), kickRep: make(chan struct{}, 1), jobView: map[string]jsJobRec{}}
+		kickFold: make(chan struct{}, 1), kickRep: make(chan struct{}, 1), kickTail: make(chan struct{}, 1), jobView: map[string]jsJobRec{}}
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	ok := false
 	defer func() {
@@ -387,9 +391,11 @@ func (l *JSLog) openReplica(ctx context.Context) error {
 	// replica damaged by a machine crash is dropped and rebuilt above.
 	l.rep.db.NoSync = true
 	l.applied.Store(l.rep.Head())
+	l.moved.Store(time.Now().UnixNano())
 	l.rep.OnCommit(func(evs []model.Event) {
 		l.mu.Lock()
 		l.applied.Store(evs[len(evs)-1].Seq)
+		l.moved.Store(time.Now().UnixNano())
 		close(l.changed)
 		l.changed = make(chan struct{})
 		f := l.hubFn
@@ -441,16 +447,43 @@ func (l *JSLog) tailOnce() error {
 	stopped := make(chan struct{})
 	defer close(stopped)
 	defer it.Stop()
+	l.moved.Store(time.Now().UnixNano()) // a new consumer gets tailStall to deliver
+	var stalled atomic.Bool
 	go func() {
-		select {
-		case <-l.ctx.Done():
-			it.Stop()
-		case <-stopped:
+		// The watchdog: an ordered consumer whose server died can stay
+		// silent without an error (TestJSProcFailover saw a hub's tail
+		// stop for good when the stream's leader node was killed, every
+		// write of the hub then timing out). A tail that has not moved
+		// for tailStall while a writer waits for it, or while the stream
+		// is ahead of it, is started again from the replica's head.
+		t := time.NewTicker(tailStall)
+		defer t.Stop()
+		for {
+			select {
+			case <-l.ctx.Done():
+				it.Stop()
+				return
+			case <-stopped:
+				return
+			case <-l.kickTail:
+			case <-t.C:
+				if time.Since(time.Unix(0, l.moved.Load())) < tailStall || !l.behind() {
+					continue
+				}
+			}
+			if time.Since(time.Unix(0, l.moved.Load())) >= tailStall {
+				stalled.Store(true)
+				it.Stop()
+				return
+			}
 		}
 	}()
 	for {
 		msg, err := it.Next()
 		if err != nil {
+			if stalled.Load() {
+				return fmt.Errorf("stalled at event %d for %v: %w", next-1, tailStall, err)
+			}
 			return err
 		}
 		meta, err := msg.Metadata()
@@ -594,10 +627,24 @@ func (l *JSLog) record(agent string, a *OpAnswer, seq uint64, jobs []Job) error 
 	return nil
 }
 
+// tailStall is how long the tail may stand still while a writer waits
+// for it (or the stream is ahead) before it is started again.
+const tailStall = 3 * time.Second
+
+// behind reports whether the stream holds events the replica does not.
+func (l *JSLog) behind() bool {
+	ctx, cancel := context.WithTimeout(l.ctx, 5*time.Second)
+	defer cancel()
+	info, err := l.stream.Info(ctx)
+	return err == nil && info.State.LastSeq > l.applied.Load()
+}
+
 // waitApplied waits until the replica holds seq.
 func (l *JSLog) waitApplied(seq uint64) error {
 	deadline := time.NewTimer(l.cfg.Timeout)
 	defer deadline.Stop()
+	stall := time.NewTicker(tailStall)
+	defer stall.Stop()
 	for {
 		l.mu.Lock()
 		ch, err := l.changed, l.tailErr
@@ -610,6 +657,8 @@ func (l *JSLog) waitApplied(seq uint64) error {
 		}
 		select {
 		case <-ch:
+		case <-stall.C:
+			kick(l.kickTail)
 		case <-l.ctx.Done():
 			return errors.New("hub: log closed")
 		case <-deadline.C:
@@ -1188,7 +1237,11 @@ func (l *JSLog) loadJobs(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("hub: watch jobs: %w", err)
 	}
+	var seen atomic.Uint64 // the newest revision the watch delivered
 	apply := func(e jetstream.KeyValueEntry) {
+		if r := e.Revision(); r > seen.Load() {
+			seen.Store(r)
+		}
 		if e.Operation() != jetstream.KeyValuePut {
 			return
 		}
@@ -1208,23 +1261,7 @@ func (l *JSLog) loadJobs(ctx context.Context) error {
 		case e := <-w.Updates():
 			if e == nil {
 				l.wg.Add(1)
-				go func() {
-					defer l.wg.Done()
-					defer w.Stop()
-					for {
-						select {
-						case <-l.ctx.Done():
-							return
-						case e, ok := <-w.Updates():
-							if !ok {
-								return
-							}
-							if e != nil {
-								apply(e)
-							}
-						}
-					}
-				}()
+				go l.followJobs(w, apply, &seen)
 				return nil
 			}
 			apply(e)
@@ -1233,6 +1270,65 @@ func (l *JSLog) loadJobs(ctx context.Context) error {
 			return fmt.Errorf("hub: read jobs: %w", ctx.Err())
 		}
 	}
+}
+
+// followJobs applies the jobs bucket's changes as they come. Its watch
+// is an ordered consumer like the tail, and can stall as silently when a
+// node dies (TestJSProcFailover: a hub that never saw another hub take a
+// job never reconciled it when that hub died): a watch that delivered
+// nothing for tailStall while the bucket moved on is started again, from
+// the bucket's whole content (apply keeps the newest revision of each).
+func (l *JSLog) followJobs(w jetstream.KeyWatcher, apply func(jetstream.KeyValueEntry), seen *atomic.Uint64) {
+	defer l.wg.Done()
+	defer func() { w.Stop() }()
+	t := time.NewTicker(tailStall)
+	defer t.Stop()
+	updates := w.Updates()
+	last, since := seen.Load(), time.Now()
+	for {
+		select {
+		case <-l.ctx.Done():
+			return
+		case e, ok := <-updates:
+			if !ok {
+				updates = nil // restarted at the next tick
+			} else if e != nil {
+				apply(e)
+			}
+			continue
+		case <-t.C:
+		}
+		if cur := seen.Load(); cur != last {
+			last, since = cur, time.Now()
+			continue
+		}
+		if updates != nil && (time.Since(since) < tailStall || !l.jobsBehind(last)) {
+			continue
+		}
+		w.Stop()
+		nw, err := l.jobs.WatchAll(l.ctx, jetstream.IncludeHistory())
+		if err != nil {
+			if l.ctx.Err() == nil {
+				l.cfg.Logger.Warn("hub: restart the jobs watch", "err", err)
+			}
+			updates = nil
+			continue
+		}
+		l.cfg.Logger.Warn("hub: jobs watch restarted", "at_revision", last)
+		w, updates, since = nw, nw.Updates(), time.Now()
+	}
+}
+
+// jobsBehind reports whether the jobs bucket holds changes newer than rev.
+func (l *JSLog) jobsBehind(rev uint64) bool {
+	ctx, cancel := context.WithTimeout(l.ctx, 5*time.Second)
+	defer cancel()
+	st, err := l.jobs.Status(ctx)
+	if err != nil {
+		return false
+	}
+	bs, ok := st.(*jetstream.KeyValueBucketStatus)
+	return ok && bs.StreamInfo() != nil && bs.StreamInfo().State.LastSeq > rev
 }
 
 // How putJobRec writes a job.
