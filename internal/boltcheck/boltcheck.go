@@ -116,11 +116,21 @@ func Check(path string, opt Options) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	info := Info{Size: st.Size()}
-	if info.Size == 0 {
-		info.Empty = true
-		return info, nil
+	if st.Size() == 0 {
+		return Info{Empty: true}, nil
 	}
+	timeout := opt.Timeout
+	if timeout == 0 {
+		timeout = time.Second
+	}
+	if err := lockShared(f, timeout); err != nil {
+		return Info{}, fmt.Errorf("boltcheck: lock %s: %w", path, err)
+	}
+	// Stat again under the lock: a writer may have grown the file.
+	if st, err = f.Stat(); err != nil {
+		return Info{}, err
+	}
+	info := Info{Size: st.Size()}
 	r := &reader{f: f, path: path, size: info.Size}
 	m, err := r.meta()
 	if err != nil {
