@@ -51,7 +51,7 @@ func (c *Core) Do(op model.Op) (model.Op, error) {
 		return op, err
 	}
 	if op.Kind == model.OpSetStatus || op.Kind == model.OpSetPriority {
-		op.BaseVersion = view.Version
+		op.BaseVersion, op.BaseMessages = view.Version, view.MessageCount
 	}
 	// Refuse at once what the hub would refuse for sure on this view.
 	if _, _, rej := model.ApplyOp(view, op, c.actor(), time.Now()); rej != nil && rej.Code != model.RejectConsent {
@@ -145,7 +145,7 @@ func (c *Core) Retry(opID string) (model.Op, error) {
 		return op, err
 	}
 	if op.BaseVersion != 0 {
-		op.BaseVersion = view.Version
+		op.BaseVersion, op.BaseMessages = view.Version, view.MessageCount
 	}
 	c.opMu.Lock()
 	defer c.opMu.Unlock()

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -212,6 +213,9 @@ func TestStaleStatusChangeIsRejectedWithCurrentState(t *testing.T) {
 	r, _ := anna.Rejected()
 	if len(r) != 1 || r[0].Reject.Code != model.RejectStale || r[0].Current == nil || r[0].Current.Status == model.StatusSolved {
 		t.Fatalf("rejects = %+v", r)
+	}
+	if !strings.HasPrefix(r[0].Reject.Reason, model.StaleCustomerWrote) {
+		t.Fatalf("the refusal does not say the customer wrote again: %q", r[0].Reject.Reason)
 	}
 	hc, _ := th.hub.Case(id)
 	if hc.Status == model.StatusSolved {

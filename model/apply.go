@@ -128,7 +128,7 @@ func ApplyOp(c Case, op Op, by Actor, now time.Time) (Case, *Message, *Rejection
 		c.MessageCount++
 	case OpSetStatus:
 		if op.BaseVersion != 0 && op.BaseVersion != c.Version {
-			return c, nil, reject(RejectStale, "case changed since version %d (now %d, %s)", op.BaseVersion, c.Version, c.Status)
+			return c, nil, staleReject(c, op, string(c.Status))
 		}
 		if c.Status == op.Status {
 			return c, nil, nil
@@ -141,7 +141,7 @@ func ApplyOp(c Case, op Op, by Actor, now time.Time) (Case, *Message, *Rejection
 		}
 	case OpSetPriority:
 		if op.BaseVersion != 0 && op.BaseVersion != c.Version {
-			return c, nil, reject(RejectStale, "case changed since version %d (now %d, %s priority)", op.BaseVersion, c.Version, c.Priority)
+			return c, nil, staleReject(c, op, fmt.Sprintf("%s priority", c.Priority))
 		}
 		if c.Priority == *op.Priority {
 			return c, nil, nil
@@ -203,4 +203,18 @@ func ApplyOp(c Case, op Op, by Actor, now time.Time) (Case, *Message, *Rejection
 	c.Version++
 	c.Updated = now
 	return c, msg, nil
+}
+
+// StaleCustomerWrote starts the reason of a stale refusal when the case
+// moved on because the customer wrote after the agent acted: the console
+// then says so instead of "someone changed this case".
+const StaleCustomerWrote = "the customer wrote again"
+
+// staleReject refuses an op made on an older version of c; now names the
+// field's current value.
+func staleReject(c Case, op Op, now string) *Rejection {
+	if op.BaseMessages > 0 && c.MessageCount > op.BaseMessages && !c.WaitingSince.IsZero() {
+		return reject(RejectStale, "%s since (version %d, now %d, %s)", StaleCustomerWrote, op.BaseVersion, c.Version, now)
+	}
+	return reject(RejectStale, "case changed since version %d (now %d, %s)", op.BaseVersion, c.Version, now)
 }

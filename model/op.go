@@ -41,11 +41,15 @@ type Op struct {
 	CaseID string `json:"case_id"`
 	// BaseVersion is the case version the agent saw; set_status and
 	// set_priority are refused when the case has moved on since.
-	BaseVersion int64     `json:"base_version,omitempty"`
-	Text        string    `json:"text,omitempty"`     // reply, note
-	Status      Status    `json:"status,omitempty"`   // set_status
-	Priority    *Priority `json:"priority,omitempty"` // set_priority
-	Tag         string    `json:"tag,omitempty"`      // tag, untag
+	BaseVersion int64 `json:"base_version,omitempty"`
+	// BaseMessages is how many messages the case had in the agent's view
+	// (with BaseVersion): a stale refusal then tells a customer's new
+	// message from another agent's change.
+	BaseMessages int       `json:"base_messages,omitempty"`
+	Text         string    `json:"text,omitempty"`     // reply, note
+	Status       Status    `json:"status,omitempty"`   // set_status
+	Priority     *Priority `json:"priority,omitempty"` // set_priority
+	Tag          string    `json:"tag,omitempty"`      // tag, untag
 	// Assignee on a claim hands the case to someone else (leads only).
 	Assignee string `json:"assignee,omitempty"`
 	// Confirm sends a reply on a case another agent has claimed.

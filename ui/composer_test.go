@@ -373,6 +373,13 @@ func TestEveryRefusalHasPlainWords(t *testing.T) {
 	}
 	if got := ui.ExplainRejection(model.Rejection{Code: model.RejectTooLong, Reason: "300 characters as twitter counts them, the limit is 280"}, model.ChannelTwitter, ""); got != "Too long for X: 300 of 280 characters. Shorten it by 20." {
 		t.Error(got)
+	} // A case that moved on because the customer wrote says so.
+	stale := model.Rejection{Code: model.RejectStale, Reason: model.StaleCustomerWrote + " since (version 3, now 4, open)"}
+	if got := ui.ExplainRejection(stale, model.ChannelTwitter, ""); !strings.Contains(got, "customer wrote again") {
+		t.Errorf("stale after the customer wrote: %q", got)
+	}
+	if got := ui.ExplainRejection(model.Rejection{Code: model.RejectStale, Reason: "case changed since version 3 (now 4, open)"}, model.ChannelTwitter, ""); !strings.HasPrefix(got, "Someone changed") {
+		t.Errorf("stale after another agent's change: %q", got)
 	}
 }
 

@@ -59,6 +59,9 @@ func ExplainRejection(r model.Rejection, ch model.Channel, assignee string) stri
 		}
 		return T("{{.Who}} has taken this case. Reply anyway under your name, or leave it to them.", "Who", assignee)
 	case model.RejectStale:
+		if strings.HasPrefix(r.Reason, model.StaleCustomerWrote) {
+			return T("The customer wrote again after you made this change. Read the new message, then repeat the change if it still applies.")
+		}
 		return T("Someone changed this case a moment ago. Look at it again and repeat the change if it still applies.")
 	case model.RejectForbidden:
 		return T("Your role may not do this. Ask a team lead.")
