@@ -108,7 +108,7 @@ func (p *CustomerPanel) SetDetail(d app.CaseDetail) {
 
 func reachLine(a model.Identity) string {
 	if a.Platform != model.ChannelTwitter && a.Followers == 0 {
-		return fmt.Sprintf("no follower count on %s · influence %d/100", a.Platform, a.Influence)
+		return T("no follower count on {{.P}} · influence {{.I}}/100", "P", ChannelName(a.Platform), "I", a.Influence)
 	}
 	s := T("{{.N}} followers · influence {{.I}}/100", "N", formatCount(a.Followers), "I", a.Influence)
 	if a.Verified {
@@ -144,7 +144,7 @@ func (p *CustomerPanel) setCustomer(d app.CaseDetail) {
 	p.facts.Append(T("Customer no."), value(cu.ID))
 	p.facts.Append(T("Lifetime value"), value(Money(cu.LifetimeValue)))
 	if cu.Email != "" {
-		p.facts.Append("E-mail", value(cu.Email))
+		p.facts.Append(T("E-mail"), value(cu.Email))
 	}
 	l, linked := cu.ActiveLink(a.Key())
 	if linked {
@@ -187,7 +187,7 @@ func (p *CustomerPanel) setCustomer(d app.CaseDetail) {
 	p.idents.Add(boldLabel(T("Linked identities")))
 	// The author of this case can be unlinked here.
 	unlink := newTwoStep(T("Unlink"), T("Confirm unlink"), func() {
-		p.queue(model.Op{Kind: model.OpUnlinkIdentity, CaseID: p.caseID, CustomerID: cu.ID}, "Unlink")
+		p.queue(model.Op{Kind: model.OpUnlinkIdentity, CaseID: p.caseID, CustomerID: cu.ID}, T("Unlink"))
 	})
 	for _, id := range cu.Linked() {
 		row := container.NewHBox(widget.NewIcon(ChannelIcon(id.Platform)), value(id.Handle))
@@ -208,13 +208,13 @@ func (p *CustomerPanel) setCustomer(d app.CaseDetail) {
 	for _, o := range d.Others {
 		id := o.ID
 		if slices.Contains(d.Case.Merged, id) {
-			o.Status = "merged here"
+			o.Status = model.Status(T("merged here"))
 		}
 		link := NewCaseLink(o, func() { p.open(id) })
 		var merge fyne.CanvasObject
 		if !slices.Contains(d.Case.Merged, id) && d.Case.MergedInto == "" && o.Status != model.StatusClosed {
 			merge = newTwoStep(T("Merge here"), T("Confirm merge"), func() {
-				p.queue(model.Op{Kind: model.OpMerge, CaseID: p.caseID, Other: id}, "Merge")
+				p.queue(model.Op{Kind: model.OpMerge, CaseID: p.caseID, Other: id}, T("Merge"))
 			})
 		}
 		p.extra.Add(container.NewBorder(nil, nil, nil, merge, link))
@@ -241,9 +241,9 @@ func (p *CustomerPanel) setProfile(d app.CaseDetail) {
 	p.note.SetText(T("Not linked to a customer record."))
 	for _, s := range d.Suggestions {
 		card := newSuggestionCard(s, d.Case.Channel == model.ChannelForum, func(consent model.Consent) {
-			p.queue(model.Op{Kind: model.OpLinkIdentity, CaseID: p.caseID, CustomerID: s.Customer.ID, Consent: &consent}, "Link")
+			p.queue(model.Op{Kind: model.OpLinkIdentity, CaseID: p.caseID, CustomerID: s.Customer.ID, Consent: &consent}, T("Link"))
 		}, func() {
-			p.queue(model.Op{Kind: model.OpDismissLink, CaseID: p.caseID, CustomerID: s.Customer.ID}, "Dismiss")
+			p.queue(model.Op{Kind: model.OpDismissLink, CaseID: p.caseID, CustomerID: s.Customer.ID}, T("Dismiss"))
 		})
 		p.suggest = append(p.suggest, card)
 		p.extra.Add(card)
@@ -255,16 +255,16 @@ func (p *CustomerPanel) queue(op model.Op, what string) {
 	if p.caseID == "" || p.act == nil {
 		return
 	}
-	p.info.SetText(what + "…")
+	p.info.SetText(T("{{.What}}…", "What", what))
 	p.act(op, func(err error) {
 		var rej *model.Rejection
 		switch {
 		case err == nil:
-			p.info.SetText(what + " queued")
+			p.info.SetText(T("{{.What}} queued", "What", what))
 		case errors.As(err, &rej):
-			p.info.SetText(what + " refused: " + rej.Reason)
+			p.info.SetText(T("{{.What}} refused: {{.Why}}", "What", what, "Why", ExplainRejection(*rej, "", "")))
 		default:
-			p.info.SetText(what + " not queued: " + err.Error())
+			p.info.SetText(T("{{.What}} not queued: {{.Why}}", "What", what, "Why", Explain(err, "", "")))
 		}
 	})
 }
@@ -342,12 +342,12 @@ type SuggestionCard struct {
 func newSuggestionCard(s model.Suggestion, community bool, link func(model.Consent), dismiss func()) *SuggestionCard {
 	c := &SuggestionCard{Customer: s.Customer}
 	cu := s.Customer
-	title := widget.NewLabelWithStyle(fmt.Sprintf("Link to customer %s?", cu.ID), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title := widget.NewLabelWithStyle(T("Link to customer {{.ID}}?", "ID", cu.ID), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	who := value(fmt.Sprintf("%s · %s", cu.Name, cu.Tier))
 	var hidden []fyne.CanvasObject // shown once the person's consent is recorded
 	if community {
-		title.SetText("A customer record may match this forum member")
-		who.SetText("Forum post: the member is not linked to, or shown as, a customer without their recorded consent. Ask them first, by private message.")
+		title.SetText(T("A customer record may match this forum member"))
+		who.SetText(T("Forum post: the member is not linked to, or shown as, a customer without their recorded consent. Ask them first, by private message."))
 		who.Wrapping = fyne.TextWrapWord
 		c.Hidden = true
 	}
@@ -356,12 +356,12 @@ func newSuggestionCard(s model.Suggestion, community bool, link func(model.Conse
 		ev = append(ev, "• "+e)
 	}
 	evidence := value(strings.Join(ev, "\n"))
-	c.link = widget.NewButtonWithIcon("Link", theme.ConfirmIcon(), func() {
+	c.link = widget.NewButtonWithIcon(T("Link"), theme.ConfirmIcon(), func() {
 		link(model.Consent{Service: c.service.Checked, Marketing: c.marketing.Checked})
 	})
 	c.link.Importance = widget.HighImportance
 	c.link.Disable()
-	c.service = widget.NewCheck("service (required)", func(on bool) {
+	c.service = widget.NewCheck(T("service (required)"), func(on bool) {
 		if on {
 			c.link.Enable()
 		} else {
@@ -378,14 +378,14 @@ func newSuggestionCard(s model.Suggestion, community bool, link func(model.Conse
 			}
 		}
 	})
-	c.marketing = widget.NewCheck("marketing", nil)
-	ask := value("The customer agrees to linking this identity, for:")
-	crm := lowLabel("CRM consent: "+strings.ReplaceAll(consentLine(cu.Consent), "\n", ", "), fyne.TextAlignLeading)
+	c.marketing = widget.NewCheck(T("marketing"), nil)
+	ask := value(T("The customer agrees to linking this identity, for:"))
+	crm := lowLabel(T("CRM consent:")+" "+strings.ReplaceAll(consentLine(cu.Consent), "\n", ", "), fyne.TextAlignLeading)
 	crm.Wrapping = fyne.TextWrapWord
-	c.dismiss = widget.NewButtonWithIcon("Not them", theme.CancelIcon(), dismiss)
-	record := value(fmt.Sprintf("Customer %s: %s · %s", cu.ID, cu.Name, cu.Tier))
+	c.dismiss = widget.NewButtonWithIcon(T("Not them"), theme.CancelIcon(), dismiss)
+	record := value(T("Customer {{.ID}}: {{.Name}} · {{.Tier}}", "ID", cu.ID, "Name", cu.Name, "Tier", TierName(cu.Tier)))
 	if community {
-		ask.SetText("The member agrees to linking this forum identity, for:")
+		ask.SetText(T("The member agrees to linking this forum identity, for:"))
 		hidden = append(hidden, record, crm)
 		record.Hide()
 		crm.Hide()
