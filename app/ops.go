@@ -85,6 +85,14 @@ func (c *Core) queuedLocked(op model.Op) {
 // Outbox returns the ops waiting for the hub, oldest first.
 func (c *Core) Outbox() ([]model.Op, error) { return c.store.Outbox() }
 
+// IsPending reports whether the op with this id is still in the outbox of
+// its case (not yet answered by the hub). Memory only.
+func (c *Core) IsPending(caseID, opID string) bool {
+	c.opMu.Lock()
+	defer c.opMu.Unlock()
+	return slices.ContainsFunc(c.pending[caseID], func(op model.Op) bool { return op.ID == opID })
+}
+
 // Pending is the number of ops waiting for the hub.
 func (c *Core) Pending() int {
 	c.opMu.Lock()

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"github.com/google/uuid"
 
 	"switchboard/app"
 	"switchboard/model"
@@ -47,7 +48,11 @@ type ActionBar struct {
 	info     *infoLabel
 	body     *fyne.Container
 
-	afterAct       func() // after an op was queued or refused (the outbox changed)
+	afterAct func() // after an op was queued or refused (the outbox changed)
+	// isPending tells whether a queued op still waits for the hub: the
+	// "… queued" line goes once it has landed (nil: it stays).
+	isPending      func(caseID, opID string) bool
+	queuedOp       string // the op the info line says is queued
 	errShown       bool   // info holds an error about the text
 	claimConfirmed bool   // the agent confirmed replying on another's case
 }
@@ -126,6 +131,12 @@ func (b *ActionBar) Set(c model.Case, merged []model.Summary, me string, lead bo
 		b.hideAsk()
 	}
 	sameCase := c.ID == b.caseID
+	if sameCase && b.queuedOp != "" && b.isPending != nil && !b.isPending(c.ID, b.queuedOp) {
+		if !b.errShown {
+			b.info.SetText("") // it has landed: "queued" no longer applies
+		}
+		b.queuedOp = ""
+	}
 	b.caseID, b.channel, b.assignee, b.me = c.ID, c.Channel, c.Assignee, me
 	b.paths = append([]model.Summary{c.Summary()}, merged...)
 	b.loading = true
@@ -197,6 +208,10 @@ func (b *ActionBar) queue(op model.Op, what string, onOK ...func()) {
 	}
 	b.info.SetText(what + "…")
 	b.errShown = false
+	if op.ID == "" {
+		op.ID = uuid.NewString() // named here, so the line can follow it
+	}
+	b.queuedOp = ""
 	b.act(op, func(err error) {
 		if b.afterAct != nil {
 			b.afterAct()
@@ -205,6 +220,7 @@ func (b *ActionBar) queue(op model.Op, what string, onOK ...func()) {
 		switch {
 		case err == nil:
 			b.info.SetText(T("{{.What}} queued", "What", what))
+			b.queuedOp = op.ID
 			b.claimConfirmed = false
 			for _, f := range onOK {
 				f()

@@ -154,6 +154,12 @@ func (c *Console) Locked(f func()) {
 	f()
 }
 
+// pendingTeller is a backend that tells whether one queued op still waits
+// for the hub (app.Core does).
+type pendingTeller interface {
+	IsPending(caseID, opID string) bool
+}
+
 // New builds the console on be. Call it on the UI goroutine.
 func New(be Backend) *Console {
 	c := &Console{be: be, now: clock}
@@ -161,10 +167,13 @@ func New(be Backend) *Console {
 	c.customer = NewCustomerPanel(c.Select, c.act)
 	c.status = NewStatusBar()
 	c.actions = NewActionBar(c.act)
+	if p, ok := be.(pendingTeller); ok {
+		c.actions.isPending = p.IsPending
+	}
 	c.detail.copyText = func(text string) {
 		if a := fyne.CurrentApp(); a != nil {
 			a.Clipboard().SetContent(text)
-			c.actions.info.SetText("Reply copied: paste it in the thread")
+			c.actions.info.SetText(T("Reply copied: paste it in the thread"))
 		}
 	}
 	c.detail.openURL = func(raw string) {
