@@ -17,6 +17,10 @@ type ListenItem struct {
 	Time      time.Time `json:"time"`
 	URL       string    `json:"url,omitempty"`
 	Lang      string    `json:"lang,omitempty"`
+	// Brand is the brand whose page, account or search heard the post (on
+	// a hub serving several): the case of an adopted item is that brand's,
+	// and its reply goes out with that brand's credentials.
+	Brand string `json:"brand,omitempty"`
 	// Topics are the item's topics: its triage category and the listened
 	// keywords it names.
 	Topics []string `json:"topics,omitempty"`

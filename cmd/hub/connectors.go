@@ -73,9 +73,9 @@ type TwitterSearch struct {
 	// PollEvery is how often it is polled; default 5m (X's recent search
 	// allows few calls per 15 minutes on the smaller plans), "0" off.
 	PollEvery string `json:"poll_every,omitempty"`
-	// Brand marks the cases of a care search. (An adopted listened tweet
-	// carries no brand yet: model.ListenItem has none, so its reply goes
-	// out through the first account.)
+	// Brand marks the cases of a care search, and the listened tweets of a
+	// listen-only one (model.ListenItem.Brand): an adopted tweet's case is
+	// that brand's, answered from its account.
 	Brand string `json:"brand,omitempty"`
 }
 
@@ -227,6 +227,16 @@ func checkBrands(cfg Config) error {
 		}
 		if _, err := cfg.Twitter.searches(accounts[0]); err != nil {
 			return err
+		}
+		// A search's brand picks the account that answers its cases.
+		for _, s := range cfg.Twitter.Searches {
+			known := s.Brand == ""
+			for _, a := range accounts {
+				known = known || a.Brand == s.Brand
+			}
+			if !known {
+				return fmt.Errorf("twitter: search %q: brand %q is no account's brand: its cases could not be answered", s.Name, s.Brand)
+			}
 		}
 	}
 	if cfg.Facebook != nil {

@@ -77,7 +77,7 @@ func (h *Hub) listenLocked(in Inbound) (caseID string, dup bool, err error) {
 	h.cfg.Reach.Rate(&in.Author)
 	t := assist.Offline{}.Classify(assist.Input{ID: id, Text: in.Text, Lang: in.Lang, Channel: string(in.Channel)})
 	it := model.ListenItem{ID: id, Channel: in.Channel, Source: in.Source, ThreadRef: in.ThreadRef, Author: in.Author,
-		Text: in.Text, Time: in.Time.UTC(), URL: in.URL, Lang: t.Lang, Triage: assist.ToCaseTriage(t, 0, id, h.cfg.Now().UTC())}
+		Text: in.Text, Time: in.Time.UTC(), URL: in.URL, Lang: t.Lang, Brand: in.Brand, Triage: assist.ToCaseTriage(t, 0, id, h.cfg.Now().UTC())}
 	if t.Category != "" && t.Category != assist.CategoryOther {
 		it.Topics = append(it.Topics, t.Category)
 	}
@@ -251,9 +251,11 @@ func (l *Listening) Adopt(by, id string) (string, error) {
 	}
 	// The post keeps its platform id: the reply answers it (an X reply
 	// names the tweet, a Facebook one the comment), and the platform's
-	// repeat of it is a repeat in the case.
+	// repeat of it is a repeat in the case. The case is the brand's that
+	// heard the post: its reply goes out with that page's or account's
+	// credentials.
 	caseID, _, err := l.h.Ingest(Inbound{Channel: it.Channel, ThreadRef: it.ThreadRef, PlatformID: listenPlatformID(it), Author: it.Author,
-		Text: it.Text, Time: it.Time, Public: true, Source: it.Source, URL: it.URL, Lang: it.Lang})
+		Text: it.Text, Time: it.Time, Public: true, Source: it.Source, URL: it.URL, Lang: it.Lang, Brand: it.Brand})
 	if err != nil {
 		return "", err
 	}
