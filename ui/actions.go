@@ -3,10 +3,12 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"image/color"
 	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -279,13 +281,30 @@ func (b *ActionBar) ConfirmButton() *widget.Button { return b.confirm }
 func (b *ActionBar) StatusSelect() *widget.Select { return b.status }
 
 // RejectedPanel lists the ops the hub refused, each with what, why, what is
-// there now, and retry / discard / open case.
+// there now, and retry / discard / open case. It takes the keyboard too
+// (key ! focuses it): j/k or ↑/↓ pick a refusal, y or Enter retries (a
+// reply refused because the case is someone else's asks once more), d or
+// Delete discards, o opens its case, Esc or ! gives the keys back.
 type RejectedPanel struct {
 	widget.BaseWidget
-	rows *fyne.Container
-	body *fyne.Container
+	rows  *fyne.Container
+	body  *fyne.Container
+	keysL *widget.Label
+	items []*rejectedRow
+
+	cursor  int
+	cursorO string // the op under the cursor, kept across Set
+	focused bool
 
 	retry, discard, open func(string)
+}
+
+// rejectedRow is one refusal of the panel.
+type rejectedRow struct {
+	opID, caseID string
+	bg           *canvas.Rectangle
+	retryB       *widget.Button // the plain Retry, or
+	retryTwo     *TwoStep       // the one that asks once more
 }
 
 // NewRejectedPanel makes an empty, hidden panel.
@@ -293,7 +312,8 @@ func NewRejectedPanel(retry, discard func(opID string), open func(caseID string)
 	p := &RejectedPanel{rows: container.NewVBox(), retry: retry, discard: discard, open: open}
 	title := widget.NewLabelWithStyle(T("Refused by the hub: decide what happens"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.Importance = widget.DangerImportance
-	p.body = container.NewVBox(widget.NewSeparator(), title, p.rows)
+	p.keysL = lowLabel("", fyne.TextAlignTrailing)
+	p.body = container.NewVBox(widget.NewSeparator(), container.NewBorder(nil, nil, nil, p.keysL, title), p.rows)
 	p.ExtendBaseWidget(p)
 	p.Hide() // hidden widgets take no room in their box
 	return p
@@ -302,9 +322,11 @@ func NewRejectedPanel(retry, discard func(opID string), open func(caseID string)
 // CreateRenderer implements fyne.Widget.
 func (p *RejectedPanel) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(p.body) }
 
-// Set shows the rejected ops; none hides the panel.
+// Set shows the rejected ops; none hides the panel (and gives the keys
+// back to the queue).
 func (p *RejectedPanel) Set(ros []app.RejectedOp) {
 	p.rows.Objects = nil
+	p.items = nil
 	for i, ro := range ros {
 		if i == 5 {
 			p.rows.Add(lowLabel(T("and {{.N}} more", "N", Number(len(ros)-5)), fyne.TextAlignLeading))
@@ -326,7 +348,9 @@ func (p *RejectedPanel) Set(ros []app.RejectedOp) {
 		}
 		l := widget.NewLabel(text)
 		l.Wrapping = fyne.TextWrapWord
-		var retry fyne.CanvasObject = widget.NewButton(T("Retry"), func() { p.retry(opID) })
+		r := &rejectedRow{opID: opID, caseID: caseID, bg: canvas.NewRectangle(color.Transparent)}
+		r.bg.CornerRadius = 4
+		var retry fyne.CanvasObject
 		// A reply refused because the case is someone else's asks again:
 		// retrying sends it under the agent's name on their case.
 		if ro.Op.Kind == model.OpReply && ro.Reject.Code == model.RejectClaimed {
@@ -334,16 +358,32 @@ func (p *RejectedPanel) Set(ros []app.RejectedOp) {
 			if who == "" {
 				who = T("another agent")
 			}
-			retry = newTwoStep(T("Retry"), T("Send anyway? {{.Who}} has the case", "Who", who), func() { p.retry(opID) })
+			r.retryTwo = newTwoStep(T("Retry"), T("Send anyway? {{.Who}} has the case", "Who", who), func() { p.retry(opID) })
+			retry = r.retryTwo
+		} else {
+			r.retryB = widget.NewButton(T("Retry"), func() { p.retry(opID) })
+			retry = r.retryB
 		}
-		p.rows.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), container.NewHBox(
+		p.items = append(p.items, r)
+		p.rows.Add(container.NewStack(r.bg, container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), container.NewHBox(
 			retry,
 			widget.NewButton(T("Discard"), func() { p.discard(opID) }),
 			widget.NewButton(T("Open case"), func() { p.open(caseID) }),
-		), l))
+		), l)))
 	}
+	// The cursor follows its refusal; when that one went, it stays at the
+	// same place.
+	p.cursor = min(p.cursor, len(p.items)-1)
+	for i, r := range p.items {
+		if r.opID == p.cursorO {
+			p.cursor = i
+		}
+	}
+	p.cursor = max(p.cursor, 0)
+	p.mark()
 	p.rows.Refresh()
 	if len(ros) == 0 {
+		p.unfocus()
 		p.Hide()
 	} else {
 		p.Show()
@@ -354,16 +394,176 @@ func (p *RejectedPanel) Set(ros []app.RejectedOp) {
 // Lines are the shown rejections, for tests.
 func (p *RejectedPanel) Lines() []string {
 	var out []string
-	for _, o := range p.rows.Objects {
-		if b, ok := o.(*fyne.Container); ok {
-			for _, x := range b.Objects {
-				if l, ok := x.(*widget.Label); ok {
-					out = append(out, l.Text)
-				}
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *widget.Label:
+			out = append(out, x.Text)
+		case *fyne.Container:
+			for _, o := range x.Objects {
+				walk(o)
 			}
 		}
 	}
+	for _, o := range p.rows.Objects {
+		if b, ok := o.(*fyne.Container); ok {
+			walk(b)
+		}
+	}
 	return out
+}
+
+// Marked is the op under the highlighted row while the panel has the
+// keys ("" without them), for tests.
+func (p *RejectedPanel) Marked() string {
+	if r := p.atCursor(); p.focused && r != nil {
+		return r.opID
+	}
+	return ""
+}
+
+// RetryText is the Retry button's text of the refusal opID (it asks on
+// the first press of a two-step retry), for tests.
+func (p *RejectedPanel) RetryText(opID string) string {
+	for _, r := range p.items {
+		if r.opID == opID {
+			if r.retryTwo != nil {
+				return r.retryTwo.Text
+			}
+			return r.retryB.Text
+		}
+	}
+	return ""
+}
+
+// mark highlights the row under the cursor while the panel has the keys,
+// and names the keys.
+func (p *RejectedPanel) mark() {
+	if p.focused && len(p.items) > 0 {
+		p.keysL.SetText(T("Keys: j/k pick · y retry · d discard · o open the case · Esc back"))
+	} else {
+		p.keysL.SetText(T("Key !: decide by keyboard"))
+	}
+	for i, r := range p.items {
+		fill := color.Color(color.Transparent)
+		if p.focused && i == p.cursor {
+			fill = theme.Color(theme.ColorNameSelection)
+			p.cursorO = r.opID
+		}
+		r.bg.FillColor = fill
+		r.bg.Refresh()
+	}
+}
+
+// FocusGained implements fyne.Focusable.
+func (p *RejectedPanel) FocusGained() { p.focused = true; p.mark() }
+
+// FocusLost implements fyne.Focusable: a retry that asked is taken back.
+func (p *RejectedPanel) FocusLost() {
+	p.focused = false
+	p.disarm()
+	p.mark()
+}
+
+// TypedRune implements fyne.Focusable: j/k, y, d, o, !.
+func (p *RejectedPanel) TypedRune(r rune) {
+	switch r {
+	case 'j':
+		p.moveCursor(1)
+	case 'k':
+		p.moveCursor(-1)
+	case 'y':
+		p.retryAtCursor()
+	case 'd':
+		p.discardAtCursor()
+	case 'o':
+		p.openAtCursor()
+	case '!':
+		p.unfocus()
+	}
+}
+
+// TypedKey implements fyne.Focusable: arrows, Enter, Delete, Escape.
+func (p *RejectedPanel) TypedKey(k *fyne.KeyEvent) {
+	switch k.Name {
+	case fyne.KeyDown:
+		p.moveCursor(1)
+	case fyne.KeyUp:
+		p.moveCursor(-1)
+	case fyne.KeyReturn, fyne.KeyEnter:
+		p.retryAtCursor()
+	case fyne.KeyDelete:
+		p.discardAtCursor()
+	case fyne.KeyEscape:
+		p.unfocus()
+	}
+}
+
+func (p *RejectedPanel) atCursor() *rejectedRow {
+	if p.cursor < 0 || p.cursor >= len(p.items) {
+		return nil
+	}
+	return p.items[p.cursor]
+}
+
+// moveCursor picks another refusal; a retry that asked is taken back.
+func (p *RejectedPanel) moveCursor(d int) {
+	if len(p.items) == 0 {
+		return
+	}
+	p.disarm()
+	p.cursor = min(max(p.cursor+d, 0), len(p.items)-1)
+	p.mark()
+}
+
+// retryAtCursor is the row's Retry: a two-step one asks on the first press
+// and retries on the second.
+func (p *RejectedPanel) retryAtCursor() {
+	r := p.atCursor()
+	switch {
+	case r == nil:
+	case r.retryTwo != nil:
+		r.retryTwo.tap()
+	default:
+		p.retry(r.opID)
+	}
+}
+
+func (p *RejectedPanel) discardAtCursor() {
+	if r := p.atCursor(); r != nil {
+		p.discard(r.opID)
+	}
+}
+
+// openAtCursor opens the refusal's case and gives the keys to the queue.
+func (p *RejectedPanel) openAtCursor() {
+	if r := p.atCursor(); r != nil {
+		p.unfocus()
+		p.open(r.caseID)
+	}
+}
+
+// disarm takes back every two-step retry that asked.
+func (p *RejectedPanel) disarm() {
+	for _, r := range p.items {
+		if b := r.retryTwo; b != nil && b.armed {
+			b.armed = false
+			b.Importance = widget.MediumImportance
+			b.SetText(b.label)
+		}
+	}
+}
+
+// unfocus gives the keys back to the queue when the panel has them.
+func (p *RejectedPanel) unfocus() {
+	if !p.focused {
+		return
+	}
+	if cv := fyne.CurrentApp().Driver().CanvasForObject(p); cv != nil && cv.Focused() == fyne.Focusable(p) {
+		cv.Unfocus()
+	}
+	p.focused = false
+	p.mark()
 }
 
 func describeOp(op model.Op) string {

@@ -310,6 +310,7 @@ func Shortcuts() []Shortcut {
 		{".", T("show the new cases (the “N new — show” bar)")},
 		{"u", T("undo the reply or note just sent")},
 		{"o", T("outbox: j/k pick, x x cancel, e edit, Enter open, Esc close")},
+		{"!", T("refusals: j/k pick, y retry, d discard, o open the case, Esc back")},
 		{"R", T("reconnect now")},
 		{"g i", T("view: all open")},
 		{"g m", T("view: mine")},
@@ -457,6 +458,8 @@ func (c *Console) Key(k string) {
 		}
 	case "o":
 		c.openOutbox()
+	case "!":
+		c.openRefusals()
 	case "R":
 		if x.ob != nil {
 			x.ob.Reconnect()
@@ -533,6 +536,18 @@ func (c *Console) openOutbox() {
 	x.outbox.Show()
 	c.focus(x.outbox)
 	x.refreshOutbox()
+}
+
+// openRefusals gives the keys to the actions the hub refused, the first
+// one highlighted (key !); with none it says so.
+func (c *Console) openRefusals() {
+	p := c.RejectedPanel()
+	if !p.Visible() || len(p.items) == 0 {
+		c.StatusBar().Flash(T("No refused actions"))
+		return
+	}
+	p.cursor = 0
+	c.focus(p)
 }
 
 // searchSubmitted follows Enter in the search box: the keys go back to the
