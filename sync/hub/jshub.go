@@ -96,9 +96,18 @@ func (l *BoltLog) customer(id string) (model.Customer, bool, error) {
 // reconciles a hub's own only when it starts): found on the platform they
 // count as sent, not found they are sent again, with no way to know they
 // fail with a note. Of several hubs reconciling one job one writes it.
+//
+// First it restores missing jobs (restoreJobs).
 func (h *Hub) ReconcileOrphans(ctx context.Context, senders map[model.Channel]connector.Sender, every time.Duration) {
-	if _, ok := h.log.(*JSLog); !ok {
+	l, ok := h.log.(*JSLog)
+	if !ok {
 		return // one hub on bbolt: RunDelivery reconciles at its start
+	}
+	if n, err := h.restoreJobs(l); err != nil {
+		h.cfg.Logger.Error("delivery: restore missing jobs", "err", err)
+	} else if n > 0 {
+		h.cfg.Logger.Warn("delivery: restored the jobs of queued replies a stopped hub left without one", "jobs", n)
+		h.wake()
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -132,4 +141,48 @@ func (h *Hub) lead(ctx context.Context, name string, run func(context.Context)) 
 		return
 	}
 	run(ctx)
+}
+
+// restoreJobs writes the delivery job of every reply the replica holds
+// as queued while the jobs bucket has no job for it, and says how many it
+// wrote. An op's jobs travel in its last stream message and every hub
+// that folds it writes them (repairLoop), but a hub that folded the op
+// and stopped before its repair landed does not fold it again: without
+// this the reply would stay queued for good. Create-only: a job any hub
+// wrote (taken, sent or failed since) stays as it is, so nothing is sent
+// twice.
+func (h *Hub) restoreJobs(l *JSLog) (int, error) {
+	type queued struct {
+		c   model.Case
+		msg model.Message
+	}
+	var found []queued
+	var cur model.Case
+	_, err := l.rep.Snapshot(func(ev model.Event) error {
+		switch {
+		case ev.Type == model.EventCaseUpserted && ev.Case != nil:
+			cur = *ev.Case
+		case ev.Type == model.EventMessageAdded && ev.Message != nil:
+			m := ev.Message
+			if m.Direction == model.DirectionOut && m.Delivery == model.DeliveryQueued && m.PlatformID == "" && !m.Deleted &&
+				m.CaseID == cur.ID && !l.hasJob(m.ID) {
+				found = append(found, queued{cur, *m})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, q := range found {
+		ok, err := l.createJob(h.replyJob(q.c, q.msg))
+		if err != nil {
+			return n, fmt.Errorf("job %s: %w", q.msg.ID, err)
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, nil
 }

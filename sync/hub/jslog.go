@@ -173,6 +173,11 @@ type JSLog struct {
 
 	// opAnswersPerAgent overrides OpAnswersPerAgent (tests).
 	opAnswersPerAgent int
+	// Test seams: testBeforeRecord runs between an op's publish and the
+	// write of its ledger entry and jobs (an error: the hub dies there);
+	// testRecord before each write of an op's ledger entry and jobs (an
+	// error: those writes fail so).
+	testBeforeRecord, testRecord atomic.Pointer[func() error]
 }
 
 // jsEnvelope is one stream message: an event, and on the last event of an
@@ -595,9 +600,23 @@ func (l *JSLog) repairLoop() {
 			if len(envs) == 0 {
 				break
 			}
+			var failed []jsEnvelope
 			for _, env := range envs {
 				if err := l.record(env.Agent, env.Op, env.seq, env.Jobs); err != nil && l.ctx.Err() == nil {
-					l.cfg.Logger.Warn("hub: repair op ledger", "op", env.Op, "err", err)
+					l.cfg.Logger.Warn("hub: repair op ledger, will retry", "op", env.Op, "err", err)
+					failed = append(failed, env)
+				}
+			}
+			if len(failed) > 0 {
+				// Dropped, a job would be lost for good: the hub whose op
+				// it is may be dead, and no one folds the op again.
+				l.mu.Lock()
+				l.repairQ = append(failed, l.repairQ...)
+				l.mu.Unlock()
+				select {
+				case <-l.ctx.Done():
+					return
+				case <-time.After(repairRetry):
 				}
 			}
 		}
@@ -605,9 +624,23 @@ func (l *JSLog) repairLoop() {
 }
 
 // record writes an op's answer (with its seq) and its jobs, create-only.
+// The jobs are written whatever becomes of the answer (a reply without
+// its job is never sent), and a write the cluster cannot take now (a
+// leader being elected) is tried again until the log's Timeout.
 func (l *JSLog) record(agent string, a *OpAnswer, seq uint64, jobs []Job) error {
 	ctx, cancel := context.WithTimeout(l.ctx, l.cfg.Timeout)
 	defer cancel()
+	if f := l.testRecord.Load(); f != nil {
+		if err := (*f)(); err != nil {
+			return err
+		}
+	}
+	var errs []error
+	for _, j := range jobs {
+		if _, err := l.putJobRec(ctx, jsJobRec{Job: j}, opJobWrite(j)); err != nil && !errors.Is(err, ErrJobTaken) {
+			errs = append(errs, fmt.Errorf("job %s: %w", j.ID, err))
+		}
+	}
 	if a != nil {
 		ans := *a
 		ans.Seq = seq
@@ -615,17 +648,31 @@ func (l *JSLog) record(agent string, a *OpAnswer, seq uint64, jobs []Job) error 
 		if err != nil {
 			return err
 		}
-		if _, err := l.ops.Create(ctx, opKey(agent, a.OpID), raw); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
-			return err
+		err = retry(ctx, func(ctx context.Context) error {
+			if _, err := l.ops.Create(ctx, opKey(agent, a.OpID), raw); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+				return err
+			}
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ledger: %w", err))
 		}
 	}
-	for _, j := range jobs {
-		if _, err := l.putJobRec(ctx, jsJobRec{Job: j}, opJobWrite(j)); err != nil && !errors.Is(err, ErrJobTaken) {
-			return err
-		}
-	}
-	return nil
+	return errors.Join(errs...)
 }
+
+// queueRepair has the repair loop write an op's ledger entry and jobs
+// (again: every write is create-only or over a revision).
+func (l *JSLog) queueRepair(envs ...jsEnvelope) {
+	l.mu.Lock()
+	l.repairQ = append(l.repairQ, envs...)
+	l.mu.Unlock()
+	kick(l.kickRep)
+}
+
+// repairRetry is how long the repair loop waits before it writes again
+// what it could not write.
+const repairRetry = time.Second
 
 // tailStall is how long the tail may stand still while a writer waits
 // for it (or the stream is ahead) before it is started again.
@@ -1021,14 +1068,23 @@ func (l *JSLog) AppendOpAsync(agent string, a OpAnswer, evs []model.Event, jobs 
 		return nil, OpAnswer{}, nil, fmt.Errorf("hub: append op: %w", err)
 	}
 	a.Seq = last
+	if f := l.testBeforeRecord.Load(); f != nil {
+		if err := (*f)(); err != nil {
+			return nil, OpAnswer{}, nil, err
+		}
+	}
 	if dups > 0 {
 		if prev, ok, err := l.LookupOp(agent, a.OpID, a.At); err == nil && ok {
 			a = prev
 		}
 	}
 	if err := l.record(agent, &a, a.Seq, jobs); err != nil {
-		// The answer travels in the stream: another hub writes it.
-		l.cfg.Logger.Warn("hub: write op ledger", "op", a.OpID, "err", err)
+		// The answer travels in the stream and other hubs write it, but
+		// they may have folded the op already (a repeat of another hub's
+		// op) or be gone: this hub's repair loop writes it too.
+		l.cfg.Logger.Warn("hub: write op ledger, will retry", "op", a.OpID, "err", err)
+		op := a
+		l.queueRepair(jsEnvelope{Agent: agent, Op: &op, Jobs: jobs, seq: a.Seq})
 	}
 	return stored, a, nowait, nil
 }
@@ -1387,6 +1443,25 @@ func (l *JSLog) putJobRec(ctx context.Context, r jsJobRec, mode jobWrite) (uint6
 	}
 	l.jobMu.Unlock()
 	return rev, nil
+}
+
+// hasJob says whether this hub knows a job of that id (in any state).
+func (l *JSLog) hasJob(id string) bool {
+	l.jobMu.Lock()
+	defer l.jobMu.Unlock()
+	_, ok := l.jobView[id]
+	return ok
+}
+
+// createJob writes a job only if the bucket has none of its id.
+func (l *JSLog) createJob(j Job) (bool, error) {
+	ctx, cancel := context.WithTimeout(l.ctx, l.cfg.Timeout)
+	defer cancel()
+	_, err := l.putJobRec(ctx, jsJobRec{Job: j}, jobCreate)
+	if errors.Is(err, ErrJobTaken) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // opJobWrite is how an op's job is written, by its hub or by a hub
