@@ -625,8 +625,8 @@ func (l *JSLog) repairLoop() {
 
 // record writes an op's answer (with its seq) and its jobs, create-only.
 // The jobs are written whatever becomes of the answer (a reply without
-// its job is never sent), and a write the cluster cannot take now (a
-// leader being elected) is tried again until the log's Timeout.
+// its job is never sent); what fails is written again by the repair loop
+// (queueRepair), not here: the hub answers the op meanwhile.
 func (l *JSLog) record(agent string, a *OpAnswer, seq uint64, jobs []Job) error {
 	ctx, cancel := context.WithTimeout(l.ctx, l.cfg.Timeout)
 	defer cancel()
@@ -648,13 +648,7 @@ func (l *JSLog) record(agent string, a *OpAnswer, seq uint64, jobs []Job) error 
 		if err != nil {
 			return err
 		}
-		err = retry(ctx, func(ctx context.Context) error {
-			if _, err := l.ops.Create(ctx, opKey(agent, a.OpID), raw); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
-				return err
-			}
-			return nil
-		})
-		if err != nil {
+		if _, err := l.ops.Create(ctx, opKey(agent, a.OpID), raw); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
 			errs = append(errs, fmt.Errorf("ledger: %w", err))
 		}
 	}
