@@ -2,7 +2,6 @@ package assist
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -160,22 +159,8 @@ type draftMessage struct {
 }
 
 func (c *Client) draftRequest(req DraftRequest) openai.ChatCompletionRequest {
-	data, _ := json.Marshal(c.draftRequestData(req))
-	return openai.ChatCompletionRequest{
-		Model: c.cfg.Model,
-		Messages: []openai.ChatCompletionMessage{
-			{Role: openai.ChatMessageRoleSystem, Content: draftSystemPrompt()},
-			{Role: openai.ChatMessageRoleUser, Content: string(data)},
-		},
-		Temperature: max(c.cfg.Temperature, 0.3), // drafts should differ from each other
-		MaxTokens:   800,
-		ResponseFormat: &openai.ChatCompletionResponseFormat{
-			Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
-			JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{
-				Name: "reply_drafts", Schema: draftSchema(), Strict: true,
-			},
-		},
-	}
+	// Drafts should differ from each other: never below 0.3.
+	return c.structuredRequest(draftSystemPrompt(), c.draftRequestData(req), "reply_drafts", draftSchema(), max(c.cfg.Temperature, 0.3), 800)
 }
 
 // draftRequestData is the case as the model sees it: data, the team's

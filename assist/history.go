@@ -2,7 +2,6 @@ package assist
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -391,20 +390,5 @@ func (c *Client) historyRequest(req HistoryRequest) openai.ChatCompletionRequest
 		}
 		d.Cases = append(d.Cases, it)
 	}
-	data, _ := json.Marshal(d)
-	return openai.ChatCompletionRequest{
-		Model: c.cfg.Model,
-		Messages: []openai.ChatCompletionMessage{
-			{Role: openai.ChatMessageRoleSystem, Content: historySystemPrompt()},
-			{Role: openai.ChatMessageRoleUser, Content: string(data)},
-		},
-		Temperature: c.cfg.Temperature,
-		MaxTokens:   400,
-		ResponseFormat: &openai.ChatCompletionResponseFormat{
-			Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
-			JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{
-				Name: "customer_history", Schema: summarySchema(), Strict: true,
-			},
-		},
-	}
+	return c.structuredRequest(historySystemPrompt(), d, "customer_history", summarySchema(), c.cfg.Temperature, 400)
 }

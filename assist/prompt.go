@@ -71,22 +71,26 @@ type triageData struct {
 const maxMessageRunes = 4000
 
 func (c *Client) triageRequest(in Input) openai.ChatCompletionRequest {
-	data, _ := json.Marshal(triageData{CaseID: in.ID, Channel: in.Channel, LangHint: in.Lang, Message: clipRunes(in.Text, maxMessageRunes)})
+	data := triageData{CaseID: in.ID, Channel: in.Channel, LangHint: in.Lang, Message: clipRunes(in.Text, maxMessageRunes)}
+	return c.structuredRequest(triageSystemPrompt(c.cfg.Categories), data, "triage", triageSchema(c.cfg.Categories), c.cfg.Temperature, 400)
+}
+
+// structuredRequest is every request of the package: the system prompt,
+// the case as JSON data in the user message (never instructions), and a
+// strict JSON-schema answer named name.
+func (c *Client) structuredRequest(system string, data any, name string, schema json.Marshaler, temperature float32, maxTokens int) openai.ChatCompletionRequest {
+	b, _ := json.Marshal(data)
 	return openai.ChatCompletionRequest{
 		Model: c.cfg.Model,
 		Messages: []openai.ChatCompletionMessage{
-			{Role: openai.ChatMessageRoleSystem, Content: triageSystemPrompt(c.cfg.Categories)},
-			{Role: openai.ChatMessageRoleUser, Content: string(data)},
+			{Role: openai.ChatMessageRoleSystem, Content: system},
+			{Role: openai.ChatMessageRoleUser, Content: string(b)},
 		},
-		Temperature: c.cfg.Temperature,
-		MaxTokens:   400,
+		Temperature: temperature,
+		MaxTokens:   maxTokens,
 		ResponseFormat: &openai.ChatCompletionResponseFormat{
-			Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
-			JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{
-				Name:   "triage",
-				Schema: triageSchema(c.cfg.Categories),
-				Strict: true,
-			},
+			Type:       openai.ChatCompletionResponseFormatTypeJSONSchema,
+			JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{Name: name, Schema: schema, Strict: true},
 		},
 	}
 }

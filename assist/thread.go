@@ -2,7 +2,6 @@ package assist
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -138,22 +137,7 @@ func summarySchema() jsonSchema {
 func (c *Client) summaryRequest(req DraftRequest) openai.ChatCompletionRequest {
 	d := c.draftRequestData(req)
 	d.Canned = nil
-	data, _ := json.Marshal(d)
-	return openai.ChatCompletionRequest{
-		Model: c.cfg.Model,
-		Messages: []openai.ChatCompletionMessage{
-			{Role: openai.ChatMessageRoleSystem, Content: summarySystemPrompt()},
-			{Role: openai.ChatMessageRoleUser, Content: string(data)},
-		},
-		Temperature: c.cfg.Temperature,
-		MaxTokens:   400,
-		ResponseFormat: &openai.ChatCompletionResponseFormat{
-			Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
-			JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{
-				Name: "thread_summary", Schema: summarySchema(), Strict: true,
-			},
-		},
-	}
+	return c.structuredRequest(summarySystemPrompt(), d, "thread_summary", summarySchema(), c.cfg.Temperature, 400)
 }
 
 func (c *Client) parseSummary(content string) (ThreadSummary, error) {
