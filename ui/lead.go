@@ -101,7 +101,7 @@ type LeadView struct {
 	open func(id string)
 	now  func() time.Time
 
-	mu         sync.Mutex // guards what follows up to lockM, across goroutines
+	mu         sync.Mutex // guards what follows up to the viewLock, across goroutines
 	flt        leadFilter
 	asked      uint64 // refreshes asked for
 	done       uint64 // refreshes done
@@ -109,13 +109,13 @@ type LeadView struct {
 	teamAgents []string
 	palette    leadPalette
 
-	ctx   context.Context
-	stop  context.CancelFunc
-	kick  chan struct{}
-	bg    sync.WaitGroup // the worker
-	tasks sync.WaitGroup // drill-downs and exports
-	win   fyne.Window
-	lockM sync.Mutex // Locked: see Console.mu
+	ctx      context.Context
+	stop     context.CancelFunc
+	kick     chan struct{}
+	bg       sync.WaitGroup // the worker
+	tasks    sync.WaitGroup // drill-downs and exports
+	win      fyne.Window
+	viewLock // Locked and do: see Console.mu
 
 	// UI state (UI goroutine).
 	shown     leadFilter // the filters of what is shown
@@ -163,14 +163,19 @@ func NewLeadView(be LeadBackend, rep Reports, open func(id string)) *LeadView {
 	return v
 }
 
+// viewLock is a window's update lock, as Console.mu is the console's:
+// background updates run under it on the UI goroutine (do), windowless
+// tests and --capture read under it (Locked).
+type viewLock struct{ m sync.Mutex }
+
 // Locked runs f holding the view's lock (windowless tests, --capture).
-func (v *LeadView) Locked(f func()) {
-	v.lockM.Lock()
-	defer v.lockM.Unlock()
+func (l *viewLock) Locked(f func()) {
+	l.m.Lock()
+	defer l.m.Unlock()
 	f()
 }
 
-func (v *LeadView) do(f func()) { fyne.Do(func() { v.Locked(f) }) }
+func (l *viewLock) do(f func()) { fyne.Do(func() { l.Locked(f) }) }
 
 // Content is the board's canvas object.
 func (v *LeadView) Content() fyne.CanvasObject { return v.root }

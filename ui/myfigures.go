@@ -35,17 +35,17 @@ type MyFiguresView struct {
 	load func() (*report.Mine, error) // the figures kept from before (nil: none)
 	save func(report.Mine) error      // keeps each new read
 
-	mu      sync.Mutex // guards what follows up to lockM, across goroutines
+	mu      sync.Mutex // guards what follows up to the viewLock, across goroutines
 	asked   uint64
 	done    uint64
 	running bool // refreshing on the ticker (the view is shown)
 
-	ctx   context.Context
-	stop  context.CancelFunc
-	kick  chan struct{}
-	bg    sync.WaitGroup
-	once  sync.Once
-	lockM sync.Mutex // Locked: see Console.mu
+	ctx      context.Context
+	stop     context.CancelFunc
+	kick     chan struct{}
+	bg       sync.WaitGroup
+	once     sync.Once
+	viewLock // Locked and do: see Console.mu
 
 	// UI state (UI goroutine).
 	mine     *report.Mine // the last figures read
@@ -93,15 +93,6 @@ func NewMyFiguresView(src MyFiguresSource) *MyFiguresView {
 	v.build()
 	return v
 }
-
-// Locked runs f holding the view's lock (windowless tests).
-func (v *MyFiguresView) Locked(f func()) {
-	v.lockM.Lock()
-	defer v.lockM.Unlock()
-	f()
-}
-
-func (v *MyFiguresView) do(f func()) { fyne.Do(func() { v.Locked(f) }) }
 
 // Content is the view's canvas object.
 func (v *MyFiguresView) Content() fyne.CanvasObject { return v.root }
