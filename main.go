@@ -226,25 +226,31 @@ func captureWindow(core *app.Core, settings app.Settings, hubURL, token, file, p
 			break
 		}
 	}
-	var f *os.File
 	var err error
-	console.Locked(func() {
-		// The windowless canvas has no frame loop to redo layouts whose
-		// minimum sizes changed since the content was set.
-		relayout(w.Canvas().Content())
-		img := w.Canvas().Capture()
-		f, err = os.Create(file)
-		if err == nil {
-			err = png.Encode(f, img)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
+	console.Locked(func() { err = writeCapture(w, file) })
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "capture: wrote %s (%d cases)\n", file, core.Count())
+	return nil
+}
+
+// writeCapture lays out w's content again and writes its canvas to file
+// as a PNG. The windowless canvas has no frame loop to redo layouts whose
+// minimum sizes changed since the content was set.
+func writeCapture(w fyne.Window, file string) error {
+	relayout(w.Canvas().Content())
+	img := w.Canvas().Capture()
+	f, err := os.Create(file)
+	if err == nil {
+		err = png.Encode(f, img)
+		if cerr := f.Close(); err == nil {
+			err = cerr
 		}
-	})
+	}
 	if err != nil {
 		return fmt.Errorf("capture: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "capture: wrote %s (%d cases)\n", file, core.Count())
 	return nil
 }
 

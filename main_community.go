@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"flag"
 	"fmt"
-	"image/png"
 	"os"
 	"time"
 
@@ -79,16 +78,8 @@ func captureListeningView(core *app.Core, settings app.Settings, hubURL, token, 
 	defer w.Close()
 	w.Resize(fyne.NewSize(1100, 720))
 	v.Load()
-	relayout(w.Canvas().Content())
-	f, err := os.Create(file)
-	if err == nil {
-		err = png.Encode(f, w.Canvas().Capture())
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("capture: %w", err)
+	if err := writeCapture(w, file); err != nil {
+		return err
 	}
 	fmt.Fprintf(os.Stderr, "capture: wrote %s (the listening view, %d posts)\n", file, len(v.Items()))
 	return nil

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"flag"
 	"fmt"
-	"image/png"
 	"os"
 	"time"
 
@@ -106,20 +105,9 @@ func captureLeadView(core *app.Core, settings app.Settings, hubURL, token, ca, f
 	v.Start()
 	defer v.Stop()
 	v.Wait()
-	var f *os.File
-	v.Locked(func() {
-		relayout(w.Canvas().Content())
-		img := w.Canvas().Capture()
-		f, err = os.Create(file)
-		if err == nil {
-			err = png.Encode(f, img)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-		}
-	})
+	v.Locked(func() { err = writeCapture(w, file) })
 	if err != nil {
-		return fmt.Errorf("capture: %w", err)
+		return err
 	}
 	fmt.Fprintf(os.Stderr, "capture: wrote %s (the lead's board, %d cases)\n", file, core.Count())
 	return nil
