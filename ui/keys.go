@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -620,13 +621,16 @@ func (c *Console) showShortcuts() {
 	// Two columns of shortcuts, so all of them fit a window 860 high.
 	all := Shortcuts()
 	half := (len(all) + 1) / 2
+	// One form row per shortcut: a key and what it does share a row
+	// (two columns of labels drifted apart, the monospace keys being
+	// shorter than the text, until a key sat beside the next key's words).
 	col := func(list []Shortcut) fyne.CanvasObject {
-		keys, does := container.NewVBox(), container.NewVBox()
+		form := container.New(layout.NewFormLayout())
 		for _, s := range list {
-			keys.Add(widget.NewLabelWithStyle(s.Keys, fyne.TextAlignTrailing, fyne.TextStyle{Monospace: true}))
-			does.Add(widget.NewLabel(s.Does))
+			form.Add(widget.NewLabelWithStyle(s.Keys, fyne.TextAlignTrailing, fyne.TextStyle{Monospace: true}))
+			form.Add(widget.NewLabel(s.Does))
 		}
-		return container.NewHBox(keys, does)
+		return form
 	}
 	grid := container.NewHBox(col(all[:half]), widget.NewSeparator(), col(all[half:]))
 	var pop *widget.PopUp
