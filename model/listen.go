@@ -17,9 +17,10 @@ type ListenItem struct {
 	Time      time.Time `json:"time"`
 	URL       string    `json:"url,omitempty"`
 	Lang      string    `json:"lang,omitempty"`
-	// Brand is the brand whose page, account or search heard the post (on
-	// a hub serving several): the case of an adopted item is that brand's,
-	// and its reply goes out with that brand's credentials.
+	// Brand is the brand whose page, account, search or forum feed heard
+	// the post, or a generic item named (on a hub serving several): the
+	// case of an adopted item is that brand's, and its reply goes out with
+	// that brand's credentials (a forum's is posted by hand as that brand).
 	Brand string `json:"brand,omitempty"`
 	// Topics are the item's topics: its triage category and the listened
 	// keywords it names.

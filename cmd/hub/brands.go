@@ -148,3 +148,35 @@ type pageSink struct {
 func (s pageSink) Ingest(in model.Inbound) (string, bool, error) {
 	return reportSink{s.Sink, s.byBrand[in.Brand]}.Ingest(in)
 }
+
+// replyBrands are the brands the hub can answer for on X and Facebook:
+// each account's and page's (a reply goes out with its credentials).
+type replyBrands map[model.Channel]map[string]bool
+
+func replyBrandsOf(cfg Config) replyBrands {
+	b := replyBrands{model.ChannelTwitter: {}, model.ChannelFacebook: {}}
+	if cfg.Twitter != nil {
+		accounts, _ := cfg.Twitter.accounts() // checked when the config loaded
+		for _, a := range accounts {
+			b[model.ChannelTwitter][a.Brand] = true
+		}
+	}
+	if cfg.Facebook != nil {
+		pages, _ := cfg.Facebook.PageConfigs()
+		for _, p := range pages {
+			b[model.ChannelFacebook][p.Brand] = true
+		}
+	}
+	return b
+}
+
+// known reports whether an item of channel ch may carry brand (the generic
+// endpoint's "brand"): on X and Facebook one of that channel's accounts' or
+// pages' brands, else its reply could not go out; on a forum any brand,
+// its replies being posted by hand as that brand.
+func (b replyBrands) known(ch model.Channel, brand string) bool {
+	if ch == model.ChannelForum {
+		return true
+	}
+	return b[ch][brand]
+}

@@ -298,7 +298,7 @@ func startConnectors(ctx context.Context, cfg Config, h *hub.Hub, srv *hub.Serve
 	srv.Mount("GET "+hub.MetricsPath, h.Metrics().Handler())
 	srv.Mount("GET "+hub.StatusPath, srv.RequireToken(board.Handler()))
 	genRep := board.Connector("generic", "generic")
-	srv.Mount("POST "+generic.Path, srv.RequireToken(generic.NewHandler(reportSink{sink, genRep}, generic.Options{Logger: logger})))
+	srv.Mount("POST "+generic.Path, srv.RequireToken(generic.NewHandler(reportSink{sink, genRep}, generic.Options{Logger: logger, KnownBrand: replyBrandsOf(cfg).known})))
 
 	if tc := cfg.Twitter; tc != nil {
 		accounts, err := tc.accounts()

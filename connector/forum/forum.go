@@ -111,6 +111,12 @@ type Feed struct {
 	// never offer a reply; the hub logs them for the listening view
 	// (docs/listening.md), with the Include keywords each names as topics.
 	Listen bool `json:"listen,omitempty"`
+	// Brand is the brand the feed is followed for, on a hub serving
+	// several (one of its pages' or accounts' brands): every post of the
+	// feed carries it (model.Inbound.Brand), so its cases — and a listened
+	// post once an agent turns it into one — are that brand's, and their
+	// replies are posted by hand as that brand. Empty: no brand.
+	Brand string `json:"brand,omitempty"`
 }
 
 // Config configures a Poller. Only Feeds is required.
@@ -249,6 +255,7 @@ func compileFeed(f Feed) (*feed, error) {
 	if strings.TrimSpace(f.Source) == "" {
 		f.Source = f.Name
 	}
+	f.Brand = strings.TrimSpace(f.Brand)
 	cf := &feed{Feed: f, feedURL: u, include: keywords(f.Include), exclude: keywords(f.Exclude), staff: map[string]bool{}}
 	if cf.rule, err = checkRule(f.ThreadRule); err != nil {
 		return nil, err
@@ -401,6 +408,9 @@ func (p *Poller) pollFeed(ctx context.Context, f *feed, sink connector.Sink) Fee
 			if f.Listen {
 				e.in.Listen = true
 				e.in.Keywords = f.named(e.filterText)
+			}
+			if f.Brand != "" {
+				e.in.Brand = f.Brand
 			}
 			_, dup, err := sink.Ingest(e.in)
 			if err != nil {

@@ -14,7 +14,7 @@ func FuzzGeneric(f *testing.F) {
 	f.Add([]byte(`[{"source":"s","thread_ref":"t","id":"1","author":{"handle":"h"},"text":"x"},null,5]`))
 	const maxItems, maxText = 20, 1024
 	f.Fuzz(func(t *testing.T, body []byte) {
-		ins, rerr := decode(body, testNow, maxItems, maxText)
+		ins, rerr := decode(body, testNow, maxItems, maxText, nil)
 		if rerr != nil {
 			if ins != nil || rerr.status < 400 || rerr.status > 499 || rerr.body.Error == "" {
 				t.Fatalf("refusal %+v with %d items", rerr, len(ins))

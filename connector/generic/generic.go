@@ -25,7 +25,8 @@
 //	  "public": true,                           // optional, default false
 //	  "url":    "https://shop.example/r/88213", // optional, http(s): the agent's "open" link
 //	  "lang":   "de",                           // optional, BCP 47
-//	  "direction": "in"                         // optional: in (default) | out, the brand's own answer
+//	  "direction": "in",                        // optional: in (default) | out, the brand's own answer
+//	  "brand":  "voltra-at"                     // optional: the brand it came in for, on a hub serving several
 //	}
 //
 // Unknown fields are refused: a misspelt optional field would otherwise
@@ -137,6 +138,12 @@ type Item struct {
 	// for the listening view, with Topics as its listened keywords.
 	Listen bool     `json:"listen,omitempty"`
 	Topics []string `json:"topics,omitempty"`
+	// Brand is the brand the item came in for, on a hub serving several
+	// (model.Inbound.Brand): its case — a listened item's once adopted — is
+	// that brand's and answered with its page's or account's credentials
+	// (a forum item's by hand, as that brand). Options.KnownBrand refuses
+	// a brand the hub cannot answer for. Empty: no brand.
+	Brand string `json:"brand,omitempty"`
 }
 
 // Author is who wrote an Item.
@@ -197,6 +204,11 @@ type Options struct {
 	MaxText int
 	Logger  *slog.Logger     // zero: slog.Default()
 	Now     func() time.Time // zero: time.Now
+	// KnownBrand reports whether the hub answers for brand on channel ch
+	// (a twitter item's brand must be an X account's, a facebook item's a
+	// page's: its reply could not go out otherwise). An item with another
+	// brand is refused. Nil: every brand is taken.
+	KnownBrand func(ch model.Channel, brand string) bool
 }
 
 func (o *Options) defaults() {
@@ -267,7 +279,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, refuse(http.StatusBadRequest, "reading the body: %v", err))
 		return
 	}
-	ins, rerr := decode(body, h.opt.Now(), h.opt.MaxItems, h.opt.MaxText)
+	ins, rerr := decode(body, h.opt.Now(), h.opt.MaxItems, h.opt.MaxText, h.opt.KnownBrand)
 	if rerr != nil {
 		h.fail(w, r, rerr)
 		return
@@ -329,7 +341,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // decode parses a body (one item or an array) and validates every item,
 // returning either all of them as inbound messages or the refusal.
-func decode(body []byte, now time.Time, maxItems, maxText int) ([]model.Inbound, *requestError) {
+func decode(body []byte, now time.Time, maxItems, maxText int, known func(model.Channel, string) bool) ([]model.Inbound, *requestError) {
 	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) == 0 {
@@ -374,7 +386,7 @@ func decode(body []byte, now time.Time, maxItems, maxText int) ([]model.Inbound,
 			report(*p)
 			continue
 		}
-		in, ps := it.inbound(i, now, maxText)
+		in, ps := it.inbound(i, now, maxText, known)
 		for _, p := range ps {
 			report(p)
 		}
@@ -418,7 +430,7 @@ func decodeItem(i int, raw json.RawMessage) (Item, *Problem) {
 }
 
 // inbound validates an item and converts it; it returns every problem.
-func (it Item) inbound(i int, now time.Time, maxText int) (model.Inbound, []Problem) {
+func (it Item) inbound(i int, now time.Time, maxText int, known func(model.Channel, string) bool) (model.Inbound, []Problem) {
 	var ps []Problem
 	bad := func(field, format string, args ...any) {
 		ps = append(ps, Problem{Index: i, Field: field, Reason: fmt.Sprintf(format, args...)})
@@ -519,6 +531,10 @@ func (it Item) inbound(i int, now time.Time, maxText int) (model.Inbound, []Prob
 	if len(topics) > 0 && !it.Listen {
 		bad("topics", "only with listen")
 	}
+	brand := short("brand", it.Brand, maxHandle, false)
+	if brand != "" && ch.Valid() && known != nil && !known(ch, brand) {
+		bad("brand", "%q: no brand this hub answers for on %s (an X account's, a Facebook page's or a forum feed's brand)", brand, ch)
+	}
 	if len(ps) > 0 {
 		return model.Inbound{}, ps
 	}
@@ -540,5 +556,6 @@ func (it Item) inbound(i int, now time.Time, maxText int) (model.Inbound, []Prob
 		Direction:  dir,
 		Listen:     it.Listen,
 		Keywords:   topics,
+		Brand:      brand,
 	}, nil
 }

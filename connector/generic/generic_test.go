@@ -353,3 +353,36 @@ func TestListenItem(t *testing.T) {
 		t.Fatalf("topics without listen: %d %s", status, body)
 	}
 }
+
+// A listen item names the brand it was heard for: the hub gets it on the
+// inbound (an adopted item's case is that brand's); a brand the hub does
+// not answer for on that channel is refused before anything is stored.
+func TestListenItemBrand(t *testing.T) {
+	sink := newSink()
+	known := func(ch model.Channel, brand string) bool { return ch == model.ChannelTwitter && brand == "voltra-at" }
+	srv := serve(t, sink, Options{KnownBrand: known})
+	item := func(id, brand string) string {
+		return `{"source": "Listening tool", "channel": "twitter", "thread_ref": "` + id + `", "id": "` + id + `",
+ "author": {"handle": "e5fan"}, "text": "4.2 update ate 60 km of my range", "public": true,
+ "listen": true, "topics": ["reichweite"], "brand": "` + brand + `"}`
+	}
+	status, body := post(t, srv, "application/json", []byte(item("190001", " voltra-at ")))
+	if status != http.StatusOK {
+		t.Fatalf("%d %s", status, body)
+	}
+	if in := sink.items[0]; in.Brand != "voltra-at" || !in.Listen {
+		t.Fatalf("stored %+v", in)
+	}
+	status, body = post(t, srv, "application/json", []byte("["+item("190002", "")+","+item("190003", "voltra-ch")+"]"))
+	var eb ErrorBody
+	if err := json.Unmarshal(body, &eb); status != http.StatusBadRequest || err != nil || eb.Field != "brand" || *eb.Index != 1 {
+		t.Fatalf("an unknown brand: %d %s", status, body)
+	}
+	if len(sink.items) != 1 {
+		t.Fatalf("stored %d items after a refusal", len(sink.items))
+	}
+	status, body = post(t, srv, "application/json", []byte(item("190002", "")))
+	if status != http.StatusOK || sink.items[1].Brand != "" {
+		t.Fatalf("no brand: %d %s, %+v", status, body, sink.items[1])
+	}
+}
