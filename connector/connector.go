@@ -49,6 +49,15 @@ type Reply struct {
 	// Recipient is the platform user id for a private reply (X DM,
 	// Messenger PSID).
 	Recipient string
+	// RecipientHandle is the recipient's handle when Recipient is not
+	// known: a hand-off to a community expert names their chosen contact
+	// ("kohlmark" of "twitter:kohlmark"). X looks the user id up; Messenger
+	// has no handles (a Facebook contact's handle is the PSID).
+	RecipientHandle string
+	// Proactive marks a private message that answers nothing of the
+	// recipient's (a hand-off to an expert): Messenger sends it as an
+	// UPDATE, X finds it after a crash by its text alone.
+	Proactive bool
 	Private   bool
 	Text      string
 	// Brand is the case's brand: on a hub serving several pages or

@@ -133,9 +133,13 @@ func (s *Sender) sendMessenger(ctx context.Context, r connector.Reply) (string, 
 	if err := checkText(r.Text, MaxMessengerText, "Messenger message"); err != nil {
 		return "", err
 	}
+	kind := "RESPONSE" // an answer to the person's message, inside the 24-hour window
+	if r.Proactive {
+		kind = "UPDATE" // a message of the page's own (a hand-off to an expert), inside the window too
+	}
 	body, err := json.Marshal(sendRequest{
 		Recipient:     sendRecipient{ID: psid},
-		MessagingType: "RESPONSE", // an answer to the person's message, inside the 24-hour window
+		MessagingType: kind,
 		Message:       sendMessage{Text: r.Text},
 	})
 	if err != nil {
@@ -154,7 +158,7 @@ func (s *Sender) sendMessenger(ctx context.Context, r connector.Reply) (string, 
 		MessageID   string `json:"message_id"`
 	}
 	if err := s.do(req, &out); err != nil {
-		return "", fmt.Errorf("facebook: message to %s: %w", psid, err)
+		return "", fmt.Errorf("facebook: message to %s: %w", psid, messengerRefused(err))
 	}
 	if out.MessageID == "" {
 		return "", connector.Permanentf("facebook: message to %s: response without message_id; it may be sent, check the inbox before resending", psid)
@@ -163,6 +167,30 @@ func (s *Sender) sendMessenger(ctx context.Context, r connector.Reply) (string, 
 		return "", connector.Permanentf("facebook: message to %s: response with a message_id that is not a Graph id (%q); it may be sent, check the inbox before resending", psid, clipText(out.MessageID, 80))
 	}
 	return out.MessageID, nil
+}
+
+// messengerRefused says in plain words why the Send API refused a
+// message, for the codes of its error reference a sender meets: outside
+// the 24-hour window (10/2018278), the person not reachable (551), no
+// conversation of this page with that id (100/2018001). The Graph error
+// stays wrapped, still permanent.
+func messengerRefused(err error) error {
+	var ge *GraphError
+	if !errors.As(err, &ge) || ge.Temporary() {
+		return err
+	}
+	var why string
+	switch {
+	case ge.Code == 10 && ge.Subcode == 2018278:
+		why = "outside Messenger's 24-hour window: a page may message a person only within 24 hours of their last message to it; ask them to write to the page, or send it by hand"
+	case ge.Code == 551:
+		why = "the person cannot be reached on Messenger now (they may have blocked the page or left Messenger)"
+	case ge.Code == 100 && ge.Subcode == 2018001:
+		why = "no Messenger user with this id for the page: a page can write only to someone who wrote to it, by the page-scoped id (PSID) it got then"
+	default:
+		return err
+	}
+	return connector.Permanent(fmt.Errorf("%s (%w)", why, ge))
 }
 
 // do sends req and decodes a 2xx JSON answer into out. Failures come back

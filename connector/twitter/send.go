@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -100,7 +101,7 @@ func (s *Sender) sendTweet(ctx context.Context, r connector.Reply) (string, erro
 }
 
 func (s *Sender) sendDM(ctx context.Context, r connector.Reply) (string, error) {
-	to, err := recipient(r)
+	to, err := s.recipientOf(ctx, r)
 	if err != nil {
 		return "", err
 	}
@@ -119,7 +120,7 @@ func (s *Sender) sendDM(ctx context.Context, r connector.Reply) (string, error) 
 		DMEventID string `json:"dm_event_id"`
 	}
 	if err := s.post(ctx, "/2/dm_conversations/with/"+url.PathEscape(to)+"/messages", body, &out); err != nil {
-		return "", err
+		return "", dmRefused(to, err)
 	}
 	id := out.Data.DMEventID
 	if id == "" {
@@ -130,6 +131,71 @@ func (s *Sender) sendDM(ctx context.Context, r connector.Reply) (string, error) 
 	}
 	s.cfg.Threads.markSent(id, "")
 	return id, nil
+}
+
+// dmRefused says why X refused a direct message: a 403 on the DM
+// endpoint means the user does not take DMs from the brand (X delivers
+// them only from accounts the user follows, unless they allow them from
+// anyone) or blocked it; X does not say which, nor tell beforehand.
+func dmRefused(to string, err error) error {
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Status == http.StatusForbidden && !errors.Is(err, ErrDuplicate) {
+		return connector.Permanentf("twitter: X refused the direct message to user %s: they do not accept direct messages from this account "+
+			"(only from accounts they follow, unless they allow them from anyone) or have blocked it (%s)", to, clip(ae.Detail, 200))
+	}
+	return err
+}
+
+// recipientOf is the DM partner's user id: recipient(r), else the user
+// Reply.RecipientHandle names, looked up (GET /2/users/by/username):
+// a hand-off to a community expert knows their handle, not their id.
+// "id:<user id>" (the handle of a webhook author) is the id itself.
+func (s *Sender) recipientOf(ctx context.Context, r connector.Reply) (string, error) {
+	h := strings.TrimPrefix(strings.TrimSpace(r.RecipientHandle), "@")
+	if h == "" || isID(r.Recipient) {
+		return recipient(r)
+	}
+	if id, ok := strings.CutPrefix(h, "id:"); ok && isID(id) {
+		return id, nil
+	}
+	if !isUsername(h) {
+		return "", connector.Permanentf("twitter: %q is not an X username (1 to 15 letters, digits or _)", clip(h, 40))
+	}
+	var out struct {
+		Data struct {
+			ID       string `json:"id"`
+			Username string `json:"username"`
+		} `json:"data"`
+		Errors []struct {
+			Title  string `json:"title"`
+			Detail string `json:"detail"`
+		} `json:"errors"`
+	}
+	if err := s.get(ctx, "/2/users/by/username/"+h, url.Values{}, &out); err != nil {
+		return "", err
+	}
+	if !isID(out.Data.ID) {
+		// X answers an unknown or suspended user with 200 and errors[].
+		why := "no such user"
+		if len(out.Errors) > 0 && out.Errors[0].Detail != "" {
+			why = clip(out.Errors[0].Detail, 200)
+		}
+		return "", connector.Permanentf("twitter: cannot send a direct message to @%s: %s", h, why)
+	}
+	return out.Data.ID, nil
+}
+
+// isUsername reports whether h can be an X username.
+func isUsername(h string) bool {
+	if h == "" || len(h) > 15 {
+		return false
+	}
+	for _, c := range h {
+		if !(c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 // recipient is the DM partner: Reply.Recipient, else the id in the
@@ -231,9 +297,12 @@ func (s *Sender) findTweet(ctx context.Context, r connector.Reply) (string, bool
 }
 
 func (s *Sender) findDM(ctx context.Context, r connector.Reply) (string, bool, error) {
-	to, err := recipient(r)
+	to, err := s.recipientOf(ctx, r)
+	if connector.IsPermanent(err) {
+		return "", false, nil // Send would refuse it anyway
+	}
 	if err != nil {
-		return "", false, nil
+		return "", false, err
 	}
 	q := url.Values{}
 	q.Set("max_results", "100")
