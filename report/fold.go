@@ -8,6 +8,7 @@
 package report
 
 import (
+	"strings"
 	"time"
 
 	"switchboard/model"
@@ -39,25 +40,54 @@ type msgAt struct {
 type reply struct {
 	at    time.Time
 	agent string
+	// account is the brand account that posted it on the platform itself,
+	// outside Switchboard ("" for an agent's reply): it counts as a
+	// response, but for no agent (agent is then "").
+	account string
+}
+
+// outsideAccount is the name of the brand account that posted m on the
+// platform itself, outside Switchboard, or "" for an agent's reply. Such
+// an item reaches the hub delivered (a connector's copy of the page's or
+// account's post) with the platform's identity of its author: a platform
+// id or an X handle. A reply sent through Switchboard carries the agent's
+// name, and imported history names its agent (Switchboard names never
+// start with @ and carry no platform id).
+func outsideAccount(m *model.Message) string {
+	a := m.Author
+	handle := strings.TrimSpace(a.Handle)
+	if a.PlatformID == "" && !strings.HasPrefix(handle, "@") {
+		return ""
+	}
+	switch {
+	case strings.HasPrefix(handle, "@"):
+		return handle // X: the account's handle names it
+	case a.DisplayName != "" && a.DisplayName != a.PlatformID:
+		return strings.TrimSpace(a.DisplayName) // a page: its name, never its id
+	}
+	if a.Platform == model.ChannelFacebook {
+		return "Facebook page"
+	}
+	return "brand account"
 }
 
 // caseInfo is what the figures need of a case's latest state: the case
 // without its texts, so a folder of every case stays small.
 type caseInfo struct {
-	ID, ThreadRef, Assignee, CustomerID, MergedInto string
-	author                                          string // identity key
-	Channel                                         model.Channel
-	Status                                          model.Status
-	Priority                                        model.Priority
-	Reach                                           model.Reach
-	Public                                          bool
-	Created                                         time.Time
-	lastMsg                                         time.Time
+	ID, ThreadRef, Assignee, CustomerID, MergedInto, Brand string
+	author                                                 string // identity key
+	Channel                                                model.Channel
+	Status                                                 model.Status
+	Priority                                               model.Priority
+	Reach                                                  model.Reach
+	Public                                                 bool
+	Created                                                time.Time
+	lastMsg                                                time.Time
 }
 
 func info(c *model.Case) *caseInfo {
 	return &caseInfo{ID: c.ID, ThreadRef: c.ThreadRef, Assignee: c.Assignee, CustomerID: c.CustomerID, MergedInto: c.MergedInto,
-		author: c.Author.Key(), Channel: c.Channel, Status: c.Status, Priority: c.Priority, Reach: c.Author.Reach, Public: c.Public,
+		Brand: c.Brand, author: c.Author.Key(), Channel: c.Channel, Status: c.Status, Priority: c.Priority, Reach: c.Author.Reach, Public: c.Public,
 		Created: c.Created.UTC(), lastMsg: c.LastMessageAt}
 }
 
@@ -67,8 +97,8 @@ type timeline struct {
 	statuses []statusAt
 	ins      []msgAt
 	outs     []reply
-	pending  map[string]string // reply id → agent, not delivered yet
-	counted  map[string]bool   // reply ids counted as responses
+	pending  map[string]reply // reply id → its author, not delivered yet
+	counted  map[string]bool  // reply ids counted as responses
 	mergedAt time.Time
 }
 
@@ -89,7 +119,7 @@ func (f *Folder) Len() int {
 func (f *Folder) line(id string) *timeline {
 	t, ok := f.cases[id]
 	if !ok {
-		t = &timeline{pending: map[string]string{}, counted: map[string]bool{}}
+		t = &timeline{pending: map[string]reply{}, counted: map[string]bool{}}
 		f.cases[id] = t
 	}
 	return t
@@ -163,20 +193,31 @@ func (f *Folder) Apply(ev model.Event) {
 				return
 			}
 			if m.Delivery != model.DeliverySent {
-				t.pending[m.ID] = m.Author.Handle
+				if _, ok := t.pending[m.ID]; !ok {
+					t.pending[m.ID] = reply{agent: m.Author.Handle}
+				}
 				return
 			}
 			// Delivered: an item that arrives delivered (imported history,
 			// the platform's copy of a reply made outside) counts at its
 			// own time; a reply the hub sent, when it was delivered or
 			// marked posted.
-			when := m.Time.UTC()
+			// A reply that arrives delivered and was never queued is the
+			// platform's copy of a post made outside Switchboard, or
+			// imported history; the brand account's own post counts for
+			// no agent.
+			r := reply{at: m.Time.UTC(), agent: m.Author.Handle}
 			if ev.Type == model.EventMessageUpdated {
-				when = at(ev, m.Time)
+				r.at = at(ev, m.Time)
+			}
+			if p, ok := t.pending[m.ID]; ok {
+				r.agent = p.agent // sent through Switchboard: its agent's
+			} else if acc := outsideAccount(m); acc != "" && ev.Type == model.EventMessageAdded {
+				r.agent, r.account = "", acc
 			}
 			delete(t.pending, m.ID)
 			t.counted[m.ID] = true
-			t.outs = append(t.outs, reply{when, m.Author.Handle})
+			t.outs = append(t.outs, r)
 		}
 		// Notes are never a response.
 	case model.EventCustomerUpserted:

@@ -14,6 +14,7 @@ import (
 type period struct {
 	Start, End time.Time
 	Agent      string
+	account    string // the brand account that answered it outside Switchboard
 }
 
 // clock is one SLA clock of a case.
@@ -38,6 +39,7 @@ func (c clock) due() time.Time { return c.k.Due(c.start, c.target) }
 type measured struct {
 	t          *timeline
 	agent      string
+	brand      string // with no agent: the brand whose own account answered
 	team       string
 	tier       string
 	periods    []period
@@ -86,7 +88,7 @@ func (t *timeline) waits() []period {
 			ps = append(ps, period{Start: start})
 			break
 		}
-		ps = append(ps, period{Start: start, End: outs[j].at, Agent: outs[j].agent})
+		ps = append(ps, period{Start: start, End: outs[j].at, Agent: outs[j].agent, account: outs[j].account})
 		for i < len(ins) && !ins[i].After(outs[j].at) {
 			i++ // answered by that response
 		}
@@ -143,6 +145,19 @@ func (f *Folder) measure(r *sla.Rules, t *timeline) measured {
 			}
 		}
 	}
+	if m.agent == "" {
+		// Answered only by the brand's own account on the platform: the
+		// figures count for no agent, under the brand's name.
+		for _, p := range m.periods {
+			if p.account != "" {
+				m.brand = c.Brand
+				if m.brand == "" {
+					m.brand = p.account
+				}
+				break
+			}
+		}
+	}
 	m.team = r.TeamOf(m.agent)
 	for i := 1; i < len(t.statuses); i++ {
 		if !t.statuses[i-1].st.Active() && t.statuses[i].st.Active() {
@@ -179,6 +194,16 @@ func (f *Folder) measure(r *sla.Rules, t *timeline) measured {
 		m.clocks = append(m.clocks, clock{sla.MetricResolution, c.Created, m.resolvedAt, d, otherK})
 	}
 	return m
+}
+
+// agentKey is who the case's figures count for: its agent, "" for none,
+// or BrandKeyPrefix and the brand when only the brand's own account
+// answered it (outside Switchboard).
+func (m measured) agentKey() string {
+	if m.agent == "" && m.brand != "" {
+		return BrandKeyPrefix + m.brand
+	}
+	return m.agent
 }
 
 // stopped reports whether a clock stands for good at now: stopped, or the

@@ -21,9 +21,14 @@ type Row struct {
 	Priority  string `json:"priority"`
 	Public    bool   `json:"public"`
 	Agent     string `json:"agent"`
-	Team      string `json:"team"`
-	Tier      string `json:"tier"`
-	Reach     string `json:"reach"`
+	// BrandAccount, for a case no agent's figures count for, is the brand
+	// whose own page or account answered it on the platform, outside
+	// Switchboard (its configured brand, else the account's name); "" when
+	// an agent's figures count or nobody answered.
+	BrandAccount string `json:"brand_account"`
+	Team         string `json:"team"`
+	Tier         string `json:"tier"`
+	Reach        string `json:"reach"`
 	// Calendar is the business calendar the business figures count in.
 	Calendar   string `json:"calendar"`
 	MergedInto string `json:"merged_into"`
@@ -58,6 +63,21 @@ type Row struct {
 	m       measured
 }
 
+// BrandKeyPrefix starts the agent key of the cases only the brand's own
+// account answered ("brand:@SkyWingsAir"): their group in a summary by
+// agent, and the agent filter that keeps them. No Switchboard agent name
+// contains a colon.
+const BrandKeyPrefix = "brand:"
+
+// AgentKey is who the row's figures count for: Agent, "" for no one, or
+// BrandKeyPrefix + BrandAccount — the key of its summary group by agent.
+func (r Row) AgentKey() string {
+	if r.Agent == "" && r.BrandAccount != "" {
+		return BrandKeyPrefix + r.BrandAccount
+	}
+	return r.Agent
+}
+
 func stamp(t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -72,7 +92,8 @@ func secs(d time.Duration) *int64 {
 
 // Filter narrows a report to the cases of one channel, agent and team;
 // an empty field keeps every case. Agent and team are the ones a case's
-// figures count for (Row.Agent, Row.Team).
+// figures count for (Row.AgentKey, Row.Team): Agent "brand:NAME" keeps
+// the cases only the brand's own account answered.
 type Filter struct {
 	Channel string `json:"channel,omitempty"`
 	Agent   string `json:"agent,omitempty"`
@@ -112,7 +133,7 @@ func (f *Folder) RowsOf(r *sla.Rules, from, to, now time.Time, fl Filter) []Row 
 	})
 	out := make([]Row, 0, len(ts))
 	for _, t := range ts {
-		if row := f.row(r, t, now); fl.keeps(row.Channel, row.Agent, row.Team) {
+		if row := f.row(r, t, now); fl.keeps(row.Channel, row.AgentKey(), row.Team) {
 			out = append(out, row)
 		}
 	}
@@ -134,7 +155,7 @@ func (f *Folder) row(r *sla.Rules, t *timeline, now time.Time) Row {
 	c := t.c
 	m := f.measure(r, t)
 	row := Row{ID: c.ID, Channel: string(c.Channel), ThreadRef: c.ThreadRef, Created: stamp(c.Created), Status: string(c.Status),
-		Priority: c.Priority.String(), Public: c.Public, Agent: m.agent, Team: m.team, Tier: m.tier, Reach: string(c.Reach),
+		Priority: c.Priority.String(), Public: c.Public, Agent: m.agent, BrandAccount: m.brand, Team: m.team, Tier: m.tier, Reach: string(c.Reach),
 		MergedInto: c.MergedInto, Reopened: m.reopened, created: c.Created, m: m,
 		NextResponsesWallS: []int64{}, NextResponsesBusinessS: []int64{}}
 	if m.businessCl != nil {

@@ -107,9 +107,13 @@ func pct(a, b int) *float64 {
 // Summary is the aggregate report: one group per key, then the total
 // (key "all").
 type Summary struct {
-	From   string `json:"from"`
-	To     string `json:"to"`
-	Group  string `json:"group"`
+	From  string `json:"from"`
+	To    string `json:"to"`
+	Group string `json:"group"`
+	// Zone is the time zone the day and week keys are in: the default
+	// business calendar's, the team's. "Today" on a lead's board and in
+	// an agent's own figures begins at midnight there too.
+	Zone   string `json:"zone"`
 	Filter Filter `json:"filter,omitzero"`
 	// Target is the service level a public, normal-priority case of the
 	// filter's channel (X without one) gets: the charts' target line.
@@ -176,7 +180,7 @@ func (f *Folder) SummarizeOf(r *sla.Rules, from, to, now time.Time, group string
 		case ByChannel:
 			return string(m.t.c.Channel)
 		case ByAgent:
-			return m.agent
+			return m.agentKey()
 		case ByTeam:
 			return m.team
 		case ByDay:
@@ -214,7 +218,7 @@ func (f *Folder) SummarizeOf(r *sla.Rules, from, to, now time.Time, group string
 		} else {
 			m = f.measure(r, t)
 		}
-		if !fl.keeps(string(c.Channel), m.agent, m.team) {
+		if !fl.keeps(string(c.Channel), m.agentKey(), m.team) {
 			continue
 		}
 		if inPeriod {
@@ -235,7 +239,7 @@ func (f *Folder) SummarizeOf(r *sla.Rules, from, to, now time.Time, group string
 			each(keyOf(m, c.Created), func(g *Group) { g.backlog(age) })
 		}
 	}
-	out := Summary{From: stamp(from), To: stamp(to), Group: group, Filter: fl, Target: TypicalTarget(r, fl.Channel)}
+	out := Summary{From: stamp(from), To: stamp(to), Group: group, Zone: loc.String(), Filter: fl, Target: TypicalTarget(r, fl.Channel)}
 	keys := make([]string, 0, len(groups))
 	for k := range groups {
 		keys = append(keys, k)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -75,9 +76,14 @@ type leadData struct {
 	agents     []string // the hub's, of the period (and team)
 	teamAgents []string // nil unless a team is chosen
 	charts     []leadChart
+	zone       *time.Location // the hub's zone of days
 	err        string
 	at         time.Time
 }
+
+// chartDays is how many days the charts of period p show: the period's,
+// a week at least.
+func chartDays(p int) int { return max(7, periodDays[p]) }
 
 // leadChart is a rendered chart and its lines (for the legend).
 type leadChart struct {
@@ -108,6 +114,9 @@ type LeadView struct {
 	pendingHub bool   // a refresh asked for the hub's figures
 	teamAgents []string
 	palette    leadPalette
+	// zone is the hub's zone of days (the team calendar's): "today" and
+	// the charts' days begin at midnight there; nil until the hub said.
+	zone *time.Location
 
 	ctx      context.Context
 	stop     context.CancelFunc
@@ -132,6 +141,9 @@ type LeadView struct {
 	charts                                *fyne.Container
 	updated                               *widget.Label
 	totals                                *widget.Label
+	legend                                *widget.Label // what the figures are
+	noUrgent                              *widget.Label // the empty state of urgent
+	chartsHead                            *widget.Label
 	root                                  fyne.CanvasObject
 
 	drillRows []drillRow
@@ -147,10 +159,10 @@ var leadCols = []struct {
 	head  string
 	width float32
 }{
-	{"", 110}, {"Open", 46}, {"Waiting", 58}, {"At risk", 54}, {"Breached", 66}, {"Oldest wait", 76},
-	{"1st today", 90}, {"1st 7 d", 90}, {"1st 30 d", 90},
-	{"Next today", 90}, {"Next 7 d", 90}, {"Next 30 d", 90},
-	{"Met today", 66}, {"Met 7 d", 66}, {"Met 30 d", 66},
+	{"", 112}, {"Open", 46}, {"Waiting", 58}, {"At risk", 54}, {"Breached", 66}, {"Oldest wait", 76},
+	{"1st today", 86}, {"1st 7 d", 86}, {"1st 30 d", 86},
+	{"Next today", 86}, {"Next 7 d", 86}, {"Next 30 d", 86},
+	{"Met today", 100}, {"Met 7 d", 100}, {"Met 30 d", 100},
 }
 
 // NewLeadView makes the board; open opens a case in the console. Start it
@@ -220,6 +232,12 @@ func (v *LeadView) build() {
 	v.agentTable = v.newTable(func() []boardLine { return v.agentsL })
 	v.totals = widget.NewLabel("")
 	v.totals.TextStyle.Bold = true
+	v.legend = widget.NewLabel("")
+	v.legend.Importance = widget.LowImportance
+	v.legend.Wrapping = fyne.TextWrapWord
+	v.noUrgent = widget.NewLabel(T("Nothing is about to breach."))
+	v.noUrgent.Importance = widget.LowImportance
+	v.chartsHead = heading(T("Response times per day"))
 
 	dueW := dueWidth()
 	v.urgent = widget.NewList(func() int { return len(v.live.Urgent) },
@@ -268,11 +286,11 @@ func (v *LeadView) build() {
 	v.charts = container.NewGridWithColumns(2)
 
 	v.totals.Importance = widget.MediumImportance
-	urgent := container.NewBorder(heading(T("About to breach")), nil, nil, nil, v.urgent)
+	urgent := container.NewBorder(container.NewVBox(heading(T("About to breach")), v.noUrgent), nil, nil, nil, v.urgent)
 	lower := container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(urgentW, 2*(chartH+40)), urgent),
-		container.NewVBox(heading(T("Response times per day")), v.charts))
+		container.NewVBox(v.chartsHead, v.charts))
 	v.scroll = container.NewVScroll(container.NewVBox(heading(T("By channel")), v.tableBox(v.chanTable, 3), heading(T("By agent")),
-		v.tableBox(v.agentTable, 7), v.totals, lower))
+		v.tableBox(v.agentTable, 7), v.totals, v.legend, lower))
 	v.root = container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), nil, nil, nil, v.scroll)
 }
 
@@ -301,7 +319,12 @@ func colWidth(i int) float32 {
 	if c.head == "" {
 		head = T("unassigned") // the longest name the first column always has
 	}
-	return max(c.width, textWidth(head))
+	w := max(c.width, textWidth(head))
+	if i >= 12 {
+		// A share and its counts: "100.0 % (99/99)".
+		w = max(w, textWidth(Percent(100)+" (99/99)"))
+	}
+	return w
 }
 
 // textWidth is the width a bold label needs for text.
@@ -380,8 +403,16 @@ func (v *LeadView) cell(l boardLine, col int) (string, widget.Importance) {
 			return channelName(model.Channel(l.key)), widget.MediumImportance
 		case l.key == app.Unassigned:
 			return T("unassigned"), widget.MediumImportance
+		case isBrandKey(l.key):
+			return brandName(strings.TrimPrefix(l.key, report.BrandKeyPrefix)), widget.LowImportance
 		}
 		return l.key, widget.MediumImportance
+	case 1, 2, 3, 4, 5:
+		if isBrandKey(l.key) {
+			return "–", widget.LowImportance // the brand's own account holds no cases
+		}
+	}
+	switch col {
 	case 1:
 		return Number(l.live.Open), widget.MediumImportance
 	case 2:
@@ -412,17 +443,37 @@ func (v *LeadView) cell(l boardLine, col int) (string, widget.Importance) {
 	case col < 12:
 		return statsText(g.NextResponseWall, g.NextResponseBusiness, v.shown.business), widget.MediumImportance
 	}
-	if g.SLAAttainmentPct == nil {
-		return "–", widget.LowImportance
+	// The share and of how many: "87.5 % (7/8)", as in the agents' own
+	// figures and the CSV's sla_met and sla_breached.
+	return metText(g.SLAAttainmentPct, g.SLAMet, g.SLABreached)
+}
+
+// brandName is the line of a brand's own account: "Brand: @SkyWingsAir".
+func brandName(brand string) string { return T("Brand: {{.Brand}}", "Brand", brand) }
+
+// isBrandKey reports whether an agent key is a brand's own account (the
+// hub's "brand:NAME" group: replies posted outside Switchboard).
+func isBrandKey(key string) bool { return strings.HasPrefix(key, report.BrandKeyPrefix) }
+
+// dayZone is the zone the board's days begin in: the hub's (the team
+// calendar's) once it said, the console's before.
+func (v *LeadView) dayZone() *time.Location {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.zone == nil {
+		return time.Local
 	}
-	imp := widget.SuccessImportance
-	if *g.SLAAttainmentPct < 90 {
-		imp = widget.WarningImportance
+	return v.zone
+}
+
+// legendText says what the board's figures are, in the hub's zone; with
+// brand true also what a brand's row is.
+func legendText(zone string, brand bool) string {
+	s := T("Today counts from midnight in {{.Zone}} (the team's calendar). Response times: median / p90 of the cases created in the period. SLAs met: the cases that met every target, of those whose outcome is known (met and breached; running and merged cases are left out).", "Zone", zone)
+	if brand {
+		s += " " + T("Brand: the cases only the brand's own page or account answered, on the platform outside Switchboard; its replies count as responses, for no agent.")
 	}
-	if *g.SLAAttainmentPct < 75 {
-		imp = widget.DangerImportance
-	}
-	return Percent(*g.SLAAttainmentPct), imp
+	return s
 }
 
 // statsText is "median / p90" of a figure, in wall or business time.

@@ -35,6 +35,13 @@ type leadHub struct {
 
 func startLeadHub(t *testing.T, now time.Time) *leadHub {
 	t.Helper()
+	return startLeadHubWith(t, now, sla.Default(), nil)
+}
+
+// startLeadHubWith is startLeadHub under rules, with more made by more
+// (nil: none) before the SLA evaluator runs.
+func startLeadHubWith(t *testing.T, now time.Time, rules *sla.Rules, more func(h *hub.Hub)) *leadHub {
+	t.Helper()
 	dir := t.TempDir()
 	l, err := hub.OpenBoltLog(dir)
 	if err != nil {
@@ -56,7 +63,10 @@ func startLeadHub(t *testing.T, now time.Time) *leadHub {
 			t.Fatal(err)
 		}
 	}
-	e := hub.NewSLA(h, sla.Default())
+	if more != nil {
+		more(h)
+	}
+	e := hub.NewSLA(h, rules)
 	if _, err := e.Evaluate(); err != nil {
 		t.Fatal(err)
 	}

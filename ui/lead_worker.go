@@ -86,10 +86,14 @@ func liveFilter(f leadFilter, teamAgents []string) app.LiveFilter {
 	return lf
 }
 
+// periodFrom is when period p of the board begins at now: today at
+// midnight in the hub's zone of days (the team calendar's, the same as
+// the agents' own figures), 7 and 30 days as 7 × 24 and 30 × 24 hours.
 func (v *LeadView) periodFrom(p int, now time.Time) time.Time {
 	if p == periodToday {
-		y, m, d := now.Local().Date()
-		return time.Date(y, m, d, 0, 0, 0, 0, time.Local)
+		loc := v.dayZone()
+		y, m, d := now.In(loc).Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, loc)
 	}
 	return now.AddDate(0, 0, -periodDays[p])
 }
@@ -114,6 +118,24 @@ func (v *LeadView) fetch(flt leadFilter, pal leadPalette) leadData {
 		return d
 	}
 	base := flt.report()
+	// The teams first: the hub's answer names its zone of days, which
+	// today's figures and the charts' days begin in.
+	teams, err := v.rep.Summary(ctx, app.ReportQuery{From: now.AddDate(0, 0, -periodDays[period30d]), To: now, Group: report.ByTeam,
+		Filter: report.Filter{Channel: flt.channel}})
+	if err != nil {
+		return fail(err)
+	}
+	for _, g := range teams.Groups {
+		if g.Key != "all" && g.Key != "" {
+			d.teams = append(d.teams, g.Key)
+		}
+	}
+	if loc, err := time.LoadLocation(teams.Zone); err == nil && teams.Zone != "" && teams.Zone != "Local" {
+		v.mu.Lock()
+		v.zone = loc
+		v.mu.Unlock()
+	}
+	d.zone = v.dayZone()
 	for p := range numPeriods {
 		for _, by := range []string{report.ByChannel, report.ByAgent} {
 			s, err := v.rep.Summary(ctx, app.ReportQuery{From: v.periodFrom(p, now), To: now, Group: by, Filter: base})
@@ -126,8 +148,8 @@ func (v *LeadView) fetch(flt leadFilter, pal leadPalette) leadData {
 					continue
 				}
 				d.figs[figKey{by, g.Key, p}] = g
-				if by == report.ByAgent && p == period30d {
-					d.agents = append(d.agents, g.Key)
+				if by == report.ByAgent && p == period30d && g.Key != app.Unassigned && !isBrandKey(g.Key) {
+					d.agents = append(d.agents, g.Key) // the agent filter's choices: agents only
 				}
 			}
 		}
@@ -135,26 +157,18 @@ func (v *LeadView) fetch(flt leadFilter, pal leadPalette) leadData {
 	if flt.team != "" {
 		d.teamAgents = append([]string{}, d.agents...)
 	}
-	teams, err := v.rep.Summary(ctx, app.ReportQuery{From: v.periodFrom(period30d, now), To: now, Group: report.ByTeam,
-		Filter: report.Filter{Channel: flt.channel}})
-	if err != nil {
-		return fail(err)
-	}
-	for _, g := range teams.Groups {
-		if g.Key != "all" && g.Key != "" {
-			d.teams = append(d.teams, g.Key)
-		}
-	}
-	// The charts: a point per day of the period (a week at least).
-	days := max(7, periodDays[flt.period])
-	loc := time.Local
+	// The charts: a point per day of the period (a week at least), the
+	// hub's days (its day keys are dates in its zone).
+	days := chartDays(flt.period)
+	loc := d.zone
 	y, m, dd := now.In(loc).Date()
 	first := time.Date(y, m, dd-days+1, 0, 0, 0, 0, loc)
 	var xs []time.Time
 	var keys []string
 	for i := range days {
 		day := time.Date(y, m, dd-days+1+i, 0, 0, 0, 0, loc)
-		xs, keys = append(xs, day), append(keys, day.Format(time.DateOnly))
+		// The axis labels the date; it prints times in the console's zone.
+		xs, keys = append(xs, time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.Local)), append(keys, day.Format(time.DateOnly))
 	}
 	chans := []string{"twitter", "facebook", "forum"}
 	if flt.channel != "" {
@@ -244,6 +258,7 @@ func (v *LeadView) apply(live app.LiveBoard, data *leadData, flt leadFilter) {
 			v.updated.SetText(T("updated {{.At}}", "At", data.at.Local().Format("15:04:05")))
 			v.updated.Importance = widget.LowImportance
 			v.setOptions(v.teamSel, T("All teams"), data.teams)
+			v.chartsHead.SetText(T("Response times per day") + " · " + T("last {{.N}} days", "N", Number(chartDays(flt.period))))
 			if flt.team == "" {
 				v.setOptions(v.agentSel, T("All agents"), data.agents)
 			}
@@ -267,15 +282,36 @@ func (v *LeadView) apply(live app.LiveBoard, data *leadData, flt leadFilter) {
 			v.agentsL = append(v.agentsL, boardLine{by: "agent", key: k.key, live: app.LiveCount{Key: k.key}})
 		}
 	}
+	// Agents by name, then the brands' own accounts, unassigned last.
+	rank := func(key string) int {
+		switch {
+		case key == app.Unassigned:
+			return 2
+		case isBrandKey(key):
+			return 1
+		}
+		return 0
+	}
+	brand := false
 	slices.SortFunc(v.agentsL, func(a, b boardLine) int {
-		if (a.key == app.Unassigned) != (b.key == app.Unassigned) {
-			if a.key == app.Unassigned {
-				return 1
-			}
-			return -1
+		if c := rank(a.key) - rank(b.key); c != 0 {
+			return c
 		}
 		return strings.Compare(a.key, b.key)
 	})
+	for _, l := range v.agentsL {
+		brand = brand || isBrandKey(l.key)
+	}
+	zone := time.Local
+	if v.data.zone != nil {
+		zone = v.data.zone
+	}
+	v.legend.SetText(legendText(zone.String(), brand))
+	if len(live.Urgent) == 0 {
+		v.noUrgent.Show()
+	} else {
+		v.noUrgent.Hide()
+	}
 	all := live.All
 	v.totals.SetText(T("All: {{.Open}} open · {{.Waiting}} waiting · {{.Risk}} at risk · {{.Breached}} breached",
 		"Open", Number(all.Open), "Waiting", Number(all.Waiting), "Risk", Number(all.AtRisk), "Breached", Number(all.Breached)))
@@ -374,7 +410,7 @@ func (v *LeadView) drill(l boardLine, col int) {
 		q.Filter.Channel = l.key
 	}
 	if l.by == "agent" && l.key != "" {
-		q.Filter.Agent = l.key
+		q.Filter.Agent = l.key // an agent, or a brand's "brand:NAME"
 	}
 	v.showDrill(title, nil)
 	v.tasks.Add(1)
@@ -385,7 +421,7 @@ func (v *LeadView) drill(l boardLine, col int) {
 		cs, err := v.rep.Cases(ctx, q)
 		var rows []drillRow
 		for _, r := range cs.Cases {
-			if l.by == "agent" && r.Agent != l.key {
+			if l.by == "agent" && r.AgentKey() != l.key {
 				continue
 			}
 			var fig string
@@ -411,8 +447,12 @@ func (v *LeadView) drill(l boardLine, col int) {
 				fig = T(r.Outcome)
 			}
 			created, _ := time.Parse(time.RFC3339, r.Created)
+			who := orText(r.Agent, T("unassigned"))
+			if r.Agent == "" && r.BrandAccount != "" {
+				who = brandName(r.BrandAccount)
+			}
 			rows = append(rows, drillRow{r.ID, fmt.Sprintf("%s · %s · %s · %s · %s", Stamp(created), channelName(model.Channel(r.Channel)),
-				orText(r.Agent, T("unassigned")), fig, orText(r.Policy, "–"))})
+				who, fig, orText(r.Policy, "–"))})
 		}
 		v.do(func() {
 			if err != nil {

@@ -54,6 +54,7 @@ type MyFiguresView struct {
 
 	title   *widget.Label
 	status  *widget.Label
+	day     *widget.Label // which day "today" is, and in which zone
 	hours   *widget.RadioGroup
 	cells   [numMyRows][numPeriods]*widget.Label
 	open    [numMyOpen]*widget.Label
@@ -102,6 +103,9 @@ func (v *MyFiguresView) build() {
 	v.status = widget.NewLabel(T("Loading…"))
 	v.status.Importance = widget.LowImportance
 	v.status.Wrapping = fyne.TextWrapWord
+	v.day = widget.NewLabel("")
+	v.day.Importance = widget.LowImportance
+	v.day.Wrapping = fyne.TextWrapWord
 	v.hours = widget.NewRadioGroup([]string{T("Wall clock"), T("Business hours")}, nil)
 	v.hours.Horizontal = true
 	v.hours.SetSelected(T("Wall clock"))
@@ -133,6 +137,7 @@ func (v *MyFiguresView) build() {
 	v.root = container.NewVBox(
 		container.NewBorder(nil, nil, nil, refresh, v.title),
 		v.status,
+		v.day,
 		v.hours,
 		widget.NewSeparator(),
 		grid,
@@ -310,6 +315,9 @@ func (v *MyFiguresView) show() {
 	if m != nil && m.Agent != "" {
 		v.title.SetText(T("My figures · {{.Name}}", "Name", m.Agent))
 	}
+	if text := todayText(m); v.day.Text != text {
+		v.day.SetText(text)
+	}
 	for p := range numPeriods {
 		var mp *report.MinePeriod
 		if m != nil && p < len(m.Periods) {
@@ -333,6 +341,31 @@ func (v *MyFiguresView) show() {
 		}
 	}
 	v.openRow.Refresh() // laid out again for the labels' new widths
+}
+
+// todayText says which day the figures' "today" is: the hub's, from
+// midnight in the team calendar's zone (the lead's board counts the same
+// day), which may not be the console's.
+func todayText(m *report.Mine) string {
+	if m == nil || len(m.Periods) == 0 {
+		return ""
+	}
+	loc, err := time.LoadLocation(m.Zone)
+	from, perr := time.Parse(time.RFC3339, m.Periods[0].From)
+	if err != nil || perr != nil || m.Zone == "" {
+		return ""
+	}
+	return T("Today is {{.Day}} in {{.Zone}} (the team's calendar), from midnight there; 7 and 30 days end now.",
+		"Day", dayIn(from, loc), "Zone", m.Zone)
+}
+
+// dayIn is a weekday and date in loc: "Tue 1 Dec" or "Di. 1. Dez.".
+func dayIn(t time.Time, loc *time.Location) string {
+	t = t.In(loc)
+	if german() {
+		return deDays[t.Weekday()] + " " + t.Format("2. ") + deMonths[t.Month()-1]
+	}
+	return t.Format("Mon 2 Jan")
 }
 
 // myCell is the text of one figure of a period (nil: none yet).
@@ -416,6 +449,9 @@ func (v *MyFiguresView) Texts() (status string, rows [][]string, open []string) 
 	}
 	return status, rows, open
 }
+
+// DayText is the line that says which day "today" is (tests).
+func (v *MyFiguresView) DayText() string { return v.day.Text }
 
 // MyFiguresWindowSize is the window's first size.
 var MyFiguresWindowSize = fyne.NewSize(760, 470)

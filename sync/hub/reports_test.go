@@ -32,6 +32,12 @@ type slaHub struct {
 
 func startSLAHub(t *testing.T, now time.Time) *slaHub {
 	t.Helper()
+	return startSLAHubWith(t, now, sla.Default())
+}
+
+// startSLAHubWith is startSLAHub under rules.
+func startSLAHubWith(t *testing.T, now time.Time, rules *sla.Rules) *slaHub {
+	t.Helper()
 	dir := t.TempDir()
 	l := openLog(t, dir)
 	t.Cleanup(func() { l.Close() })
@@ -52,7 +58,7 @@ func startSLAHub(t *testing.T, now time.Time) *slaHub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := hub.NewSLA(h, sla.Default())
+	e := hub.NewSLA(h, rules)
 	srv := hub.NewServer(h, hub.DefaultTiming)
 	srv.SetAuth(tokens)
 	srv.Mount("GET "+hub.ReportCasesPath, srv.ReportCasesHandler(e))
