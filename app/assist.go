@@ -158,17 +158,25 @@ func (c *Core) CustomerHistory(ctx context.Context, caseID string) (AssistResult
 }
 
 // assistKey names what an answer was made from, as the console sees it:
-// the case's version and thread length (drafts, thread summary), or the
-// customer and its other cases' versions (history).
+// the case's version, thread length and triage (drafts, thread summary),
+// or the customer and its other cases' versions and triages (history). A
+// triage changes no version: the model's, arriving after the offline
+// one, must not leave an answer made from the offline one cached.
 func assistKey(d CaseDetail, kind string, threadLen int) string {
+	triage := ""
+	if t := d.Case.Triage; t != nil {
+		triage = t.MessageID + "/" + t.Source
+	}
 	if kind == wire.AssistCustomerHistory {
 		versions := make(map[string]int64, len(d.Others))
+		var b strings.Builder
 		for _, o := range d.Others {
 			versions[o.ID] = o.Version
+			fmt.Fprintf(&b, "|%s=%s/%s/%s", o.ID, o.TriageSource, o.Category, o.Sentiment)
 		}
-		return kind + "|" + assist.HistoryKey(d.Case.CustomerID, d.Case.ID, versions)
+		return kind + "|" + assist.HistoryKey(d.Case.CustomerID, d.Case.ID, versions) + "|" + triage + b.String()
 	}
-	return fmt.Sprintf("%s|%s|%d|%d", kind, d.Case.ID, d.Case.Version, threadLen)
+	return fmt.Sprintf("%s|%s|%d|%d|%s", kind, d.Case.ID, d.Case.Version, threadLen, triage)
 }
 
 func (c *Core) assistCase(ctx context.Context, caseID, kind string) (AssistResult, error) {

@@ -127,21 +127,26 @@ func SourceLabel(source string) string {
 
 // Follow is the triage of a case after a new customer message (next) when
 // the case had one before (prev): the new message tells the mood, the
-// language and the likelihoods of trolling and spam; what the case is
-// about carries over when the new message says nothing specific (a
-// question, a complaint about the service, thanks, other: "any news??"
-// and "thanks, any news?" stay a baggage case), and a case that was a care case stays
-// one. Urgency is the new message's, but no less than three quarters of
-// the old: a follow-up rarely makes a case less pressing. Source is next's.
+// language and the likelihoods of trolling and spam. What the case is
+// about (category and summary) carries over when the new message says
+// less about it than the case did: a topic (booking, billing, …, or a
+// configured category) says most, then a complaint about the service, a
+// question, praise, and other says nothing (Specificity). So "any news??"
+// and "Thanks, any news?" (praise for the classifier) keep a baggage case,
+// a complaint or a question what it was, and "I also want to cancel my
+// booking" moves a baggage case to cancellation. A case that was a care
+// case stays one unless the new message is trolling or spam. Urgency is
+// the new message's, but no less than three quarters of the old: a
+// follow-up rarely makes a case less pressing. Source is next's.
+//
+// A case's triage is the fold of its customer messages in order: Follow
+// over each (FoldTriage).
 func Follow(prev *Triage, next Triage) Triage {
 	if prev == nil {
 		return next
 	}
 	out := next
-	vague := next.Category == CategoryQuestion || next.Category == CategoryOther || next.Category == CategoryServiceComplaint ||
-		next.Category == CategoryPraise
-	specific := prev.Category != CategoryQuestion && prev.Category != CategoryOther && prev.Category != CategoryPraise
-	if vague && specific && prev.Relevant {
+	if p, n := Specificity(prev.Category), Specificity(next.Category); prev.Relevant && p > 0 && n < specificTopic && n <= p {
 		out.Category, out.Summary = prev.Category, prev.Summary
 	}
 	out.Relevant = next.Relevant || prev.Relevant && next.Spam < model.SpamLikely && next.Troll < model.TrollLikely
@@ -150,4 +155,38 @@ func Follow(prev *Triage, next Triage) Triage {
 		out.UrgencyLabel = UrgencyLabelFor(u)
 	}
 	return out
+}
+
+// specificTopic is Specificity's answer for a topic.
+const specificTopic = 4
+
+// Specificity is how much a category says about what a case is about:
+// 0 other, 1 praise, 2 question, 3 a complaint about the service, 4 a
+// topic (every other category, configured ones too). Follow keeps the
+// case's category when the new message's says no more.
+func Specificity(category string) int {
+	switch category {
+	case CategoryOther, "":
+		return 0
+	case CategoryPraise:
+		return 1
+	case CategoryQuestion:
+		return 2
+	case CategoryServiceComplaint:
+		return 3
+	}
+	return specificTopic
+}
+
+// FoldTriage is the triage of a case from its customer messages' triages
+// in order (oldest first), after the case's triage before them (prev, nil
+// for none): Follow over each. It returns the final triage and the one
+// before the last message (what a later answer for the last message, a
+// model's, follows; prev when there is one message). ts must not be empty.
+func FoldTriage(prev *Triage, ts []Triage) (last Triage, before *Triage) {
+	for _, t := range ts[:len(ts)-1] {
+		f := Follow(prev, t)
+		prev = &f
+	}
+	return Follow(prev, ts[len(ts)-1]), prev
 }

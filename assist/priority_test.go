@@ -118,3 +118,62 @@ func TestFollowKeepsWhatTheCaseIsAbout(t *testing.T) {
 		t.Errorf("followed triage invalid: %v", err)
 	}
 }
+
+// The demo's history (demo/history.go): every opening message, then the
+// follow-up "Thanks, any news?" (praise for the classifier) and a reopen,
+// "It happened again." (other, not a care case): the case stays what it
+// was; a real change of topic moves it.
+func TestShortFollowUpKeepsTheCategory(t *testing.T) {
+	openings := []string{
+		"my booking reference does not show in the app", "the refund I was promised has not arrived",
+		"meine Gepäckmeldung hat keine Antwort bekommen", "can I change the name on my ticket?",
+		"the seat I paid for was given away", "Wann kommt meine Erstattung?", "the lounge refused my voucher",
+		"my bag arrived damaged, who pays?", "is the 6:40 flight to Vienna on time?", "the check-in link gives an error",
+	}
+	thanks, again := Classify("Thanks, any news?"), Classify("It happened again.")
+	if thanks.Category != CategoryPraise {
+		t.Logf("the classifier now calls %q %s", "Thanks, any news?", thanks.Category)
+	}
+	for _, o := range openings {
+		first := Classify("Hi, " + o)
+		if first.Category == CategoryPraise || first.Category == CategoryOther || !first.Relevant {
+			t.Fatalf("%q: %+v", o, first)
+		}
+		got, before := FoldTriage(nil, []Triage{first, thanks, again})
+		if got.Category != first.Category || got.Summary != first.Summary || !got.Relevant {
+			t.Errorf("%q (%s) then thanks and a reopen: %s %q relevant=%v", o, first.Category, got.Category, got.Summary, got.Relevant)
+		}
+		if want := Follow(&first, thanks); before == nil || *before != want || want.Category != first.Category {
+			t.Errorf("%q: before the last message %+v, want %+v", o, before, want)
+		}
+		if got.Sentiment != again.Sentiment || got.Lang != again.Lang {
+			t.Errorf("%q: mood and language are the newest message's: %+v", o, got)
+		}
+	}
+	bag := Classify("Hi, my bag arrived damaged, who pays?")
+	cancel := Classify("I also want to cancel my booking")
+	if got, _ := FoldTriage(nil, []Triage{bag, thanks, cancel}); got.Category != CategoryCancellation || got.Summary != cancel.Summary {
+		t.Errorf("a baggage case then a cancellation: %s %q", got.Category, got.Summary)
+	}
+	// Less specific news never wins over more; as specific does.
+	complaint := Classify("Hi, the lounge refused my voucher")
+	question := Classify("Hi, is the 6:40 flight to Vienna on time?")
+	for _, c := range []struct {
+		prev, next Triage
+		want       string
+	}{
+		{complaint, thanks, CategoryServiceComplaint},
+		{question, thanks, CategoryQuestion},
+		{question, complaint, CategoryServiceComplaint},
+		{thanks, question, CategoryQuestion},
+		{again, thanks, CategoryPraise},
+		{thanks, again, CategoryPraise},
+	} {
+		if got := Follow(&c.prev, c.next); got.Category != c.want {
+			t.Errorf("%s then %s: %s, want %s", c.prev.Category, c.next.Category, got.Category, c.want)
+		}
+	}
+	if got, before := FoldTriage(nil, []Triage{thanks}); got != thanks || before != nil {
+		t.Errorf("one message: %+v, %+v", got, before)
+	}
+}

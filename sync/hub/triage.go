@@ -103,18 +103,71 @@ type TriageStats struct {
 }
 
 type triageJob struct {
-	caseID, messageID string
+	caseID, messageID string // messageID: the newest message, whose triage is stored
 	text, lang        string
 	channel           model.Channel
 	version           int64
+	// earlier are the case's customer messages before messageID that
+	// wait too (a flood, a backfill, an import), oldest first: the
+	// case's triage is the fold of them all (assist.FoldTriage). whole
+	// says they begin with the case's first message; a case with no
+	// triage yet whose earlier messages were not all seen has its thread
+	// read instead.
+	earlier []triageMsg
+	whole   bool
 	// prev is the case's triage before this message (set when the
-	// offline triage is stored), which the model's answer follows.
+	// offline triage is stored: the fold of the ones before it), which
+	// the model's answer follows.
 	prev *assist.Triage
 }
+
+// triageMsg is one customer message a job folds.
+type triageMsg struct{ id, text string }
 
 // maxTriageText bounds the text kept for a waiting message (the model is
 // sent at most 4,000 runes of it anyway).
 const maxTriageText = 8 << 10
+
+// Bounds of a job's earlier messages: the newest maxFoldMessages, of at
+// most maxFoldText bytes in all (beyond, the oldest go and the thread is
+// read when the case has no triage yet).
+const (
+	maxFoldMessages = 16
+	maxFoldText     = 16 << 10
+)
+
+// cutTriageText is text cut to maxTriageText bytes on a rune boundary.
+func cutTriageText(text string) string {
+	if len(text) > maxTriageText {
+		cut := maxTriageText
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = text[:cut]
+	}
+	return text
+}
+
+// withEarlier is j after the messages of the job it replaces (old).
+func (j triageJob) withEarlier(old triageJob) triageJob {
+	j.earlier = append(old.earlier, triageMsg{old.messageID, old.text})
+	j.whole = old.whole
+	size := 0
+	for _, m := range j.earlier {
+		size += len(m.text)
+	}
+	for len(j.earlier) > maxFoldMessages || size > maxFoldText {
+		size -= len(j.earlier[0].text)
+		j.earlier = j.earlier[1:]
+		j.whole = false
+	}
+	return j
+}
+
+// chain is the job's messages, oldest first, the newest last.
+func (j *triageJob) chain() []triageMsg {
+	return append(j.earlier[:len(j.earlier):len(j.earlier)], triageMsg{j.messageID, j.text})
+}
 
 // NewTriager makes the hub's triager; Run it. It follows the hub's log
 // (the ring of live events, the log itself when behind), so it needs no
@@ -131,18 +184,15 @@ func NewTriager(h *Hub, cfg TriageConfig) *Triager {
 // note queues the customer message m of case c (the case as its event
 // left it) for triage.
 func (t *Triager) note(c *model.Case, m *model.Message) {
-	text := m.Text
-	if len(text) > maxTriageText {
-		cut := maxTriageText
-		for cut > 0 && !utf8.RuneStart(text[cut]) {
-			cut--
-		}
-		text = text[:cut]
-	}
-	j := triageJob{caseID: c.ID, messageID: m.ID, text: text, lang: c.Lang, channel: c.Channel, version: c.Version}
+	// A message that opened its case begins a whole chain; a case never
+	// triaged whose chain is not whole has its thread read.
+	j := triageJob{caseID: c.ID, messageID: m.ID, text: cutTriageText(m.Text), lang: c.Lang, channel: c.Channel, version: c.Version,
+		whole: c.MessageCount <= 1}
 	t.mu.Lock()
-	if _, waiting := t.pending[c.ID]; waiting {
-		t.pending[c.ID] = j // the newest message of the case is the one triaged
+	if old, waiting := t.pending[c.ID]; waiting {
+		// The newest message of the case is the one the triage is
+		// stored for, folded over the ones before it.
+		t.pending[c.ID] = j.withEarlier(old)
 	} else if len(t.pending) < t.cfg.Pending {
 		t.pending[c.ID] = j
 		t.order = append(t.order, c.ID)
@@ -333,18 +383,63 @@ func (t *Triager) take() []triageJob {
 	return out
 }
 
-// offlineBatch classifies the jobs (no lock held) and stores the triages
-// in one append, then hands them to the model.
+// offlineBatch classifies the jobs' messages (no lock held), folds them
+// over each case's triage and stores the triages in one append, then
+// hands them to the model.
 func (t *Triager) offlineBatch(jobs []triageJob) error {
-	tr := make([]assist.Triage, len(jobs))
-	for i, j := range jobs {
-		tr[i] = t.off.Classify(assist.Input{ID: j.caseID, Text: j.text, Lang: j.lang, Channel: string(j.channel)})
+	h := t.h
+	// A batch's cases are read before the lock (the log's state reads
+	// are safe without it): under the lock only the ones that changed
+	// meanwhile are read again, so ingest waits for one append, not for
+	// a page of reads. A case's triage changes only here (the model's
+	// answer keeps its message), so what is triaged already is known
+	// now.
+	early := make([]model.Case, len(jobs))
+	chains := make([][]triageMsg, len(jobs))
+	from := make([]int, len(jobs)) // the first message of chains[i] classified
+	tr := make([][]assist.Triage, len(jobs))
+	for i := range jobs {
+		j := &jobs[i]
+		if c, found, err := h.ilog.Case(j.caseID); err == nil && found {
+			early[i] = c
+		}
+		c := &early[i]
+		if c.ID != "" && c.Triage == nil && !j.whole {
+			// Never triaged, and messages before the ones seen (a
+			// backfill's window, a flood beyond Pending): the thread has
+			// them.
+			j.earlier, j.whole = t.earlierOf(c, j)
+		}
+		chains[i] = j.chain()
+		if c.Triage != nil {
+			from[i] = indexOfMessage(chains[i], c.Triage.MessageID) + 1
+		}
+		for _, m := range chains[i][from[i]:] {
+			tr[i] = append(tr[i], t.off.Classify(assist.Input{ID: j.caseID, Text: m.text, Lang: j.lang, Channel: string(j.channel)}))
+		}
 	}
 	stored := make([]bool, len(jobs))
-	err := t.apply(jobs, false, func(i int, c *model.Case) bool {
+	err := t.apply(jobs, early, func(i int, c *model.Case) (assist.Triage, bool) {
+		j := &jobs[i]
+		var prev *assist.Triage
+		k := from[i]
+		if c.Triage != nil {
+			prev = assist.FromCaseTriage(c.Triage)
+			if at := indexOfMessage(chains[i], c.Triage.MessageID); at >= k-1 {
+				k = at + 1
+			}
+		}
+		ts := tr[i][k-from[i]:]
+		if len(ts) == 0 {
+			return assist.Triage{}, false // triaged before (a backfill after a restart)
+		}
+		// The model's answer for the message follows the same triage
+		// as its offline one did, not the offline triage itself.
+		next, before := assist.FoldTriage(prev, ts)
+		j.prev = before
 		stored[i] = true
-		return true
-	}, tr)
+		return next, true
+	})
 	if err != nil {
 		return err
 	}
@@ -357,6 +452,7 @@ func (t *Triager) offlineBatch(jobs []triageJob) error {
 		if t.cfg.Client == nil {
 			continue
 		}
+		j.earlier = nil // the model is asked about the newest message
 		t.mu.Lock()
 		t.latest[j.caseID] = j.messageID
 		t.mu.Unlock()
@@ -375,6 +471,46 @@ func (t *Triager) offlineBatch(jobs []triageJob) error {
 	t.stats.Offline += n
 	t.mu.Unlock()
 	return nil
+}
+
+// indexOfMessage is the place of message id in chain, -1 when absent.
+func indexOfMessage(chain []triageMsg, id string) int {
+	for k := len(chain) - 1; k >= 0; k-- {
+		if chain[k].id == id {
+			return k
+		}
+	}
+	return -1
+}
+
+// maxFoldThread bounds the customer messages a job reads from a thread
+// (the newest).
+const maxFoldThread = 64
+
+// earlierOf are the customer messages of c before j's newest one, from
+// the case's thread (the newest maxFoldThread), and whether they are all
+// of them; j's own when the thread cannot be read.
+func (t *Triager) earlierOf(c *model.Case, j *triageJob) ([]triageMsg, bool) {
+	thread, err := t.h.log.Thread(c.ID)
+	if err != nil {
+		t.h.cfg.Logger.Error("triage: read thread", "case", c.ID, "err", err)
+		return j.earlier, j.whole
+	}
+	author := c.Author.Key()
+	var out []triageMsg
+	for _, m := range thread {
+		if m.ID == j.messageID {
+			break
+		}
+		if m.Direction == model.DirectionIn && m.CaseID == c.ID && m.Author.Key() == author {
+			out = append(out, triageMsg{m.ID, cutTriageText(m.Text)})
+		}
+	}
+	whole := true
+	if len(out) > maxFoldThread {
+		out, whole = out[len(out)-maxFoldThread:], false
+	}
+	return out, whole
 }
 
 func (t *Triager) modelLoop(ctx context.Context) {
@@ -415,12 +551,14 @@ func (t *Triager) modelOne(ctx context.Context, j triageJob) {
 		return
 	}
 	applied := false
-	err = t.apply([]triageJob{j}, true, func(_ int, c *model.Case) bool {
+	err = t.apply([]triageJob{j}, nil, func(_ int, c *model.Case) (assist.Triage, bool) {
 		// Only over the offline triage of the same message: a newer
-		// message has its own triage coming.
+		// message has its own triage coming. It follows the triage the
+		// offline one followed (the fold of the case's messages before
+		// this one).
 		applied = c.Triage != nil && c.Triage.MessageID == j.messageID && !assist.FromCaseTriage(c.Triage).FromModel()
-		return applied
-	}, []assist.Triage{tr})
+		return assist.Follow(j.prev, tr), applied
+	})
 	switch {
 	case err != nil:
 		t.h.cfg.Logger.Error("triage: append", "err", err)
@@ -432,25 +570,13 @@ func (t *Triager) modelOne(ctx context.Context, j triageJob) {
 	}
 }
 
-// apply stores triage tr[i] of jobs[i] on its case (followed from the
-// triage the case had before the message, scored), in one append under
-// the hub's lock, when ok says so; durable on return.
-func (t *Triager) apply(jobs []triageJob, fromModel bool, ok func(i int, c *model.Case) bool, tr []assist.Triage) error {
+// apply stores the triage next gives for jobs[i] on its case (scored),
+// in one append under the hub's lock, unless next says not to; durable
+// on return. early are the cases as read before the lock (nil: read them
+// under it; a model's answer is read there, where it cannot pass a newer
+// message's triage): one that changed since is read again.
+func (t *Triager) apply(jobs []triageJob, early []model.Case, next func(i int, c *model.Case) (assist.Triage, bool)) error {
 	h := t.h
-	// A batch's cases are read before the lock (the log's state reads
-	// are safe without it): under the lock only the ones that changed
-	// meanwhile are read again, so ingest waits for one append, not for
-	// a page of reads. A model's answer is read under the lock, where it
-	// cannot pass a newer message's triage.
-	var early []model.Case
-	if !fromModel {
-		early = make([]model.Case, len(jobs))
-		for i, j := range jobs {
-			if c, found, err := h.ilog.Case(j.caseID); err == nil && found {
-				early[i] = c
-			}
-		}
-	}
 	h.mu.Lock()
 	now := h.cfg.Now().UTC()
 	evs := make([]model.Event, 0, len(jobs))
@@ -476,25 +602,11 @@ func (t *Triager) apply(jobs []triageJob, fromModel bool, ok func(i int, c *mode
 		if !found || c.Version < j.version {
 			continue
 		}
-		if !fromModel && c.Triage != nil && c.Triage.MessageID == j.messageID {
-			continue // triaged before (a backfill after a restart)
-		}
-		if !ok(i, &c) {
+		tr, ok := next(i, &c)
+		if !ok {
 			continue
 		}
-		// A new message's triage follows the case's triage before it
-		// (the model's answer for a message follows the same one as its
-		// offline triage did, not the offline triage itself).
-		prev := j.prev
-		if !fromModel {
-			prev = nil
-			if c.Triage != nil && c.Triage.MessageID != j.messageID {
-				prev = assist.FromCaseTriage(c.Triage)
-			}
-			jobs[i].prev = prev
-		}
-		next := assist.Follow(prev, tr[i])
-		in := assist.ScoreInput{Triage: next, Reach: c.Author.Reach, Public: c.Public}
+		in := assist.ScoreInput{Triage: tr, Reach: c.Author.Reach, Public: c.Public}
 		if cust, ok := h.customers[c.CustomerID]; ok && c.CustomerID != "" {
 			in.Tier = cust.Tier
 		}
@@ -504,7 +616,7 @@ func (t *Triager) apply(jobs []triageJob, fromModel bool, ok func(i int, c *mode
 		if c.SLA != nil {
 			in.SLA = c.SLA.State
 		}
-		c.Triage = assist.ToCaseTriage(next, assist.Score(in), j.messageID, now)
+		c.Triage = assist.ToCaseTriage(tr, assist.Score(in), j.messageID, now)
 		evs = append(evs, model.Event{Type: model.EventCaseUpserted, Time: now, Case: &c})
 	}
 	if err == nil && len(evs) > 0 {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,9 +22,11 @@ import (
 // answers filled with the case's variables; an extractive summary; a
 // summary of the customer's cases built from their triage). Requests run
 // off the session's reader, a few at a time, each under Timeout; answers
-// are cached per case version (a history per the versions of all the
-// customer's cases), so a second console asking about the same case
-// version costs no second model call. An answer the model could not give
+// are cached per case version and triage (a history per the versions and
+// triages of all the customer's cases: a triage changes no version, and a
+// model's triage arriving late must not leave the offline topics cached),
+// so a second console asking about the same case version costs no second
+// model call. An answer the model could not give
 // for a passing reason (its breaker open, over budget, a 429, an error, a
 // timeout) is not cached: the next request asks again.
 type Assistant struct {
@@ -62,7 +65,29 @@ type assistKey struct {
 	caseID, kind, agent string
 	version             int64
 	msgs                int
-	others              string // customer_history: assist.HistoryKey
+	triage              string // triageStamp of the case's triage
+	others              string // customer_history: assist.HistoryKey and the other cases' triage stamps
+}
+
+// triageStamp tells a case's triages apart: the message triaged, the
+// source (offline, or the model's later answer) and when it was stored.
+func triageStamp(ct *model.CaseTriage) string {
+	if ct == nil {
+		return ""
+	}
+	return ct.MessageID + "/" + ct.Source + "/" + strconv.FormatInt(ct.At.UnixNano(), 36)
+}
+
+// historyKey is the cache key of c's customer history from the other
+// cases (read with versions): their versions and their triages.
+func historyKey(c model.Case, versions map[string]int64, cases []model.Case) assistKey {
+	stamps := make([]string, 0, len(cases))
+	for _, o := range cases {
+		stamps = append(stamps, o.ID+"="+triageStamp(o.Triage))
+	}
+	slices.Sort(stamps)
+	return assistKey{caseID: c.ID, kind: wire.AssistCustomerHistory, triage: triageStamp(c.Triage),
+		others: assist.HistoryKey(c.CustomerID, c.ID, versions) + "|" + strings.Join(stamps, "|")}
 }
 
 // Bounds of the assistant.
@@ -145,15 +170,16 @@ func (a *Assistant) Answer(ctx context.Context, h *Hub, r wire.AssistRequest, ag
 		ans.Error = "unknown case " + r.CaseID
 		return ans
 	}
-	key := assistKey{caseID: c.ID, kind: r.Kind, agent: agent, version: c.Version, msgs: c.MessageCount}
-	var others map[string]int64
+	key := assistKey{caseID: c.ID, kind: r.Kind, agent: agent, version: c.Version, msgs: c.MessageCount, triage: triageStamp(c.Triage)}
+	var others []model.Case
 	if r.Kind == wire.AssistCustomerHistory {
 		if c.CustomerID == "" {
 			ans.Error = "the case is not linked to a customer"
 			return ans
 		}
-		others = h.customerCaseVersions(c.CustomerID, c.ID)
-		key = assistKey{caseID: c.ID, kind: r.Kind, others: assist.HistoryKey(c.CustomerID, c.ID, others)}
+		versions := h.customerCaseVersions(c.CustomerID, c.ID)
+		others = h.casesOf(versions)
+		key = historyKey(c, versions, others)
 	}
 	a.mu.Lock()
 	cached, hit := a.cache[key]
@@ -246,8 +272,7 @@ const maxHistoryCandidates = 200
 
 // answerHistory summarises the other cases of c's customer on every
 // channel: what they asked, how they ended, the open ones, the mood.
-func (a *Assistant) answerHistory(ctx context.Context, h *Hub, c model.Case, versions map[string]int64, key assistKey, ans wire.AssistAnswer) wire.AssistAnswer {
-	cases := h.casesOf(versions)
+func (a *Assistant) answerHistory(ctx context.Context, h *Hub, c model.Case, cases []model.Case, key assistKey, ans wire.AssistAnswer) wire.AssistAnswer {
 	slices.SortFunc(cases, func(x, y model.Case) int { return y.Created.Compare(x.Created) })
 	cases = cases[:min(len(cases), 20)]
 	req := assist.HistoryRequest{CustomerID: c.CustomerID, CaseID: c.ID}
