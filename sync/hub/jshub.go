@@ -103,12 +103,22 @@ func (h *Hub) ReconcileOrphans(ctx context.Context, senders map[model.Channel]co
 	if !ok {
 		return // one hub on bbolt: RunDelivery reconciles at its start
 	}
-	if n, err := h.restoreJobs(l); err != nil {
-		h.cfg.Logger.Error("delivery: restore missing jobs", "err", err)
-	} else if n > 0 {
-		h.cfg.Logger.Warn("delivery: restored the jobs of queued replies a stopped hub left without one", "jobs", n)
-		h.wake()
+	// Until it succeeds (it was tried once): a hub starting while the
+	// cluster elects a leader may not read or write at once.
+	restored := false
+	restore := func() {
+		n, err := h.restoreJobs(l)
+		if err != nil {
+			h.cfg.Logger.Warn("delivery: restore missing jobs, will retry", "err", err)
+			return
+		}
+		restored = true
+		if n > 0 {
+			h.cfg.Logger.Warn("delivery: restored the jobs of queued replies a stopped hub left without one", "jobs", n)
+			h.wake()
+		}
 	}
+	restore()
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -116,6 +126,9 @@ func (h *Hub) ReconcileOrphans(ctx context.Context, senders map[model.Channel]co
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if !restored {
+			restore()
 		}
 		jobs, err := h.log.Jobs(JobSending)
 		if err != nil {
@@ -185,4 +198,26 @@ func (h *Hub) restoreJobs(l *JSLog) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// unfoldedCase reads a case the hub's memory does not hold (fullCase). On
+// bbolt there is none. On the JetStream log it may be another hub's new
+// case that this hub's fold has not reached: the fold runs behind the
+// stream, seconds behind when a NATS node died and the tail is started
+// again. A console that moved here from the dead hub sends its outbox at
+// once; an op on such a case answered unknown_case would be dropped by
+// the console for good (TestJSProcFailover: a note applied 0 times). The
+// stream's leader says whether the case exists (JSLog.Case waits for the
+// replica to hold its newest event); when it does, it is folded in now.
+func (h *Hub) unfoldedCase(id string) (model.Case, bool, error) {
+	l, ok := h.log.(*JSLog)
+	if !ok {
+		return model.Case{}, false, nil
+	}
+	c, ok, err := l.Case(id)
+	if err != nil || !ok {
+		return model.Case{}, false, err
+	}
+	h.fold(model.Event{Type: model.EventCaseUpserted, Case: &c})
+	return c, true, nil
 }

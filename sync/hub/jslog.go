@@ -178,6 +178,8 @@ type JSLog struct {
 	// testRecord before each write of an op's ledger entry and jobs (an
 	// error: those writes fail so).
 	testBeforeRecord, testRecord atomic.Pointer[func() error]
+	// testThread runs at the start of Thread (an error: the read fails so).
+	testThread atomic.Pointer[func() error]
 }
 
 // jsEnvelope is one stream message: an event, and on the last event of an
@@ -736,25 +738,6 @@ func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s
 // opKey is an op's key in the ledger buckets.
 func opKey(agent, opID string) string { return "a" + b64(agent) + ".o" + b64(opID) }
 
-// lastSubjectSeq is the newest seq of a subject, 0 for none.
-func (l *JSLog) lastSubjectSeq(subj string) (uint64, error) {
-	ctx, cancel := context.WithTimeout(l.ctx, l.cfg.Timeout)
-	defer cancel()
-	for {
-		m, err := l.stream.GetLastMsgForSubject(ctx, subj)
-		switch {
-		case err == nil:
-			return m.Sequence, nil
-		case errors.Is(err, jetstream.ErrMsgNotFound):
-			return 0, nil
-		case transient(err) && ctx.Err() == nil:
-			time.Sleep(100 * time.Millisecond)
-			continue
-		}
-		return 0, fmt.Errorf("hub: read stream: %w", err)
-	}
-}
-
 // retry calls f until it succeeds, fails for good, or ctx ends; each
 // call has 5 s.
 func retry(ctx context.Context, f func(ctx context.Context) error) error {
@@ -889,11 +872,28 @@ func (l *JSLog) publish(evs []model.Event, agent string, op *OpAnswer, jobs []Jo
 		if perr != nil {
 			return stored, 0, dups, perr
 		}
-		lastOf[p.subj], lastSeq = seq, seq
+		lastSeq = max(lastSeq, seq)
 		if dup {
+			// An earlier attempt of this op stored it, maybe a while ago
+			// (cut short by a hub or node dying): the subject may have
+			// moved on since. The next event of the chain expects what
+			// this one did (the subject's last as the hub read it), not
+			// the duplicate's seq: that would conflict for as long as the
+			// duplicate window lasts (TestJSProcFailover: every op of a
+			// console refused for minutes, its first op half published
+			// when the stream's leader died).
 			dups++
+			switch {
+			case expect == nil:
+				delete(lastOf, p.subj)
+			case *expect > seq:
+				lastOf[p.subj] = *expect
+			default:
+				lastOf[p.subj] = seq
+			}
 			continue
 		}
+		lastOf[p.subj] = seq
 		ev := p.env.Ev
 		ev.Seq = seq
 		stored = append(stored, ev)
@@ -1190,8 +1190,64 @@ func (l *JSLog) Case(id string) (model.Case, bool, error) {
 	return l.rep.Case(id)
 }
 
+// lastSubjectSeq is the newest seq of a subject as the stream's leader
+// has it (the stream's message-get API, which only the leader answers), 0
+// for none. Not a direct get: that is answered by any replica of the
+// stream, also one that is behind (a follower within 90 % of the leader
+// answers), so its seq may be older than a write another hub has had
+// acknowledged, and its "no such subject" not the stream's word. A hub
+// reading so would expect a stale seq (a conflict, again and again while
+// that replica lags) or refuse an op on another hub's new case as unknown,
+// which the console then drops (unfoldedCase).
+func (l *JSLog) lastSubjectSeq(subj string) (uint64, error) {
+	ctx, cancel := context.WithTimeout(l.ctx, l.cfg.Timeout)
+	defer cancel()
+	req, err := json.Marshal(struct {
+		LastFor string `json:"last_by_subj"`
+	}{subj})
+	if err != nil {
+		return 0, err
+	}
+	api := "$JS.API.STREAM.MSG.GET." + l.cfg.Stream
+	for {
+		actx, acancel := context.WithTimeout(ctx, 5*time.Second)
+		m, err := l.nc.RequestWithContext(actx, api, req)
+		acancel()
+		if err == nil {
+			var resp struct {
+				Error   *jetstream.APIError `json:"error"`
+				Message *struct {
+					Seq uint64 `json:"seq"`
+				} `json:"message"`
+			}
+			err = json.Unmarshal(m.Data, &resp)
+			switch {
+			case err != nil:
+			case resp.Error != nil && resp.Error.ErrorCode == jetstream.JSErrCodeMessageNotFound:
+				return 0, nil
+			case resp.Error != nil:
+				err = resp.Error
+			case resp.Message == nil:
+				err = errors.New("an answer without its message")
+			default:
+				return resp.Message.Seq, nil
+			}
+		}
+		if transient(err) && ctx.Err() == nil {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		return 0, fmt.Errorf("hub: read stream %s from its leader: %w", l.cfg.Stream, err)
+	}
+}
+
 // Thread implements EventLog, as fresh as Case.
 func (l *JSLog) Thread(caseID string) ([]model.Message, error) {
+	if f := l.testThread.Load(); f != nil {
+		if err := (*f)(); err != nil {
+			return nil, err
+		}
+	}
 	seq, err := l.lastSubjectSeq(l.caseSubject(caseID))
 	if err != nil {
 		return nil, err
