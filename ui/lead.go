@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -137,6 +138,9 @@ type LeadView struct {
 	periodSel, chanSel, teamSel, agentSel *widget.Select
 	hours                                 *widget.RadioGroup
 	chanTable, agentTable                 *widget.Table
+	agentBox                              *fyne.Container // sized to the agent lines
+	agentBoxSize                          fyne.Size
+	agentScroll                           *container.Scroll
 	urgent                                *widget.List
 	charts                                *fyne.Container
 	updated                               *widget.Label
@@ -290,7 +294,7 @@ func (v *LeadView) build() {
 	lower := container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(urgentW, 2*(chartH+40)), urgent),
 		container.NewVBox(v.chartsHead, v.charts))
 	v.scroll = container.NewVScroll(container.NewVBox(heading(T("By channel")), v.tableBox(v.chanTable, 3), heading(T("By agent")),
-		v.tableBox(v.agentTable, 7), v.totals, v.legend, lower))
+		v.agentTableBox(), v.totals, v.legend, lower))
 	v.root = container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), nil, nil, nil, v.scroll)
 }
 
@@ -300,7 +304,35 @@ const urgentW = 400
 // tableBox sizes a table to its columns; one wider than the window (long
 // headers in some languages) scrolls sideways instead of being cut.
 func (v *LeadView) tableBox(t *widget.Table, rows int) fyne.CanvasObject {
-	return container.NewHScroll(container.NewGridWrap(fyne.NewSize(tableWidth(), float32(rows+1)*38), t))
+	return container.NewHScroll(container.NewGridWrap(tableSize(rows), t))
+}
+
+func tableSize(rows int) fyne.Size { return fyne.NewSize(tableWidth(), float32(rows+1)*38) }
+
+// The agent table shows this many lines at least and at most (more
+// scroll): every agent, the brands' lines and "unassigned", which comes
+// last and must not hide below the fold.
+const minAgentLines, maxAgentLines = 3, 12
+
+func (v *LeadView) agentTableBox() fyne.CanvasObject {
+	v.agentBoxSize = tableSize(minAgentLines)
+	v.agentBox = container.NewGridWrap(v.agentBoxSize, v.agentTable)
+	v.agentScroll = container.NewHScroll(v.agentBox)
+	return v.agentScroll
+}
+
+// fitAgentTable sizes the agent table to its lines.
+func (v *LeadView) fitAgentTable() {
+	size := tableSize(min(max(len(v.agentsL), minAgentLines), maxAgentLines))
+	if size == v.agentBoxSize {
+		return
+	}
+	v.agentBoxSize = size
+	v.agentBox.Layout = layout.NewGridWrapLayout(size)
+	v.agentBox.Refresh()
+	v.agentScroll.Refresh()
+	v.scroll.Content.Refresh() // the board below moves down or up
+	v.scroll.Refresh()
 }
 
 func tableWidth() float32 {
@@ -466,12 +498,14 @@ func (v *LeadView) dayZone() *time.Location {
 	return v.zone
 }
 
-// legendText says what the board's figures are, in the hub's zone; with
-// brand true also what a brand's row is.
-func legendText(zone string, brand bool) string {
+// legendText says what the board's figures are, in the hub's zone, and
+// what the brands' lines are (their names in full: the table may cut
+// them).
+func legendText(zone string, brands []string) string {
 	s := T("Today counts from midnight in {{.Zone}} (the team's calendar). Response times: median / p90 of the cases created in the period. SLAs met: the cases that met every target, of those whose outcome is known (met and breached; running and merged cases are left out).", "Zone", zone)
-	if brand {
-		s += " " + T("Brand: the cases only the brand's own page or account answered, on the platform outside Switchboard; its replies count as responses, for no agent.")
+	if len(brands) > 0 {
+		s += " " + T("Brand ({{.Names}}): the cases only the brand's own page or account answered, on the platform outside Switchboard; its replies count as responses, for no agent.",
+			"Names", strings.Join(brands, ", "))
 	}
 	return s
 }

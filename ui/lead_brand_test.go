@@ -120,7 +120,7 @@ func TestLeadBoardTodayAndBrandAccounts(t *testing.T) {
 		if got, want := xs[len(xs)-1], float64(*sum.Groups[i].FirstResponseWall.MedianS)/60; math.Abs(got-want) > 1e-9 {
 			t.Errorf("X median today on the chart: %v min, the hub's 2026-12-01: %v", got, want)
 		}
-		if !strings.Contains(v.legend.Text, "Pacific/Auckland") || !strings.Contains(v.legend.Text, "Brand: the cases") {
+		if !strings.Contains(v.legend.Text, "Pacific/Auckland") || !strings.Contains(v.legend.Text, "Brand (@SkyWingsAir, SkyWings): the cases") {
 			t.Errorf("legend %q", v.legend.Text)
 		}
 		var names []string

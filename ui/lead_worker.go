@@ -292,7 +292,7 @@ func (v *LeadView) apply(live app.LiveBoard, data *leadData, flt leadFilter) {
 		}
 		return 0
 	}
-	brand := false
+	var brands []string
 	slices.SortFunc(v.agentsL, func(a, b boardLine) int {
 		if c := rank(a.key) - rank(b.key); c != 0 {
 			return c
@@ -300,13 +300,15 @@ func (v *LeadView) apply(live app.LiveBoard, data *leadData, flt leadFilter) {
 		return strings.Compare(a.key, b.key)
 	})
 	for _, l := range v.agentsL {
-		brand = brand || isBrandKey(l.key)
+		if isBrandKey(l.key) {
+			brands = append(brands, strings.TrimPrefix(l.key, report.BrandKeyPrefix))
+		}
 	}
 	zone := time.Local
 	if v.data.zone != nil {
 		zone = v.data.zone
 	}
-	v.legend.SetText(legendText(zone.String(), brand))
+	v.legend.SetText(legendText(zone.String(), brands))
 	if len(live.Urgent) == 0 {
 		v.noUrgent.Show()
 	} else {
@@ -321,6 +323,7 @@ func (v *LeadView) apply(live app.LiveBoard, data *leadData, flt leadFilter) {
 			delete(v.highlight, id)
 		}
 	}
+	v.fitAgentTable()
 	v.chanTable.Refresh()
 	v.agentTable.Refresh()
 	v.urgent.Refresh()
