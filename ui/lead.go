@@ -147,6 +147,7 @@ type LeadView struct {
 	totals                                *widget.Label
 	legend                                *widget.Label // what the figures are
 	noUrgent                              *widget.Label // the empty state of urgent
+	noAgents                              *widget.Label // the empty state of the agent table
 	chartsHead                            *widget.Label
 	root                                  fyne.CanvasObject
 
@@ -241,6 +242,9 @@ func (v *LeadView) build() {
 	v.legend.Wrapping = fyne.TextWrapWord
 	v.noUrgent = widget.NewLabel(T("Nothing is about to breach."))
 	v.noUrgent.Importance = widget.LowImportance
+	v.noAgents = widget.NewLabel(T("No agent has figures yet: no case of the last 30 days was answered or assigned, and none is open."))
+	v.noAgents.Importance = widget.LowImportance
+	v.noAgents.Hide()
 	v.chartsHead = heading(T("Response times per day"))
 
 	dueW := dueWidth()
@@ -294,7 +298,7 @@ func (v *LeadView) build() {
 	lower := container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(urgentW, 2*(chartH+40)), urgent),
 		container.NewVBox(v.chartsHead, v.charts))
 	v.scroll = container.NewVScroll(container.NewVBox(heading(T("By channel")), v.tableBox(v.chanTable, 3), heading(T("By agent")),
-		v.agentTableBox(), v.totals, v.legend, lower))
+		v.noAgents, v.agentTableBox(), v.totals, v.legend, lower))
 	v.root = container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), nil, nil, nil, v.scroll)
 }
 
@@ -324,6 +328,17 @@ func (v *LeadView) agentTableBox() fyne.CanvasObject {
 // fitAgentTable sizes the agent table to its lines.
 func (v *LeadView) fitAgentTable() {
 	size := tableSize(min(max(len(v.agentsL), minAgentLines), maxAgentLines))
+	if empty := len(v.agentsL) == 0; empty != v.noAgents.Visible() {
+		// No lines: a sentence instead of an empty table.
+		if empty {
+			v.noAgents.Show()
+			v.agentScroll.Hide()
+		} else {
+			v.noAgents.Hide()
+			v.agentScroll.Show()
+		}
+		v.scroll.Content.Refresh()
+	}
 	if size == v.agentBoxSize {
 		return
 	}
