@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -53,4 +54,26 @@ func TestLeadBoardEmpty(t *testing.T) {
 			t.Errorf("zone %s", v.dayZone())
 		}
 	})
+}
+
+// TestLeadPeriodsAreTheAgentsPeriods: the board's 7 and 30 days are the
+// 7 × 24 and 30 × 24 hours up to now, as an agent's own figures
+// (report.MineFrom) — also across a DST change in the console's zone,
+// where 7 calendar days are an hour more.
+func TestLeadPeriodsAreTheAgentsPeriods(t *testing.T) {
+	loc := time.Local
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Local = la
+	t.Cleanup(func() { time.Local = loc })
+	test.NewTempApp(t)
+	v := NewLeadView(emptyLead{}, emptyLead{}, nil)
+	now := time.Date(2026, 11, 5, 12, 0, 0, 0, la) // DST ended on 1 November
+	for p, mp := range map[int]string{period7d: report.Period7d, period30d: report.Period30d} {
+		if got, want := v.periodFrom(p, now), report.MineFrom(mp, now, time.UTC); !got.Equal(want) {
+			t.Errorf("%s: the board from %s, the agent's figures from %s", mp, got, want)
+		}
+	}
 }

@@ -95,7 +95,9 @@ func (v *LeadView) periodFrom(p int, now time.Time) time.Time {
 		y, m, d := now.In(loc).Date()
 		return time.Date(y, m, d, 0, 0, 0, 0, loc)
 	}
-	return now.AddDate(0, 0, -periodDays[p])
+	// Hours, not calendar days: across a DST change the console's
+	// calendar week is an hour longer or shorter than the agents' 7d.
+	return now.Add(-time.Duration(periodDays[p]) * 24 * time.Hour)
 }
 
 func (f leadFilter) report() report.Filter {
@@ -120,7 +122,7 @@ func (v *LeadView) fetch(flt leadFilter, pal leadPalette) leadData {
 	base := flt.report()
 	// The teams first: the hub's answer names its zone of days, which
 	// today's figures and the charts' days begin in.
-	teams, err := v.rep.Summary(ctx, app.ReportQuery{From: now.AddDate(0, 0, -periodDays[period30d]), To: now, Group: report.ByTeam,
+	teams, err := v.rep.Summary(ctx, app.ReportQuery{From: v.periodFrom(period30d, now), To: now, Group: report.ByTeam,
 		Filter: report.Filter{Channel: flt.channel}})
 	if err != nil {
 		return fail(err)
