@@ -10,7 +10,8 @@ import (
 // OpAskExpert hands a case's question to a community expert: on a forum
 // a prepared mention in the thread (posted by hand, like forum replies),
 // elsewhere a private note to the expert through the contact they chose
-// (sent by hand, Op.Contact). Op.Expert names the expert's identity key, Op.Text is
+// (Op.Contact): a private message the hub sends on X and Facebook
+// (HandoffDM), an internal note to send by hand elsewhere. Op.Expert names the expert's identity key, Op.Text is
 // the hand-off text; the hub refuses one that carries the customer's
 // personal data (RejectPersonalData).
 const OpAskExpert OpKind = "ask_expert"
@@ -35,6 +36,23 @@ type Handoff struct {
 	// in the case's thread — the community answer.
 	AnsweredAt time.Time `json:"answered_at,omitzero"`
 	AnswerID   string    `json:"answer_id,omitempty"`
+	// Delivery is where the private note stands: queued, sent or failed
+	// when the hub sends it (HandoffDM), manual when the agent sends it
+	// by hand; empty for a mention in the thread (its reply message has
+	// the state). DeliveryError says why it failed; PlatformID is the
+	// sent message's id on the platform.
+	Delivery      Delivery `json:"delivery,omitempty"`
+	DeliveryError string   `json:"delivery_error,omitempty"`
+	PlatformID    string   `json:"platform_id,omitempty"`
+}
+
+// HandoffDM reports whether a hand-off to contact (an identity key) goes
+// out as a private message the hub sends: an X direct message or a
+// Messenger message. A forum has no private-message API: a note to a
+// forum identity is sent by hand.
+func HandoffDM(contact string) bool {
+	p, h, ok := strings.Cut(contact, ":")
+	return ok && h != "" && (Channel(p) == ChannelTwitter || Channel(p) == ChannelFacebook)
 }
 
 // Waiting reports whether the case waits on the expert.
@@ -71,8 +89,10 @@ func validateAskExpert(o Op) error {
 
 // applyAskExpert hands c over to the expert named by op (contact "thread"
 // or an identity key, name for display): a public mention in a forum
-// thread goes out like a forum reply (posted by hand); any other contact
-// is an internal note that says where to send it.
+// thread goes out like a forum reply (posted by hand); a contact on X or
+// Facebook gets a private message the hub's delivery sends (the note
+// records it, queued); any other contact is an internal note that says
+// where to send it by hand.
 func applyAskExpert(c *Case, op Op, by Actor, now time.Time) (*Message, *Rejection) {
 	if c.Assignee != "" && c.Assignee != by.Name && !op.Confirm {
 		return nil, reject(RejectClaimed, "claimed by %s; confirm to hand it over anyway", c.Assignee)
@@ -84,15 +104,23 @@ func applyAskExpert(c *Case, op Op, by Actor, now time.Time) (*Message, *Rejecti
 	if via == "thread" && c.Channel != ChannelForum {
 		return nil, reject(RejectInvalid, "a %s case has no forum thread to mention the expert in; use the expert's contact", c.Channel)
 	}
+	if via != "thread" {
+		via = IdentityKey(via)
+	}
 	c.Handoff = &Handoff{Expert: IdentityKey(op.Expert), By: by.Name, At: now, Via: via, Text: op.Text, MessageID: op.ID}
 	msg := &Message{ID: op.ID, CaseID: c.ID, Text: op.Text, Time: now,
 		Author: Identity{Platform: c.Channel, Handle: by.Name, DisplayName: by.Name}}
 	if via == "thread" {
 		msg.Direction, msg.Public, msg.Delivery = DirectionOut, c.Public, DeliveryQueued
 		c.LastMessageAt = now
+	} else if HandoffDM(via) {
+		msg.Direction, msg.Delivery = DirectionNote, DeliveryQueued
+		msg.Text = fmt.Sprintf("Hand-off to %s via %s (private message, sent by the hub):\n%s", op.Expert, via, op.Text)
+		c.Handoff.Delivery = DeliveryQueued
 	} else {
 		msg.Direction = DirectionNote
 		msg.Text = fmt.Sprintf("Hand-off to %s via %s (send by hand):\n%s", op.Expert, via, op.Text)
+		c.Handoff.Delivery = DeliveryManual
 	}
 	if c.Assignee == "" {
 		c.Assignee = by.Name

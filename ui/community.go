@@ -75,9 +75,9 @@ func (p *communityPanel) set(c model.Case, now time.Time) {
 		p.status.SetText("")
 		p.status.Hide()
 	case h.Waiting():
-		p.status.SetText(T("Waiting on community expert {{.Expert}} for {{.Age}} (asked by {{.By}})",
-			"Expert", expertName(h.Expert), "Age", Age(now.Sub(h.At)), "By", h.By))
 		p.status.Importance = widget.WarningImportance
+		p.status.SetText(p.withHandoffDelivery(h, T("Waiting on community expert {{.Expert}} for {{.Age}} (asked by {{.By}})",
+			"Expert", expertName(h.Expert), "Age", Age(now.Sub(h.At)), "By", h.By)))
 		p.status.Show()
 	default:
 		p.status.SetText(T("Community answer by {{.Expert}}, {{.Age}} after the hand-off",
@@ -135,9 +135,11 @@ type AskExpertDialog struct {
 	Experts  *widget.RadioGroup
 	Text     *widget.Entry
 	Findings *widget.Label
-	Send     *widget.Button
-	Empty    *widget.Label
-	pop      *widget.PopUp
+	// How says how the hand-off reaches the chosen expert (community_handoff.go).
+	How   *widget.Label
+	Send  *widget.Button
+	Empty *widget.Label
+	pop   *widget.PopUp
 }
 
 // AskExpert is the open hand-off dialog, nil when none is open.
@@ -165,7 +167,7 @@ func (c *Console) showAskExpert(cm Community, caseID string) {
 }
 
 func (c *Console) openAskExpert(cm Community, cs model.Case, sugg []community.Suggestion) {
-	a := &AskExpertDialog{Findings: widget.NewLabel(""), Empty: widget.NewLabel("")}
+	a := &AskExpertDialog{Findings: widget.NewLabel(""), Empty: widget.NewLabel(""), How: newHandoffHow()}
 	a.Findings.Wrapping = fyne.TextWrapWord
 	a.Findings.Importance = widget.DangerImportance
 	labels := make([]string, len(sugg))
@@ -207,6 +209,7 @@ func (c *Console) openAskExpert(cm Community, cs model.Case, sugg []community.Su
 			return
 		}
 		chosen = &s
+		a.How.SetText(handoffHow(handoffContact(cs, s.Expert)))
 		if a.Text.Text == "" || strings.HasPrefix(a.Text.Text, "@") {
 			a.Text.SetText(handoffDraft(s, cs))
 		}
@@ -216,13 +219,7 @@ func (c *Console) openAskExpert(cm Community, cs model.Case, sugg []community.Su
 		if chosen == nil {
 			return
 		}
-		expert, contact, text := chosen.Expert.Key, chosen.Expert.Contact, a.Text.Text
-		if contact == "" || (contact == "thread" && cs.Channel != model.ChannelForum) {
-			contact = "thread"
-			if cs.Channel != model.ChannelForum {
-				contact = expert // a note to send to the member by hand
-			}
-		}
+		expert, contact, text := chosen.Expert.Key, handoffContact(cs, chosen.Expert), a.Text.Text
 		a.pop.Hide()
 		c.askDlg = nil
 		c.spawn(func() {
@@ -255,7 +252,7 @@ func (c *Console) openAskExpert(cm Community, cs model.Case, sugg []community.Su
 	}
 	hint := lowLabel(T("The expert gets the question, never the customer: no names, handles, numbers or addresses."), fyne.TextAlignLeading)
 	hint.Wrapping = fyne.TextWrapWord
-	body := container.NewBorder(top, container.NewVBox(a.Findings, hint), nil, nil, a.Text)
+	body := container.NewBorder(top, container.NewVBox(a.How, a.Findings, hint), nil, nil, a.Text)
 	w := c.window()
 	if w == nil {
 		return

@@ -147,6 +147,10 @@ func (h *Hub) deliver(ctx context.Context, j Job, s connector.Sender) {
 		h.finish(j, JobDone, id, "")
 	case errors.Is(err, connector.ErrManual):
 		h.finish(j, JobManual, "", "This forum has no reply API: copy the reply, post it in the thread, then mark it posted.")
+	case ctx.Err() != nil:
+		// The hub is stopping: the platform may have taken it. Left in
+		// JobSending, it is reconciled at the next start, not sent again.
+		h.cfg.Logger.Warn("delivery: stopped while sending; reconciled at the next start", "job", j.ID, "err", err)
 	case connector.IsPermanent(err) || j.Attempts >= MaxAttempts:
 		h.finish(j, JobFailed, "", err.Error())
 	default:
@@ -167,6 +171,10 @@ func (h *Hub) deliver(ctx context.Context, j Job, s connector.Sender) {
 func (h *Hub) finish(j Job, state JobState, platformID, reason string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if j.Reply.Proactive { // a hand-off's private message (experts.go)
+		h.finishHandoffLocked(j, state, platformID, reason)
+		return
+	}
 	j.State, j.PlatformID, j.LastError = state, platformID, reason
 	h.metrics.deliveryDone(j.Reply.Channel, deliveryOutcome(state))
 	msg, err := h.message(j.CaseID, j.ID)

@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"switchboard/community"
+	"switchboard/connector"
 	"switchboard/model"
 )
 
@@ -185,21 +186,41 @@ func (x *Experts) catchUpLocked() error {
 }
 
 // publishLocked hands the hub the directory's keys, for marking members'
-// posts at ingest.
+// posts at ingest, and for each member the one identity the hub may send
+// a hand-off's private message to (privateContact), as key + "\x00" +
+// that identity (an identity key holds no NUL).
 func (x *Experts) publishLocked() {
-	m := make(map[string]bool, len(x.dir))
+	m := make(map[string]bool, 2*len(x.dir))
 	for k, e := range x.dir {
 		if !e.Removed {
 			m[k] = true
+			m[k+"\x00"+privateContact(e)] = true
 		}
 	}
 	x.h.members.Store(&m)
+}
+
+// privateContact is where a member agreed to get private notes: the
+// contact they chose, or (none chosen, or the forum thread) the identity
+// they are listed with.
+func privateContact(e model.Expert) string {
+	if e.Contact != "" && e.Contact != "thread" {
+		return model.IdentityKey(e.Contact)
+	}
+	return e.Key
 }
 
 // isMember reports whether key is in the expert directory.
 func (h *Hub) isMember(key string) bool {
 	m := h.members.Load()
 	return m != nil && (*m)[key]
+}
+
+// mayWrite reports whether the hub may send member key a private note at
+// the identity via (privateContact).
+func (h *Hub) mayWrite(key, via string) bool {
+	m := h.members.Load()
+	return m != nil && (*m)[key+"\x00"+via]
 }
 
 // fold applies one event; live is false while loading a snapshot (whose
@@ -784,6 +805,15 @@ func (h *Hub) checkHandoffLocked(c model.Case, op model.Op) *model.Rejection {
 	if key == c.Author.Key() {
 		return &model.Rejection{Code: model.RejectInvalid, Reason: "the case's own author cannot be asked as its expert"}
 	}
+	if via := model.IdentityKey(op.Contact); op.Contact != "" && op.Contact != "thread" && model.HandoffDM(via) {
+		// The hub sends this one itself: only to where the member agreed
+		// to be written to — the contact they chose, or (none chosen) the
+		// identity they are listed with.
+		if !h.mayWrite(key, via) {
+			return &model.Rejection{Code: model.RejectInvalid, Reason: fmt.Sprintf(
+				"%s is not the contact %s chose for private notes: the hub sends a hand-off only there (their directory contact, else their own identity)", clipKey(via), clipKey(key))}
+		}
+	}
 	found := community.CheckHandoff(op.Text, community.PersonalOf(c, h.customers[c.CustomerID]))
 	if len(found) == 0 {
 		return nil
@@ -797,4 +827,79 @@ func (h *Hub) checkHandoffLocked(c model.Case, op model.Op) *model.Rejection {
 	return &model.Rejection{Code: model.RejectPersonalData, Reason: fmt.Sprintf(
 		"the hand-off names the customer's personal data (%s): an expert gets the question, never the customer; take out %s",
 		strings.Join(kinds, ", "), found[0])}
+}
+
+// handoffJob is the delivery job of an ask_expert op whose note goes out
+// as a private message (model.HandoffDM): an X direct message or a
+// Messenger message to the expert's contact, sent through the case's brand
+// by the same delivery worker as replies (intent recorded first, retried,
+// reconciled after a crash, its outcome on the case's handoff). Its reply
+// is Proactive: only hand-offs are, which is how finish tells them from
+// replies. ok is false for any other op.
+func (h *Hub) handoffJob(c model.Case, op model.Op, msg model.Message) (Job, bool) {
+	hf := c.Handoff
+	if op.Kind != model.OpAskExpert || hf == nil || hf.MessageID != msg.ID || hf.Delivery != model.DeliveryQueued || !model.HandoffDM(hf.Via) {
+		return Job{}, false
+	}
+	p, handle, _ := strings.Cut(hf.Via, ":")
+	r := connector.Reply{Key: msg.ID, CaseID: c.ID, Channel: model.Channel(p), Private: true, Proactive: true,
+		RecipientHandle: handle, Text: hf.Text, Brand: c.Brand}
+	if r.Channel == model.ChannelFacebook {
+		r.Recipient = handle // a Facebook identity's handle is its page-scoped id
+	}
+	return Job{ID: msg.ID, CaseID: c.ID, Reply: r, State: JobPending}, true
+}
+
+// finishHandoffLocked records the outcome of a hand-off's private message:
+// on its note (like a reply's delivery) and on the case's handoff, in one
+// step with the job. h.mu is held.
+func (h *Hub) finishHandoffLocked(j Job, state JobState, platformID, reason string) {
+	now := h.cfg.Now().UTC()
+	var evs []model.Event
+	d := model.DeliveryFailed
+	switch state {
+	case JobDone:
+		d, reason = model.DeliverySent, ""
+	case JobManual:
+		d, reason = model.DeliveryManual, fmt.Sprintf("the hub has no private-message path on %s: send the hand-off by hand", j.Reply.Channel)
+	default:
+		if strings.HasPrefix(reason, "the hub stopped while sending; it is not known") { // reconcile, a sender without Find
+			reason = fmt.Sprintf("the hub stopped while sending; it is not known whether the expert got the message: check the %s conversation before sending it again by hand", j.Reply.Channel)
+		}
+	}
+	if msg, err := h.message(j.CaseID, j.ID); err == nil {
+		msg.Delivery, msg.DeliveryError = d, reason
+		if platformID != "" {
+			msg.PlatformID = platformID
+		}
+		evs = append(evs, model.Event{Type: model.EventMessageUpdated, Time: now, Message: &msg})
+	} else {
+		h.cfg.Logger.Error("delivery: find hand-off note", "job", j.ID, "err", err)
+	}
+	c, ok, err := h.fullCase(j.CaseID)
+	if err != nil {
+		h.cfg.Logger.Error("delivery: read hand-off case", "job", j.ID, "err", err)
+		return // the job stays as it is: tried again
+	}
+	if ok && c.Handoff != nil && c.Handoff.MessageID == j.ID {
+		nh := *c.Handoff
+		nh.Delivery, nh.DeliveryError, nh.PlatformID = d, reason, platformID
+		c.Handoff = &nh
+		c.Version++
+		c.Updated = now
+		evs = append(evs, model.Event{Type: model.EventCaseUpserted, Time: now, Case: &c})
+	}
+	j.State, j.PlatformID, j.LastError = state, platformID, reason
+	h.metrics.deliveryDone(j.Reply.Channel, deliveryOutcome(state))
+	stored, err := h.log.PutJob(j, evs...)
+	if err != nil {
+		h.cfg.Logger.Error("delivery: record hand-off outcome", "job", j.ID, "err", err)
+		return
+	}
+	for _, ev := range stored {
+		h.fold(ev)
+	}
+	h.metrics.markAppended(stored)
+	h.wake()
+	h.cfg.Logger.Info("delivery: hand-off", "job", j.ID, "case", j.CaseID, "via", j.Reply.Channel, "state", state, "platform_id", platformID, "reason", reason)
 }

@@ -355,6 +355,9 @@ func (h *Hub) applyOpLocked(by Agent, op model.Op) (OpAnswer, func() error, erro
 			}
 		}
 		evs = append(evs, model.Event{Type: model.EventMessageAdded, Time: now, Message: msg})
+		if j, ok := h.handoffJob(c, op, *msg); ok { // the hand-off's private message (experts.go)
+			jobs = append(jobs, j)
+		}
 		if msg.Direction == model.DirectionOut {
 			jobs = append(jobs, h.replyJob(target, *msg))
 		}
