@@ -517,7 +517,7 @@ func (v *LeadView) dayZone() *time.Location {
 // what the brands' lines are (their names in full: the table may cut
 // them).
 func legendText(zone string, brands []string) string {
-	s := T("Today counts from midnight in {{.Zone}} (the team's calendar). Response times: median / p90 of the cases created in the period. SLAs met: the cases that met every target, of those whose outcome is known (met and breached; running and merged cases are left out).", "Zone", zone)
+	s := T("Today counts from midnight in {{.Zone}} (the team's calendar). Response times: median / p90 of the cases created in the period that were answered; those still unanswered are in Waiting and Oldest wait. SLAs met: the cases that met every target, of those whose outcome is known (met and breached; running and merged cases are left out).", "Zone", zone)
 	if len(brands) > 0 {
 		s += " " + T("Brand ({{.Names}}): the cases only the brand's own page or account answered, on the platform outside Switchboard; its replies count as responses, for no agent.",
 			"Names", strings.Join(brands, ", "))
