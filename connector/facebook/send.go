@@ -169,6 +169,57 @@ func (s *Sender) sendMessenger(ctx context.Context, r connector.Reply) (string, 
 	return out.MessageID, nil
 }
 
+// Find reports whether private message r was sent after all (the hub
+// stopped between sending and recording it): a message of the page with
+// r's text among the newest 25 of its Messenger conversation with the
+// recipient (the Conversations API: GET /{page-id}/conversations with
+// platform=messenger, user_id and the messages field). A public comment
+// reply cannot be looked up so: Find answers an error, and the hub fails
+// the reply with a note to check the page.
+func (s *Sender) Find(ctx context.Context, r connector.Reply) (string, bool, error) {
+	if !r.Private {
+		return "", false, errors.New("facebook: a comment reply cannot be looked up; check the post")
+	}
+	psid := r.Recipient
+	if psid == "" {
+		psid, _ = strings.CutPrefix(r.ThreadRef, messengerThreadPrefix)
+	}
+	if checkID("recipient PSID", psid) != nil || checkText(r.Text, MaxMessengerText, "Messenger message") != nil {
+		return "", false, nil // Send would refuse it anyway
+	}
+	q := url.Values{"platform": {"messenger"}, "user_id": {psid}, "fields": {"messages.limit(25){message,from}"},
+		"access_token": {s.cfg.PageAccessToken}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base+"/"+url.PathEscape(s.cfg.PageID)+"/conversations?"+q.Encode(), nil)
+	if err != nil {
+		return "", false, redact(err)
+	}
+	var out struct {
+		Data []struct {
+			Messages struct {
+				Data []struct {
+					ID      string `json:"id"`
+					Message string `json:"message"`
+					From    struct {
+						ID string `json:"id"`
+					} `json:"from"`
+				} `json:"data"`
+			} `json:"messages"`
+		} `json:"data"`
+	}
+	if err := s.do(req, &out); err != nil {
+		return "", false, fmt.Errorf("facebook: look up the conversation with %s: %w", psid, err)
+	}
+	want := strings.Join(strings.Fields(r.Text), " ")
+	for _, c := range out.Data {
+		for _, m := range c.Messages.Data {
+			if m.From.ID == s.cfg.PageID && isGraphID(m.ID) && strings.Join(strings.Fields(m.Message), " ") == want {
+				return m.ID, true, nil
+			}
+		}
+	}
+	return "", false, nil
+}
+
 // messengerRefused says in plain words why the Send API refused a
 // message, for the codes of its error reference a sender meets: outside
 // the 24-hour window (10/2018278), the person not reachable (551), no
