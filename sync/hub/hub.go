@@ -313,7 +313,7 @@ func (h *Hub) decodeCaseRec(b []byte) (rec caseRec, ref, author string, err erro
 // fullCase reads a case's newest full state from the log.
 func (h *Hub) fullCase(id string) (model.Case, bool, error) {
 	if _, ok := h.cases[id]; !ok {
-		return model.Case{}, false, nil
+		return h.unfoldedCase(id) // another hub's new case, on JetStream (jshub.go)
 	}
 	return h.ilog.Case(id)
 }
