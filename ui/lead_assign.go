@@ -31,7 +31,8 @@ func (v *LeadView) ReassignMenu(caseID string) *fyne.Menu {
 		}
 	}
 	for _, l := range v.agentsL {
-		if l.key != "" && l.key != current && !slices.Contains(names, l.key) {
+		// A brand's own account is no agent to give a case to.
+		if l.key != "" && !isBrandKey(l.key) && l.key != current && !slices.Contains(names, l.key) {
 			names = append(names, l.key)
 		}
 	}

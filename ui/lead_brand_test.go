@@ -149,6 +149,17 @@ func TestLeadBoardTodayAndBrandAccounts(t *testing.T) {
 			}
 		}
 	})
+	// A case about to breach is not offered to a brand's account.
+	v.Locked(func() {
+		if len(v.live.Urgent) == 0 {
+			t.Fatal("nothing about to breach")
+		}
+		for _, it := range v.ReassignMenu(v.live.Urgent[0].ID).Items {
+			if strings.Contains(it.Label, "brand") || strings.Contains(it.Label, "SkyWings") {
+				t.Errorf("reassign offers %q", it.Label)
+			}
+		}
+	})
 	// Its figure drills into the page's case.
 	var line boardLine
 	v.Locked(func() {
