@@ -343,6 +343,9 @@ func encodeEvent(ev model.Event) (raw []byte, off, n int, err error) {
 		raw, err = json.Marshal(ev)
 		return raw, -1, 0, err
 	}
+	if raw, off, n, ok := encodeEventFast(ev); ok {
+		return raw, off, n, nil
+	}
 	head, err := json.Marshal(e)
 	if err != nil {
 		return nil, 0, 0, err
@@ -884,7 +887,10 @@ type commitReq struct {
 	evs    []model.Event // with their seqs
 	raws   [][]byte      // evs encoded for the log bucket
 	kvs    []stateKV     // state bucket writes
-	kvSeqs []uint64      // the seq of the event of each of kvs
+	// lazy holds, for each of kvs written behind the log, its write as
+	// the committer keeps it (nil for a write made at once): made by
+	// whoever encodes the request, not by the committer.
+	lazy []*dirtyKV
 	// A group's events are encoded when it is sealed, outside the
 	// queue's lock (and the hub's): encoded of evs are, encErr failed.
 	group   bool
@@ -940,10 +946,15 @@ type commitQueue struct {
 	sorted    []*dirtyKV // dirty in key order (and some gone), for partial writes
 	adds      []*dirtyKV // dirty, not yet in sorted
 	elevator  string     // the last key a partial write wrote
-	viewMu    sync.RWMutex
-	views     []chan viewTx // viewState's requests, served after a commit that writes all
-	stateSeq  uint64        // every event up to it is in the state buckets
-	noDrain   atomic.Bool   // tests: no writing behind the log when idle
+	spare     []*dirtyKV // the array sorted was merged into before
+	// The committer's scratch (commit): the batch's lazy writes by key,
+	// in order, and those not behind before.
+	local        map[string]*dirtyKV
+	order, fresh []*dirtyKV
+	viewMu       sync.RWMutex
+	views        []chan viewTx // viewState's requests, served after a commit that writes all
+	stateSeq     uint64        // every event up to it is in the state buckets
+	noDrain      atomic.Bool   // tests: no writing behind the log when idle
 
 	// The seen filter (ingest_seen.go): nil until built; the keys queued
 	// meanwhile are kept in seenAdds, unless building failed (seenOff).
@@ -1129,8 +1140,16 @@ func (r *commitReq) encode() error {
 		if r.kvs, err = eventKVs(ev, raw, off, n, r.kvs); err != nil {
 			return fmt.Errorf("encode state: %w", err)
 		}
-		for len(r.kvSeqs) < len(r.kvs) {
-			r.kvSeqs = append(r.kvSeqs, ev.Seq)
+		for _, kv := range r.kvs[len(r.lazy):] {
+			b := lazyOf(kv.bucket)
+			if b < 0 {
+				r.lazy = append(r.lazy, nil)
+				continue
+			}
+			ck := make([]byte, 1+len(kv.key))
+			ck[0] = byte(b)
+			copy(ck[1:], kv.key)
+			r.lazy = append(r.lazy, &dirtyKV{ck: string(ck), bucket: b, key: kv.key, val: kv.val, since: ev.Seq})
 		}
 		r.raws = append(r.raws, raw)
 		r.encoded++
@@ -1346,24 +1365,32 @@ func (q *commitQueue) commit(batch []*commitReq, onCommit func([]model.Event), m
 	}
 	q.mu.Unlock()
 	// The batch's lazy writes, newest value per key, in event order;
-	// fresh are those not behind the log before.
-	local := map[string]*dirtyKV{}
-	var order, fresh []*dirtyKV
+	// fresh are those not behind the log before. (local, order and fresh
+	// are the committer's, kept from one commit to the next.)
+	if q.local == nil {
+		q.local = map[string]*dirtyKV{}
+	}
+	local := q.local
+	clear(local)
+	order, fresh := q.order[:0], q.fresh[:0]
+	defer func() {
+		clear(order)
+		clear(fresh)
+		q.order, q.fresh = order[:0], fresh[:0]
+		clear(local)
+	}()
 	for _, r := range batch {
-		for i, kv := range r.kvs {
-			b := lazyOf(kv.bucket)
-			if b < 0 {
+		for _, d := range r.lazy {
+			if d == nil {
 				continue
 			}
-			ck := string(rune(b)) + string(kv.key)
-			if d, ok := local[ck]; ok {
-				d.val = kv.val
+			if prev, ok := local[d.ck]; ok {
+				prev.val = d.val
 				continue
 			}
-			d := &dirtyKV{ck: ck, bucket: b, key: kv.key, val: kv.val, since: r.kvSeqs[i]}
-			local[ck] = d
+			local[d.ck] = d
 			order = append(order, d)
-			if _, ok := q.dirty[ck]; !ok {
+			if _, ok := q.dirty[d.ck]; !ok {
 				fresh = append(fresh, d)
 			}
 		}
@@ -1395,7 +1422,12 @@ func (q *commitQueue) commit(batch []*commitReq, onCommit func([]model.Event), m
 		adds := append(q.adds, fresh...)
 		q.adds = nil
 		slices.SortFunc(adds, func(a, b *dirtyKV) int { return strings.Compare(a.ck, b.ck) })
-		merged := make([]*dirtyKV, 0, len(q.sorted)+len(adds))
+		// Merged into the array the previous merge left (sorted's two
+		// arrays take turns), not a new one of every record behind.
+		merged := q.spare[:0]
+		if cap(merged) < len(q.sorted)+len(adds) {
+			merged = make([]*dirtyKV, 0, (len(q.sorted)+len(adds))*5/4)
+		}
 		i, j := 0, 0
 		for i < len(q.sorted) || j < len(adds) {
 			var d *dirtyKV
@@ -1410,7 +1442,8 @@ func (q *commitQueue) commit(batch []*commitReq, onCommit func([]model.Event), m
 				merged = append(merged, d)
 			}
 		}
-		q.sorted = merged
+		clear(q.sorted[:cap(q.sorted)])
+		q.sorted, q.spare = merged, q.sorted[:0]
 		at, _ := slices.BinarySearchFunc(merged, q.elevator, func(d *dirtyKV, k string) int {
 			if d.ck <= k {
 				return -1
@@ -1511,7 +1544,7 @@ func (q *commitQueue) commit(batch []*commitReq, onCommit func([]model.Event), m
 			}
 		}
 		if len(q.dirty) == 0 {
-			q.sorted, q.adds = nil, nil
+			q.sorted, q.adds, q.spare = nil, nil, nil
 		}
 		q.stateSeq = stateSeq
 	}
@@ -1611,8 +1644,12 @@ func (q *commitQueue) fill(tx *bolt.Tx, batch []*commitReq, write []*dirtyKV, st
 	}
 	// In key order: neighbours share pages.
 	slices.SortFunc(write, func(a, b *dirtyKV) int { return strings.Compare(a.ck, b.ck) })
+	var bks [4]*bolt.Bucket
+	for i, name := range lazyBuckets {
+		bks[i] = tx.Bucket(name)
+	}
 	for _, d := range write {
-		if err := tx.Bucket(lazyBuckets[d.bucket]).Put(d.key, d.val); err != nil {
+		if err := bks[d.bucket].Put(d.key, d.val); err != nil {
 			return err
 		}
 	}
@@ -1711,7 +1748,7 @@ func (l *BoltLog) Case(id string) (model.Case, bool, error) {
 		if err != nil {
 			return err
 		}
-		return json.Unmarshal(v, &c)
+		return unmarshalCase(v, &c)
 	})
 	if err != nil {
 		return model.Case{}, false, fmt.Errorf("hub: read case %s: %w", id, err)
