@@ -94,6 +94,20 @@ func TestAdoptedForumPostIsItsFeedsBrand(t *testing.T) {
 	if j := b.waitJob(t, c.ID, hub.JobManual); j.Reply.Brand != "alpine-lite" {
 		t.Fatalf("the hand-posted reply's brand: %q", j.Reply.Brand)
 	}
+	// The agent is told which account to post it as.
+	thread, err := b.hub.Log().Thread(c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reply model.Message
+	for _, m := range thread {
+		if m.Direction == model.DirectionOut {
+			reply = m
+		}
+	}
+	if reply.Delivery != model.DeliveryManual || !strings.Contains(reply.DeliveryError, "post it in the thread as alpine-lite,") {
+		t.Fatalf("the reply: %s %q", reply.Delivery, reply.DeliveryError)
+	}
 }
 
 // Issue 14 through the generic endpoint: a listening tool's hit names the

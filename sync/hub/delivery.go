@@ -146,7 +146,11 @@ func (h *Hub) deliver(ctx context.Context, j Job, s connector.Sender) {
 	case err == nil:
 		h.finish(j, JobDone, id, "")
 	case errors.Is(err, connector.ErrManual):
-		h.finish(j, JobManual, "", "This forum has no reply API: copy the reply, post it in the thread, then mark it posted.")
+		how := "post it in the thread"
+		if j.Reply.Brand != "" { // the case's brand (a forum feed's, issue 14): the account to post as
+			how += " as " + j.Reply.Brand
+		}
+		h.finish(j, JobManual, "", "This forum has no reply API: copy the reply, "+how+", then mark it posted.")
 	case ctx.Err() != nil:
 		// The hub is stopping: the platform may have taken it. Left in
 		// JobSending, it is reconciled at the next start, not sent again.
