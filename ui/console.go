@@ -1170,9 +1170,9 @@ func (c *Console) showSnooze() {
 		pop.Hide()
 		c.Snooze(id, until)
 		if until.IsZero() {
-			c.status.Flash(T("Snooze ended."))
+			c.status.Info(T("Snooze ended."))
 		} else {
-			c.status.Flash(T("Snoozed until {{.When}}.", "When", Stamp(until)))
+			c.status.Info(T("Snoozed until {{.When}}.", "When", Stamp(until)))
 		}
 	}
 	custom := newKeyEntry()

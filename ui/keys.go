@@ -464,7 +464,7 @@ func (c *Console) Key(k string) {
 	case "R":
 		if x.ob != nil {
 			x.ob.Reconnect()
-			c.StatusBar().Flash(T("Reconnecting…"))
+			c.StatusBar().Info(T("Reconnecting…"))
 		}
 	case "esc":
 		if x.win != nil {
@@ -531,7 +531,7 @@ func (c *Console) openOutbox() {
 	x := c.x()
 	if len(x.outbox.Rows()) == 0 {
 		x.outbox.Hide()
-		c.StatusBar().Flash(T("No actions waiting for the hub"))
+		c.StatusBar().Info(T("No actions waiting for the hub"))
 		return
 	}
 	x.outbox.Show()
@@ -544,7 +544,7 @@ func (c *Console) openOutbox() {
 func (c *Console) openRefusals() {
 	p := c.RejectedPanel()
 	if !p.Visible() || len(p.items) == 0 {
-		c.StatusBar().Flash(T("No refused actions"))
+		c.StatusBar().Info(T("No refused actions"))
 		return
 	}
 	p.cursor = 0

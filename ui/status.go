@@ -27,6 +27,7 @@ type StatusBar struct {
 	settings *widget.Button
 	help     *widget.Button
 	flashAt  time.Time
+	line     *fyne.Container // the state and the flashed message (stateLine)
 }
 
 // NewStatusBar makes a status bar.
@@ -59,7 +60,8 @@ func NewStatusBar() *StatusBar {
 func (s *StatusBar) CreateRenderer() fyne.WidgetRenderer {
 	dot := container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(12), s.dot))
 	prog := container.NewGridWrap(fyne.NewSize(180, s.progress.MinSize().Height), s.progress)
-	bar := container.NewBorder(nil, nil, dot, container.NewHBox(s.flash, s.pending, container.NewCenter(prog), s.counts, s.help, s.settings), s.state)
+	s.line = container.New(stateLine{}, s.state, s.flash)
+	bar := container.NewBorder(nil, nil, dot, container.NewHBox(s.pending, container.NewCenter(prog), s.counts, s.help, s.settings), s.line)
 	return widget.NewSimpleRenderer(container.NewVBox(widget.NewSeparator(), bar))
 }
 
@@ -92,9 +94,13 @@ func (s *StatusBar) Set(st client.Status, cases int) {
 	} else {
 		s.progress.Hide()
 	}
+	was := s.state.Text
 	s.state.SetText(text)
 	if s.flash.Text != "" && time.Since(s.flashAt) > FlashFor {
 		s.flash.SetText("")
+	}
+	if was != text {
+		s.relayout()
 	}
 	s.dot.FillColor = dot
 	s.dot.Refresh()
@@ -116,9 +122,72 @@ func (s *StatusBar) SetPending(n int) {
 	}
 }
 
-// Flash shows an error from a background action.
+// Flash shows an error from a background action, in red.
 // It goes after FlashFor, at the next Set.
-func (s *StatusBar) Flash(msg string) { s.flash.SetText(msg); s.flashAt = time.Now() }
+func (s *StatusBar) Flash(msg string) { s.show(msg, widget.DangerImportance) }
+
+// Info shows what an action did (snoozed until …, view saved), in the
+// text colour: a success in the red of errors read as one. It goes as
+// Flash does.
+func (s *StatusBar) Info(msg string) { s.show(msg, widget.MediumImportance) }
+
+func (s *StatusBar) show(msg string, imp widget.Importance) {
+	s.flash.Importance = imp
+	s.flash.SetText(msg)
+	s.flashAt = time.Now()
+	s.relayout()
+}
+
+// relayout shares the middle anew between the state and the message: the
+// labels' minimum sizes do not change with their text, so their container
+// would not.
+func (s *StatusBar) relayout() {
+	if s.line != nil {
+		s.line.Layout.Layout(s.line.Objects, s.line.Size())
+	}
+}
+
+// FlashIsError says whether the flashed message shows as an error.
+func (s *StatusBar) FlashIsError() bool { return s.flash.Importance == widget.DangerImportance }
+
+// stateLine lays out the connection state and the flashed message side
+// by side in the status bar's middle: the state as wide as its text (or
+// the room), the message the rest, each cut with an ellipsis only when
+// the room runs out. The message sat in the bar's right-hand box, where a
+// truncating label is given its minimum width — one "…" — so no flashed
+// message could ever be read.
+type stateLine struct{}
+
+func (stateLine) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var sz fyne.Size
+	for _, o := range objs {
+		m := o.MinSize()
+		sz = fyne.NewSize(sz.Width+m.Width, max(sz.Height, m.Height))
+	}
+	return sz
+}
+
+func (stateLine) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	state, msg := objs[0].(*widget.Label), objs[1].(*widget.Label)
+	want := func(l *widget.Label) float32 {
+		if l.Text == "" {
+			return 0
+		}
+		// The width the label takes uncut (its own MinSize is the
+		// ellipsis'), and a little: at exactly that width Fyne cuts the
+		// last letters. Laid out only when a text changes.
+		return widget.NewLabelWithStyle(l.Text, l.Alignment, l.TextStyle).MinSize().Width + theme.Padding()
+	}
+	sw := min(want(state), size.Width)
+	if mw := want(msg); mw > 0 && sw+mw > size.Width {
+		// Both cut: the state keeps at least half the room.
+		sw = min(sw, max(size.Width/2, size.Width-mw))
+	}
+	state.Move(fyne.NewPos(0, 0))
+	state.Resize(fyne.NewSize(sw, size.Height))
+	msg.Move(fyne.NewPos(sw, 0))
+	msg.Resize(fyne.NewSize(max(size.Width-sw, 0), size.Height))
+}
 
 // FlashFor is how long a flashed message stays.
 const FlashFor = 10 * time.Second

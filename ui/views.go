@@ -342,7 +342,7 @@ func (c *Console) ShowSavedViews() {
 			return
 		}
 		pop.Hide()
-		c.status.Flash(T("View saved: {{.Name}}", "Name", strings.Join(strings.Fields(s), " ")))
+		c.status.Info(T("View saved: {{.Name}}", "Name", strings.Join(strings.Fields(s), " ")))
 	}
 	saveB := widget.NewButtonWithIcon(T("Save"), theme.DocumentSaveIcon(), func() { name.OnSubmitted(name.Text) })
 	saveB.Importance = widget.HighImportance
