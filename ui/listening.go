@@ -247,6 +247,9 @@ func (v *ListeningView) topicRow(t listen.Topic, view listen.View) fyne.CanvasOb
 	case v.topic == name:
 		btn.Importance = widget.HighImportance
 	}
+	if v.topic == name { // a spiking topic keeps its red: the arrow marks the one shown
+		btn.SetIcon(theme.NavigateNextIcon())
+	}
 	v.rows = append(v.rows, topicRow{btn: btn, explain: explain})
 	return container.NewVBox(container.NewBorder(nil, nil, nil, sparkline(t.Counts, t.SpikeDays), btn), explain)
 }
