@@ -76,6 +76,9 @@ type Console struct {
 	unsynced map[string]bool // cases with actions in the outbox
 	counts   map[string]int  // open cases per view key
 	selected string
+	// loading is the case opened whose detail has not arrived yet: the
+	// case view and the action bar still show the case before it.
+	loading string
 
 	// tierMu guards the tiers known (by customer id) and those rows missed.
 	tierMu   sync.Mutex
@@ -812,12 +815,17 @@ func (c *Console) StatusBar() *StatusBar { return c.status }
 // load reads the case on a goroutine and shows it when it is still the
 // selected one.
 func (c *Console) load(id string) {
+	if c.actions.caseID != id { // not a reload of the case shown
+		c.loading = id
+	}
 	c.spawn(func() {
 		d, err := c.be.Case(id)
 		c.do(func() {
 			if id != c.selected {
 				return
 			}
+			c.loading = ""
+			defer c.typeAhead() // the keys that waited for this case (keys.go)
 			if err != nil {
 				c.detail.ShowError(err)
 				c.customer.Clear()

@@ -46,6 +46,9 @@ type extras struct {
 	notified map[string]bool
 	primed   bool
 	gPending bool // "g" was typed: the next key picks a view
+	// ahead are the keys typed while the case they act on loads
+	// (Console.Key), replayed when it is there.
+	ahead []string
 	// modal is the pop-up the keys belong to while it shows (shortcuts,
 	// settings, snooze): Esc closes it, the queue's keys wait behind it.
 	modal  *widget.PopUp
@@ -358,7 +361,7 @@ func (c *Console) InstallKeys(w fyne.Window) {
 			}
 		})
 	})
-	send := func(fyne.Shortcut) { c.Locked(func() { c.Actions().comp.Send() }) }
+	send := func(fyne.Shortcut) { c.Locked(func() { c.Key("send") }) }
 	for _, k := range []fyne.KeyName{fyne.KeyReturn, fyne.KeyEnter} {
 		cv.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierControl}, send)
 	}
@@ -403,6 +406,61 @@ func (x *extras) placeOutbox() {
 // Key does what a key of the keyboard map does; the canvas calls it, and
 // tests. It runs on the UI goroutine with the console's lock held.
 func (c *Console) Key(k string) {
+	x := c.x()
+	// A key that acts on the open case waits while the case just opened
+	// loads, and every key after it waits with it: "j a" claimed, and
+	// "j r text Ctrl+Enter" answered, the case before (the action bar was
+	// still its own), and the text's first letters ran as queue keys.
+	if x.ahead != nil || c.loading != "" && actsOnCase(k) {
+		x.ahead = append(x.ahead, k)
+		return
+	}
+	c.key(k)
+}
+
+// actsOnCase are the keys that act on the case in the action bar (and
+// "send", the composer's Ctrl+Enter); s snoozes the case selected, u takes
+// back what was just sent, wherever.
+func actsOnCase(k string) bool {
+	switch k {
+	case "r", "n", "a", "e", "p", "send":
+		return true
+	}
+	return false
+}
+
+// typeAhead replays the keys that waited for a case to load, in order,
+// into the widget that has the focus by then (the reply box after r) or
+// the queue; a key that opens another case waits again for that one.
+func (c *Console) typeAhead() {
+	x := c.x()
+	for len(x.ahead) > 0 && c.loading == "" {
+		k := x.ahead[0]
+		x.ahead = x.ahead[1:]
+		var f fyne.Focusable
+		if x.win != nil {
+			f = x.win.Canvas().Focused()
+		}
+		switch r := []rune(k); {
+		case k == "send":
+			c.Actions().comp.Send()
+		case f != nil && k == "enter":
+			f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+		case f != nil && k == "esc":
+			f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+		case f != nil && len(r) == 1:
+			f.TypedRune(r[0])
+		default:
+			c.key(k)
+		}
+	}
+	if len(x.ahead) == 0 {
+		x.ahead = nil
+	}
+}
+
+// key does what k does, now.
+func (c *Console) key(k string) {
 	x := c.x()
 	if x.modal != nil && x.modal.Visible() {
 		// The pop-up has the keys: nothing moves behind it.
@@ -478,6 +536,8 @@ func (c *Console) Key(k string) {
 		c.showShortcuts()
 	case ",":
 		c.showSettings()
+	case "send":
+		c.Actions().comp.Send()
 	}
 }
 
