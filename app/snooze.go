@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"switchboard/model"
 )
 
 // SnoozeFile keeps the console's snoozes (case id → until when) in its
@@ -51,4 +53,15 @@ func SaveSnoozes(dir string, m map[string]time.Time) error {
 		return fmt.Errorf("snoozes: %w", err)
 	}
 	return nil
+}
+
+// Summary is the queue's entry of case id as it is now (the actions still
+// waiting for the hub applied); false when the cache has no such case. The
+// console counts its snoozed cases out of the views with it: a snoozed
+// case solved while out of sight still counted as pending there, and
+// "On hold" went to -1.
+func (c *Core) Summary(id string) (model.Summary, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.t.get(id)
 }

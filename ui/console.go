@@ -857,6 +857,9 @@ type (
 	snippeter interface {
 		Snippet(id, text string) app.Snippet
 	}
+	summaryLookup interface {
+		Summary(id string) (model.Summary, bool)
+	}
 )
 
 // queueView is one of the queue's views: a key for "g <key>", its name,
@@ -1105,6 +1108,27 @@ func (c *Console) snoozeFilter(f app.Filter, rows []model.Summary) []model.Summa
 // snoozeCounts takes the snoozed cases out of the views' counts (as the
 // cases were last seen) and counts the Snoozed view.
 func (c *Console) snoozeCounts(counts map[string]int) {
+	// The snoozed cases as they are now, when the backend can say: the
+	// rows only show those of the view shown, so a snoozed case solved
+	// from another view was still counted out of On hold (-1).
+	if look, ok := c.be.(summaryLookup); ok {
+		c.snoozeMu.Lock()
+		ids := slices.Collect(maps.Keys(c.snoozed))
+		c.snoozeMu.Unlock()
+		now := make(map[string]model.Summary, len(ids))
+		for _, id := range ids {
+			if s, ok := look.Summary(id); ok {
+				now[id] = s
+			}
+		}
+		c.snoozeMu.Lock()
+		for id, s := range now {
+			if _, still := c.snoozed[id]; still {
+				c.snoozedSum[id] = s
+			}
+		}
+		c.snoozeMu.Unlock()
+	}
 	c.snoozeMu.Lock()
 	defer c.snoozeMu.Unlock()
 	me := c.be.Me()
