@@ -60,3 +60,21 @@ func TestWindowFitsAndComesBack(t *testing.T) {
 		t.Error("no remembered position, yet one to request")
 	}
 }
+
+// The window's scale is FYNE_SCALE's when it is set: Fyne's stored
+// preference said 1 under FYNE_SCALE=2, and the window opened at 2800×1720
+// pixels on a 1600×1000 screen.
+func TestUIScaleFollowsFyneScale(t *testing.T) {
+	for _, c := range []struct {
+		env  string
+		pref float32
+		want float32
+	}{{"2", 1, 2}, {"1.5", 0, 1.5}, {"", 1.25, 1.25}, {"auto", 0, 1}, {"", 0, 1}, {"x", 2, 2}} {
+		if got := uiScale(c.env, c.pref); got != c.want {
+			t.Errorf("uiScale(%q, %v) = %v, want %v", c.env, c.pref, got, c.want)
+		}
+	}
+	if s := windowSize(nil, uiScale("2", 1)); s.Width*2 > Screen.Width || s.Height*2 > Screen.Height {
+		t.Errorf("FYNE_SCALE=2: the window is %v units, more than the screen", s)
+	}
+}
