@@ -180,6 +180,8 @@ func (h *Hub) restoreJobs(l *JSLog) (int, error) {
 			if m.Direction == model.DirectionOut && m.Delivery == model.DeliveryQueued && m.PlatformID == "" && !m.Deleted &&
 				m.CaseID == cur.ID && !l.hasJob(m.ID) {
 				found = append(found, queued{cur, *m})
+			} else if _, ok := h.handoffJob(cur, model.Op{Kind: model.OpAskExpert}, *m); ok && m.CaseID == cur.ID && !m.Deleted && !l.hasJob(m.ID) {
+				found = append(found, queued{cur, *m}) // a hand-off's private message still queued (experts.go)
 			}
 		}
 		return nil
@@ -189,7 +191,11 @@ func (h *Hub) restoreJobs(l *JSLog) (int, error) {
 	}
 	n := 0
 	for _, q := range found {
-		ok, err := l.createJob(h.replyJob(q.c, q.msg))
+		j, handoff := h.handoffJob(q.c, model.Op{Kind: model.OpAskExpert}, q.msg)
+		if !handoff {
+			j = h.replyJob(q.c, q.msg)
+		}
+		ok, err := l.createJob(j)
 		if err != nil {
 			return n, fmt.Errorf("job %s: %w", q.msg.ID, err)
 		}
