@@ -3,6 +3,7 @@ package demo
 import (
 	"time"
 
+	"switchboard/connector/forum"
 	"switchboard/model"
 )
 
@@ -113,7 +114,7 @@ var backlog = []seedPost{
 		text: "@julia_kr Hallo Julia, bei Umzug ohne Verfügbarkeit greift das Sonderkündigungsrecht. Schreib uns bitte eine DM mit deiner Kundennummer. ^Tom", status: model.StatusSolved},
 	{ch: model.ChannelForum, thread: "https://community.nordnetz.example/t/umzug-kuendigung/3391", id: "post-3391-1", author: kramerR, public: true, source: "Forum community.nordnetz.example", lang: "de", ago: 10 * 24 * time.Hour,
 		text: "Sonderkündigung wegen Umzug – seit zwei Wochen keine Bestätigung\nIch habe schon zweimal mit dem Support gesprochen und jedes Mal alles neu erklärt. Hat jemand eine Bestätigung bekommen?"},
-	{ch: model.ChannelForum, thread: "https://community.nordnetz.example/t/umzug-kuendigung/3391", id: "post-3391-2", author: model.Identity{Handle: "NordNetz_Team_Ayse@community.nordnetz.example", DisplayName: "NordNetz_Team_Ayse"}, public: true, out: true, source: "Forum community.nordnetz.example", lang: "de", ago: 9 * 24 * time.Hour,
+	{ch: model.ChannelForum, thread: "https://community.nordnetz.example/t/umzug-kuendigung/3391", id: "post-3391-2", author: model.Identity{Handle: "NordNetz_Team_Ayse@community.nordnetz.example", DisplayName: "NordNetz_Team_Ayse", PlatformID: forum.StaffID("community.nordnetz.example")}, public: true, out: true, source: "Forum community.nordnetz.example", lang: "de", ago: 9 * 24 * time.Hour,
 		text: "Hallo Julia, ich habe das an die Vertragsabteilung weitergegeben. Du bekommst die Bestätigung per Post.", status: model.StatusClosed},
 	{ch: model.ChannelFacebook, thread: "fb-post-551902_771", id: "551902_771", author: kramerF, public: true, source: srcTelcoFB, lang: "en", ago: 4 * 24 * time.Hour,
 		text: "Still no written confirmation of my cancellation. Third time asking. Moving in two weeks!"},

@@ -162,3 +162,42 @@ func TestTodayIsTheCalendarsDayFarFromUTC(t *testing.T) {
 		})
 	}
 }
+
+// TestForumStaffPostsCountForTheBrand: a forum staff post (the forum
+// connector's author id "staff@HOST") is the brand's account on that
+// forum, whoever signed it: it counts for the case's brand, else for the
+// forum's staff account — never as an agent. A forum member's post carries
+// no id, and imported forum history naming its agent stays the agent's.
+func TestForumStaffPostsCountForTheBrand(t *testing.T) {
+	r := sla.Default()
+	f := NewFolder()
+	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	ayse := model.Identity{Handle: "NordNetz_Team_Ayse@community.nordnetz.example", DisplayName: "NordNetz_Team_Ayse", PlatformID: "staff@community.nordnetz.example"}
+	jan := model.Identity{Handle: "nordnetz_team_jan@community.nordnetz.example", DisplayName: "nordnetz_team_jan", PlatformID: "staff@community.nordnetz.example"}
+	a := newStory(t, f, "a", model.ChannelForum, true, t0)
+	a.c.Brand = "NordNetz"
+	a.upsert(t0)
+	a.brandPost(t0.Add(time.Hour), ayse)
+	b := newStory(t, f, "b", model.ChannelForum, true, t0)
+	b.brandPost(t0.Add(2*time.Hour), jan)
+	imp := newStory(t, f, "imp", model.ChannelForum, true, t0)
+	imp.outside(t0.Add(3*time.Hour), t0.Add(4*time.Hour), "ana")
+
+	now := t0.Add(5 * time.Hour)
+	rows := f.Rows(r, t0, now, now)
+	for id, w := range map[string]struct{ agent, brand string }{
+		"a": {"", "NordNetz"}, "b": {"", "staff@community.nordnetz.example"}, "imp": {"ana", ""},
+	} {
+		row := rowOf(t, rows, id)
+		if row.Agent != w.agent || row.BrandAccount != w.brand || row.FirstResponseWallS == nil {
+			t.Errorf("%s: agent %q brand_account %q first response %v, want %q %q", id, row.Agent, row.BrandAccount, row.FirstResponseWallS, w.agent, w.brand)
+		}
+	}
+	var keys []string
+	for _, g := range f.Summarize(r, t0, now, now, ByAgent, time.UTC).Groups {
+		keys = append(keys, g.Key)
+	}
+	if !slices.Equal(keys, []string{"ana", "brand:NordNetz", "brand:staff@community.nordnetz.example", "all"}) {
+		t.Errorf("groups by agent = %q", keys)
+	}
+}

@@ -52,10 +52,16 @@ type reply struct {
 // account's post) with the platform's identity of its author: a platform
 // id or an X handle. A reply sent through Switchboard carries the agent's
 // name, and imported history names its agent (Switchboard names never
-// start with @ and carry no platform id).
+// start with @ and carry no platform id). On a forum, whose people have no
+// platform ids, the forum connector marks the post of a feed's staff
+// account with the id "staff@" and the forum's host (forum.StaffID): every
+// staff name there is the one brand account, named by that id.
 func outsideAccount(m *model.Message) string {
 	a := m.Author
 	handle := strings.TrimSpace(a.Handle)
+	if a.Platform == model.ChannelForum && strings.HasPrefix(a.PlatformID, forumStaffPrefix) {
+		return a.PlatformID // the forum's staff account, whoever signed
+	}
 	if a.PlatformID == "" && !strings.HasPrefix(handle, "@") {
 		return ""
 	}
@@ -70,6 +76,11 @@ func outsideAccount(m *model.Message) string {
 	}
 	return "brand account"
 }
+
+// forumStaffPrefix starts the author id of a forum staff post: forum.StaffPrefix
+// (report does not import the connector; TestForumStaffPostsCountForTheBrand
+// ingests through it).
+const forumStaffPrefix = "staff@"
 
 // caseInfo is what the figures need of a case's latest state: the case
 // without its texts, so a folder of every case stays small.

@@ -174,7 +174,11 @@ func normalise(it *gofeed.Item, base *url.URL, f *feed, lang string, maxText int
 	}
 	dir := model.DirectionIn
 	if f.staff[strings.ToLower(name)] {
+		// The brand's own account on this forum: its post is the team's
+		// answer made outside Switchboard, marked so (StaffID) for the
+		// figures, which count it for the brand, not as an agent's.
 		dir = model.DirectionOut
+		author.PlatformID = StaffID(host)
 	}
 
 	var at time.Time

@@ -33,7 +33,10 @@
 //   - Public true, Source the feed's label, URL the entry link, Lang the
 //     feed's configured language or the feed's own <language>.
 //   - Direction out for posts by the feed's Staff accounts (the brand's own
-//     replies, seen on the forum), in for everybody else.
+//     replies, seen on the forum), in for everybody else. A staff post's
+//     author carries the PlatformID StaffID(host): a forum has no ids of
+//     people, and this one says the post is the brand's account on that
+//     forum (report counts it for the brand, never as an agent).
 //
 // A feed that fails (an HTML page instead of a feed, a malformed or
 // truncated document, a body over Config.MaxBody, an HTTP error) is
@@ -118,6 +121,16 @@ type Feed struct {
 	// replies are posted by hand as that brand. Empty: no brand.
 	Brand string `json:"brand,omitempty"`
 }
+
+// StaffPrefix starts the PlatformID of a staff post's author (StaffID).
+const StaffPrefix = "staff@"
+
+// StaffID is the PlatformID the author of a staff post on the forum at
+// host carries: "staff@" and the host, one id for every staff name there,
+// as a page's id is one for every person who answers as the page. The
+// figures (report) count such a post as the brand's own account's reply
+// made outside Switchboard: a response, but no agent's.
+func StaffID(host string) string { return StaffPrefix + host }
 
 // Config configures a Poller. Only Feeds is required.
 type Config struct {

@@ -214,6 +214,12 @@ func TestPollXenForoFeed(t *testing.T) {
 	if got[1].Direction != model.DirectionOut {
 		t.Errorf("staff post direction %q, want out", got[1].Direction)
 	}
+	// The staff post is the brand's account on the forum (report counts it
+	// for the brand); a member's post carries no id.
+	if got[1].Author.PlatformID != "staff@autoforum.example" || got[0].Author.PlatformID != "" || got[2].Author.PlatformID != "" {
+		t.Errorf("author ids %q %q %q, want only the staff post's staff@autoforum.example",
+			got[0].Author.PlatformID, got[1].Author.PlatformID, got[2].Author.PlatformID)
+	}
 	wantQuote := "4.2-Update: Reichweite deutlich gesunken\n" +
 		"> e5_driver_bo hat geschrieben:\n> Seit dem Update schafft er nur noch 310 km.\n\n" +
 		"Das liegt am neuen Batterie-Puffer. Stell unter Laden > Akku die Option \"Reise\" ein, dann sind es wieder ~360 km.\n\nGruß, Roland"
