@@ -539,9 +539,30 @@ func startSearches(ctx context.Context, tc *TwitterConfig, first TwitterAccount,
 	return nil
 }
 
+// demoCalendar is the demo team's business calendar, as a config's
+// "sla": {"calendars": {"default": …}} sets one: the team sits in Berlin,
+// where its history is made (demo.History), with weekly hours of a care
+// team that also works weekends, fewer hours. Its zone is the hub's day:
+// the board's and My figures' "today" begins at midnight in Berlin.
+var demoCalendar = sla.CalendarConfig{TimeZone: "Europe/Berlin", Hours: map[string]string{
+	"mon-fri": "08:00-20:00", "sat": "10:00-16:00", "sun": "10:00-16:00"}}
+
 // demoConfig points the connectors at the demo's loopback platforms; a
-// section the config file already has is kept.
+// section the config file already has is kept, and so is a default
+// calendar the config's sla section names (else the demo's is added).
 func demoConfig(cfg Config, p *demo.Platform) Config {
+	var sc sla.Config
+	if cfg.SLA != nil {
+		sc = *cfg.SLA
+	}
+	if _, ok := sc.Calendars["default"]; !ok {
+		cals := map[string]sla.CalendarConfig{"default": demoCalendar}
+		for name, cc := range sc.Calendars {
+			cals[name] = cc
+		}
+		sc.Calendars = cals
+	}
+	cfg.SLA = &sc
 	if cfg.Twitter == nil {
 		cfg.Twitter = &TwitterConfig{TwitterAccount: TwitterAccount{BaseURL: p.URL(), UserToken: "demo-user-token", ConsumerSecret: demo.XConsumerSecret,
 			UserID: demo.XBrandID, BrandHandle: demo.XBrandHandle, PollEvery: "0"}}
