@@ -123,7 +123,11 @@ func (v *ListeningView) show(view listen.View, items []model.ListenItem, err err
 		return
 	}
 	v.view, v.shown = view, items
-	v.status.SetText(T("{{.N}} posts in {{.Days}} days, {{.A}} answered as care cases", "N", view.Items, "Days", len(view.Days), "A", view.Adopted))
+	if view.Adopted == 1 {
+		v.status.SetText(T("{{.N}} posts in {{.Days}} days, one answered as a care case", "N", view.Items, "Days", len(view.Days)))
+	} else {
+		v.status.SetText(T("{{.N}} posts in {{.Days}} days, {{.A}} answered as care cases", "N", view.Items, "Days", len(view.Days), "A", view.Adopted))
+	}
 	v.topics.Objects, v.rows = nil, nil
 	// The banner scrolls with the topics: a wrapped label at the top of
 	// a Border would keep its one-line height and overlap them.
@@ -408,6 +412,9 @@ func (v *ListeningView) Banner() string {
 	}
 	return v.banner.Text
 }
+
+// Status is the line under the topics ("38 posts in 14 days, …").
+func (v *ListeningView) Status() string { return v.status.Text }
 
 // Title is the posts' heading ("Latest posts", "Posts on Range").
 func (v *ListeningView) Title() string { return v.title.Text }

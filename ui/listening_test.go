@@ -157,7 +157,7 @@ func TestListeningViewExplainsTheSpike(t *testing.T) {
 // the case; a refusal leaves the post to try again.
 func TestListeningViewTurnsAPostIntoACareCase(t *testing.T) {
 	f := &fakeListening{}
-	f.heard(0, 1, "reichweite")
+	f.heard(0, 2, "reichweite")
 	f.items[0].Brand = "voltra-at"
 	fail := true
 	f.adopt = func(id string) (string, error) {
@@ -193,6 +193,9 @@ func TestListeningViewTurnsAPostIntoACareCase(t *testing.T) {
 	v.Load()
 	if _, b, note := v.Card(0); b.Text != "Open the care case" || !strings.Contains(note, "by lena") {
 		t.Fatalf("adopted: %q, %q", b.Text, note)
+	}
+	if s := v.Status(); s != "2 posts in 14 days, one answered as a care case" {
+		t.Fatalf("status %q", s)
 	}
 }
 
