@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -165,16 +166,28 @@ func main() {
 		defer setMu.Unlock()
 		return settings
 	})
-	w.SetCloseIntercept(func() {
+	var kept atomic.Bool // the window's state is saved
+	keep := func() {
 		// Remember the window's size and split offsets for the next start.
 		console.Locked(func() { settings.Window = windowState(w, console) })
 		if err := saveWindow(dir, settings.Window); err != nil {
 			fmt.Fprintln(os.Stderr, "switchboard:", err)
 		}
+		kept.Store(true)
+	}
+	w.SetCloseIntercept(func() {
+		keep()
 		w.Close()
 	})
 	w.SetOnClosed(func() { cancel() })
 	w.ShowAndRun()
+	// SIGTERM or SIGINT (a logout, kill, Ctrl+C in the terminal): Fyne
+	// quits without the close intercept, and the size, position and
+	// splits were lost (seen under Xvfb: kill, restart, the default
+	// window). The window's fields still hold them here.
+	if !kept.Load() {
+		keep()
+	}
 	cancel()
 	<-done
 }
