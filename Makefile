@@ -118,7 +118,7 @@ claims: deps
 
 # failover runs TestJSProcFailover's failover with processes (three NATS
 # node processes, two hub processes, consoles, SIGKILL to a node and a hub
-# mid-load; docs/scale.md). Not in make test: five processes and 20-45 s.
+# mid-load; docs/scale.md). Not in make test: five processes and 20-55 s.
 failover: deps
 	SWITCHBOARD_JS_FAILOVER=1 $(GO) test -count=1 -tags $(TAGS) -v -run '^TestJSProcFailover$$' ./cmd/hub/
 

@@ -463,12 +463,12 @@ func TestJSProcFailover(t *testing.T) {
 	t.Setenv("SB_NATS_PASSWORD", procPass) // the hubs' password, as docs/scale.md has it
 	t.Run("in-process", func(t *testing.T) {
 		if os.Getenv(procFailoverEnv) == "" {
-			// Five processes and 20-45 s of load (the longer under -race)
+			// Five processes and 20-55 s of load (the longer under -race)
 			// on the 2-core box: too slow for make test, whose tests take
 			// seconds; make failover runs it. sync/hub's
 			// TestJSFailoverKillNodeAndHub (in-process nodes and hubs) is
 			// the failover of make test.
-			t.Skip("five processes and 20-45 s: run with " + procFailoverEnv + "=1 (make failover)")
+			t.Skip("five processes and 20-55 s: run with " + procFailoverEnv + "=1 (make failover)")
 		}
 		procFailover(t, "")
 	})
@@ -488,7 +488,7 @@ func TestJSProcFailover(t *testing.T) {
 			return
 		}
 		if os.Getenv(procFailoverEnv) == "" {
-			t.Skip("five processes and 20-45 s (see in-process): run with " + procFailoverEnv + "=1 (make failover)")
+			t.Skip("five processes and 20-55 s (see in-process): run with " + procFailoverEnv + "=1 (make failover)")
 		}
 		procFailover(t, bin)
 	})

@@ -47,25 +47,31 @@ type Reconciler interface {
 }
 
 // replyJob builds the delivery job of a reply message on case c, replying
-// to the customer's newest message (or privately to the author).
-func (h *Hub) replyJob(c model.Case, msg model.Message) Job {
+// to the customer's newest message (or privately to the author). An error
+// reading the thread is the caller's: a job built without it would have
+// no message to reply to and fail for good ("no tweet to reply to"), as
+// TestJSProcFailover saw when a hub read the thread while the cluster
+// elected a leader.
+func (h *Hub) replyJob(c model.Case, msg model.Message) (Job, error) {
 	r := connector.Reply{Key: msg.ID, CaseID: c.ID, Channel: c.Channel, ThreadRef: c.ThreadRef, Text: msg.Text, Brand: c.Brand}
-	if thread, err := h.log.Thread(c.ID); err == nil {
-		for i := len(thread) - 1; i >= 0; i-- {
-			m := thread[i]
-			if m.Direction == model.DirectionIn && m.PlatformID != "" && !m.Deleted {
-				r.InReplyTo, r.Private = m.PlatformID, m.Private
-				if m.Private {
-					r.Recipient = m.Author.PlatformID
-				}
-				break
+	thread, err := h.log.Thread(c.ID)
+	if err != nil {
+		return Job{}, fmt.Errorf("hub: the thread of reply %s: %w", msg.ID, err)
+	}
+	for i := len(thread) - 1; i >= 0; i-- {
+		m := thread[i]
+		if m.Direction == model.DirectionIn && m.PlatformID != "" && !m.Deleted {
+			r.InReplyTo, r.Private = m.PlatformID, m.Private
+			if m.Private {
+				r.Recipient = m.Author.PlatformID
 			}
+			break
 		}
 	}
 	if msg.Private && !r.Private { // the agent chose a private reply
 		r.Private, r.Recipient = true, c.Author.PlatformID
 	}
-	return Job{ID: msg.ID, CaseID: c.ID, Reply: r, State: JobPending}
+	return Job{ID: msg.ID, CaseID: c.ID, Reply: r, State: JobPending}, nil
 }
 
 // RunDelivery sends queued replies through the senders until ctx ends.

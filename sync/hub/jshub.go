@@ -104,7 +104,8 @@ func (h *Hub) ReconcileOrphans(ctx context.Context, senders map[model.Channel]co
 		return // one hub on bbolt: RunDelivery reconciles at its start
 	}
 	// Until it succeeds (it was tried once): a hub starting while the
-	// cluster elects a leader may not read or write at once.
+	// cluster elects a leader may not read a thread or write a job at
+	// once.
 	restored := false
 	restore := func() {
 		n, err := h.restoreJobs(l)
@@ -193,7 +194,10 @@ func (h *Hub) restoreJobs(l *JSLog) (int, error) {
 	for _, q := range found {
 		j, handoff := h.handoffJob(q.c, model.Op{Kind: model.OpAskExpert}, q.msg)
 		if !handoff {
-			j = h.replyJob(q.c, q.msg)
+			var err error
+			if j, err = h.replyJob(q.c, q.msg); err != nil {
+				return n, err
+			}
 		}
 		ok, err := l.createJob(j)
 		if err != nil {

@@ -359,7 +359,11 @@ func (h *Hub) applyOpLocked(by Agent, op model.Op) (OpAnswer, func() error, erro
 			jobs = append(jobs, j)
 		}
 		if msg.Direction == model.DirectionOut {
-			jobs = append(jobs, h.replyJob(target, *msg))
+			j, err := h.replyJob(target, *msg)
+			if err != nil {
+				return OpAnswer{}, nil, err // not answered: the console sends it again
+			}
+			jobs = append(jobs, j)
 		}
 	}
 	switch op.Kind {
