@@ -164,7 +164,7 @@ var leadCols = []struct {
 	head  string
 	width float32
 }{
-	{"", 112}, {"Open", 46}, {"Waiting", 58}, {"At risk", 54}, {"Breached", 66}, {"Oldest wait", 76},
+	{"", 112}, {"Open", 46}, {"Waiting", 58}, {"At risk", 62}, {"Breached", 66}, {"Oldest wait", 76},
 	{"1st today", 86}, {"1st 7 d", 86}, {"1st 30 d", 86},
 	{"Next today", 86}, {"Next 7 d", 86}, {"Next 30 d", 86},
 	{"Met today", 100}, {"Met 7 d", 100}, {"Met 30 d", 100},
@@ -311,7 +311,20 @@ func (v *LeadView) tableBox(t *widget.Table, rows int) fyne.CanvasObject {
 	return container.NewHScroll(container.NewGridWrap(tableSize(rows), t))
 }
 
-func tableSize(rows int) fyne.Size { return fyne.NewSize(tableWidth(), float32(rows+1)*38) }
+func tableSize(rows int) fyne.Size {
+	return fyne.NewSize(tableWidth(), float32(rows+1)*38+headerExtra())
+}
+
+// headerExtra is how much taller the header row is than a line: a line of
+// text more when a header is shown on two lines (headLines).
+func headerExtra() float32 {
+	for i := range leadCols {
+		if strings.Contains(headLines(i), "\n") {
+			return widget.NewLabel("1\n2").MinSize().Height - widget.NewLabel("1").MinSize().Height
+		}
+	}
+	return 0
+}
 
 // The agent table shows this many lines at least and at most (more
 // scroll): every agent, the brands' lines and "unassigned", which comes
@@ -355,23 +368,61 @@ func tableWidth() float32 {
 	for i := range leadCols {
 		w += colWidth(i)
 	}
-	return w + 60
+	return w + 60 // a column's divider and padding: 4 each
 }
 
-// colWidth is a column's width: its own, or more when its header needs
-// more in the console's language ("Längste Wartezeit").
+// headLines is a column's header as the table shows it: on one line when
+// that is no wider than the column's figures need, else on two, split at
+// the space that makes the wider line narrowest ("Kunde\nwartet",
+// "Max.\nWartezeit"), so long headers in some languages do not make the
+// tables wider than the window.
+func headLines(i int) string {
+	c := leadCols[i]
+	if c.head == "" {
+		return ""
+	}
+	head := T(c.head)
+	best, bestW := head, textWidth(head)
+	if bestW <= c.width {
+		return head
+	}
+	for j, r := range head {
+		if r != ' ' {
+			continue
+		}
+		a, b := head[:j], head[j+1:]
+		if w := max(textWidth(a), textWidth(b)); w < bestW {
+			best, bestW = a+"\n"+b, w
+		}
+	}
+	return best
+}
+
+// colWidth is a column's width: its figures', or more when its header
+// needs more in the console's language (its wider line).
 func colWidth(i int) float32 {
 	c := leadCols[i]
-	head := T(c.head)
+	w := c.width
 	if c.head == "" {
-		head = T("unassigned") // the longest name the first column always has
+		w = max(w, textWidth(T("unassigned"))) // the longest name the first column always has
 	}
-	w := max(c.width, textWidth(head))
-	if i >= 12 {
-		// A share and its counts: "100.0 % (99/99)".
-		w = max(w, textWidth(Percent(100)+" (99/99)"))
+	for _, line := range strings.Split(headLines(i), "\n") {
+		w = max(w, textWidth(line))
+	}
+	switch {
+	case i == 14:
+		// A share and its counts; 30 days have hundreds of cases.
+		w = max(w, valueWidth(Percent(100)+" (999/999)"))
+	case i >= 12:
+		w = max(w, valueWidth(Percent(100)+" (99/99)"))
 	}
 	return w
+}
+
+// valueWidth is the width a figure's (regular) label needs for text.
+func valueWidth(text string) float32 {
+	w := fyne.MeasureText(text, theme.TextSize(), fyne.TextStyle{}).Width
+	return float32(math.Ceil(float64(w + 2*theme.InnerPadding())))
 }
 
 // textWidth is the width a bold label needs for text.
@@ -425,11 +476,14 @@ func (v *LeadView) newTable(lines func() []boardLine) *widget.Table {
 	}
 	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
 		if id.Row < 0 && id.Col > 0 && id.Col < len(leadCols) {
-			o.(*widget.Label).SetText(T(leadCols[id.Col].head))
+			o.(*widget.Label).SetText(headLines(id.Col))
 		}
 	}
 	for i := range leadCols {
 		t.SetColumnWidth(i, colWidth(i))
+	}
+	if extra := headerExtra(); extra > 0 {
+		t.SetRowHeight(-1, t.CreateHeader().MinSize().Height+extra)
 	}
 	t.OnSelected = func(id widget.TableCellID) {
 		t.UnselectAll()
