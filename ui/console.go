@@ -704,7 +704,14 @@ func (c *Console) Tick() {
 		c.reloadQueue() // rows scrolled into sight whose tiers are not known
 	}
 	c.list.Refresh() // ages and SLA countdowns; rows keep their places
-	c.status.Set(c.be.Status(), c.be.Count())
+	st := c.be.Status()
+	c.status.Set(st, c.be.Count())
+	// The banner's "next try in" counts down with the status bar's: it
+	// was set only when the core reported a change, and said 15 s while
+	// the bar said 10 (seen offline in the window).
+	if x := c.x(); x != nil && x.banner != nil && x.banner.Visible() {
+		x.banner.Set(st, c.be.Pending())
+	}
 }
 
 // Select opens a case by id; when the queue lists it, its row is
