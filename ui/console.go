@@ -76,6 +76,10 @@ type Console struct {
 	unsynced map[string]bool // cases with actions in the outbox
 	counts   map[string]int  // open cases per view key
 	selected string
+	// actMu guards the ops waiting to go to the core, in order (act).
+	actMu      sync.Mutex
+	actQ       []func()
+	actRunning bool
 	// loading is the case opened whose detail has not arrived yet: the
 	// case view and the action bar still show the case before it.
 	loading string
@@ -663,24 +667,50 @@ func (c *Console) tiersFor(rows []model.Summary) {
 // firstTiers is how many rows from the top get their tiers with the rows.
 const firstTiers = 500
 
-// act queues an op on a goroutine and reports back on the UI goroutine.
+// act queues an op off the UI goroutine and reports back on it. The ops
+// go to the core one after another, in the order the agent gave them: each
+// had a goroutine of its own, so "a e" typed fast could put the solve into
+// the outbox before the claim it needs.
 func (c *Console) act(op model.Op, done func(error)) {
+	c.actMu.Lock()
+	c.actQ = append(c.actQ, func() { c.act1(op, done) })
+	if c.actRunning {
+		c.actMu.Unlock()
+		return
+	}
+	c.actRunning = true
+	c.actMu.Unlock()
 	c.spawn(func() {
-		_, err := c.be.Do(op)
-		n := c.be.Pending()
-		if err == nil {
-			// Show the op's effect now, not at the next notification.
-			c.reloadQueue()
-		}
-		c.do(func() {
-			done(err)
-			c.status.SetPending(n)
-			if err == nil {
-				if op.CaseID == c.selected {
-					c.load(op.CaseID)
-				}
+		for {
+			c.actMu.Lock()
+			if len(c.actQ) == 0 {
+				c.actRunning = false
+				c.actMu.Unlock()
+				return
 			}
-		})
+			next := c.actQ[0]
+			c.actQ = c.actQ[1:]
+			c.actMu.Unlock()
+			next()
+		}
+	})
+}
+
+func (c *Console) act1(op model.Op, done func(error)) {
+	_, err := c.be.Do(op)
+	n := c.be.Pending()
+	if err == nil {
+		// Show the op's effect now, not at the next notification.
+		c.reloadQueue()
+	}
+	c.do(func() {
+		done(err)
+		c.status.SetPending(n)
+		if err == nil {
+			if op.CaseID == c.selected {
+				c.load(op.CaseID)
+			}
+		}
 	})
 }
 

@@ -94,9 +94,9 @@ func TestKeysWaitForTheCaseTheyActOn(t *testing.T) {
 	})
 	open.Do(func() { close(gate) })
 	eventually(t, c, "pending and the note, on "+next, func() bool {
-		q := queued()
-		return len(q) == 2 && q[0].Kind == model.OpSetStatus && q[0].Status == model.StatusPending &&
-			q[1].Kind == model.OpNote && q[1].Text == "Range fix"
+		q := queued() // each op is queued on a goroutine of its own: in either order
+		return len(q) == 2 && slices.ContainsFunc(q, func(op model.Op) bool { return op.Kind == model.OpSetStatus && op.Status == model.StatusPending }) &&
+			slices.ContainsFunc(q, func(op model.Op) bool { return op.Kind == model.OpNote && op.Text == "Range fix" })
 	})
 	for _, op := range queued() {
 		if op.CaseID != next {
