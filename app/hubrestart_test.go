@@ -104,6 +104,11 @@ func TestHubRestartsDuringInitialSync(t *testing.T) {
 // is applied once and the console ends with the hub's state.
 func TestHubRestartsDuringOutboxReplay(t *testing.T) {
 	h := startLiveHub(t, t.TempDir())
+	// An op burst that keeps the console's window at window ops (the
+	// least it keeps), below replayOps: the drain has a middle.
+	const window = client.OpsWindowUnannounced
+	h.timing.OpRate, h.timing.OpBurst = 2000, window*10/9+1
+	h.restart(t)
 	cases := h.seedCases(t, "replay", 100)
 	px := startProxy(t, h.addr, nil, 0)
 	core := openCore(t, t.TempDir())
@@ -123,15 +128,15 @@ func TestHubRestartsDuringOutboxReplay(t *testing.T) {
 	applied := func() int { return int(h.log.Head()-base) / 2 } // a note logs a message and its case
 
 	// 1: the hub applies a window of ops (the console sends them in ops
-	// frames, client.OpsWindow in flight), but hardly any answer gets back.
+	// frames, window in flight), but hardly any answer gets back.
 	up0 := px.moved[up].Load()
 	px.setBudget(down, 2<<10)
 	connectTo(t, core, px.url())
 	pollUntil(t, "a window of ops applied, answers held", time.Minute, func() bool {
-		return applied() >= client.OpsWindow && px.holding(down)
+		return applied() >= window && px.holding(down)
 	})
 	// What an op takes on the wire up, in compressed ops frames.
-	perOp := max(1, (px.moved[up].Load()-up0)/int64(client.OpsWindow))
+	perOp := max(1, (px.moved[up].Load()-up0)/int64(window))
 	tries := px.accepted.Load()
 	px.cutAll()
 	h.stop()
@@ -148,7 +153,7 @@ func TestHubRestartsDuringOutboxReplay(t *testing.T) {
 	// 2: answers flow; the hub goes down again in the middle of the drain,
 	// after the resent window and about a quarter of the rest.
 	px.setBudget(down, -1)
-	px.setBudget(up, int64(client.OpsWindow+replayOps/4)*perOp)
+	px.setBudget(up, int64(window+replayOps/4)*perOp)
 	pollUntil(t, "the drain held by the proxy", time.Minute, func() bool {
 		return px.holding(up) && applied() > n1
 	})

@@ -16,9 +16,10 @@ import (
 // The outbox journal makes Enqueue one fsync'd file append: a bbolt commit
 // is two fsyncs (the pages, then the meta page), twice the cost of the
 // append the agent waits for. Enqueue appends the op to path.outbox and
-// syncs it; every other outbox operation first folds what the journal
+// syncs it; every other change to the outbox first folds what the journal
 // holds into the outbox bucket (one transaction for all of it, in order)
-// and then empties the journal. Open folds a journal left by a crash. A
+// and then empties the journal (Outbox reads both, and folds behind its
+// read). Open folds a journal left by a crash. A
 // record is a 4-byte big-endian length, the CRC-32 (IEEE) of the payload
 // and the op's JSON; a torn last record (a crash during its write, so its
 // Enqueue never returned) is dropped. Folding skips ops already in the

@@ -50,14 +50,22 @@ func (s *Store) Enqueue(op model.Op) error {
 	return nil
 }
 
-// Outbox returns the unanswered ops in the order they were made.
+// Outbox returns the unanswered ops in the order they were made: the
+// outbox bucket's, then the journal's (journal.go) as they are, without
+// folding them first. A console that reconnects with a long outbox reads it
+// before it can send anything, and folding (every op encoded again and
+// written in a commit) was most of that read; a journal it found is folded
+// behind it, in the background (while the ops travel to the hub), or by the
+// next change to the outbox, whichever comes first.
 func (s *Store) Outbox() ([]model.Op, error) {
-	if err := s.foldJournal(); err != nil {
-		return nil, err
+	s.jmu.Lock()
+	defer s.jmu.Unlock()
+	if s.journal != nil && len(s.journal.pending) > 0 {
+		go func() { _ = s.foldJournal() }() // waits for jmu; an error: the next change folds
 	}
 	var out []model.Op
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketOutbox).ForEach(func(k, v []byte) error {
+		err := tx.Bucket(bucketOutbox).ForEach(func(k, v []byte) error {
 			var op model.Op
 			if err := json.Unmarshal(v, &op); err != nil {
 				return fmt.Errorf("store: outbox entry %d: %w", binary.BigEndian.Uint64(k), err)
@@ -65,6 +73,16 @@ func (s *Store) Outbox() ([]model.Op, error) {
 			out = append(out, op)
 			return nil
 		})
+		if err != nil || s.journal == nil {
+			return err
+		}
+		ids := tx.Bucket(bucketOutboxID)
+		for _, op := range s.journal.pending {
+			if ids.Get([]byte(op.ID)) == nil { // else folded before a crash that kept the journal
+				out = append(out, op)
+			}
+		}
+		return nil
 	})
 	return out, err
 }

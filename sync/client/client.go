@@ -252,6 +252,14 @@ func (c *Client) session(ctx context.Context, target string) (bool, error) {
 	})
 	defer stop()
 
+	// The outbox is read while hello and welcome cross: a long one takes
+	// a while to read, and nothing can be sent before it is.
+	first := make(chan outboxRead, 1)
+	go func() {
+		ops, err := c.Cache.Outbox()
+		first <- outboxRead{ops, err}
+	}()
+
 	cursor, err := c.Cache.Cursor()
 	if err != nil {
 		return false, err
@@ -266,7 +274,7 @@ func (c *Client) session(ctx context.Context, target string) (bool, error) {
 	}
 
 	c.once.Do(func() { c.kick = make(chan struct{}, 1) })
-	pump := &pump{conn: conn, cache: c.Cache, kick: c.kick, answered: make(chan struct{}, 1), sent: map[string]bool{}, presence: c.presence, assist: c.assistQueue()}
+	pump := &pump{conn: conn, cache: c.Cache, first: first, kick: c.kick, answered: make(chan struct{}, 1), sent: map[string]bool{}, presence: c.presence, assist: c.assistQueue()}
 	if c.OnPresence != nil {
 		defer c.OnPresence(nil)
 	}
@@ -357,29 +365,31 @@ func (c *Client) session(ctx context.Context, target string) (bool, error) {
 					s.State = StateOnline
 				}
 			})
-		case wire.Events:
-			// Pages already received go into the same transaction: one
-			// commit for several pages.
-			evs, head := f.Events, f.Head
-			for len(evs) < MaxBatch {
-				nf, ok := more(func(f wire.Frame) bool { _, ok := f.(wire.Events); return ok })
-				if !ok {
-					break
+		case wire.Events, wire.Ack, wire.Acks:
+			// Pages and answers already received are handled together:
+			// the pages in one cache transaction, then the acks in one
+			// (after the events they follow, as the hub sent them).
+			// While an outbox drains, events and acks alternate; taking
+			// them one at a time cost two commits per ops frame.
+			b := c.gather(f, more, pump)
+			if len(b.evs) > 0 {
+				applied, err := c.Cache.Apply(b.evs)
+				if err != nil {
+					return caughtUp, fmt.Errorf("apply events: %w", err)
 				}
-				evs = append(evs, nf.(wire.Events).Events...)
-				head = max(head, nf.(wire.Events).Head)
+				cursor = applied.Cursor
+				c.set(func(s *Status) {
+					s.Cursor = cursor
+					s.Head = max(b.head, cursor)
+				})
+				if c.OnApplied != nil && (len(applied.Cases) > 0 || len(applied.Customers) > 0) {
+					c.OnApplied(applied)
+				}
 			}
-			applied, err := c.Cache.Apply(evs)
-			if err != nil {
-				return caughtUp, fmt.Errorf("apply events: %w", err)
-			}
-			cursor = applied.Cursor
-			c.set(func(s *Status) {
-				s.Cursor = cursor
-				s.Head = max(head, cursor)
-			})
-			if c.OnApplied != nil && (len(applied.Cases) > 0 || len(applied.Customers) > 0) {
-				c.OnApplied(applied)
+			if len(b.acks) > 0 {
+				if err := c.recordAcks(b.acks); err != nil { // reconnect.go
+					return caughtUp, err
+				}
 			}
 		case wire.CaughtUp:
 			caughtUp = true
@@ -398,11 +408,6 @@ func (c *Client) session(ctx context.Context, target string) (bool, error) {
 		case wire.Presence:
 			if c.OnPresence != nil {
 				c.OnPresence([]wire.Presence{f})
-			}
-		case wire.Ack, wire.Acks:
-			// With the acks already waiting: one cache transaction.
-			if err := c.recordAcks(f, more, pump); err != nil { // reconnect.go
-				return caughtUp, err
 			}
 		case wire.Reject:
 			if err := c.Cache.Rejected(f.OpID, model.Rejection{Code: f.Code, Reason: f.Reason}, f.Current); err != nil {
@@ -523,6 +528,7 @@ func closeText(ce *websocket.CloseError) string {
 type pump struct {
 	conn     *websocket.Conn
 	cache    Cache
+	first    <-chan outboxRead // the outbox as read when the connection opened
 	kick     <-chan struct{}
 	answered chan struct{}
 
@@ -536,10 +542,23 @@ type pump struct {
 	// flight, false once answered (a stale outbox read must not resend it).
 	sent    map[string]bool
 	pending int
-	// batch is the most ops per frame the hub takes (0: op frames only)
-	// and opLim paces ops below its op budget (reconnect.go).
-	batch int
-	opLim *rate.Limiter
+	// bytes is the share of its frame of each op in flight, pendingBytes
+	// their sum; wrote is the size of the frame write sent last.
+	bytes        map[string]int
+	pendingBytes int
+	wrote        int
+	// batch is the most ops per frame the hub takes (0: op frames only),
+	// window the most ops in flight, and opLim paces ops below its op
+	// budget (reconnect.go).
+	batch  int
+	window int
+	opLim  *rate.Limiter
+}
+
+// outboxRead is the outbox as Cache.Outbox read it.
+type outboxRead struct {
+	ops []model.Op
+	err error
 }
 
 func (p *pump) done(opID string) {
@@ -547,6 +566,8 @@ func (p *pump) done(opID string) {
 	if p.sent[opID] {
 		p.sent[opID] = false
 		p.pending--
+		p.pendingBytes -= p.bytes[opID]
+		delete(p.bytes, opID)
 	}
 	p.mu.Unlock()
 	select {
@@ -571,6 +592,7 @@ func (p *pump) run(ctx context.Context) error {
 			return false, nil
 		}
 		_ = p.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		p.wrote = len(b)
 		// A failed write: the reader sees the broken connection too.
 		return p.conn.WriteMessage(websocket.TextMessage, b) == nil, nil
 	}
@@ -587,7 +609,13 @@ func (p *pump) run(ctx context.Context) error {
 			p.lastPres, p.presSent = pr, true
 		}
 		if reread {
-			ops, err := p.cache.Outbox()
+			var r outboxRead
+			if p.first != nil {
+				r, p.first = <-p.first, nil
+			} else {
+				r.ops, r.err = p.cache.Outbox()
+			}
+			ops, err := r.ops, r.err
 			if err != nil {
 				return fmt.Errorf("read outbox: %w", err)
 			}

@@ -35,22 +35,38 @@ func (c *Client) wakeCh() chan struct{} {
 }
 
 // OpsWindow is how many ops may be in flight, unanswered, on a connection
-// to a hub that takes ops frames: several frames of a batch each, so the
-// hub always has the next batch to apply while the answers to the ones
-// before travel back.
-const OpsWindow = 600
+// to a hub that takes ops frames and announces its op budget: many frames
+// of a batch each, so that the hub applies and commits the next batches,
+// and the console writes the answers before, while answers travel back.
+// With 600 (three frames) a drain waited on the round trip: 10,000 ops at
+// 50 ms took 17 round trips of three frames, each a small cache commit.
+// The window goes past OpsWindowUnannounced (the window for a hub that
+// says nothing of its budget) only within the hub's op burst (with the
+// pacing's margin), what it takes at once, and the ops in flight stay
+// within MaxInFlightBytes of frames (long replies: fewer ops).
+const (
+	OpsWindow            = 4000
+	OpsWindowUnannounced = 600
+	MaxInFlightBytes     = wire.MaxFrame
+)
 
 // useBatches sets the pump up for what the hub's welcome says it takes:
 // ops frames of up to max_ops_batch ops, paced below its op budget (with
-// the same margin as frames). A hub that says nothing gets op frames.
+// the same margin as frames), and a window of ops in flight within that
+// budget. A hub that says nothing gets op frames.
 func (p *pump) useBatches(w wire.Welcome) {
+	p.window = Window
 	if w.MaxOpsBatch > 1 {
 		p.batch = min(w.MaxOpsBatch, wire.MaxOpsBatch)
+		p.window = OpsWindowUnannounced
 	}
 	if w.OpRate > 0 && w.OpBurst > 0 {
 		burst := max(1, w.OpBurst*9/10)
 		p.opLim = rate.NewLimiter(rate.Limit(w.OpRate*0.9), burst)
 		p.batch = min(p.batch, burst)
+		if p.batch > 1 {
+			p.window = max(OpsWindowUnannounced, min(OpsWindow, burst))
+		}
 	}
 }
 
@@ -60,13 +76,13 @@ func (p *pump) useBatches(w wire.Welcome) {
 // limit goes as two of half the ops. It returns the ops not sent, and
 // false when the connection or ctx ended (err: why, if not that).
 func (p *pump) sendQueue(ctx context.Context, queue []model.Op, write func(wire.Frame) (bool, error)) ([]model.Op, bool, error) {
-	window := Window
-	if p.batch > 1 {
-		window = OpsWindow
-	}
+	window := p.window
 	for len(queue) > 0 {
 		p.mu.Lock()
 		n := min(len(queue), window-p.pending, max(p.batch, 1))
+		if p.pending > 0 && p.pendingBytes >= MaxInFlightBytes {
+			n = 0
+		}
 		p.mu.Unlock()
 		if n <= 0 {
 			break
@@ -89,6 +105,7 @@ func (p *pump) sendQueue(ctx context.Context, queue []model.Op, write func(wire.
 			if !ok {
 				return queue, false, err
 			}
+			p.weigh(queue[:n], p.wrote)
 			break
 		}
 		queue = queue[n:]
@@ -112,53 +129,91 @@ func (p *pump) mark(ops []model.Op, sent bool) {
 	}
 }
 
+// weigh counts the bytes of the frame that carried ops (each its share)
+// as in flight until they are answered.
+func (p *pump) weigh(ops []model.Op, frame int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bytes == nil {
+		p.bytes = map[string]int{}
+	}
+	for i, op := range ops {
+		b := frame / len(ops)
+		if i == 0 {
+			b += frame % len(ops)
+		}
+		if p.sent[op.ID] {
+			p.bytes[op.ID] = b
+			p.pendingBytes += b
+		}
+	}
+}
+
 // ackedMany is a Cache that records many acks in one transaction.
 type ackedMany interface {
 	AckedMany(opIDs []string) error
 }
 
-// recordAcks records the ack or acks frame f and the acks already waiting
-// behind it (more, see session) together: one cache transaction for the
-// lot when the cache can (ackedMany), then tells the pump.
-func (c *Client) recordAcks(f wire.Frame, more func(func(wire.Frame) bool) (wire.Frame, bool), p *pump) error {
-	var ids []string
+// gathered is what gather took: pages of events and the ids of acked ops.
+type gathered struct {
+	evs  []model.Event
+	head uint64
+	acks []string
+}
+
+// gather takes the events or ack frame f and the events and ack frames
+// already waiting behind it (more, see session), in order, up to MaxBatch
+// events and MaxBatch acks. An acked op leaves the pump's window at once,
+// before its ack is on disk: the hub has answered it, and an ack lost with
+// the console is an op sent again, which the hub answers from its ledger.
+func (c *Client) gather(f wire.Frame, more func(func(wire.Frame) bool) (wire.Frame, bool), p *pump) gathered {
+	var g gathered
 	add := func(f wire.Frame) {
 		switch a := f.(type) {
+		case wire.Events:
+			g.evs = append(g.evs, a.Events...)
+			g.head = max(g.head, a.Head)
 		case wire.Ack:
-			ids = append(ids, a.OpID)
+			g.acks = append(g.acks, a.OpID)
+			p.done(a.OpID)
 		case wire.Acks:
 			for _, k := range a.Acks {
-				ids = append(ids, k.OpID)
+				g.acks = append(g.acks, k.OpID)
+				p.done(k.OpID)
 			}
 		}
 	}
 	add(f)
-	for len(ids) < MaxBatch {
+	for {
 		nf, ok := more(func(f wire.Frame) bool {
 			switch f.(type) {
+			case wire.Events:
+				return len(g.evs) < MaxBatch
 			case wire.Ack, wire.Acks:
-				return true
+				return len(g.acks) < MaxBatch
 			}
 			return false
 		})
 		if !ok {
-			break
+			return g
 		}
 		add(nf)
 	}
+}
+
+// recordAcks records acks in one cache transaction when the cache can
+// (ackedMany); the pump has counted them answered (gather).
+func (c *Client) recordAcks(ids []string) error {
 	if am, ok := c.Cache.(ackedMany); ok {
 		if err := am.AckedMany(ids); err != nil {
 			return fmt.Errorf("record acks: %w", err)
 		}
-	} else {
-		for _, id := range ids {
-			if err := c.Cache.Acked(id); err != nil {
-				return fmt.Errorf("record ack: %w", err)
-			}
-		}
+		return nil
 	}
 	for _, id := range ids {
-		p.done(id)
+		if err := c.Cache.Acked(id); err != nil {
+			return fmt.Errorf("record ack: %w", err)
+		}
 	}
 	return nil
 }

@@ -488,6 +488,7 @@ func BenchmarkScenarioOutboxReplay(b *testing.B) {
 			}
 		}
 		ctx, cancel := context.WithCancel(context.Background())
+		hc0, cc0 := procCPU(h.cmd.Process.Pid), cpu()
 		start := time.Now()
 		done := core.Start(ctx, "ws://"+px.ln.Addr().String(), "")
 		deadline := start.Add(10 * time.Minute)
@@ -504,7 +505,8 @@ func BenchmarkScenarioOutboxReplay(b *testing.B) {
 			b.Fatalf("%d ops rejected (%v)", len(rs), err)
 		}
 		took = append(took, d.Seconds())
-		fmt.Fprintf(os.Stderr, "outbox_replay: %d ops in %s at 50 ms round trip\n", ops, d.Round(time.Millisecond))
+		fmt.Fprintf(os.Stderr, "outbox_replay: %d ops in %s at 50 ms round trip (CPU: hub %s, console and proxy %s)\n", ops, d.Round(time.Millisecond),
+			(procCPU(h.cmd.Process.Pid) - hc0).Round(time.Millisecond), (cpu() - cc0).Round(time.Millisecond))
 	}
 	bench.Report("outbox_replay", bench.Median(took), "s", 0)
 }
