@@ -108,7 +108,10 @@ func NewActionBar(act func(op model.Op, done func(error))) *ActionBar {
 	top := container.NewBorder(nil, nil, container.NewHBox(b.claim, b.status), b.assign, b.owner)
 	c := b.comp
 	buttons := container.NewBorder(nil, nil, container.NewHBox(c.counter, b.via, c.canned), container.NewHBox(c.undo, c.send))
-	b.body = container.NewVBox(widget.NewSeparator(), top, c.box, container.NewBorder(nil, nil, nil, b.confirm, b.warn), buttons, b.info)
+	// The info line's room is kept while it says nothing: "Reply…" and
+	// "… queued" coming and going moved the send button by a line.
+	info := container.New(oneLineAtLeast{}, b.info)
+	b.body = container.NewVBox(widget.NewSeparator(), top, c.box, container.NewBorder(nil, nil, nil, b.confirm, b.warn), buttons, info)
 	c.update()
 	b.ExtendBaseWidget(b)
 	b.Hide()
@@ -603,4 +606,26 @@ func describeOp(op model.Op) string {
 		return T("Mark posted")
 	}
 	return string(op.Kind)
+}
+
+// oneLineAtLeast lays out the info line at least one label's line high,
+// shown or hidden, so nothing above it moves when it comes and goes.
+type oneLineAtLeast struct{}
+
+func (oneLineAtLeast) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	sz := fyne.NewSize(0, widget.NewLabel("Ag").MinSize().Height)
+	for _, o := range objs {
+		if o.Visible() {
+			m := o.MinSize()
+			sz = fyne.NewSize(max(sz.Width, m.Width), max(sz.Height, m.Height))
+		}
+	}
+	return sz
+}
+
+func (oneLineAtLeast) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
 }

@@ -122,7 +122,7 @@ func (c *Console) wireCommunity() {
 			if err != nil {
 				c.status.Flash(err.Error())
 			} else {
-				c.status.Flash(T("Solved with the community answer"))
+				c.status.Info(T("Solved with the community answer"))
 			}
 		})
 	}
@@ -232,7 +232,7 @@ func (c *Console) openAskExpert(cm Community, cs model.Case, sugg []community.Su
 					c.status.Flash(T("Hand-off not queued: {{.Err}}", "Err", err.Error()))
 					return
 				}
-				c.status.Flash(T("Handed over to {{.Expert}}", "Expert", expertName(expert)))
+				c.status.Info(T("Handed over to {{.Expert}}", "Expert", expertName(expert)))
 				if cs.ID == c.selected {
 					c.load(cs.ID)
 				}

@@ -111,7 +111,14 @@ func TestAskAnExpertFromTheCaseView(t *testing.T) {
 		test.Tap(a.Send)
 	})
 	eventually(t, c, "the hand-off queued and shown", func() bool {
-		return c.AskExpert() == nil && strings.Contains(c.Detail().CommunityStatus(), "Waiting on community expert kohlmark")
+		return c.AskExpert() == nil && strings.Contains(c.Detail().CommunityStatus(), "Waiting on community expert kohlmark") &&
+			c.StatusBar().FlashText() != ""
+	})
+	// A success reads in the text colour, not in the red of errors.
+	c.Locked(func() {
+		if got := c.StatusBar().FlashText(); got != "Handed over to kohlmark" || c.StatusBar().FlashIsError() {
+			t.Errorf("status %q, shown as an error: %v", got, c.StatusBar().FlashIsError())
+		}
 	})
 	ops, err := core.Outbox()
 	if err != nil || !slices.ContainsFunc(ops, func(o model.Op) bool {
@@ -139,6 +146,12 @@ func TestCommunityAnswerShowsAndSolvesTheCase(t *testing.T) {
 		return slices.ContainsFunc(ops, func(o model.Op) bool {
 			return o.Kind == model.OpSetStatus && o.Status == model.StatusSolved && o.CaseID == "c-done"
 		})
+	})
+	eventually(t, c, "the solve reported", func() bool { return c.StatusBar().FlashText() != "" })
+	c.Locked(func() {
+		if got := c.StatusBar().FlashText(); got != "Solved with the community answer" || c.StatusBar().FlashIsError() {
+			t.Errorf("status %q, shown as an error: %v", got, c.StatusBar().FlashIsError())
+		}
 	})
 }
 

@@ -105,6 +105,13 @@ type Composer struct {
 	author  model.Identity
 	public  bool
 	loading bool // a draft is being put into the box: no save for it
+	// texts holds each mode's draft of the case: the box shows the one of
+	// the mode, so switching never carries a note into a reply (r after
+	// n once made the note's text a public reply).
+	texts [2]string
+	// kept is the draft of the mode not shown, per case left, for the
+	// session (the cache keeps the draft of the mode shown).
+	kept map[string]keptDraft
 
 	modes     *widget.RadioGroup
 	privacy   *widget.Check
@@ -123,6 +130,13 @@ type Composer struct {
 	lastSent  model.Op
 	box       fyne.CanvasObject
 	confirmed string // the warning the agent confirmed for this send
+}
+
+// keptDraft is a case's draft in the mode the composer did not show when
+// the agent left the case.
+type keptDraft struct {
+	mode Mode
+	text string
 }
 
 var (
@@ -207,7 +221,16 @@ func (c *Composer) setMode(m Mode) {
 	if m < ModeReply || m > ModeNote {
 		m = ModeReply
 	}
-	c.mode = m
+	if m != c.mode {
+		// Each mode has its own draft: the note's text stays with the
+		// note, the reply's with the reply.
+		c.texts[c.mode] = c.entry.Text
+		c.mode = m
+		c.loading = true
+		c.entry.SetText(c.texts[m])
+		c.cursorToEnd()
+		c.loading = false
+	}
 	if sel := c.modes.Options[m]; c.modes.Selected != sel {
 		c.modes.SetSelected(sel)
 	}
@@ -229,30 +252,51 @@ func (c *Composer) setCase(cs model.Case) {
 	c.author, c.public = cs.Author, cs.Public
 	if !same {
 		c.flushDraft()
+		if c.caseID != "" {
+			other := 1 - c.mode
+			if c.kept == nil {
+				c.kept = map[string]keptDraft{}
+			}
+			if t := c.texts[other]; t != "" {
+				c.kept[c.caseID] = keptDraft{other, t}
+			} else {
+				delete(c.kept, c.caseID)
+			}
+		}
 		c.caseID = cs.ID
+		c.texts = [2]string{}
+		if k, ok := c.kept[cs.ID]; ok {
+			c.texts[k.mode] = k.text
+		}
 		c.loading = true
-		c.entry.SetText("")
+		c.mode = ModeReply
+		c.modes.SetSelected(c.modes.Options[0])
+		c.entry.SetText(c.texts[ModeReply])
 		c.private = false
 		c.privacy.SetChecked(false)
 		c.loading = false
-		c.mode = ModeReply
-		c.modes.SetSelected(c.modes.Options[0])
 		c.hideUndo()
 		c.confirmed = ""
 		if h := c.hooks.LoadDraft; h != nil {
 			id := cs.ID
 			h(id, func(d app.Draft, ok bool) {
-				if !ok || id != c.caseID || c.entry.Text != "" {
+				m := ModeReply
+				if d.Note {
+					m = ModeNote
+				}
+				if !ok || id != c.caseID || c.texts[m] != "" || m == c.mode && c.entry.Text != "" {
 					return
 				}
 				c.loading = true
-				c.entry.SetText(d.Text)
-				c.cursorToEnd()
+				if m == c.mode {
+					c.entry.SetText(d.Text)
+					c.cursorToEnd()
+				} else {
+					c.texts[m] = d.Text
+				}
 				c.privacy.SetChecked(d.Private)
 				c.loading = false
-				if d.Note {
-					c.setMode(ModeNote)
-				}
+				c.setMode(m)
 				c.bar.info.SetText(T("Draft restored"))
 			})
 		}
@@ -407,6 +451,12 @@ func (c *Composer) update() {
 	if handle == "" {
 		handle = c.author.DisplayName
 	}
+	// The send button names the reader, cut short past 18 characters (a
+	// Facebook number would widen the bar): the line above names it whole.
+	short := handle
+	if r := []rune(short); len(r) > 18 {
+		short = string(r[:17]) + "…"
+	}
 	variant := fyne.CurrentApp().Settings().ThemeVariant()
 	th := fyne.CurrentApp().Settings().Theme()
 	switch {
@@ -422,7 +472,7 @@ func (c *Composer) update() {
 	case private:
 		c.who.SetText(T("Private message to {{.Who}}", "Who", handle))
 		c.who.Importance = widget.SuccessImportance
-		c.send.SetText(T("Send private reply"))
+		c.send.SetText(T("Send privately to {{.Who}}", "Who", short))
 		c.send.Importance = widget.SuccessImportance
 		c.send.SetIcon(theme.MailSendIcon())
 		c.entry.SetPlaceHolder(T("Write a private reply…"))
@@ -431,10 +481,10 @@ func (c *Composer) update() {
 	default:
 		if c.public {
 			c.who.SetText(T("Public reply to {{.Who}} on {{.Channel}}: everyone can see this", "Who", handle, "Channel", ChannelName(ch)))
-			c.send.SetText(T("Send public reply"))
+			c.send.SetText(T("Send publicly to {{.Who}}", "Who", short))
 		} else {
 			c.who.SetText(T("Reply to {{.Who}} on {{.Channel}}", "Who", handle, "Channel", ChannelName(ch)))
-			c.send.SetText(T("Send reply"))
+			c.send.SetText(T("Send reply to {{.Who}}", "Who", short))
 		}
 		c.who.Importance = widget.HighImportance
 		c.send.Importance = widget.HighImportance
@@ -528,7 +578,9 @@ func (c *Composer) sent(op model.Op) {
 	c.loading = false
 	c.cancelSave()
 	if h := c.hooks.SaveDraft; h != nil {
-		h(app.Draft{CaseID: op.CaseID})
+		// The other mode's draft, if any, is what the case keeps now.
+		other := 1 - c.mode
+		h(app.Draft{CaseID: op.CaseID, Text: c.texts[other], Note: other == ModeNote})
 	}
 	c.bar.hideAsk()
 	// Sent: the keys go back to the queue (j, e, u for undo…); r or n
@@ -575,16 +627,18 @@ func (c *Composer) undoSend() {
 			return
 		}
 		c.lastSent = model.Op{}
-		if op.CaseID == c.caseID && c.entry.Text == "" {
+		m := ModeReply
+		if op.Kind == model.OpNote {
+			m = ModeNote
+		}
+		if op.CaseID == c.caseID && (m == c.mode && c.entry.Text == "" || m != c.mode && c.texts[m] == "") {
+			c.setMode(m)
 			c.entry.SetText(op.Text)
 			c.cursorToEnd()
 			if cv := fyne.CurrentApp().Driver().CanvasForObject(c.entry); cv != nil {
 				cv.Focus(c.entry) // to correct it
 			}
-			if op.Kind == model.OpNote {
-				c.setMode(ModeNote)
-			} else {
-				c.setMode(ModeReply)
+			if m == ModeReply {
 				c.privacy.SetChecked(op.Private)
 			}
 		}
@@ -612,7 +666,14 @@ func (c *Composer) saveNow() {
 	if c.hooks.SaveDraft == nil || c.caseID == "" {
 		return
 	}
-	c.hooks.SaveDraft(app.Draft{CaseID: c.caseID, Text: c.entry.Text, Note: c.mode == ModeNote, Private: c.private})
+	// The cache keeps one draft a case: the shown mode's, or the other
+	// mode's when the shown one is empty (switching to an empty reply
+	// must not drop the note).
+	m, text := c.mode, c.entry.Text
+	if text == "" && c.texts[1-m] != "" {
+		m, text = 1-m, c.texts[1-m]
+	}
+	c.hooks.SaveDraft(app.Draft{CaseID: c.caseID, Text: text, Note: m == ModeNote, Private: c.private && m == ModeReply})
 }
 
 // flushDraft saves a pending draft at once (the agent leaves the case).

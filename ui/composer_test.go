@@ -48,7 +48,7 @@ func TestComposerReplyAndNoteCannotBeConfused(t *testing.T) {
 	core, c, _ := openLounge(t)
 	comp := c.Actions().Composer()
 	c.Locked(func() {
-		if got := c.Actions().SendButton().Text; got != "Send public reply" {
+		if got := c.Actions().SendButton().Text; got != "Send publicly to @mbrenner_travels" {
 			t.Errorf("reply mode send button = %q", got)
 		}
 		if got := comp.Who(); !strings.Contains(got, "Public reply to @mbrenner_travels on X") {
@@ -128,7 +128,7 @@ func TestPersonalDataOffersAPrivateReply(t *testing.T) {
 			t.Fatal("no private reply offered for a booking reference")
 		}
 		comp.PrivacyCheck().SetChecked(true)
-		if got := c.Actions().SendButton().Text; got != "Send private reply" {
+		if got := c.Actions().SendButton().Text; got != "Send privately to @mbrenner_travels" {
 			t.Errorf("send button = %q", got)
 		}
 		if comp.PrivateOffered() || comp.ReachWarning() != "" {
@@ -402,7 +402,7 @@ func TestGerman(t *testing.T) {
 	}
 	_, c, _ := openLounge(t)
 	c.Locked(func() {
-		if got := c.Actions().SendButton().Text; got != "Öffentlich antworten" {
+		if got := c.Actions().SendButton().Text; got != "Öffentlich an @mbrenner_travels" {
 			t.Errorf("send button %q", got)
 		}
 		c.Actions().Composer().SetMode(ui.ModeNote)
