@@ -59,6 +59,8 @@ type extras struct {
 
 	getSettings  func() app.Settings
 	saveSettings func(app.Settings)
+
+	up latest[extrasUpdate] // changed's newest update, until the UI takes it
 }
 
 var extrasOf sync.Map // *Console → *extras
@@ -171,19 +173,40 @@ func (x *extras) changed(ch app.Change) {
 	if ch.Queue {
 		all = c.be.Queue(app.Filter{ActiveOnly: true})
 	}
-	me := c.be.Me()
-	c.do(func() {
-		x.banner.Set(st, pending)
-		x.outbox.Set(queued, cases)
-		if pending == 0 {
-			x.outbox.close()
+	u := extrasUpdate{st: st, pending: pending, queued: queued, cases: cases, queue: ch.Queue, all: all, me: c.be.Me()}
+	// One update waits for the UI at a time (latest): a newer one replaces
+	// it, keeping the open cases of one not shown for the notifications.
+	x.up.put(c, u, func(old, u extrasUpdate) extrasUpdate {
+		if old.queue && !u.queue {
+			u.queue, u.all = true, old.all
 		}
-		x.placeOutbox()
-		if ch.Queue {
-			x.announce(all, me, st)
-		}
-		x.setTitle()
-	})
+		return u
+	}, x.show)
+}
+
+// extrasUpdate is what changed read for the widgets.
+type extrasUpdate struct {
+	st      client.Status
+	pending int
+	queued  []app.QueuedOp
+	cases   map[string]model.Summary
+	queue   bool
+	all     []model.Summary
+	me      string
+}
+
+// show puts an update on the widgets; on the UI goroutine.
+func (x *extras) show(u extrasUpdate) {
+	x.banner.Set(u.st, u.pending)
+	x.outbox.Set(u.queued, u.cases)
+	if u.pending == 0 {
+		x.outbox.close()
+	}
+	x.placeOutbox()
+	if u.queue {
+		x.announce(u.all, u.me, u.st)
+	}
+	x.setTitle()
 }
 
 // refreshOutbox rereads the outbox at once (after an op, an edit or a
