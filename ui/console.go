@@ -5,6 +5,7 @@ package ui
 
 import (
 	"fmt"
+	"image/color"
 	"maps"
 	"net/url"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -59,7 +61,8 @@ type Console struct {
 	queueMu      sync.Mutex
 	queueDirty   bool
 	queueRunning bool
-	queueBuilt   bool // New is through: the worker may start
+	queueBuilt   bool                // New is through: the worker may start
+	queueOut     latest[queueResult] // the worker's newest rows, until the UI takes them
 
 	// sortBy is the sort chosen (an index into sorts); guarded by filterMu.
 	sortBy int
@@ -286,11 +289,17 @@ func New(be Backend) *Console {
 	queue := container.NewBorder(container.NewVBox(views, c.vw.savedGrid, filters, queueHead, c.newBar), nil, nil, nil,
 		container.NewStack(c.list, container.NewVBox(c.empty)))
 
-	right := container.NewHSplit(container.NewBorder(nil, c.actions, nil, nil, c.detail), c.customer)
+	// Each pane keeps its content's minimum for the splits (they give every
+	// pane at least that much while the window has room, as before), but the
+	// panes together ask the window for little: when it is smaller than the
+	// panes' minimums (about 1,270×540 units in German — FYNE_SCALE=2 on a
+	// 1600×1000 screen leaves 800×500) the splits share it in proportion to
+	// them and each pane scrolls its content.
+	right := container.NewHSplit(newFitPane(container.NewBorder(nil, c.actions, nil, nil, c.detail)), newFitPane(c.customer))
 	right.Offset = 0.62
-	main := container.NewHSplit(queue, right)
+	main := container.NewHSplit(newFitPane(queue), right)
 	main.Offset = 0.4
-	c.root = container.NewBorder(nil, container.NewVBox(c.rejected, c.status), nil, nil, main)
+	c.root = container.NewBorder(nil, container.NewVBox(c.rejected, c.status), nil, nil, container.New(shrinkLayout{}, main))
 
 	be.OnChange(func(ch app.Change) {
 		// Runs on the core's goroutine: the queue goes to the queue
@@ -422,20 +431,33 @@ func (c *Console) queueWorker() {
 			}
 		}
 		catchUp := c.be.Status().State == client.StateSyncing
-		c.do(func() {
+		// One result waits for the UI at a time (latest, uipost.go): a
+		// newer one replaces it.
+		c.queueOut.put(c, queueResult{rows, gen, catchUp, counts, unsynced, facets, savedN}, nil, func(r queueResult) {
 			c.filterMu.Lock()
-			stale := gen != c.filterGen
+			stale := r.gen != c.filterGen
 			c.filterMu.Unlock()
 			if !stale {
-				c.counts, c.unsynced = counts, unsynced
-				c.vw.facets, c.vw.savedN = facets, savedN
+				c.counts, c.unsynced = r.counts, r.unsynced
+				c.vw.facets, c.vw.savedN = r.facets, r.savedN
 				c.ensureSaved()
 				c.showFacets()
 				c.showViewButtons()
-				c.setRows(rows, gen, catchUp)
+				c.setRows(r.rows, r.gen, r.catchUp)
 			}
 		})
 	}
+}
+
+// queueResult is what the queue worker computed for the list.
+type queueResult struct {
+	rows     []model.Summary
+	gen      uint64
+	catchUp  bool
+	counts   map[string]int
+	unsynced map[string]bool
+	facets   []app.ViewCount
+	savedN   map[string]int
 }
 
 // rowHeight is the height of a list row with its separator, measured
@@ -1271,4 +1293,90 @@ func (c *Console) showSnooze() {
 	pop.Resize(fyne.NewSize(max(360, box.MinSize().Width), pop.MinSize().Height)) // room for "14:30 or 2.12. 9:00"
 	c.trackModal(pop)
 	cv.Focus(custom)
+}
+
+// fitPane is a pane of the console's splits: its minimum is its content's,
+// so a split gives it that much when it can, and it scrolls its content
+// (in both directions) when it gets less. With room it shows the content
+// itself, unclipped, as before (no scroll around it).
+type fitPane struct {
+	widget.BaseWidget
+	content  fyne.CanvasObject
+	scroll   *container.Scroll
+	scrolled bool // the content is in the scroll
+}
+
+func newFitPane(o fyne.CanvasObject) *fitPane {
+	p := &fitPane{content: o, scroll: container.NewScroll(canvas.NewRectangle(color.Transparent))}
+	p.scroll.Hide()
+	p.ExtendBaseWidget(p)
+	return p
+}
+
+func (p *fitPane) CreateRenderer() fyne.WidgetRenderer { return fitPaneRenderer{p} }
+
+type fitPaneRenderer struct{ p *fitPane }
+
+func (r fitPaneRenderer) Layout(size fyne.Size) {
+	p := r.p
+	min := p.content.MinSize()
+	if scroll := size.Width < min.Width || size.Height < min.Height; scroll != p.scrolled {
+		p.scrolled = scroll
+		if scroll {
+			p.scroll.Content = p.content
+			p.scroll.Show()
+		} else {
+			p.scroll.Content = canvas.NewRectangle(color.Transparent)
+			p.scroll.Hide()
+		}
+		p.scroll.Refresh()
+		canvas.Refresh(p)
+	}
+	if p.scrolled {
+		p.scroll.Move(fyne.NewPos(0, 0))
+		p.scroll.Resize(size)
+		return
+	}
+	p.content.Move(fyne.NewPos(0, 0))
+	p.content.Resize(size)
+}
+
+func (r fitPaneRenderer) MinSize() fyne.Size { return r.p.content.MinSize() }
+func (r fitPaneRenderer) Refresh() {
+	if r.p.scrolled {
+		r.p.scroll.Refresh()
+	} else {
+		r.p.content.Refresh()
+	}
+}
+
+func (r fitPaneRenderer) Objects() []fyne.CanvasObject {
+	if r.p.scrolled {
+		return []fyne.CanvasObject{r.p.scroll}
+	}
+	return []fyne.CanvasObject{r.p.content}
+}
+func (r fitPaneRenderer) Destroy() {}
+
+// shrinkLayout lays its one object out at the container's size whatever
+// that object's minimum, and asks for at most shrinkMin itself: the
+// console's splits, whose panes scroll when the window is smaller than
+// they would like.
+type shrinkLayout struct{}
+
+var shrinkMin = fyne.NewSize(400, 240)
+
+func (shrinkLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+func (shrinkLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var m fyne.Size
+	for _, o := range objs {
+		m = m.Max(o.MinSize())
+	}
+	return fyne.NewSize(min(m.Width, shrinkMin.Width), min(m.Height, shrinkMin.Height))
 }
