@@ -71,14 +71,31 @@ type brandHub struct {
 
 func startBrandHub(t *testing.T, cfg Config) *brandHub {
 	t.Helper()
+	h, tokens, url := serveConfig(t, cfg, hub.Config{RetryBase: time.Millisecond})
+	token, _, err := tokens.Add("ana", hub.RoleAgent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &brandHub{hub: h, url: url, token: token}
+}
+
+// serveConfig is a hub on a fresh bbolt log with cfg's connectors started
+// (startConnectors, as the hub serves), served on loopback with its token
+// store for auth; hc is the hub's own config (a discarding logger unless
+// it names one). It returns the hub, the token store to add agents to and
+// the server's URL; everything stops when the test ends.
+func serveConfig(t *testing.T, cfg Config, hc hub.Config) (*hub.Hub, *hub.TokenStore, string) {
+	t.Helper()
 	dir := t.TempDir()
 	l, err := hub.OpenBoltLog(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	logger := slog.New(slog.DiscardHandler)
-	h, err := hub.New(l, hub.Config{Logger: logger, RetryBase: time.Millisecond})
+	if hc.Logger == nil {
+		hc.Logger = slog.New(slog.DiscardHandler)
+	}
+	h, err := hub.New(l, hc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,20 +103,16 @@ func startBrandHub(t *testing.T, cfg Config) *brandHub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, _, err := tokens.Add("ana", hub.RoleAgent)
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv := hub.NewServer(h, hub.DefaultTiming)
 	srv.SetAuth(tokens)
 	ctx, cancel := context.WithCancel(context.Background())
-	if err := startConnectors(ctx, cfg, h, srv, l, logger); err != nil {
+	if err := startConnectors(ctx, cfg, h, srv, l, hc.Logger); err != nil {
 		cancel()
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { ts.Close(); cancel(); srv.Close() })
-	return &brandHub{hub: h, url: ts.URL, token: token}
+	return h, tokens, ts.URL
 }
 
 func (b *brandHub) post(t *testing.T, path string, header http.Header, body []byte) int {

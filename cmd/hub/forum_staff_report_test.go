@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -53,34 +51,11 @@ func TestForumStaffPostsCountForTheBrand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	l, err := hub.OpenBoltLog(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	logger := slog.New(slog.DiscardHandler)
-	h, err := hub.New(l, hub.Config{Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokens, err := hub.OpenTokenStore(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, tokens, url := serveConfig(t, cfg, hub.Config{})
 	lead, _, err := tokens.Add("lena", hub.RoleLead)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := hub.NewServer(h, hub.DefaultTiming)
-	hs.SetAuth(tokens)
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := startConnectors(ctx, cfg, h, hs, l, logger); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(hs.Handler())
-	t.Cleanup(func() { ts.Close(); cancel(); hs.Close() })
 
 	// The poller runs on its own goroutine: wait for both posts of each thread.
 	threads := []string{"https://community.nordnetz.example/t/umzug/3391", "https://community.nordnetz.example/t/router/4410", "https://autoforum.example/t/reichweite/88120"}
@@ -100,7 +75,7 @@ func TestForumStaffPostsCountForTheBrand(t *testing.T) {
 
 	span := "?from=" + now.Add(-24*time.Hour).Format(time.RFC3339) + "&to=" + now.Add(time.Hour).Format(time.RFC3339)
 	var cs report.Cases
-	if err := json.Unmarshal([]byte(getJSON(t, ts.URL+hub.ReportCasesPath+span, lead)), &cs); err != nil {
+	if err := json.Unmarshal([]byte(getJSON(t, url+hub.ReportCasesPath+span, lead)), &cs); err != nil {
 		t.Fatal(err)
 	}
 	if len(cs.Cases) != 3 {
@@ -118,7 +93,7 @@ func TestForumStaffPostsCountForTheBrand(t *testing.T) {
 	}
 
 	var sum report.Summary
-	if err := json.Unmarshal([]byte(getJSON(t, ts.URL+hub.ReportSummaryPath+span+"&group=agent", lead)), &sum); err != nil {
+	if err := json.Unmarshal([]byte(getJSON(t, url+hub.ReportSummaryPath+span+"&group=agent", lead)), &sum); err != nil {
 		t.Fatal(err)
 	}
 	cases := map[string]int{}
@@ -135,7 +110,7 @@ func TestForumStaffPostsCountForTheBrand(t *testing.T) {
 	// The CSVs say the same.
 	readCSV := func(path string) [][]string {
 		t.Helper()
-		recs, err := csv.NewReader(strings.NewReader(getJSON(t, ts.URL+path, lead))).ReadAll()
+		recs, err := csv.NewReader(strings.NewReader(getJSON(t, url+path, lead))).ReadAll()
 		if err != nil || len(recs) < 2 {
 			t.Fatalf("%s: %v, %d records", path, err, len(recs))
 		}

@@ -2,12 +2,9 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -31,21 +28,7 @@ func TestImportedHistoryThroughTheHubsRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	l, err := hub.OpenBoltLog(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	logger := slog.New(slog.DiscardHandler)
-	h, err := hub.New(l, hub.Config{Logger: logger, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokens, err := hub.OpenTokenStore(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, tokens, url := serveConfig(t, cfg, hub.Config{Now: func() time.Time { return now }})
 	lead, _, err := tokens.Add("lena", hub.RoleLead)
 	if err != nil {
 		t.Fatal(err)
@@ -54,18 +37,9 @@ func TestImportedHistoryThroughTheHubsRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := hub.NewServer(h, hub.DefaultTiming)
-	srv.SetAuth(tokens)
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := startConnectors(ctx, cfg, h, srv, l, logger); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { ts.Close(); cancel(); srv.Close() })
 	call := func(method, path, token string, body []byte) (int, []byte) {
 		t.Helper()
-		req, _ := http.NewRequest(method, ts.URL+path, bytes.NewReader(body))
+		req, _ := http.NewRequest(method, url+path, bytes.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
