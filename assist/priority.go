@@ -178,6 +178,12 @@ func Specificity(category string) int {
 	return specificTopic
 }
 
+// IsTopic is whether a category names what a case is about (booking,
+// baggage, a configured one), not only how the customer says it (other,
+// praise, a question, a complaint about the service): what the expert
+// directory learns and matches experts by.
+func IsTopic(category string) bool { return Specificity(category) == specificTopic }
+
 // FoldTriage is the triage of a case from its customer messages' triages
 // in order (oldest first), after the case's triage before them (prev, nil
 // for none): Follow over each. It returns the final triage and the one

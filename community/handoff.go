@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode"
 
+	"switchboard/assist"
 	"switchboard/model"
 )
 
@@ -221,7 +222,7 @@ func QueryOf(c model.Case, thread []model.Message, known []string) Query {
 	q.Topics = append(q.Topics, c.Tags...)
 	q.Topics = append(q.Topics, TopicsIn(text.String(), known)...)
 	if c.Triage != nil {
-		if c.Triage.Category != "" && c.Triage.Category != "other" {
+		if assist.IsTopic(c.Triage.Category) {
 			q.Topics = append(q.Topics, c.Triage.Category)
 		}
 		if c.Triage.Lang != "" && c.Triage.Lang != "other" {

@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"switchboard/assist"
 	"switchboard/community"
 	"switchboard/connector"
 	"switchboard/model"
@@ -242,7 +243,7 @@ func (x *Experts) fold(ev model.Event, live bool) {
 		for _, tag := range c.Tags {
 			t.topics = append(t.topics, model.NormalTopic(tag))
 		}
-		if c.Triage != nil && c.Triage.Category != "" && c.Triage.Category != "other" {
+		if c.Triage != nil && assist.IsTopic(c.Triage.Category) {
 			t.topics = append(t.topics, c.Triage.Category)
 		}
 		x.evidence = nil
