@@ -1046,6 +1046,9 @@ func (c *Console) showViewButtons() {
 		b := c.viewBtns[v.key]
 		text := T(v.name)
 		if n, ok := c.counts[v.key]; ok {
+			if v.key == "a" && !c.active.Checked {
+				n += c.counts["d"] // All shows the closed and solved too
+			}
 			text += "  " + Number(n)
 		}
 		imp := widget.MediumImportance

@@ -322,7 +322,8 @@ func TestQueueTapOpensTheRowAtOnceWithoutScrolling(t *testing.T) {
 
 // The fixture's views: two open cases (the lounge case high reach and
 // unassigned, the forum case ben's; no customer waiting: the fixture's
-// cases have no waiting clock) and a solved one.
+// cases have no waiting clock) and a solved one, which All lists and
+// counts unless "Open only" is on.
 func TestQueueViewsCountsSortsAndKeys(t *testing.T) {
 	_, c, w := openLounge(t)
 	var title string
@@ -336,12 +337,17 @@ func TestQueueViewsCountsSortsAndKeys(t *testing.T) {
 		return out
 	}
 	c.Locked(func() {
-		for key, want := range map[string]string{"m": "Mine  0", "u": "Unassigned  1", "h": "High reach  1", "w": "Waiting  0", "a": "All  2"} {
+		for key, want := range map[string]string{"m": "Mine  0", "u": "Unassigned  1", "h": "High reach  1", "w": "Waiting  0", "a": "All  3"} {
 			if got := c.ViewButton(key).Text; got != want {
 				t.Errorf("view %s: %q, want %q", key, got, want)
 			}
 		}
 	})
+	// All counts what it lists: the solved case too, until "Open only".
+	c.Locked(func() { c.OpenOnly().SetChecked(true) })
+	eventually(t, c, "All counts its open cases with Open only", func() bool { return c.ViewButton("a").Text == "All  2" })
+	c.Locked(func() { c.OpenOnly().SetChecked(false) })
+	eventually(t, c, "All counts every case again", func() bool { return c.ViewButton("a").Text == "All  3" })
 	for _, tc := range []struct {
 		key   rune
 		want  []string

@@ -89,7 +89,7 @@ func TestQueueChatterSLACategoryAndLanguageViews(t *testing.T) {
 	}
 	eventually(t, c, "the view counts", func() bool {
 		return c.ViewButton("b").Text == "Brand chatter  1" && c.ViewButton("u").Text == "Unassigned  4" &&
-			c.ViewButton("r").Text == "SLA at risk  1" && c.ViewButton("a").Text == "All  5" && c.ViewButton("d").Text == "Closed  1"
+			c.ViewButton("r").Text == "SLA at risk  1" && c.ViewButton("a").Text == "All  6" && c.ViewButton("d").Text == "Closed  1"
 	})
 	for _, tc := range []struct {
 		keys string
