@@ -278,9 +278,9 @@ func TestCaseViewInGerman(t *testing.T) {
 		}
 	})
 	kb.rune_('o')
-	c.Locked(func() {
-		if r := c.OutboxPanel().Rows(); len(r) != 1 || !strings.HasPrefix(r[0].Text(), "Antwort „") && !strings.HasPrefix(r[0].Text(), "Antwort “") {
-			t.Errorf("outbox rows %v", r)
-		}
+	// The panel fills from the core's queued ops off the UI goroutine.
+	eventually(t, c, "the outbox panel's German row", func() bool {
+		r := c.OutboxPanel().Rows()
+		return len(r) == 1 && (strings.HasPrefix(r[0].Text(), "Antwort „") || strings.HasPrefix(r[0].Text(), "Antwort “"))
 	})
 }
