@@ -309,7 +309,7 @@ func (v *ListeningView) itemCard(it model.ListenItem) fyne.CanvasObject {
 	}
 	metaLabel := lowLabel(strings.Join(meta, " · "), fyne.TextAlignLeading)
 	metaLabel.Wrapping = fyne.TextWrapWord
-	text := widget.NewLabel(model.FirstLine(strings.ReplaceAll(it.Text, "\n", " "), 280))
+	text := widget.NewLabel(postText(it.Text, 280))
 	text.Wrapping = fyne.TextWrapWord
 	note := lowLabel("", fyne.TextAlignLeading)
 	note.Wrapping = fyne.TextWrapWord
@@ -444,3 +444,24 @@ func (v *ListeningView) Card(i int) (meta string, act *widget.Button, note strin
 
 // SetRunner replaces how the view runs its hub calls (tests: inline).
 func (v *ListeningView) SetRunner(run func(func())) { v.run = run }
+
+// postText is a listened post's text on one line of at most max runes: a
+// post that came as a thread's title and its body ("Reichweite nach Update
+// 4.2" and "Update 4.2 ist ein Rückschritt …") shows them apart, the title
+// first, then " — " and the body, its lines joined by spaces.
+func postText(s string, max int) string {
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	out := lines[0]
+	if len(lines) > 1 {
+		out += " — " + strings.Join(lines[1:], " ")
+	}
+	return model.FirstLine(out, max)
+}
