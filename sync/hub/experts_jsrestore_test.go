@@ -1,9 +1,7 @@
 package hub
 
 import (
-	"context"
 	"errors"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -40,26 +38,11 @@ func TestJSRestartedHubRestoresAHandoffsMissingJob(t *testing.T) {
 		t.Fatalf("the op of a hub that died before its ledger: %v", err)
 	}
 	a.Kill()
-	for deadline := time.Now().Add(20 * time.Second); b.Head() < 2; {
-		if time.Now().After(deadline) {
-			t.Fatalf("b's replica at %d, want the op's 2 events", b.Head())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	b.Kill()
-
-	b = openJSAt(t, s.ClientURL(), cacheB)
+	b = reopenWithTheDeadOp(t, s.ClientURL(), b, cacheB)
 	if jobs, _ := b.Jobs(JobPending); len(jobs) != 0 {
 		t.Fatalf("pending jobs %+v before the restart's reconcile: the test does not stage the lost job", jobs)
 	}
-	h, err := NewOnJS(b, Config{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); h.ReconcileOrphans(ctx, nil, time.Hour) }()
-	defer func() { cancel(); <-done }()
+	reconciling(t, b, time.Hour)
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		jobs, err := b.Jobs(JobPending)
 		if err != nil {

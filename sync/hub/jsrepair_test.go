@@ -47,6 +47,35 @@ func publishReplyAndDie(t *testing.T, a *JSLog, now time.Time) {
 	a.Kill()
 }
 
+// reopenWithTheDeadOp waits until b's replica holds the dead hub's op (its
+// two events), kills b and opens it again on its cache: a hub that
+// stopped before any repair of the op landed, starting again.
+func reopenWithTheDeadOp(t *testing.T, url string, b *JSLog, cache string) *JSLog {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); b.Head() < 2; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("b's replica at %d, want the op's 2 events", b.Head())
+		}
+	}
+	b.Kill()
+	return openJSAt(t, url, cache)
+}
+
+// reconciling starts a hub on l that reconciles orphans every tick until
+// the test ends.
+func reconciling(t *testing.T, l *JSLog, tick time.Duration) *Hub {
+	t.Helper()
+	h, err := NewOnJS(l, Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); h.ReconcileOrphans(ctx, nil, tick) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return h
+}
+
 // waitReplyJob waits until l lists op-1's job as pending (and, with
 // ledger, its answer at seq 2).
 func waitReplyJob(t *testing.T, l *JSLog, now time.Time, ledger bool, what func() string) {
@@ -110,27 +139,11 @@ func TestJSRestartedHubRestoresAQueuedReplysMissingJob(t *testing.T) {
 	b.testRecord.Store(&never) // b dies before any repair lands
 	now := time.Now().UTC()
 	publishReplyAndDie(t, a, now)
-	deadline := time.Now().Add(20 * time.Second)
-	for b.Head() < 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("b's replica at %d, want the op's 2 events", b.Head())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	b.Kill()
-
-	b = openJSAt(t, s.ClientURL(), cacheB)
+	b = reopenWithTheDeadOp(t, s.ClientURL(), b, cacheB)
 	if jobs, _ := b.Jobs(JobPending); len(jobs) != 0 {
 		t.Fatalf("pending jobs %+v before the restart's reconcile: the test does not stage the lost job", jobs)
 	}
-	h, err := NewOnJS(b, Config{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); h.ReconcileOrphans(ctx, nil, time.Hour) }()
-	defer func() { cancel(); <-done }()
+	reconciling(t, b, time.Hour)
 	waitReplyJob(t, b, now, false, func() string { return " after a restart" })
 	jobs, _ := b.Jobs(JobPending)
 	if r := jobs[0].Reply; r.CaseID != "case-1" || r.Channel != model.ChannelTwitter || r.ThreadRef != "t1" || r.Key != "op-1" {

@@ -1,9 +1,7 @@
 package hub
 
 import (
-	"context"
 	"errors"
-	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -70,28 +68,12 @@ func TestJSRestoreWaitsForTheReplysThread(t *testing.T) {
 	b.testRecord.Store(&never) // b dies before any repair lands
 	now := time.Now().UTC()
 	publishReplyAndDie(t, a, now)
-	deadline := time.Now().Add(20 * time.Second)
-	for b.Head() < 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("b's replica at %d, want the op's 2 events", b.Head())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	b.Kill()
-
-	b = openJSAt(t, s.ClientURL(), cacheB)
+	b = reopenWithTheDeadOp(t, s.ClientURL(), b, cacheB)
 	var reads atomic.Int32
 	unavailable := errors.New("test: the cluster has no leader")
 	fail := func() error { reads.Add(1); return unavailable }
 	b.testThread.Store(&fail)
-	h, err := NewOnJS(b, Config{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); h.ReconcileOrphans(ctx, nil, 20*time.Millisecond) }()
-	defer func() { cancel(); <-done }()
+	reconciling(t, b, 20*time.Millisecond)
 	for deadline := time.Now().Add(20 * time.Second); reads.Load() < 3; time.Sleep(5 * time.Millisecond) {
 		if jobs, _ := b.Jobs(JobPending); len(jobs) != 0 {
 			t.Fatalf("jobs %+v written while the reply's thread could not be read", jobs)
