@@ -107,6 +107,14 @@ func answerDelay(rnd *rand.Rand, ch model.Channel, at time.Time, weekend bool) t
 	return time.Duration(math.Max(0.5, m) * float64(time.Minute))
 }
 
+// Platform ids of the past cases' X users and tweets and Facebook
+// senders: platform-shaped (digits), apart from the live demo's.
+const (
+	historyXUser = 1_500_000_000
+	historyPSID  = 7_100_000_000_000_000
+	historyTweet = int64(1_700_000_000_000_000_000)
+)
+
 var historyTopics = []string{
 	"my booking reference does not show in the app", "the refund I was promised has not arrived",
 	"meine Gepäckmeldung hat keine Antwort bekommen", "can I change the name on my ticket?",
@@ -128,10 +136,25 @@ func pastCase(h *hub.Hub, rnd *rand.Rand, n int, at, now time.Time, weekend bool
 		followers = 120_000 + rnd.IntN(400_000)
 	}
 	author := model.Identity{Handle: fmt.Sprintf("hist_customer_%d", n), DisplayName: fmt.Sprintf("Customer %d", n), Followers: followers}
-	if ch == model.ChannelForum {
+	switch ch {
+	case model.ChannelForum:
 		author.Handle = fmt.Sprintf("member%d@autoforum.example", n)
+	case model.ChannelTwitter:
+		author.PlatformID = fmt.Sprint(historyXUser + n) // a DM goes to the user id
+	case model.ChannelFacebook:
+		author.PlatformID = fmt.Sprint(historyPSID + n) // Messenger writes to the PSID
 	}
 	ref := fmt.Sprintf("history-%s-%d", ch, n)
+	// platformID is message k's id on its platform. X replies to a tweet
+	// id (digits only; the X sender refuses another as "no tweet to reply
+	// to"), so a reply to a past X case still open goes out like a reply
+	// to a live one.
+	platformID := func(k int) string {
+		if ch == model.ChannelTwitter {
+			return fmt.Sprint(historyTweet + int64(n)*100 + int64(k))
+		}
+		return fmt.Sprintf("%s-%d", ref, k)
+	}
 	agents := HistoryAgents
 	if weekend {
 		agents = agents[:2]
@@ -144,7 +167,7 @@ func pastCase(h *hub.Hub, rnd *rand.Rand, n int, at, now time.Time, weekend bool
 		if dir == model.DirectionOut {
 			who = model.Identity{Handle: agent, DisplayName: agent}
 		}
-		id, _, err := h.Ingest(model.Inbound{Channel: ch, ThreadRef: ref, PlatformID: fmt.Sprintf("%s-%d", ref, msg), Author: who,
+		id, _, err := h.Ingest(model.Inbound{Channel: ch, ThreadRef: ref, PlatformID: platformID(msg), Author: who,
 			Text: text, Time: t, Public: public, Private: !public && ch != model.ChannelForum, Direction: dir,
 			Source: map[model.Channel]string{model.ChannelTwitter: "@SkyWingsAir mentions", model.ChannelFacebook: "Facebook page SkyWings",
 				model.ChannelForum: "Forum · autoforum.example"}[ch]})

@@ -2,11 +2,13 @@ package demo_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"switchboard/connector"
 	"switchboard/connector/facebook"
 	"switchboard/connector/twitter"
 	"switchboard/demo"
@@ -137,5 +139,84 @@ func TestSeedPutsHistoryFirst(t *testing.T) {
 	}
 	if h.CaseCount() != n {
 		t.Fatalf("a second seed went from %d to %d cases", n, h.CaseCount())
+	}
+}
+
+// TestHistoryRepliesAreDelivered: a past case still open is answered like
+// a live one — a reply to a public X case, an X DM and a Facebook case goes
+// out to the demo platform and comes back delivered. X replies to a tweet
+// id and DMs a user id; the past cases had neither ("history-twitter-3-1"),
+// so a reply to one failed for good: "no tweet to reply to".
+func TestHistoryRepliesAreDelivered(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logger := slog.New(slog.DiscardHandler)
+	l, err := hub.OpenBoltLog(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	h, err := hub.New(l, hub.Config{Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := demo.StartPlatform(ctx, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := demo.History(h, time.Now(), demo.HistoryOptions{Days: 3, PerDay: 40, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One open past case of each kind.
+	open := map[string]model.Case{}
+	for n := 0; n < 4*st.Cases; n++ {
+		for _, ch := range []model.Channel{model.ChannelTwitter, model.ChannelFacebook} {
+			c, ok := h.CaseByThread(ch, fmt.Sprintf("history-%s-%d", ch, n))
+			if !ok || !c.Status.Active() {
+				continue
+			}
+			k := fmt.Sprintf("%s public=%v", ch, c.Public)
+			if _, seen := open[k]; !seen {
+				open[k] = c
+			}
+		}
+	}
+	if _, ok := open["twitter public=true"]; !ok {
+		t.Fatalf("no open public X case among %d past cases: %v", st.Cases, open)
+	}
+	if _, ok := open["twitter public=false"]; !ok {
+		t.Fatalf("no open X DM case among %d past cases: %v", st.Cases, open)
+	}
+	tw, err := twitter.NewSender(twitter.Config{BaseURL: p.URL(), UserID: demo.XBrandID, UserToken: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb, err := facebook.NewSender(facebook.Config{GraphURL: p.URL(), PageID: demo.FBPageID, PageAccessToken: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, c := range open {
+		if a, err := h.ApplyOp(hub.Agent{Name: "anna"}, model.Op{ID: "op-" + c.ID, Kind: model.OpReply, CaseID: c.ID, Confirm: true, Text: "Sorry for the wait, " + k}); err != nil || a.Reject != nil {
+			t.Fatalf("%s: reply: %+v %v", k, a, err)
+		}
+	}
+	go h.RunDelivery(ctx, map[model.Channel]connector.Sender{model.ChannelTwitter: tw, model.ChannelFacebook: fb})
+	deadline := time.Now().Add(20 * time.Second)
+	for k, c := range open {
+		for {
+			th, err := l.Thread(c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := th[len(th)-1]
+			if last.Direction == model.DirectionOut && last.Delivery == model.DeliverySent {
+				break
+			}
+			if last.Delivery == model.DeliveryFailed || time.Now().After(deadline) {
+				t.Fatalf("%s (%s): reply %s %q", k, c.ThreadRef, last.Delivery, last.DeliveryError)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
 }
