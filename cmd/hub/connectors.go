@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -177,7 +178,7 @@ func loadConfig(path string) (Config, error) {
 		if err != nil {
 			return cfg, fmt.Errorf("config: %w", err)
 		}
-		if err := json.Unmarshal(raw, &cfg); err != nil {
+		if err := decodeConfig(raw, &cfg); err != nil {
 			return cfg, fmt.Errorf("config %s: %w", path, err)
 		}
 		if err := checkReach(cfg.Reach); err != nil {
@@ -215,6 +216,36 @@ func loadConfig(path string) (Config, error) {
 		return cfg, fmt.Errorf("config %s: %w", path, err)
 	}
 	return cfg, nil
+}
+
+// decodeConfig reads the config file into cfg and refuses a key the hub
+// does not know, at any depth ("consumer_secrets", "twiter"): a misspelt
+// key would otherwise leave its part off without a word — a webhook that
+// refuses every delivery, a feed never polled. The triage section is
+// loadTriageConfig's (it is read there, with the same check).
+func decodeConfig(raw []byte, cfg *Config) error {
+	file := struct {
+		*Config
+		Triage json.RawMessage `json:"triage"`
+	}{Config: cfg}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&file); err != nil {
+		return unknownKey(err)
+	}
+	if dec.More() {
+		return errors.New("more than one JSON value")
+	}
+	return nil
+}
+
+// unknownKey words encoding/json's unknown-field error for the person
+// who wrote the file.
+func unknownKey(err error) error {
+	if k, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return fmt.Errorf("unknown key %s (misspelt? README, Configuration and Channels, names every key)", k)
+	}
+	return err
 }
 
 // checkBrands checks the pages and accounts: unique ids and brands, one

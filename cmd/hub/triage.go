@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -86,6 +87,17 @@ func loadTriageConfig(path string) (TriageConfig, error) {
 		}
 		if err := json.Unmarshal(raw, &f); err != nil {
 			return tc, fmt.Errorf("config %s: %w", path, err)
+		}
+		if f.Triage != nil { // its keys are checked like the rest of the file's (decodeConfig)
+			var sec struct {
+				Triage json.RawMessage `json:"triage"`
+			}
+			_ = json.Unmarshal(raw, &sec)
+			dec := json.NewDecoder(bytes.NewReader(sec.Triage))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(new(TriageConfig)); err != nil {
+				return tc, fmt.Errorf("config %s: triage: %w", path, unknownKey(err))
+			}
 		}
 		if f.Triage != nil {
 			tc = *f.Triage
