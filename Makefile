@@ -81,8 +81,8 @@ run:
 	@if [ -z "$(XVFB)" ] && [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
 		echo "make run: no display (DISPLAY and WAYLAND_DISPLAY are empty)."; \
 		echo "  Run it on a desktop, or 'make run XVFB=1' for a virtual display,"; \
-		echo "  or render a screenshot with: make demo-tokens; $(HUB) --demo --data $(RUN_DIR)/hub &"; \
-		echo "  $(CONSOLE) --data $(RUN_DIR)/console --token-file $(RUN_DIR)/demo-agent.token --capture shot.png"; \
+		echo "  or render a screenshot with: make demo-tokens; $(HUB) --listen $(HUB_ADDR) --demo --data $(RUN_DIR)/hub &"; \
+		echo "  $(CONSOLE) --hub ws://$(HUB_ADDR) --data $(RUN_DIR)/console --token-file $(RUN_DIR)/demo-agent.token --capture shot.png"; \
 		exit 2; \
 	fi
 	@$(MAKE) --no-print-directory demo-tokens EXTRA_PACKAGES="$(if $(XVFB),xvfb xauth)"
