@@ -100,7 +100,7 @@ vet: deps
 # The root package is the GUI entry point (no tests of its own); vet builds
 # it once. Tests run over every other package, none of which links the GL
 # driver, so the race build does not pay Fyne's cgo step again.
-test: vet
+test: lint
 	$(GO) test -race -count=1 -tags $(TAGS) $$($(GO) list ./... | grep -v '^switchboard$$')
 	$(MAKE) --no-print-directory robust
 	$(MAKE) --no-print-directory claims
