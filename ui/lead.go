@@ -410,6 +410,10 @@ func colWidth(i int) float32 {
 		w = max(w, textWidth(line))
 	}
 	switch {
+	case i >= 6 && i <= 11: // median / p90 of response times
+		for _, s := range widestStats() {
+			w = max(w, valueWidth(s))
+		}
 	case i == 14:
 		// A share and its counts; 30 days have hundreds of cases.
 		w = max(w, valueWidth(Percent(100)+" (999/999)"))

@@ -121,17 +121,33 @@ func renderChart(s chartSpec) (image.Image, error) {
 }
 
 // minutes formats a number of minutes as the axis and the board show it,
-// with the language's decimal mark ("1.5h", "1,5h").
+// with the language's decimal mark ("1.5h", "1,5h"), a decimal only under
+// ten hours or days ("18h", not "17,9h"): a tenth of an hour is noise on a
+// figure of a day, and "17,9h / 17,9h" spilled out of its column.
 func minutes(m float64) string {
 	switch {
 	case m < 1:
 		return fmt.Sprintf("%.0fs", m*60)
-	case m < 90:
+	case m < 89.5:
 		return fmt.Sprintf("%.0fm", m)
-	case m < 48*60:
+	case m < 9.95*60:
 		return Decimal(m/60, 1) + "h"
+	case m < 47.5*60:
+		return fmt.Sprintf("%.0fh", m/60)
+	case m < 9.95*24*60:
+		return Decimal(m/(24*60), 1) + "d"
 	}
-	return Decimal(m/(24*60), 1) + "d"
+	return Decimal(m/(24*60), 0) + "d"
+}
+
+// widestStats are the widest "median / p90" figures the board shows, for
+// the width of its response-time columns.
+func widestStats() []string {
+	var out []string
+	for _, m := range []float64{59, 89, 9.9 * 60, 47 * 60, 9.9 * 24 * 60, 99 * 24 * 60} {
+		out = append(out, minutes(m)+" / "+minutes(m), minutes(89)+" / "+minutes(m))
+	}
+	return out
 }
 
 // Decimal formats v with prec decimals in the language's way: 1,234.5 or

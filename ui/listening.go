@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"image/color"
 	"slices"
 	"strings"
 
@@ -187,9 +186,6 @@ func (v *ListeningView) showBanner(view listen.View) bool {
 	return true
 }
 
-// spikeColor marks a spiking topic and its spike days.
-var spikeColor = color.NRGBA{R: 0xE5, G: 0x39, B: 0x35, A: 0xFF}
-
 // The sparkline's size: each day a bar, the newest on the right.
 const (
 	sparkWidth  = 196
@@ -282,7 +278,7 @@ func sparkline(counts []int, spikeDays []int) fyne.CanvasObject {
 			r.FillColor = theme.Color(theme.ColorNamePrimary)
 		}
 		if spike[i] {
-			r.FillColor = spikeColor
+			r.FillColor = theme.Color(theme.ColorNameError) // the red of the spiking topic's button
 		}
 		r.Resize(fyne.NewSize(bw, bh))
 		r.Move(fyne.NewPos(float32(i)*slot, sparkHeight-bh))
