@@ -944,7 +944,9 @@ type commitQueue struct {
 	byAge     *list.List          // of *dirtyKV, oldest since first
 	dirtyMsgs map[string]map[string]struct{}
 	sorted    []*dirtyKV // dirty in key order (and some gone), for partial writes
-	adds      []*dirtyKV // dirty, not yet in sorted
+	adds      []*dirtyKV // dirty in key order, not yet in sorted (smaller than it)
+	pend      []*dirtyKV // dirty, in neither, unsorted
+	spareAdds []*dirtyKV // the array adds was merged into before
 	elevator  string     // the last key a partial write wrote
 	spare     []*dirtyKV // the array sorted was merged into before
 	// The committer's scratch (commit): the batch's lazy writes by key,
@@ -1324,8 +1326,10 @@ const lazyIdle = 20 * time.Millisecond
 // waits until it holds lazyHold records (the more it holds, the more of
 // them share a page), and is then written lazyStep records a transaction,
 // more as it grows; with no events to log, a step a transaction.
-const (
-	lazyAll  = 64
+const lazyAll = 64
+
+// (Variables so that a test can run the partial writes at a small size.)
+var (
 	lazyHold = 1 << 17
 	lazyStep = 2048
 )
@@ -1419,39 +1423,52 @@ func (q *commitQueue) commit(batch []*commitReq, onCommit func([]model.Event), m
 		if total > lazyHold {
 			step = lazyStep * total / lazyHold
 		}
-		adds := append(q.adds, fresh...)
-		q.adds = nil
-		slices.SortFunc(adds, func(a, b *dirtyKV) int { return strings.Compare(a.ck, b.ck) })
-		// Merged into the array the previous merge left (sorted's two
-		// arrays take turns), not a new one of every record behind.
-		merged := q.spare[:0]
-		if cap(merged) < len(q.sorted)+len(adds) {
-			merged = make([]*dirtyKV, 0, (len(q.sorted)+len(adds))*5/4)
+		// What came behind since the last step joins adds (sorted,
+		// small); adds joins sorted (all behind, sorted) only once it is
+		// an eighth of it: merging every record behind into one array on
+		// every commit made a sustained storm's commits cost O(behind).
+		pend := append(q.pend, fresh...)
+		q.pend = q.pend[:0]
+		slices.SortFunc(pend, func(a, b *dirtyKV) int { return strings.Compare(a.ck, b.ck) })
+		old := q.adds
+		q.adds = mergeLive(old, pend, q.spareAdds[:0])
+		clear(old[:cap(old)])
+		q.spareAdds = old[:0]
+		clear(pend)
+		if len(q.adds) > max(lazyStep, len(q.sorted)/8) {
+			merged := mergeLive(q.sorted, q.adds, q.spare[:0])
+			clear(q.sorted[:cap(q.sorted)])
+			q.sorted, q.spare = merged, q.sorted[:0]
+			clear(q.adds[:cap(q.adds)])
+			q.adds = q.adds[:0]
 		}
-		i, j := 0, 0
-		for i < len(q.sorted) || j < len(adds) {
+		sorted, adds := q.sorted, q.adds
+		after := func(l []*dirtyKV) int {
+			at, _ := slices.BinarySearchFunc(l, q.elevator, func(d *dirtyKV, k string) int {
+				if d.ck <= k {
+					return -1
+				}
+				return 1
+			})
+			return at
+		}
+		i, j := after(sorted), after(adds)
+		for n, seen := 0, 0; n < step && seen < len(sorted)+len(adds); seen++ {
+			if i == len(sorted) && j == len(adds) {
+				i, j = 0, 0 // round the key space
+			}
 			var d *dirtyKV
-			if j == len(adds) || i < len(q.sorted) && q.sorted[i].ck <= adds[j].ck {
-				d = q.sorted[i]
+			if j == len(adds) || i < len(sorted) && sorted[i].ck <= adds[j].ck {
+				d = sorted[i]
 				i++
 			} else {
 				d = adds[j]
 				j++
 			}
-			if !d.gone {
-				merged = append(merged, d)
+			if d.gone || d.writing {
+				continue
 			}
-		}
-		clear(q.sorted[:cap(q.sorted)])
-		q.sorted, q.spare = merged, q.sorted[:0]
-		at, _ := slices.BinarySearchFunc(merged, q.elevator, func(d *dirtyKV, k string) int {
-			if d.ck <= k {
-				return -1
-			}
-			return 1
-		})
-		for n := 0; n < step && n < len(merged); n++ {
-			d := merged[(at+n)%len(merged)]
+			n++
 			d.writing = true
 			q.elevator = d.ck
 			if nd, ok := local[d.ck]; ok && nd != d {
@@ -1461,7 +1478,7 @@ func (q *commitQueue) commit(batch []*commitReq, onCommit func([]model.Event), m
 			write = append(write, d)
 		}
 	default:
-		q.adds = append(q.adds, fresh...)
+		q.pend = append(q.pend, fresh...)
 	}
 	for _, r := range batch {
 		for _, ev := range r.evs {
@@ -1544,7 +1561,7 @@ func (q *commitQueue) commit(batch []*commitReq, onCommit func([]model.Event), m
 			}
 		}
 		if len(q.dirty) == 0 {
-			q.sorted, q.adds, q.spare = nil, nil, nil
+			q.sorted, q.adds, q.pend, q.spare, q.spareAdds = nil, nil, nil, nil, nil
 		}
 		q.stateSeq = stateSeq
 	}
@@ -1654,6 +1671,29 @@ func (q *commitQueue) fill(tx *bolt.Tx, batch []*commitReq, write []*dirtyKV, st
 		}
 	}
 	return tx.Bucket(bucketMeta).Put(keyStateSeq, binary.BigEndian.AppendUint64(nil, stateSeq))
+}
+
+// mergeLive merges two lists in key order into into, leaving out the
+// records written since (gone).
+func mergeLive(a, b, into []*dirtyKV) []*dirtyKV {
+	if cap(into) < len(a)+len(b) {
+		into = make([]*dirtyKV, 0, (len(a)+len(b))*5/4)
+	}
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		var d *dirtyKV
+		if j == len(b) || i < len(a) && a[i].ck <= b[j].ck {
+			d = a[i]
+			i++
+		} else {
+			d = b[j]
+			j++
+		}
+		if !d.gone {
+			into = append(into, d)
+		}
+	}
+	return into
 }
 
 func (q *commitQueue) markMsg(ck string, key []byte) {
