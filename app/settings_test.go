@@ -12,14 +12,14 @@ import (
 func TestDraftSurvivesARestart(t *testing.T) {
 	dir := t.TempDir()
 	c := openConsole(t, dir)
-	if err := c.SaveDraft(store.Draft{CaseID: "c1", Text: "Hi Kim, half a reply", Private: true}); err != nil {
+	if err := c.SaveDraft(store.Draft{CaseID: "c1", Reply: "Hi Kim, half a reply", Private: true}); err != nil {
 		t.Fatal(err)
 	}
 	c.Close()
 	c = openConsole(t, dir)
 	defer c.Close()
 	d, ok := c.Draft("c1")
-	if !ok || d.Text != "Hi Kim, half a reply" || !d.Private || d.At.IsZero() {
+	if !ok || d.Reply != "Hi Kim, half a reply" || !d.Private || d.At.IsZero() {
 		t.Fatalf("draft = %+v %v", d, ok)
 	}
 	if err := c.SaveDraft(store.Draft{CaseID: "c1"}); err != nil {

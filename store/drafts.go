@@ -16,26 +16,83 @@ import (
 // empties; it is made on the first draft.
 var bucketDrafts = []byte("drafts") // case id → Draft
 
-// Draft is the unsent text of one case's composer.
+// Draft is the unsent text of one case's composer: the composer has two
+// modes, each with its own text, and both are kept.
 type Draft struct {
-	CaseID  string    `json:"case_id"`
-	Text    string    `json:"text"`
-	Note    bool      `json:"note,omitempty"`    // an internal note, not a reply
-	Private bool      `json:"private,omitempty"` // a private reply
-	At      time.Time `json:"at"`
+	CaseID string
+	Reply  string // the reply's text
+	Note   string // the internal note's text
+	// NoteShown: the composer showed the note when the draft was kept (it
+	// opens in that mode again).
+	NoteShown bool
+	Private   bool // the reply is a private one
+	At        time.Time
 }
 
-// SaveDraft keeps d; an empty text deletes the case's draft.
+// Empty: neither mode holds text.
+func (d Draft) Empty() bool { return d.Reply == "" && d.Note == "" }
+
+// draftRecord is a draft on disk. A cache written before both modes were
+// kept holds one text: Text, a note when Note is set (V is 0). V 2 holds
+// both; it writes Text and Note too, the text shown (or the one there), so
+// an older console opening the cache still finds the draft it knew.
+type draftRecord struct {
+	CaseID    string    `json:"case_id"`
+	Text      string    `json:"text,omitempty"`
+	Note      bool      `json:"note,omitempty"`
+	Private   bool      `json:"private,omitempty"`
+	At        time.Time `json:"at"`
+	V         int       `json:"v,omitempty"`
+	Reply     string    `json:"reply,omitempty"`
+	NoteText  string    `json:"note_text,omitempty"`
+	NoteShown bool      `json:"note_shown,omitempty"`
+}
+
+const draftV = 2
+
+func (d Draft) record() draftRecord {
+	r := draftRecord{CaseID: d.CaseID, Private: d.Private, At: d.At, V: draftV, Reply: d.Reply, NoteText: d.Note, NoteShown: d.NoteShown}
+	if d.NoteShown && d.Note != "" || d.Reply == "" {
+		r.Text, r.Note = d.Note, true
+	} else {
+		r.Text = d.Reply
+	}
+	return r
+}
+
+func (r draftRecord) draft() Draft {
+	d := Draft{CaseID: r.CaseID, Private: r.Private, At: r.At}
+	if r.V < draftV { // one text, in the mode it was written in
+		if r.Note {
+			d.Note, d.NoteShown = r.Text, true
+		} else {
+			d.Reply = r.Text
+		}
+		return d
+	}
+	d.Reply, d.Note, d.NoteShown = r.Reply, r.NoteText, r.NoteShown
+	return d
+}
+
+func decodeDraft(raw []byte) (Draft, error) {
+	var r draftRecord
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return Draft{}, err
+	}
+	return r.draft(), nil
+}
+
+// SaveDraft keeps d; a draft with neither text deletes the case's draft.
 func (s *Store) SaveDraft(d Draft) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketDrafts)
 		if err != nil {
 			return err
 		}
-		if d.Text == "" {
+		if d.Empty() {
 			return b.Delete([]byte(d.CaseID))
 		}
-		raw, err := json.Marshal(d)
+		raw, err := json.Marshal(d.record())
 		if err != nil {
 			return err
 		}
@@ -59,7 +116,8 @@ func (s *Store) Draft(caseID string) (d Draft, ok bool, err error) {
 			return nil
 		}
 		ok = true
-		return json.Unmarshal(raw, &d)
+		d, err = decodeDraft(raw)
+		return err
 	})
 	return d, ok, err
 }
@@ -73,8 +131,8 @@ func (s *Store) Drafts() ([]Draft, error) {
 			return nil
 		}
 		return b.ForEach(func(_, v []byte) error {
-			var d Draft
-			if err := json.Unmarshal(v, &d); err != nil {
+			d, err := decodeDraft(v)
+			if err != nil {
 				return err
 			}
 			out = append(out, d)

@@ -109,8 +109,10 @@ type Composer struct {
 	// the mode, so switching never carries a note into a reply (r after
 	// n once made the note's text a public reply).
 	texts [2]string
-	// kept is the draft of the mode not shown, per case left, for the
-	// session (the cache keeps the draft of the mode shown).
+	// kept is the draft of each case left, both modes, for the session:
+	// coming back reads it, not the cache, whose write may still be on
+	// its way. The cache holds the same (both modes, the mode shown, the
+	// reply's privacy) for after a restart or a crash.
 	kept map[string]keptDraft
 
 	modes     *widget.RadioGroup
@@ -132,11 +134,24 @@ type Composer struct {
 	confirmed string // the warning the agent confirmed for this send
 }
 
-// keptDraft is a case's draft in the mode the composer did not show when
-// the agent left the case.
+// keptDraft is a case's draft as the agent left it: each mode's text,
+// the mode shown and the reply's public / private choice.
 type keptDraft struct {
-	mode Mode
-	text string
+	texts   [2]string
+	mode    Mode
+	private bool
+}
+
+func (k keptDraft) draft(caseID string) app.Draft {
+	return app.Draft{CaseID: caseID, Reply: k.texts[ModeReply], Note: k.texts[ModeNote], NoteShown: k.mode == ModeNote, Private: k.private}
+}
+
+func keptOf(d app.Draft) keptDraft {
+	k := keptDraft{texts: [2]string{d.Reply, d.Note}, private: d.Private}
+	if d.NoteShown {
+		k.mode = ModeNote
+	}
+	return k
 }
 
 var (
@@ -253,55 +268,64 @@ func (c *Composer) setCase(cs model.Case) {
 	if !same {
 		c.flushDraft()
 		if c.caseID != "" {
-			other := 1 - c.mode
 			if c.kept == nil {
 				c.kept = map[string]keptDraft{}
 			}
-			if t := c.texts[other]; t != "" {
-				c.kept[c.caseID] = keptDraft{other, t}
-			} else {
-				delete(c.kept, c.caseID)
-			}
+			c.kept[c.caseID] = c.current()
 		}
 		c.caseID = cs.ID
-		c.texts = [2]string{}
-		if k, ok := c.kept[cs.ID]; ok {
-			c.texts[k.mode] = k.text
-		}
-		c.loading = true
-		c.mode = ModeReply
-		c.modes.SetSelected(c.modes.Options[0])
-		c.entry.SetText(c.texts[ModeReply])
-		c.private = false
-		c.privacy.SetChecked(false)
-		c.loading = false
+		k, known := c.kept[cs.ID]
+		c.show(k)
 		c.hideUndo()
 		c.confirmed = ""
-		if h := c.hooks.LoadDraft; h != nil {
+		if h := c.hooks.LoadDraft; h != nil && !known {
 			id := cs.ID
 			h(id, func(d app.Draft, ok bool) {
-				m := ModeReply
-				if d.Note {
-					m = ModeNote
-				}
-				if !ok || id != c.caseID || c.texts[m] != "" || m == c.mode && c.entry.Text != "" {
+				if !ok || id != c.caseID || d.Empty() {
 					return
 				}
-				c.loading = true
-				if m == c.mode {
-					c.entry.SetText(d.Text)
-					c.cursorToEnd()
-				} else {
-					c.texts[m] = d.Text
+				k := keptOf(d)
+				if cur := c.current(); cur.texts != [2]string{} {
+					// The agent typed before the cache answered: a mode
+					// left empty takes its draft, the rest stays.
+					for m, t := range k.texts {
+						if cur.texts[m] == "" {
+							cur.texts[m] = t
+						}
+					}
+					k = cur
 				}
-				c.privacy.SetChecked(d.Private)
-				c.loading = false
-				c.setMode(m)
+				c.show(k)
 				c.bar.info.SetText(T("Draft restored"))
 			})
 		}
 	}
 	c.refreshCanned()
+	c.update()
+}
+
+// current is the case's draft as the composer holds it now.
+func (c *Composer) current() keptDraft {
+	k := keptDraft{texts: c.texts, mode: c.mode, private: c.private}
+	k.texts[c.mode] = c.entry.Text
+	return k
+}
+
+// show puts a case's draft into the composer: both modes' texts, the mode
+// shown, the reply's privacy. Nothing is saved for it.
+func (c *Composer) show(k keptDraft) {
+	c.loading = true
+	defer func() { c.loading = false }()
+	c.texts = k.texts
+	c.mode = k.mode
+	if sel := c.modes.Options[k.mode]; c.modes.Selected != sel {
+		c.modes.SetSelected(sel)
+	}
+	c.entry.SetText(c.texts[k.mode])
+	c.cursorToEnd()
+	c.private = k.private
+	c.privacy.SetChecked(k.private)
+	c.confirmed = ""
 	c.update()
 }
 
@@ -573,14 +597,32 @@ func (c *Composer) send1(confirm bool) {
 
 // sent clears the box and offers undo while the op is held.
 func (c *Composer) sent(op model.Op) {
-	c.loading = true
-	c.entry.SetText("")
-	c.loading = false
-	c.cancelSave()
-	if h := c.hooks.SaveDraft; h != nil {
-		// The other mode's draft, if any, is what the case keeps now.
-		other := 1 - c.mode
-		h(app.Draft{CaseID: op.CaseID, Text: c.texts[other], Note: other == ModeNote})
+	m := ModeReply
+	if op.Kind == model.OpNote {
+		m = ModeNote
+	}
+	// The sent text leaves the draft (unless the agent typed on since);
+	// the other mode's text stays in it.
+	if op.CaseID == c.caseID {
+		k := c.current()
+		if k.texts[m] == op.Text {
+			if m == c.mode {
+				c.loading = true
+				c.entry.SetText("")
+				c.loading = false
+			} else {
+				c.texts[m] = ""
+			}
+		}
+		c.cancelSave()
+		c.saveNow()
+	} else if k, ok := c.kept[op.CaseID]; ok && k.texts[m] == op.Text {
+		// Answered after the agent moved on to another case.
+		k.texts[m] = ""
+		c.kept[op.CaseID] = k
+		if h := c.hooks.SaveDraft; h != nil {
+			h(k.draft(op.CaseID))
+		}
 	}
 	c.bar.hideAsk()
 	// Sent: the keys go back to the queue (j, e, u for undo…); r or n
@@ -666,14 +708,9 @@ func (c *Composer) saveNow() {
 	if c.hooks.SaveDraft == nil || c.caseID == "" {
 		return
 	}
-	// The cache keeps one draft a case: the shown mode's, or the other
-	// mode's when the shown one is empty (switching to an empty reply
-	// must not drop the note).
-	m, text := c.mode, c.entry.Text
-	if text == "" && c.texts[1-m] != "" {
-		m, text = 1-m, c.texts[1-m]
-	}
-	c.hooks.SaveDraft(app.Draft{CaseID: c.caseID, Text: text, Note: m == ModeNote, Private: c.private && m == ModeReply})
+	// Both modes' texts, the mode shown and the reply's privacy: all of
+	// it comes back after a restart.
+	c.hooks.SaveDraft(c.current().draft(c.caseID))
 }
 
 // flushDraft saves a pending draft at once (the agent leaves the case).

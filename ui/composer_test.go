@@ -213,7 +213,7 @@ func TestDraftComesBackOnReopenAndAfterARestart(t *testing.T) {
 	c.Locked(func() { test.Type(c.Actions().ReplyEntry(), " and more") })
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if d, ok := core.Draft("c1"); ok && d.Text == "Hi Kim, half a reply and more" {
+		if d, ok := core.Draft("c1"); ok && d.Reply == "Hi Kim, half a reply and more" {
 			break
 		}
 		if time.Now().After(deadline) {
