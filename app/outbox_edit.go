@@ -145,6 +145,32 @@ func (c *Core) Queued() ([]QueuedOp, error) {
 	return out, nil
 }
 
+// QueuedCases is Queued with the summary of each case the outbox names,
+// looked up by id: O(queued ops), never a pass over the cached cases. The
+// offline banner and the outbox panel read it on every change while ops
+// wait (they listed every cached case to find the few with ops: 100,000
+// visited per keystroke at 100,000 cases). A case no longer in the cache
+// has no entry.
+func (c *Core) QueuedCases() ([]QueuedOp, map[string]model.Summary, error) {
+	q, err := c.Queued()
+	if err != nil {
+		return nil, nil, err
+	}
+	cases := make(map[string]model.Summary, len(q))
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for _, op := range q {
+		id := op.Op.CaseID
+		if _, ok := cases[id]; ok {
+			continue
+		}
+		if s, ok := c.t.get(id); ok {
+			cases[id] = s
+		}
+	}
+	return q, cases, nil
+}
+
 // Cancel takes an op back out of the outbox before it was sent: undo-send,
 // or cancelling a queued action in the outbox panel.
 func (c *Core) Cancel(opID string) error {
