@@ -1,7 +1,10 @@
 package ui_test
 
 import (
+	"bufio"
 	"encoding/json"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -141,6 +144,101 @@ func TestSendingANoteKeepsTheReplyDraft(t *testing.T) {
 		comp.SetMode(ui.ModeReply)
 		if got := c.Actions().ReplyEntry().Text; got != "Hi Kim, one moment" {
 			t.Errorf("reply box %q", got)
+		}
+	})
+}
+
+// The console process of TestBothDraftsComeBackAfterAKill: it types in both
+// modes, says so once the cache holds both, and waits to be killed.
+const draftKillEnv = "SWITCHBOARD_UI_DRAFT_CHILD"
+
+func TestDraftKillChild(t *testing.T) {
+	dir := os.Getenv(draftKillEnv)
+	if dir == "" {
+		t.Skip("the console process of TestBothDraftsComeBackAfterAKill")
+	}
+	test.NewTempApp(t)
+	core := draftCache(t, dir)
+	c, _ := openWindow(t, core)
+	comp := c.Actions().Composer()
+	c.Locked(func() { c.Select("c1") })
+	eventually(t, c, "c1", func() bool { return c.Actions().Visible() })
+	c.Locked(func() {
+		test.Type(c.Actions().ReplyEntry(), "Hi Kim, found it")
+		comp.SetMode(ui.ModeNote)
+		test.Type(c.Actions().ReplyEntry(), "bag was in Munich")
+	})
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if d, ok := core.Draft("c1"); ok && d.Reply == "Hi Kim, found it" && d.Note == "bag was in Munich" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("both drafts never reached the cache")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	os.Stdout.WriteString("saved\n")
+	time.Sleep(time.Minute) // killed long before
+	t.Fatal("not killed")
+}
+
+// The console killed (SIGKILL) while the agent is in a case with a reply
+// and a note typed: opened again, both come back.
+func TestBothDraftsComeBackAfterAKill(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDraftKillChild$", "-test.count=1", "-test.timeout=3m")
+	cmd.Env = append(os.Environ(), draftKillEnv+"="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	saved := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if sc.Text() == "saved" {
+				saved <- true
+				return
+			}
+		}
+		saved <- false
+	}()
+	select {
+	case ok := <-saved:
+		if !ok {
+			cmd.Wait()
+			t.Fatal("the console process ended without saving")
+		}
+	case <-time.After(2 * time.Minute):
+		cmd.Process.Kill()
+		t.Fatal("the console process did not save within two minutes")
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+
+	test.NewTempApp(t)
+	core, err := app.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer core.Close()
+	c, _ := openWindow(t, core)
+	comp := c.Actions().Composer()
+	c.Locked(func() { c.Select("c1") })
+	eventually(t, c, "the drafts after a kill", func() bool { return c.Actions().Info() == "Draft restored" })
+	c.Locked(func() {
+		if comp.Mode() != ui.ModeNote || c.Actions().ReplyEntry().Text != "bag was in Munich" {
+			t.Errorf("note shown %v, box %q", comp.Mode() == ui.ModeNote, c.Actions().ReplyEntry().Text)
+		}
+		comp.SetMode(ui.ModeReply)
+		if got := c.Actions().ReplyEntry().Text; got != "Hi Kim, found it" {
+			t.Errorf("reply box %q after a kill", got)
 		}
 	})
 }
