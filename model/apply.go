@@ -30,6 +30,9 @@ func reject(code, format string, args ...any) *Rejection {
 	return &Rejection{Code: code, Reason: fmt.Sprintf(format, args...)}
 }
 
+// MaxSnooze is how far ahead a case may be snoozed.
+const MaxSnooze = 366 * 24 * time.Hour
+
 // MaxDismissed caps the customers ruled out on one case.
 const MaxDismissed = 32
 
@@ -136,8 +139,11 @@ func ApplyOp(c Case, op Op, by Actor, now time.Time) (Case, *Message, *Rejection
 		c.Status = op.Status
 		if op.Status.Active() {
 			c.Resolved = time.Time{}
-		} else if c.Resolved.IsZero() {
-			c.Resolved = now
+		} else {
+			c.SnoozedUntil = time.Time{} // done: nothing to wake
+			if c.Resolved.IsZero() {
+				c.Resolved = now
+			}
 		}
 	case OpSetPriority:
 		if op.BaseVersion != 0 && op.BaseVersion != c.Version {
@@ -183,6 +189,33 @@ func ApplyOp(c Case, op Op, by Actor, now time.Time) (Case, *Message, *Rejection
 			return c, nil, reject(RejectInvalid, "%d customers already ruled out for this case", len(c.Dismissed))
 		}
 		c.Dismissed = append(slices.Clone(c.Dismissed), op.CustomerID)
+	case OpSnooze, OpUnsnooze:
+		// As a reply: the assignee's, an unassigned case anyone's, a lead
+		// any case.
+		if c.Assignee != "" && c.Assignee != by.Name && !by.Lead {
+			return c, nil, reject(RejectClaimed, "claimed by %s; only they or a lead can %s it", c.Assignee, op.Kind)
+		}
+		until := op.Until.UTC()
+		if op.Kind == OpUnsnooze || !until.After(now) {
+			until = time.Time{} // a time already past (queued offline) wakes it
+		}
+		if !until.IsZero() {
+			if !c.Status.Active() {
+				return c, nil, reject(RejectInvalid, "the case is %s; only an open case can be snoozed", c.Status)
+			}
+			if until.After(now.Add(MaxSnooze)) {
+				return c, nil, reject(RejectInvalid, "a snooze ends within %d days", int(MaxSnooze.Hours()/24))
+			}
+			// The customer wrote after the agent chose to snooze: their
+			// message is not put to sleep unseen.
+			if op.BaseMessages > 0 && c.MessageCount > op.BaseMessages && !c.WaitingSince.IsZero() {
+				return c, nil, staleReject(c, op, "awake")
+			}
+		}
+		if c.SnoozedUntil.Equal(until) {
+			return c, nil, nil
+		}
+		c.SnoozedUntil = until
 	case OpMarkPosted:
 		// The hub updates the message; the case itself does not change.
 		return c, nil, nil

@@ -155,8 +155,12 @@ type Case struct {
 	WaitingSince  time.Time `json:"waiting_since,omitzero"`
 	FirstResponse time.Time `json:"first_response,omitzero"`
 	Resolved      time.Time `json:"resolved,omitzero"`
-	MessageCount  int       `json:"message_count"`
-	Version       int64     `json:"version"`
+	// SnoozedUntil is when a snoozed case comes back to the team's open
+	// views (op snooze); zero, or a time past, when it is awake. A new
+	// message in the case wakes it; solving or closing it ends the snooze.
+	SnoozedUntil time.Time `json:"snoozed_until,omitzero"`
+	MessageCount int       `json:"message_count"`
+	Version      int64     `json:"version"`
 	// Merged are cases folded into this one (their threads show here);
 	// MergedInto is set on such a case.
 	Merged     []string `json:"merged,omitempty"`
@@ -288,7 +292,13 @@ type Summary struct {
 	// Public is the case's thread being public (a post or comment, not a
 	// direct message): the high-reach escalation counts public cases only.
 	Public bool `json:"pub,omitempty"`
+	// Snoozed is Case.SnoozedUntil.
+	Snoozed time.Time `json:"sn,omitzero"`
 }
+
+// Asleep reports whether the case is snoozed at now: still open, and its
+// snooze time to come. The open views leave it out until then.
+func (s Summary) Asleep(now time.Time) bool { return s.Status.Active() && s.Snoozed.After(now) }
 
 // NextDue is the earliest of the SLA's running due times, zero when no
 // clock runs.
@@ -337,6 +347,7 @@ func (c *Case) summary() Summary {
 		WaitingSince:  c.WaitingSince,
 		MessageCount:  c.MessageCount,
 		Version:       c.Version,
+		Snoozed:       c.SnoozedUntil,
 	}
 }
 

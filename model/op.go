@@ -31,6 +31,11 @@ const (
 	// OpMarkPosted records that an agent posted a manual reply (a forum
 	// has no reply API) by hand; MessageID names the reply.
 	OpMarkPosted OpKind = "mark_posted"
+	// OpSnooze takes the case out of the team's open views until Until
+	// (Case.SnoozedUntil); OpUnsnooze wakes it now. A new message in the
+	// case wakes it too (docs/protocol.md).
+	OpSnooze   OpKind = "snooze"
+	OpUnsnooze OpKind = "unsnooze"
 )
 
 // Op is one action of an agent on a case. The console gives it a UUID when
@@ -68,6 +73,8 @@ type Op struct {
 	Via string `json:"via,omitempty"`
 	// MessageID names a message, for mark_posted.
 	MessageID string `json:"message_id,omitempty"`
+	// Until is when a snoozed case wakes, for snooze.
+	Until time.Time `json:"until,omitzero"`
 	// Expert is the identity key of the community expert, for ask_expert;
 	// Contact is how the question reaches them: "thread" (the default) or
 	// the identity key of the expert's chosen contact.
@@ -124,6 +131,11 @@ func (o Op) Validate() error {
 		if o.Other == "" || o.Other == o.CaseID {
 			return fmt.Errorf("merge: other_case_id must name another case")
 		}
+	case OpSnooze:
+		if o.Until.IsZero() {
+			return fmt.Errorf("snooze: no until")
+		}
+	case OpUnsnooze:
 	case OpMarkPosted:
 		if o.MessageID == "" {
 			return fmt.Errorf("mark_posted: no message_id")

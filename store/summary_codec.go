@@ -20,7 +20,9 @@ import (
 // Version 1 records (caches written before it) still decode, with those
 // fields empty; they are rewritten as v2 when their case next changes.
 // The flags byte's fourth bit (public) came later within v2: records
-// written before it read as private until their case next changes.
+// written before it read as private until their case next changes. The
+// fifth bit (snoozed) came later still: when set, the snooze time follows
+// the flags as a varint; without it a case is awake.
 
 const (
 	summaryCodecV1 = 1
@@ -32,6 +34,7 @@ const (
 	flagSpam
 	flagIrrelevant
 	flagPublic
+	flagSnoozed
 )
 
 var errCorruptSummary = errors.New("store: corrupt summary record")
@@ -70,7 +73,14 @@ func encodeSummary(s model.Summary) []byte {
 	if s.Public {
 		flags |= flagPublic
 	}
-	return append(b, flags)
+	if !s.Snoozed.IsZero() {
+		flags |= flagSnoozed
+	}
+	b = append(b, flags)
+	if !s.Snoozed.IsZero() {
+		b = binary.AppendVarint(b, unixNano(s.Snoozed))
+	}
+	return b
 }
 
 // SummaryRecord is one encoded summary decoded in place: its strings are
@@ -89,6 +99,7 @@ type SummaryRecord struct {
 	Category, Urgency, Sentiment, Lang, TriageSource                          []byte
 	Score                                                                     int64
 	Troll, Spam, Irrelevant, Public                                           bool
+	Snoozed                                                                   int64
 }
 
 // decodeRecord decodes b (either version) into r; the one decoder of the
@@ -117,11 +128,14 @@ func decodeRecord(b []byte, r *SummaryRecord) error {
 		} else {
 			d.bad = true
 		}
-		if flags&^(flagTroll|flagSpam|flagIrrelevant|flagPublic) != 0 {
+		if flags&^(flagTroll|flagSpam|flagIrrelevant|flagPublic|flagSnoozed) != 0 {
 			d.bad = true
 		}
 		r.Troll, r.Spam, r.Irrelevant = flags&flagTroll != 0, flags&flagSpam != 0, flags&flagIrrelevant != 0
 		r.Public = flags&flagPublic != 0
+		if flags&flagSnoozed != 0 {
+			r.Snoozed = d.varint()
+		}
 	}
 	if d.bad || d.rest() != 0 {
 		*r = SummaryRecord{}
@@ -155,7 +169,7 @@ func decodeSummary(b []byte) (model.Summary, error) {
 		SLA: model.SLAState(str(r.SLA)), Due: fromNano(r.Due),
 		Category: str(r.Category), Urgency: str(r.Urgency), Sentiment: str(r.Sentiment), Lang: str(r.Lang),
 		TriageSource: str(r.TriageSource), Score: int(r.Score),
-		Troll: r.Troll, Spam: r.Spam, Irrelevant: r.Irrelevant, Public: r.Public,
+		Troll: r.Troll, Spam: r.Spam, Irrelevant: r.Irrelevant, Public: r.Public, Snoozed: fromNano(r.Snoozed),
 	}, nil
 }
 

@@ -46,7 +46,7 @@ var codecFields = map[reflect.Type][]string{
 		"Tags tags,omitempty []string", "Public public bool", "Lang lang,omitempty string", "URL url,omitempty string",
 		"Created created time.Time", "Updated updated time.Time", "LastMessageAt last_message_at time.Time",
 		"WaitingSince waiting_since,omitzero time.Time", "FirstResponse first_response,omitzero time.Time",
-		"Resolved resolved,omitzero time.Time", "MessageCount message_count int", "Version version int64",
+		"Resolved resolved,omitzero time.Time", "SnoozedUntil snoozed_until,omitzero time.Time", "MessageCount message_count int", "Version version int64",
 		"Merged merged,omitempty []string", "MergedInto merged_into,omitempty string",
 		"Dismissed dismissed,omitempty []string", "Brand brand,omitempty string", "SLA sla,omitempty *model.CaseSLA",
 		"Triage triage,omitempty *model.CaseTriage", "Handoff handoff,omitempty *model.Handoff",
@@ -220,6 +220,11 @@ func appendCase(b []byte, c *model.Case) ([]byte, bool) {
 	if !c.Resolved.IsZero() {
 		b = append(b, `,"resolved":`...)
 		b, t = appendTime(b, c.Resolved)
+		ok = ok && t
+	}
+	if !c.SnoozedUntil.IsZero() {
+		b = append(b, `,"snoozed_until":`...)
+		b, t = appendTime(b, c.SnoozedUntil)
 		ok = ok && t
 	}
 	b = append(b, `,"message_count":`...)
@@ -757,6 +762,8 @@ func (d *caseDecoder) caseObj(c *model.Case) bool {
 			return d.time(&c.FirstResponse)
 		case "resolved":
 			return d.time(&c.Resolved)
+		case "snoozed_until":
+			return d.time(&c.SnoozedUntil)
 		case "message_count":
 			return d.int(&c.MessageCount)
 		case "version":

@@ -510,6 +510,7 @@ func (h *Hub) ingestPreLocked(in Inbound, pre *prefetched) (caseID string, dup b
 			c.Status = model.StatusOpen
 		}
 	} else {
+		c.SnoozedUntil = time.Time{} // a new message wakes a snoozed case (docs/protocol.md)
 		if c.WaitingSince.IsZero() && in.Author.Key() == c.Author.Key() {
 			c.WaitingSince = in.Time
 		}

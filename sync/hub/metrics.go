@@ -173,6 +173,7 @@ var knownOpKinds = map[model.OpKind]bool{
 	model.OpClaim: true, model.OpRelease: true, model.OpReply: true, model.OpNote: true, model.OpSetStatus: true,
 	model.OpSetPriority: true, model.OpTag: true, model.OpUntag: true, model.OpLinkIdentity: true, model.OpMerge: true,
 	model.OpUnlinkIdentity: true, model.OpDismissLink: true, model.OpMarkPosted: true,
+	model.OpSnooze: true, model.OpUnsnooze: true,
 }
 
 func isInvalid(err error) bool { return errors.Is(err, ErrInvalid) }

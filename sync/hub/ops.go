@@ -145,6 +145,7 @@ var groupable = map[model.OpKind]bool{
 	model.OpNote: true, model.OpClaim: true, model.OpRelease: true, model.OpSetStatus: true,
 	model.OpSetPriority: true, model.OpTag: true, model.OpUntag: true, model.OpLinkIdentity: true,
 	model.OpUnlinkIdentity: true, model.OpDismissLink: true, model.OpMerge: true,
+	model.OpSnooze: true, model.OpUnsnooze: true,
 }
 
 // opsPipe answers a session's ops frames (server.go's read loop): the
