@@ -13,7 +13,7 @@ import (
 // before it reaches the care channels.
 const (
 	listenFeed   = "e-autotreff"
-	listenSource = "Community e-autotreff.example (listening)"
+	listenSource = "Community e-autotreff.example"
 	listenBase   = "https://e-autotreff.example/t/"
 )
 
