@@ -1,10 +1,10 @@
 package model
 
 import (
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Directory finds customer records for link suggestions. Lookup takes one
@@ -51,7 +51,40 @@ const maxKey = 512
 // evidence an agent weighs before confirming.
 type Suggestion struct {
 	Customer Customer
-	Evidence []string
+	Evidence []string // in English, as Reasons say
+	// Reasons are Evidence as message templates with their data, for a
+	// console to say in its language (one for each of Evidence).
+	Reasons []Reason
+}
+
+// Reason is a piece of evidence as a message template: Template in
+// English with {{.Name}} fields, Args the fields' values as name, value
+// pairs, and, for a template with {{.Date}}, At (the date in the
+// reader's language).
+type Reason struct {
+	Template string
+	Args     []string
+	At       time.Time
+}
+
+// The templates of Suggest's reasons (ReasonTemplates lists them all).
+const (
+	ReasonCRMHandle = "the CRM lists {{.Handle}} on {{.Platform}} for this customer"
+	ReasonEmail     = "wrote the customer's e-mail {{.Email}} ({{.Date}})"
+	ReasonNumber    = "wrote customer number {{.Number}} ({{.Date}})"
+	ReasonCrossLink = "same name as {{.Name}}'s linked {{.Platform}} identity {{.Handle}}, whose profile names {{.Author}}"
+)
+
+// ReasonTemplates are every template a Reason of Suggest has.
+var ReasonTemplates = []string{ReasonCRMHandle, ReasonEmail, ReasonNumber, ReasonCrossLink}
+
+// English is the reason in English ("2 Jan" for its date).
+func (r Reason) English() string {
+	out := r.Template
+	for i := 0; i+1 < len(r.Args); i += 2 {
+		out = strings.ReplaceAll(out, "{{."+r.Args[i]+"}}", r.Args[i+1])
+	}
+	return strings.ReplaceAll(out, "{{.Date}}", r.At.Format("2 Jan"))
 }
 
 var (
@@ -82,7 +115,7 @@ func Suggest(c Case, thread []Message, dir Directory) []Suggestion {
 	}
 	found := map[string]*Suggestion{}
 	var order []string
-	add := func(cu Customer, ev string) {
+	add := func(cu Customer, r Reason) {
 		if slices.Contains(c.Dismissed, cu.ID) {
 			return
 		}
@@ -92,13 +125,14 @@ func Suggest(c Case, thread []Message, dir Directory) []Suggestion {
 			found[cu.ID] = s
 			order = append(order, cu.ID)
 		}
-		if !slices.Contains(s.Evidence, ev) {
+		if ev := r.English(); !slices.Contains(s.Evidence, ev) {
 			s.Evidence = append(s.Evidence, ev)
+			s.Reasons = append(s.Reasons, r)
 		}
 	}
 	a := c.Author
 	for _, cu := range dir.Lookup(keyHandle + a.Key()) {
-		add(cu, fmt.Sprintf("the CRM lists %s on %s for this customer", a.Handle, a.Platform))
+		add(cu, Reason{Template: ReasonCRMHandle, Args: []string{"Handle", a.Handle, "Platform", string(a.Platform)}})
 	}
 	scanned := 0
 	for _, m := range thread {
@@ -108,12 +142,12 @@ func Suggest(c Case, thread []Message, dir Directory) []Suggestion {
 		scanned += len(m.Text)
 		for _, e := range emailRe.FindAllString(m.Text, 8) {
 			for _, cu := range dir.Lookup(keyEmail + strings.ToLower(e)) {
-				add(cu, fmt.Sprintf("wrote the customer's e-mail %s (%s)", e, m.Time.Format("2 Jan")))
+				add(cu, Reason{Template: ReasonEmail, Args: []string{"Email", e}, At: m.Time})
 			}
 		}
 		for _, sub := range numberRe.FindAllStringSubmatch(m.Text, 8) {
 			if cu, ok := dir.CustomerByID(sub[1]); ok {
-				add(cu, fmt.Sprintf("wrote customer number %s (%s)", sub[1], m.Time.Format("2 Jan")))
+				add(cu, Reason{Template: ReasonNumber, Args: []string{"Number", sub[1]}, At: m.Time})
 			}
 		}
 	}
@@ -123,7 +157,8 @@ func Suggest(c Case, thread []Message, dir Directory) []Suggestion {
 				if other.Platform == a.Platform || NormName(other.DisplayName) != n || !crossLinked(a, other) {
 					continue
 				}
-				add(cu, fmt.Sprintf("same name as %s's linked %s identity %s, whose profile names %s", cu.Name, other.Platform, other.Handle, a.Handle))
+				add(cu, Reason{Template: ReasonCrossLink,
+					Args: []string{"Name", cu.Name, "Platform", string(other.Platform), "Handle", other.Handle, "Author", a.Handle}})
 			}
 		}
 	}

@@ -352,7 +352,10 @@ func newSuggestionCard(s model.Suggestion, community bool, link func(model.Conse
 		c.Hidden = true
 	}
 	var ev []string
-	for _, e := range s.Evidence {
+	for i, e := range s.Evidence {
+		if i < len(s.Reasons) {
+			e = reasonText(s.Reasons[i])
+		}
 		ev = append(ev, "• "+e)
 	}
 	evidence := value(strings.Join(ev, "\n"))
@@ -516,4 +519,24 @@ func value(s string) *widget.Label {
 	l := widget.NewLabel(s)
 	l.Wrapping = fyne.TextWrapWord
 	return l
+}
+
+// reasonText is a link suggestion's evidence in the console's language.
+func reasonText(r model.Reason) string {
+	kv := make([]any, 0, len(r.Args)+2)
+	for i, a := range r.Args {
+		if i%2 == 1 && r.Args[i-1] == "Platform" {
+			switch model.Channel(a) {
+			case model.ChannelTwitter:
+				a = "X"
+			case model.ChannelFacebook:
+				a = "Facebook"
+			}
+		}
+		kv = append(kv, a)
+	}
+	if !r.At.IsZero() {
+		kv = append(kv, "Date", Day(r.At))
+	}
+	return T(r.Template, kv...)
 }
