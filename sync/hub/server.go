@@ -473,7 +473,11 @@ func (ss *session) readLoop(ctx context.Context, cancel context.CancelFunc, log 
 			ss.assistRequest(ctx, ar, reply) // triage_assist.go
 			continue
 		}
-		if n := opCount(f); n > 0 && err == nil && !opLimit.AllowN(time.Now(), n) {
+		n := opCount(f)
+		if batch, ok := f.(wire.Ops); ok {
+			n += len(batch.Malformed()) // they count against the budget too
+		}
+		if n > 0 && err == nil && !opLimit.AllowN(time.Now(), n) {
 			ops.flush()
 			log.Warn("sync: op rate limit exceeded, closing", "ops", n)
 			reply(wire.Error{Code: wire.CodeRateLimited, Reason: "too many ops; slow down and reconnect"})
@@ -481,7 +485,17 @@ func (ss *session) readLoop(ctx context.Context, cancel context.CancelFunc, log 
 			continue
 		}
 		if batch, ok := f.(wire.Ops); ok && err == nil {
-			ops.apply(batch.Ops)
+			if bad := batch.Malformed(); len(bad) > 0 {
+				// Ops that did not decode get their bad_op first, after
+				// the answers of the frames before (docs/protocol.md, ops).
+				ops.flush()
+				for _, e := range bad {
+					reply(e)
+				}
+			}
+			if len(batch.Ops) > 0 {
+				ops.apply(batch.Ops)
+			}
 			continue
 		}
 		if op, ok := f.(wire.Op); ok && err == nil {

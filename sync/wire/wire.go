@@ -106,7 +106,15 @@ type Op struct {
 // each with their reject or bad_op error, as for an op frame.
 type Ops struct {
 	Ops []model.Op `json:"ops"`
+	// malformed are the bad_op errors of the frame's ops that did not
+	// decode (Malformed); Decode leaves them out of Ops.
+	malformed []Error
 }
+
+// Malformed are the bad_op errors of the ops of a decoded ops frame whose
+// fields did not decode (a field of the wrong JSON type), each naming its
+// op when its op_id is well formed; Ops holds the others, in order.
+func (o Ops) Malformed() []Error { return o.malformed }
 
 // Acks answers the applied ops of one ops frame, in their order; each is
 // what an ack frame would say. The hub sends the events up to the last
@@ -264,9 +272,82 @@ func leadingType(b []byte) (Type, bool) {
 
 var decoders = map[Type]func([]byte) (Frame, error){
 	TypeHello: decodeAs[Hello], TypeWelcome: decodeAs[Welcome], TypeEvents: decodeAs[Events],
-	TypeCaughtUp: decodeAs[CaughtUp], TypeError: decodeAs[Error], TypeOp: decodeAs[Op],
+	TypeCaughtUp: decodeAs[CaughtUp], TypeError: decodeAs[Error], TypeOp: decodeOp,
 	TypeAck: decodeAs[Ack], TypeReject: decodeAs[Reject], TypeSnapshot: decodeAs[Snapshot],
-	TypePresence: decodeAs[Presence], TypeOps: decodeAs[Ops], TypeAcks: decodeAs[Acks],
+	TypePresence: decodeAs[Presence], TypeOps: decodeOps, TypeAcks: decodeAs[Acks],
+}
+
+// decodeOp parses an op frame. An op with an op_id whose other fields do
+// not decode (a field of the wrong JSON type: "priority": "high", a
+// created that is no RFC 3339 time) is a bad_op like one whose fields do
+// not fit its kind, naming the op when its op_id is well formed: the
+// client can tell which op it was and set it aside, rather than send it
+// again and again unanswered. A frame that is no JSON, or whose op_id is
+// no string, stays a bad_frame.
+func decodeOp(b []byte) (Frame, error) {
+	var o Op
+	if err := json.Unmarshal(b, &o); err != nil {
+		if e, ok := malformedOp(b, err); ok {
+			return nil, e
+		}
+		return nil, bad(TypeOp, err)
+	}
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// decodeOps parses an ops frame op by op, so that one op that does not
+// decode is refused alone (Malformed), as if it had come in its own op
+// frame, and the others are applied.
+func decodeOps(b []byte) (Frame, error) {
+	var whole Ops // the common case, in one pass: every op decodes
+	if err := json.Unmarshal(b, &whole); err == nil {
+		if err := whole.check(); err != nil {
+			return nil, err
+		}
+		return whole, nil
+	} else if !json.Valid(b) {
+		return nil, bad(TypeOps, err)
+	}
+	var raw struct {
+		Ops []json.RawMessage `json:"ops"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, bad(TypeOps, err)
+	}
+	o := Ops{Ops: make([]model.Op, 0, len(raw.Ops))}
+	for _, r := range raw.Ops {
+		var op model.Op
+		if err := json.Unmarshal(r, &op); err != nil {
+			e, _ := malformedOp(r, err) // in a batch, a bad_op even when it cannot be named
+			o.malformed = append(o.malformed, e)
+			continue
+		}
+		o.Ops = append(o.Ops, op)
+	}
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// malformedOp is the bad_op of an op that did not decode, with its op_id
+// when that one is a well-formed id; ok says the op is JSON with an op_id
+// that is a string.
+func malformedOp(raw []byte, err error) (e Error, ok bool) {
+	e = Error{Code: CodeBadOp, Reason: cut("malformed op: "+err.Error(), 200)}
+	var id struct {
+		OpID *string `json:"op_id"`
+	}
+	if json.Unmarshal(raw, &id) != nil || id.OpID == nil {
+		return e, false
+	}
+	if ValidID(*id.OpID) {
+		e.OpID = *id.OpID
+	}
+	return e, true
 }
 
 // decodeAs parses a frame of one type and runs its check, if it has one.
@@ -387,8 +468,8 @@ func CheckOp(op model.Op) error { return Op{op}.check() }
 // (bad_frame); the ops in it are checked one by one (CheckOp) by the hub,
 // so that one malformed op does not refuse the others.
 func (o Ops) check() error {
-	if len(o.Ops) == 0 || len(o.Ops) > MaxOpsBatch {
-		return Error{Code: CodeBadFrame, Reason: fmt.Sprintf("%d ops in one ops frame: want 1 to %d", len(o.Ops), MaxOpsBatch)}
+	if n := len(o.Ops) + len(o.malformed); n == 0 || n > MaxOpsBatch {
+		return Error{Code: CodeBadFrame, Reason: fmt.Sprintf("%d ops in one ops frame: want 1 to %d", n, MaxOpsBatch)}
 	}
 	return nil
 }
