@@ -41,6 +41,7 @@ func NewBanner(reconnect, review func()) *Banner {
 	b.bg = canvas.NewRectangle(color.NRGBA{R: 0xE5, G: 0x39, B: 0x35, A: 0x30})
 	b.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	b.title.Importance = widget.DangerImportance
+	b.title.Wrapping = fyne.TextWrapWord // never wider than the window
 	b.line = widget.NewLabel("")
 	b.line.Wrapping = fyne.TextWrapWord
 	b.details = widget.NewLabel("")
@@ -63,7 +64,7 @@ func NewBanner(reconnect, review func()) *Banner {
 	b.review = widget.NewButtonWithIcon(T("Review waiting actions"), theme.ListIcon(), review)
 	text := container.NewVBox(b.title, b.line, b.details)
 	buttons := container.NewHBox(b.review, b.toggle, b.reconnect)
-	b.body = container.NewStack(b.bg, container.NewPadded(container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), container.NewVBox(buttons), text)))
+	b.body = container.NewStack(b.bg, container.NewPadded(container.New(&bannerLayout{}, widget.NewIcon(theme.WarningIcon()), text, buttons)))
 	b.ExtendBaseWidget(b)
 	b.Hide()
 	return b
@@ -142,3 +143,81 @@ func (b *Banner) DetailsShown() bool { return b.details.Visible() }
 func (b *Banner) ToggleButton() *widget.Button    { return b.toggle }
 func (b *Banner) ReconnectButton() *widget.Button { return b.reconnect }
 func (b *Banner) ReviewButton() *widget.Button    { return b.review }
+
+// bannerLayout lays the banner out as [icon] text [buttons] when the
+// buttons leave the text room enough (bannerTextRoom), else with the
+// buttons on a row of their own under the text, at the right: at 200 %
+// on a 1600×1000 screen (800 units) the buttons beside the title needed
+// 834 units in English, 867 in German, and the window grew to hold them.
+type bannerLayout struct{ width float32 } // the width last laid out
+
+// bannerTextRoom is the least width the banner's text keeps beside the
+// buttons.
+const bannerTextRoom = 420
+
+func (l *bannerLayout) side(icon, buttons fyne.Size, width float32) bool {
+	pad := theme.Padding()
+	return width >= icon.Width+buttons.Width+2*pad+bannerTextRoom
+}
+
+func (l *bannerLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	l.width = size.Width
+	icon, text, buttons := objs[0], objs[1], objs[2]
+	pad := theme.Padding()
+	im, bm := icon.MinSize(), buttons.MinSize()
+	textX := im.Width + pad
+	textW := size.Width - textX
+	if l.side(im, bm, size.Width) {
+		textW -= bm.Width + pad
+		buttons.Move(fyne.NewPos(size.Width-bm.Width, 0))
+		buttons.Resize(bm)
+	}
+	text.Move(fyne.NewPos(textX, 0))
+	text.Resize(fyne.NewSize(textW, text.MinSize().Height)) // wrapped text: its height follows its width
+	th := text.MinSize().Height
+	text.Resize(fyne.NewSize(textW, th))
+	if !l.side(im, bm, size.Width) {
+		buttons.Move(fyne.NewPos(max(textX, size.Width-bm.Width), th+pad))
+		buttons.Resize(bm)
+		th += pad + bm.Height
+	}
+	// The icon beside the text, as tall as the banner (it centres its
+	// image), as in a Border.
+	icon.Move(fyne.NewPos(0, 0))
+	icon.Resize(fyne.NewSize(im.Width, max(size.Height, th)))
+}
+
+func (l *bannerLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	icon, text, buttons := objs[0].MinSize(), objs[1].MinSize(), objs[2].MinSize()
+	pad := theme.Padding()
+	if l.side(icon, buttons, l.width) {
+		return fyne.NewSize(icon.Width+text.Width+buttons.Width+2*pad, max(icon.Height, text.Height, buttons.Height))
+	}
+	return fyne.NewSize(icon.Width+pad+max(text.Width, buttons.Width), max(icon.Height, text.Height+pad+buttons.Height))
+}
+
+// topLayout puts the offline banner (and the outbox panel while no window
+// hosts it) above the console, and the console under it in the room left:
+// its minimum is the console's alone, so the banner appearing never makes
+// the window grow (it grew by its height, and Fyne never shrinks a window
+// back, seen under Xvfb with the hub stopped). The first object is the
+// top, the second the console; laid out as container.NewBorder did.
+type topLayout struct{}
+
+func (topLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	top, content := objs[0], objs[1]
+	pad := theme.Padding()
+	top.Move(fyne.NewPos(0, 0))
+	top.Resize(fyne.NewSize(size.Width, top.MinSize().Height))
+	th := top.MinSize().Height // wrapped text: measured at this width
+	top.Resize(fyne.NewSize(size.Width, th))
+	// The console gets the rest, less than its minimum in a window too
+	// small for both: its panes scroll then.
+	y := th + pad
+	content.Move(fyne.NewPos(0, y))
+	content.Resize(fyne.NewSize(size.Width, size.Height-y))
+}
+
+func (topLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	return objs[1].MinSize().AddWidthHeight(0, theme.Padding())
+}
