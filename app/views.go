@@ -292,15 +292,30 @@ func (r *Result) Page(from, to int) []model.Summary {
 	if from >= to {
 		return []model.Summary{}
 	}
-	out := make([]model.Summary, 0, to-from)
-	r.c.mu.RLock()
-	defer r.c.mu.RUnlock()
+	// The order is a snapshot (olist.go), read without the lock; the rows
+	// are read under it a chunk at a time, so a page of 100k rows (the
+	// console's queue worker) does not hold off a sync page's write, and
+	// the readers queued behind that write, for the whole copy.
+	ids := make([]rowID, 0, to-from)
 	r.o.from(from, func(id rowID) bool {
-		out = append(out, r.t.summary(id))
-		return len(out) < to-from
+		ids = append(ids, id)
+		return len(ids) < to-from
 	})
+	out := make([]model.Summary, 0, len(ids))
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), pageChunk)]
+		ids = ids[len(chunk):]
+		r.c.mu.RLock()
+		for _, id := range chunk {
+			out = append(out, r.t.summary(id))
+		}
+		r.c.mu.RUnlock()
+	}
 	return out
 }
+
+// pageChunk is how many rows Page reads per turn at the index lock.
+const pageChunk = 2048
 
 // Match is where the search text occurs in the i-th case, for the row to
 // show; zero when the filter has no text or the match is in the summary

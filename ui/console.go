@@ -63,6 +63,7 @@ type Console struct {
 	queueRunning bool
 	queueBuilt   bool                // New is through: the worker may start
 	queueOut     latest[queueResult] // the worker's newest rows, until the UI takes them
+	shown        shownRows           // the rows the list shows, for the worker (queuemerge.go)
 
 	// sortBy is the sort chosen (an index into sorts); guarded by filterMu.
 	sortBy int
@@ -76,9 +77,17 @@ type Console struct {
 	fresh    []model.Summary
 	shownGen uint64          // the filter generation rows were adopted for
 	gone     map[string]bool // shown rows that left the view since
-	unsynced map[string]bool // cases with actions in the outbox
-	counts   map[string]int  // open cases per view key
-	selected string
+	// rowsIdx is the position of each of rows by id (nil: not known,
+	// rowAt searches); freshIdx and freshOpen are fresh's positions and
+	// open count, all from the queue worker (queuemerge.go); openN is
+	// OpenCount.
+	rowsIdx   map[string]int
+	freshIdx  map[string]int
+	freshOpen int
+	openN     int
+	unsynced  map[string]bool // cases with actions in the outbox
+	counts    map[string]int  // open cases per view key
+	selected  string
 	// actMu guards the ops waiting to go to the core, in order (act).
 	actMu      sync.Mutex
 	actQ       []func()
@@ -343,6 +352,7 @@ func New(be Backend) *Console {
 	c.queueBuilt = true
 	c.queueMu.Unlock()
 	c.reloadQueue()
+	startUIProbe() // SWITCHBOARD_UI_PROBE only (uiprobe.go)
 	return c
 }
 
@@ -400,6 +410,16 @@ func (c *Console) queueWorker() {
 		if cmp := sorts[by].then; cmp != nil {
 			slices.SortStableFunc(rows, cmp)
 		}
+		// The list's bookkeeping, here rather than on the UI goroutine
+		// (queuemerge.go).
+		idx, open := rowIndex(rows), openCount(rows)
+		c.queueMu.Lock()
+		base := c.shown
+		c.queueMu.Unlock()
+		var merge *merged
+		if base.gen == gen && len(base.rows) > 0 {
+			merge = mergeRows(base.rows, rows, idx)
+		}
 		counts := map[string]int{}
 		var facets []app.ViewCount
 		savedN := map[string]int{}
@@ -433,7 +453,7 @@ func (c *Console) queueWorker() {
 		catchUp := c.be.Status().State == client.StateSyncing
 		// One result waits for the UI at a time (latest, uipost.go): a
 		// newer one replaces it.
-		c.queueOut.put(c, queueResult{rows, gen, catchUp, counts, unsynced, facets, savedN}, nil, func(r queueResult) {
+		c.queueOut.put(c, queueResult{rows, gen, catchUp, counts, unsynced, facets, savedN, idx, open, merge}, nil, func(r queueResult) {
 			c.filterMu.Lock()
 			stale := r.gen != c.filterGen
 			c.filterMu.Unlock()
@@ -443,7 +463,7 @@ func (c *Console) queueWorker() {
 				c.ensureSaved()
 				c.showFacets()
 				c.showViewButtons()
-				c.setRows(r.rows, r.gen, r.catchUp)
+				c.setRows(r)
 			}
 		})
 	}
@@ -458,6 +478,9 @@ type queueResult struct {
 	unsynced map[string]bool
 	facets   []app.ViewCount
 	savedN   map[string]int
+	idx      map[string]int // rows by id
+	open     int            // open cases in rows
+	merge    *merged        // the shown rows kept in order against rows, when there were any
 }
 
 // rowHeight is the height of a list row with its separator, measured
@@ -479,77 +502,96 @@ func (c *Console) visible() (first, last int) {
 }
 
 // setRows hands the worker's rows to the list. A new filter, sort or view,
-// an empty list, or a list not yet touched (no case open, not scrolled, or
-// the catch-up sync before a case is open) shows them as they are, from
-// the top. Otherwise the
+// an empty list, or a list not yet touched (no case open and not
+// scrolled) shows them as they are, from the top; during the catch-up
+// sync, before a case is open, too, but a scrolled list keeps its top row
+// under the pointer. Otherwise the
 // list keeps its order and the rows under the pointer stay where they are:
 // shown cases get their new content in place; new cases and a changed
 // order are announced on the "N new — show" bar; a case that left the
 // view is dropped when it is above or below the visible rows (the scroll
 // offset moves with the rows above, so nothing visible shifts) and stays,
-// marked, while it is in sight.
-func (c *Console) setRows(fresh []model.Summary, gen uint64, catchUp bool) {
-	c.fresh = fresh
-	untouched := c.selected == "" && (catchUp || c.list.GetScrollOffset() == 0)
-	if gen != c.shownGen || len(c.rows) == 0 || untouched {
+// marked, while it is in sight. The worker did the passes over all rows
+// (queuemerge.go); here only the rows that left the view are looked at.
+func (c *Console) setRows(r queueResult) {
+	fresh, gen := r.rows, r.gen
+	c.fresh, c.freshIdx, c.freshOpen = fresh, r.idx, r.open
+	off := c.list.GetScrollOffset()
+	if gen != c.shownGen || len(c.rows) == 0 || c.selected == "" && off == 0 {
 		c.shownGen = gen
 		c.adopt(fresh, false)
 		return
 	}
-	byID := make(map[string]int, len(fresh))
-	for i, s := range fresh {
-		byID[s.ID] = i
+	if c.selected == "" && r.catchUp {
+		// The list fills as the sync brings rows (the first pages are
+		// old history), but the row at the top stays where it is: it
+		// jumped back to the top ten times a second while the agent
+		// scrolled.
+		top := ""
+		if first, _ := c.visible(); first < len(c.rows) {
+			top = c.rows[first].ID
+		}
+		c.adoptAt(fresh, true, top)
+		return
+	}
+	m := r.merge
+	if m == nil || !sameRows(m.base, c.rows) {
+		m = mergeRows(c.rows, fresh, r.idx) // the list changed since the worker looked
 	}
 	first, last := c.visible()
-	rows := make([]model.Summary, 0, len(c.rows))
+	rows := m.rows
 	gone := map[string]bool{}
 	removedAbove := 0
-	var pos []int // positions in fresh of the kept rows, in shown order
-	for i, r := range c.rows {
-		if j, ok := byID[r.ID]; ok {
-			rows = append(rows, fresh[j])
-			pos = append(pos, j)
-			continue
-		}
+	var drop []int
+	for _, i := range m.left {
 		switch {
 		case i < first:
 			removedAbove++
+			drop = append(drop, i)
 		case i > last:
+			drop = append(drop, i)
 		default:
-			rows = append(rows, r)
-			gone[r.ID] = true
+			gone[rows[i].ID] = true
 		}
 	}
-	shown := make(map[string]bool, len(rows))
-	for _, r := range rows {
-		shown[r.ID] = true
-	}
-	newN := 0
-	for _, s := range fresh {
-		if !shown[s.ID] {
-			newN++
+	if len(drop) > 0 {
+		kept := make([]model.Summary, 0, len(rows)-len(drop))
+		prev := 0
+		for _, i := range drop {
+			kept = append(kept, rows[prev:i]...)
+			prev = i + 1
 		}
+		rows = append(kept, rows[prev:]...)
+		c.rowsIdx = nil // positions moved: rowAt searches until the next adopt
 	}
-	moved := len(pos) - increasingRun(pos)
-	off := c.list.GetScrollOffset()
-	c.rows, c.gone = rows, gone
+	c.rows, c.gone, c.openN = rows, gone, m.open
+	c.publishShown()
 	c.list.Refresh()
 	if removedAbove > 0 {
 		c.list.ScrollToOffset(max(0, off-float32(removedAbove)*c.rowHeight()))
 	}
-	c.announce(newN, moved)
+	c.announce(m.newN, m.moved)
 	c.showCount()
 }
 
-// adopt shows rows in their own order. keep holds the open case where it
-// is on the screen (the agent asked for the new order); otherwise the list
-// starts at the top.
+// adopt shows rows (the worker's newest, c.fresh) in their own order. keep
+// holds the open case where it is on the screen (the agent asked for the
+// new order); otherwise the list starts at the top.
 func (c *Console) adopt(rows []model.Summary, keep bool) {
-	old := slices.IndexFunc(c.rows, func(s model.Summary) bool { return s.ID == c.selected })
+	c.adoptAt(rows, keep, c.selected)
+}
+
+// adoptAt is adopt holding the row of case anchor where it is.
+func (c *Console) adoptAt(rows []model.Summary, keep bool, anchor string) {
+	old := c.rowAt(anchor)
 	off := c.list.GetScrollOffset()
-	c.rows, c.gone = rows, map[string]bool{}
+	c.rows, c.gone, c.rowsIdx, c.openN = rows, map[string]bool{}, c.freshIdx, c.freshOpen
+	if !sameRows(rows, c.fresh) || c.rowsIdx == nil {
+		c.rowsIdx, c.openN = rowIndex(rows), openCount(rows)
+	}
+	c.publishShown()
 	c.list.Refresh()
-	now := slices.IndexFunc(rows, func(s model.Summary) bool { return s.ID == c.selected })
+	now := c.rowAt(anchor)
 	switch {
 	case keep && old >= 0 && now >= 0:
 		h := c.rowHeight()
@@ -770,7 +812,7 @@ func (c *Console) Tick() {
 // highlighted and scrolled into sight (only if it is out of sight).
 func (c *Console) Select(id string) {
 	c.open(id)
-	if i := slices.IndexFunc(c.rows, func(s model.Summary) bool { return s.ID == id }); i >= 0 {
+	if i := c.rowAt(id); i >= 0 {
 		c.list.ScrollTo(i)
 	}
 }
@@ -783,8 +825,8 @@ func (c *Console) open(id string) {
 	}
 	prev := c.selected
 	c.selected = id
-	for i, r := range c.rows {
-		if r.ID == prev || r.ID == id {
+	for _, x := range []string{prev, id} {
+		if i := c.rowAt(x); i >= 0 {
 			c.list.RefreshItem(i)
 		}
 	}
@@ -1065,15 +1107,7 @@ func (c *Console) showViewButtons() {
 
 // OpenCount is how many open cases the list shows now (rows that left the
 // view not counted).
-func (c *Console) OpenCount() int {
-	n := 0
-	for _, r := range c.rows {
-		if r.Status.Active() && !c.gone[r.ID] {
-			n++
-		}
-	}
-	return n
-}
+func (c *Console) OpenCount() int { return c.openN }
 
 // Snooze is this console's: a snoozed case leaves the agent's views
 // (all but Snoozed) until its time, and comes back then, announced like a
@@ -1101,7 +1135,7 @@ func (c *Console) Snooze(id string, until time.Time) {
 		delete(c.snoozedSum, id)
 	} else {
 		c.snoozed[id] = until
-		if i := slices.IndexFunc(c.rows, func(s model.Summary) bool { return s.ID == id }); i >= 0 {
+		if i := c.rowAt(id); i >= 0 {
 			c.snoozedSum[id] = c.rows[i]
 		}
 	}
