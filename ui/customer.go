@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
@@ -42,6 +43,21 @@ type CustomerPanel struct {
 	body    *fyne.Container
 	suggest []*SuggestionCard
 	history *historyPanel // assist_history.go
+	// hideB folds the panel away (the console sets OnTapped: key c).
+	hideB *widget.Button
+	fold  customerFold
+}
+
+// customerFold is the console's case view with and without the customer
+// panel: the split of the two, the case view's pane, and the fold that
+// shows that pane alone with a button to show the panel again.
+type customerFold struct {
+	right      *container.Split
+	detailPane *fitPane
+	box        *fyne.Container
+	showB      *widget.Button
+	shown      bool
+	choice     string // "shown" or "hidden" when the agent chose, "" to follow the window's width
 }
 
 // NewCustomerPanel makes an empty panel; open is called with a case id when
@@ -68,14 +84,21 @@ func NewCustomerPanel(open func(caseID string), act func(op model.Op, done func(
 		container.NewBorder(nil, nil, nil, container.NewCenter(p.tier), p.name),
 		p.facts, p.note, p.history.box, p.extra, p.info, p.more, p.idents)
 	p.body.Hide()
+	p.hideB = widget.NewButtonWithIcon("", theme.NavigateNextIcon(), nil)
+	p.hideB.Importance = widget.LowImportance
+	p.hideB.Hide() // until a console can fold the panel (newCustomerFold)
 	p.ExtendBaseWidget(p)
 	return p
 }
 
+// HideButton folds the panel away, for tests.
+func (p *CustomerPanel) HideButton() *widget.Button { return p.hideB }
+
 // CreateRenderer implements fyne.Widget.
 func (p *CustomerPanel) CreateRenderer() fyne.WidgetRenderer {
 	title := widget.NewLabelWithStyle(T("Customer"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	return widget.NewSimpleRenderer(container.NewBorder(title, nil, nil, nil, container.NewVScroll(p.body)))
+	head := container.NewBorder(nil, nil, nil, p.hideB, title)
+	return widget.NewSimpleRenderer(container.NewBorder(head, nil, nil, nil, container.NewVScroll(p.body)))
 }
 
 // Clear empties the panel.
@@ -484,7 +507,7 @@ type CaseLink struct {
 // NewCaseLink makes a link to a case.
 func NewCaseLink(s model.Summary, tapped func()) *CaseLink {
 	l := &CaseLink{sum: s, OnTapped: tapped,
-		Text: fmt.Sprintf("%s · %s · %s\n%s", s.Channel, s.Status, Day(s.Created), model.FirstLine(s.Preview, 80))}
+		Text: fmt.Sprintf("%s · %s · %s\n%s", s.Channel, StatusName(s.Status), Day(s.Created), model.FirstLine(s.Preview, 80))}
 	l.ExtendBaseWidget(l)
 	return l
 }
@@ -501,7 +524,7 @@ func (l *CaseLink) Cursor() desktop.Cursor { return desktop.PointerCursor }
 
 // CreateRenderer implements fyne.Widget.
 func (l *CaseLink) CreateRenderer() fyne.WidgetRenderer {
-	meta := lowLabel(fmt.Sprintf("%s · %s", l.sum.Status, DayYear(l.sum.Created)), fyne.TextAlignLeading)
+	meta := lowLabel(fmt.Sprintf("%s · %s", StatusName(l.sum.Status), DayYear(l.sum.Created)), fyne.TextAlignLeading)
 	preview := widget.NewLabel(model.FirstLine(l.sum.Preview, 80))
 	preview.Truncation = fyne.TextTruncateEllipsis
 	preview.Importance = widget.HighImportance
@@ -519,6 +542,90 @@ func value(s string) *widget.Label {
 	l := widget.NewLabel(s)
 	l.Wrapping = fyne.TextWrapWord
 	return l
+}
+
+// customerPref is the preference that keeps the agent's choice to show or
+// fold away the customer panel.
+const customerPref = "ui.customerPanel"
+
+// narrowConsole is the width under which the customer panel is folded
+// away unless the agent chose to show it: the queue, the case view with
+// its composer and the customer panel need about 1,100 units together
+// (at 200 % a 1600×1000 screen has 800), and below that each pane
+// scrolled.
+const narrowConsole = 1100
+
+// newCustomerFold makes the case view's fold: the case view alone with a
+// button over its top right corner to show the customer panel again,
+// shown in place of right (the case view's pane and the customer panel)
+// while the panel is folded away.
+func (c *Console) newCustomerFold(right *container.Split, detailPane *fitPane) *fyne.Container {
+	f := &c.customer.fold
+	f.right, f.detailPane, f.shown = right, detailPane, true
+	f.showB = widget.NewButtonWithIcon("", theme.AccountIcon(), c.ToggleCustomer)
+	f.showB.Importance = widget.LowImportance
+	c.customer.hideB.OnTapped = c.ToggleCustomer
+	c.customer.hideB.Show()
+	f.box = container.NewStack()
+	f.box.Hide()
+	if a := fyne.CurrentApp(); a != nil {
+		f.choice = a.Preferences().String(customerPref)
+	}
+	if f.choice == "hidden" {
+		c.setCustomerShown(false)
+	}
+	return f.box
+}
+
+// fitCustomer hears the console's size: the customer panel follows it
+// (folded away when narrow) until the agent chooses.
+func (c *Console) fitCustomer(size fyne.Size) {
+	if c.customer.fold.choice == "" {
+		c.setCustomerShown(size.Width >= narrowConsole)
+	}
+}
+
+// ToggleCustomer shows or folds away the customer panel (key c, the
+// panel's › button, the fold's person button); the choice is kept.
+func (c *Console) ToggleCustomer() {
+	f := &c.customer.fold
+	c.setCustomerShown(!f.shown)
+	f.choice = "hidden"
+	if f.shown {
+		f.choice = "shown"
+	}
+	if a := fyne.CurrentApp(); a != nil {
+		a.Preferences().SetString(customerPref, f.choice)
+	}
+}
+
+// CustomerShown reports whether the customer panel is shown.
+func (c *Console) CustomerShown() bool { return c.customer.fold.shown }
+
+// ShowCustomerButton shows the folded customer panel again, for tests.
+func (c *Console) ShowCustomerButton() *widget.Button { return c.customer.fold.showB }
+
+func (c *Console) setCustomerShown(on bool) {
+	f := &c.customer.fold
+	if on == f.shown || f.right == nil {
+		return
+	}
+	f.shown = on
+	if on {
+		f.box.Objects = nil
+		f.box.Hide()
+		f.right.Leading = f.detailPane
+		f.right.Show()
+	} else {
+		f.right.Leading = canvas.NewRectangle(color.Transparent)
+		f.right.Hide()
+		// The button over the case view's top right corner: beside it, it
+		// made the case view 40 units wider than 800 leave it at 200 %.
+		f.box.Objects = []fyne.CanvasObject{f.detailPane, container.NewBorder(nil, nil, nil, container.NewVBox(f.showB))}
+		f.box.Show()
+	}
+	f.right.Refresh()
+	f.box.Refresh()
 }
 
 // reasonText is a link suggestion's evidence in the console's language.
