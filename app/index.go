@@ -44,6 +44,11 @@ type row struct {
 	troll, spam, irrelevant, public            bool
 	priority, rank                             int8 // rank: of the reach
 	active, present                            bool
+	// snooze is Summary.Snoozed; asleep that it was still to come (and
+	// the case open) when the row was set: the Core's wake timer sets
+	// the row again at that time (snooze.go).
+	snooze int64
+	asleep bool
 }
 
 // names interns the small vocabularies of the rows.
@@ -343,6 +348,9 @@ type table struct {
 	// (savedviews.go).
 	facets []uint8
 	saved  *savedState
+	// onSleep is told the wake time of each row set asleep (the Core's
+	// wake timer, snooze.go); nil in a table of its own (Compare).
+	onSleep func(until int64)
 }
 
 // listKey names a kept list: a filter (without text) and its sort.
@@ -452,6 +460,13 @@ func (t *table) set(r *row, s *model.Summary) {
 		category: t.names.intern(s.Category), urgency: t.names.intern(s.Urgency), sentiment: t.names.intern(s.Sentiment),
 		lang: t.names.intern(s.Lang), source: t.names.intern(s.TriageSource), score: int8(max(min(s.Score, 127), -128)),
 		troll: s.Troll, spam: s.Spam, irrelevant: s.Irrelevant, public: s.Public, slaKey: uint8(slaCode(s.SLA)),
+		snooze: unixNano(s.Snoozed),
+	}
+	if r.active && r.snooze > time.Now().UnixNano() {
+		r.asleep = true
+		if t.onSleep != nil {
+			t.onSleep(r.snooze)
+		}
 	}
 }
 
@@ -468,6 +483,7 @@ func (t *table) summary(id rowID) model.Summary {
 		MessageCount: int(r.msgs), Version: r.version, SLA: model.SLAState(n[r.sla]), Due: fromUnix(r.due),
 		Category: n[r.category], Urgency: n[r.urgency], Sentiment: n[r.sentiment], Lang: n[r.lang], TriageSource: n[r.source],
 		Score: int(r.score), Troll: r.troll, Spam: r.spam, Irrelevant: r.irrelevant, Public: r.public,
+		Snoozed: fromUnix(r.snooze),
 	}
 }
 
@@ -675,6 +691,7 @@ const (
 	keyPresent = uint64(1) << 53
 	keySLA     = 54              // 3 bits: slaCode
 	keyChatter = uint64(1) << 57 // triaged as not a care case (Summary.Irrelevant)
+	keyAsleep  = uint64(1) << 58 // snoozed, and its time still to come (row.asleep)
 )
 
 // slaCode is the SLA state as 3 bits of the row key.
@@ -706,6 +723,9 @@ func rowKey(r *row) uint64 {
 	}
 	if r.irrelevant {
 		k |= keyChatter
+	}
+	if r.asleep {
+		k |= keyAsleep
 	}
 	return k
 }
@@ -763,6 +783,12 @@ func (t *table) compile(f Filter) matcher {
 	case RelevanceChatter:
 		m.mask |= keyChatter
 		m.val |= keyChatter
+	}
+	switch f.Snooze {
+	case SnoozeAwake:
+		m.mask |= keyAsleep
+	case SnoozeAsleep:
+		m.mask, m.val = m.mask|keyAsleep, m.val|keyAsleep
 	}
 	if f.Category != "" {
 		m.byCat, m.cat = true, uint16(code(f.Category))

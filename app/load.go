@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"runtime"
 	"sync"
+	"time"
 
 	"switchboard/model"
 	"switchboard/store"
@@ -57,6 +58,7 @@ type loader struct {
 	rank   []int8
 	active []bool
 	sla    []uint8
+	now    int64 // Unix nanoseconds at the start: which rows are asleep
 }
 
 // loadJob is a page of rows decoded and not filed yet: their ids (which
@@ -74,6 +76,7 @@ const loadPage = 1024
 
 func (ld *loader) start(me string, total int) {
 	ld.t = emptyTable(me, total)
+	ld.now = time.Now().UnixNano()
 	ld.t.strs.docs = make([]docRef, 0, total)
 	ld.page = &loadJob{}
 	if total >= 2*loadPage && runtime.GOMAXPROCS(0) >= 2 {
@@ -186,6 +189,9 @@ func (ld *loader) rowOf(s *store.SummaryRecord) row {
 		category: n.internBytes(s.Category), urgency: n.internBytes(s.Urgency), sentiment: n.internBytes(s.Sentiment),
 		lang: n.internBytes(s.Lang), source: n.internBytes(s.TriageSource), score: int8(max(min(s.Score, 127), -128)),
 		troll: s.Troll, spam: s.Spam, irrelevant: s.Irrelevant, public: s.Public, slaKey: ld.sla[sla],
+		// Asleep as table.set has it; the Core schedules the wake-ups of
+		// the rows loaded asleep once the table is made (snooze.go).
+		snooze: s.Snoozed, asleep: ld.active[status] && s.Snoozed > ld.now,
 	}
 }
 

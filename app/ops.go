@@ -50,7 +50,7 @@ func (c *Core) Do(op model.Op) (model.Op, error) {
 	if err != nil {
 		return op, err
 	}
-	if op.Kind == model.OpSetStatus || op.Kind == model.OpSetPriority {
+	if op.Kind == model.OpSetStatus || op.Kind == model.OpSetPriority || op.Kind == model.OpSnooze {
 		op.BaseVersion, op.BaseMessages = view.Version, view.MessageCount
 	}
 	// Refuse at once what the hub would refuse for sure on this view.
@@ -211,6 +211,7 @@ func (c *Core) refresh(id string) { c.refreshMany([]string{id}) }
 // again when their acks do, and decoding its JSON twice was most of the
 // console's share of the drain. The caller holds opMu.
 func (c *Core) refreshMany(ids []string) {
+	c.watchSnoozes() // the wake timer knows this table's snoozes (snooze.go)
 	if len(ids) == 0 {
 		return
 	}

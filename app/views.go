@@ -3,6 +3,7 @@ package app
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"switchboard/model"
 )
@@ -42,8 +43,23 @@ type Filter struct {
 	// Relevance keeps the care cases only, or the brand chatter only
 	// (triaged as not a care case); zero: both.
 	Relevance Relevance `json:"relevance,omitempty"`
-	Sort      Sort      `json:"sort,omitempty"`
+	// Snooze keeps the cases awake (the open views) or the snoozed ones
+	// whose time is still to come (model.Summary.Asleep); zero: both.
+	Snooze SnoozeFilter `json:"snooze,omitempty"`
+	Sort   Sort         `json:"sort,omitempty"`
 }
+
+// SnoozeFilter picks cases by their snooze (op snooze, shared by the team).
+type SnoozeFilter uint8
+
+const (
+	// SnoozeAny keeps every case.
+	SnoozeAny SnoozeFilter = iota
+	// SnoozeAwake keeps the cases not asleep: the open views.
+	SnoozeAwake
+	// SnoozeAsleep keeps the open cases snoozed until a time to come.
+	SnoozeAsleep
+)
 
 // Relevance picks cases by the triage's verdict on whether they are a
 // care case at all.
@@ -77,7 +93,9 @@ func (f Filter) Match(s model.Summary) bool {
 		f.Category != "" && s.Category != f.Category,
 		f.Lang != "" && s.Lang != f.Lang,
 		f.Relevance == RelevanceCare && s.Irrelevant,
-		f.Relevance == RelevanceChatter && !s.Irrelevant:
+		f.Relevance == RelevanceChatter && !s.Irrelevant,
+		f.Snooze == SnoozeAwake && s.Asleep(time.Now()),
+		f.Snooze == SnoozeAsleep && !s.Asleep(time.Now()):
 		return false
 	}
 	if f.Text == "" {
@@ -112,11 +130,12 @@ type ViewCount struct {
 	Count int
 }
 
-// The work views hold the open care cases: brand chatter (triaged as not
-// a care case) has a view of its own, and only "All" lists everything.
+// The work views hold the open care cases that are not snoozed: brand
+// chatter (triaged as not a care case) and the snoozed cases have views of
+// their own, and only "All" lists everything.
 func defaultViews() []View {
 	care := func(f Filter) Filter {
-		f.Relevance = RelevanceCare
+		f.Relevance, f.Snooze = RelevanceCare, SnoozeAwake
 		return f
 	}
 	return []View{
@@ -128,7 +147,8 @@ func defaultViews() []View {
 		{Name: "SLA at risk or breached", Filter: care(Filter{ActiveOnly: true, SLAAlert: true, Sort: SortDue})},
 		{Name: "SLA breached", Filter: care(Filter{ActiveOnly: true, SLA: model.SLABreached, Sort: SortDue})},
 		{Name: "Waiting on customer", Filter: care(Filter{Status: model.StatusPending})},
-		{Name: "Brand chatter", Filter: Filter{ActiveOnly: true, Relevance: RelevanceChatter, Sort: SortNewest}},
+		{Name: "Snoozed", Filter: Filter{ActiveOnly: true, Snooze: SnoozeAsleep}},
+		{Name: "Brand chatter", Filter: Filter{ActiveOnly: true, Relevance: RelevanceChatter, Snooze: SnoozeAwake, Sort: SortNewest}},
 		{Name: "Closed/solved", Filter: Filter{Done: true, Sort: SortNewest}},
 		{Name: "Twitter/X", Filter: care(Filter{ActiveOnly: true, Channel: model.ChannelTwitter})},
 		{Name: "Facebook", Filter: care(Filter{ActiveOnly: true, Channel: model.ChannelFacebook})},
@@ -140,7 +160,7 @@ func defaultViews() []View {
 // facetView is the view of the open care cases of one triage category or
 // language.
 func facetView(group, value string) View {
-	f := Filter{ActiveOnly: true, Relevance: RelevanceCare}
+	f := Filter{ActiveOnly: true, Relevance: RelevanceCare, Snooze: SnoozeAwake}
 	if group == GroupCategory {
 		f.Category = value
 	} else {
