@@ -61,7 +61,7 @@ type Hub struct {
 	customers map[string]*model.Customer
 	idents    map[string]string   // identity key → customer id
 	byAuthor  map[uint64][]string // hash of an author identity key → case ids
-	intern    map[string]string   // statuses, channels, assignees: one copy each
+	chans     []model.Channel     // the channel table of caseRec
 	// group is IngestMany's open request (nil outside it, or sealed by a
 	// wait on the log); waits are the sealed groups' waits.
 	group    *Group
@@ -141,7 +141,6 @@ func New(log EventLog, cfg Config) (*Hub, error) {
 		customers: map[string]*model.Customer{},
 		idents:    map[string]string{},
 		byAuthor:  map[uint64][]string{},
-		intern:    map[string]string{},
 		subs:      map[chan struct{}]struct{}{},
 		live:      newLiveRing(liveRingEvents),
 	}
@@ -205,7 +204,7 @@ func (h *Hub) foldRec(id string, rec caseRec, ref, author string) {
 	if old, known := h.cases[id]; !known {
 		h.byAuthor[rec.author] = append(h.byAuthor[rec.author], id) // a case keeps its author
 	} else {
-		if cur := h.threads[threadKey(old.channel, ref)]; cur == id {
+		if cur := h.threads[threadKey(h.chans[old.channel], ref)]; cur == id {
 			id = cur // one copy of the id
 		}
 		if old.author != rec.author {
@@ -220,7 +219,7 @@ func (h *Hub) foldRec(id string, rec caseRec, ref, author string) {
 	h.gen++
 	h.changed[changeStripe(id)] = h.gen
 	h.cases[id] = rec
-	h.threads[threadKey(rec.channel, ref)] = id
+	h.threads[threadKey(h.chans[rec.channel], ref)] = id
 }
 
 func (h *Hub) foldCustomer(c model.Customer) {
@@ -237,33 +236,35 @@ func (h *Hub) foldCustomer(c model.Customer) {
 // caseRec is what the hub keeps in memory of a case: what validation,
 // threading and ops decide on without reading the full case. Its thread
 // (threads) and author (byAuthor) are kept beside it.
+//
+// It is kept small (56 bytes; a million cases' map is most of the hub's
+// memory): no status or assignee (nothing decides on them without the
+// full case), the channel as a code of the hub's channel table.
 type caseRec struct {
 	version    int64
-	status     model.Status
-	channel    model.Channel
-	customerID string
-	assignee   string
-	mergedInto string
 	author     uint64 // authorHash of the author's identity key
+	customerID string
+	mergedInto string
+	channel    uint16 // in h.chans
+}
+
+// chanCode is a channel's code in the channel table (added when new).
+func (h *Hub) chanCode(ch model.Channel) uint16 {
+	for i, c := range h.chans {
+		if c == ch {
+			return uint16(i)
+		}
+	}
+	if len(h.chans) == 1<<16 { // not a channel any connector makes
+		return 0
+	}
+	h.chans = append(h.chans, ch)
+	return uint16(len(h.chans) - 1)
 }
 
 func (h *Hub) recOf(c *model.Case) caseRec {
-	return caseRec{version: c.Version, status: model.Status(h.internStr(string(c.Status))),
-		channel: model.Channel(h.internStr(string(c.Channel))), customerID: c.CustomerID,
-		assignee: h.internStr(c.Assignee), mergedInto: c.MergedInto, author: authorHash(c.Author.Key())}
-}
-
-func (h *Hub) internStr(s string) string {
-	if s == "" {
-		return ""
-	}
-	if v, ok := h.intern[s]; ok {
-		return v
-	}
-	if len(h.intern) < 4096 {
-		h.intern[s] = s
-	}
-	return s
+	return caseRec{version: c.Version, channel: h.chanCode(c.Channel), customerID: c.CustomerID,
+		mergedInto: c.MergedInto, author: authorHash(c.Author.Key())}
 }
 
 // authorHash keys byAuthor: 64 bits of FNV-1a. A collision only adds a
@@ -305,8 +306,7 @@ func (h *Hub) decodeCaseRec(b []byte) (rec caseRec, ref, author string, err erro
 		f[i] = string(b[n : n+int(l)])
 		b = b[n+int(l):]
 	}
-	rec = caseRec{version: v, status: model.Status(h.internStr(f[0])), channel: model.Channel(h.internStr(f[1])),
-		customerID: f[4], assignee: h.internStr(f[5]), mergedInto: f[6], author: authorHash(f[3])}
+	rec = caseRec{version: v, channel: h.chanCode(model.Channel(f[1])), customerID: f[4], mergedInto: f[6], author: authorHash(f[3])}
 	return rec, f[2], f[3], nil
 }
 

@@ -86,6 +86,10 @@ func (l *BoltLog) startSeenFilter() {
 	}()
 }
 
+// seenDropEvery is how many keys of the seen index the filter's build
+// reads between two dropMapped.
+const seenDropEvery = 1 << 16
+
 // buildSeenFilter reads the seen index once and sets the filter (see "The
 // seen filter"). Keys queued meanwhile were kept for it (noteSeenLocked).
 func (l *BoltLog) buildSeenFilter() {
@@ -98,9 +102,18 @@ func (l *BoltLog) buildSeenFilter() {
 		// Sized first (a walk of the bucket's pages), so that the keys go
 		// straight into it.
 		n := b.Stats().KeyN
+		dropMapped(l.db.Path())
 		f = newSeenFilter(n + n/2 + 4096)
+		read := 0
 		return b.ForEach(func(k, _ []byte) error {
 			f.add(maphash.Bytes(seenSeed, k))
+			// The pages read need not stay mapped: let go of them as
+			// the walk goes (a million cases' index is ~300 MB of
+			// pages, which counted in the hub's resident memory until
+			// the walk's end).
+			if read++; read%seenDropEvery == 0 {
+				dropMapped(l.db.Path())
+			}
 			return nil
 		})
 	})

@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -318,7 +319,9 @@ func childRSS(dir string) (float64, error) {
 
 // TestHubRSSChild is the hub process of BenchmarkScenarioHubRSS; it only
 // runs re-executed, with HUB_RSS_CHILD naming the data folder (a copy is
-// not needed: what it adds is a few messages).
+// not needed: what it adds is a few messages). HUB_RSS_TRACE=FILE (for
+// profiling) prints its RssAnon and RssFile after each step and 5 s
+// later, and writes a heap profile to FILE.
 func TestHubRSSChild(t *testing.T) {
 	dir := os.Getenv("HUB_RSS_CHILD")
 	if dir == "" {
@@ -336,6 +339,17 @@ func TestHubRSSChild(t *testing.T) {
 			}
 		}
 	}
+	rssAt := func(what string) {
+		if os.Getenv("HUB_RSS_TRACE") == "" {
+			return
+		}
+		raw, _ := os.ReadFile("/proc/self/status")
+		for line := range strings.Lines(string(raw)) {
+			if strings.HasPrefix(line, "RssFile") || strings.HasPrefix(line, "RssAnon") {
+				fmt.Fprintf(os.Stderr, "hub_rss trace %s: %s", what, line)
+			}
+		}
+	}
 	// Serving: a few consoles, ingests and ops.
 	var conns []*websocket.Conn
 	for range 5 {
@@ -345,6 +359,7 @@ func TestHubRSSChild(t *testing.T) {
 		}
 		conns = append(conns, c)
 	}
+	rssAt("consoles")
 	r := rand.New(rand.NewPCG(7, 7))
 	n := h.CaseCount()
 	var ins []Inbound
@@ -356,6 +371,7 @@ func TestHubRSSChild(t *testing.T) {
 			t.Fatal(res.Err)
 		}
 	}
+	rssAt("ingest 500")
 	for i := range 50 {
 		id, _, err := h.Ingest(benchInbound(r, r.IntN(n), 5000+i, time.Now()))
 		if err != nil {
@@ -363,6 +379,16 @@ func TestHubRSSChild(t *testing.T) {
 		}
 		if _, err := h.ApplyOp(Agent{Name: "kim", Role: RoleAgent}, model.Op{ID: uuid.NewString(), Kind: model.OpNote, CaseID: id, Text: "checked"}); err != nil {
 			t.Fatal(err)
+		}
+	}
+	rssAt("ops")
+	if os.Getenv("HUB_RSS_TRACE") != "" {
+		time.Sleep(5 * time.Second)
+		rssAt("5 s later")
+		if f, err := os.Create(os.Getenv("HUB_RSS_TRACE")); err == nil {
+			runtime.GC()
+			_ = pprof.WriteHeapProfile(f)
+			f.Close()
 		}
 	}
 	var ms runtime.MemStats
