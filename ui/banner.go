@@ -57,6 +57,7 @@ func NewBanner(reconnect, review func()) *Banner {
 			b.toggle.SetIcon(theme.MenuDropUpIcon())
 		}
 		b.Refresh()
+		b.fit()
 	})
 	b.toggle.Importance = widget.LowImportance
 	b.reconnect = widget.NewButtonWithIcon(T("Reconnect now"), theme.ViewRefreshIcon(), reconnect)
@@ -72,6 +73,30 @@ func NewBanner(reconnect, review func()) *Banner {
 
 // CreateRenderer implements fyne.Widget.
 func (b *Banner) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(b.body) }
+
+// MinSize is measured afresh each time: the wrapped text's height follows
+// the width the banner was last given, which a cached minimum missed.
+func (b *Banner) MinSize() fyne.Size {
+	b.ExtendBaseWidget(b)
+	return b.body.MinSize()
+}
+
+// fit lays the window out again when the banner's height changed (a
+// line more or less, the details shown): the console's minimum does not
+// change with it (topLayout), so nothing else would move the console
+// under it, and the banner was drawn over the queue's header.
+func (b *Banner) fit() {
+	if !b.Visible() || b.Size().IsZero() || b.MinSize().Height == b.Size().Height {
+		return
+	}
+	if a := fyne.CurrentApp(); a != nil {
+		if cv := a.Driver().CanvasForObject(b); cv != nil && cv.Content() != nil {
+			sz := cv.Content().Size()
+			cv.Content().Resize(sz.AddWidthHeight(0, 1)) // a resize lays out; the same size would not
+			cv.Content().Resize(sz)
+		}
+	}
+}
 
 // Set shows the connection status and the number of waiting actions.
 func (b *Banner) Set(st client.Status, pending int) {
@@ -129,6 +154,7 @@ func (b *Banner) Set(st client.Status, pending int) {
 	}
 	b.Show()
 	b.Refresh()
+	b.fit()
 }
 
 // Title, Line and Details are the banner's texts, for tests.
