@@ -416,10 +416,6 @@ func (c *Console) queueWorker() {
 		c.queueMu.Lock()
 		base := c.shown
 		c.queueMu.Unlock()
-		var merge *merged
-		if base.gen == gen && len(base.rows) > 0 {
-			merge = mergeRows(base.rows, rows, idx)
-		}
 		counts := map[string]int{}
 		var facets []app.ViewCount
 		savedN := map[string]int{}
@@ -451,6 +447,13 @@ func (c *Console) queueWorker() {
 			}
 		}
 		catchUp := c.be.Status().State == client.StateSyncing
+		// The merge only where setRows keeps the shown order: during the
+		// catch-up sync with no case open it takes the new order (a merge
+		// of 100k rows thrown away ten times a second).
+		var merge *merged
+		if base.gen == gen && len(base.rows) > 0 && (!catchUp || base.selected != "") {
+			merge = mergeRows(base.rows, rows, idx)
+		}
 		// One result waits for the UI at a time (latest, uipost.go): a
 		// newer one replaces it.
 		c.queueOut.put(c, queueResult{rows, gen, catchUp, counts, unsynced, facets, savedN, idx, open, merge}, nil, func(r queueResult) {
@@ -825,6 +828,7 @@ func (c *Console) open(id string) {
 	}
 	prev := c.selected
 	c.selected = id
+	c.publishShown()
 	for _, x := range []string{prev, id} {
 		if i := c.rowAt(x); i >= 0 {
 			c.list.RefreshItem(i)

@@ -19,11 +19,12 @@ import (
 // the view (drop those out of sight).
 
 // shownRows is what the UI goroutine shows, published for the worker: the
-// rows (a slice never written in place once shown) and the filter
-// generation they were adopted for. Guarded by queueMu.
+// rows (a slice never written in place once shown), the filter generation
+// they were adopted for and the open case. Guarded by queueMu.
 type shownRows struct {
-	rows []model.Summary
-	gen  uint64
+	rows     []model.Summary
+	gen      uint64
+	selected string // the open case
 }
 
 // rowIndex is the position of each row by case id.
@@ -90,10 +91,10 @@ func sameRows(a, b []model.Summary) bool {
 }
 
 // publishShown tells the worker which rows the list shows now. Called on
-// the UI goroutine whenever c.rows is replaced.
+// the UI goroutine whenever c.rows or the open case changes.
 func (c *Console) publishShown() {
 	c.queueMu.Lock()
-	c.shown = shownRows{rows: c.rows, gen: c.shownGen}
+	c.shown = shownRows{rows: c.rows, gen: c.shownGen, selected: c.selected}
 	c.queueMu.Unlock()
 }
 
