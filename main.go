@@ -119,14 +119,9 @@ func main() {
 	console := ui.New(core)
 	console.SetCanned(settings.Canned)
 	console.SetMute(settings.Mute)
-	if kept, err := app.LoadSnoozes(dir); err != nil {
+	// Snoozes an older console kept in its folder become snooze ops, once.
+	if _, err := core.MigrateSnoozes(dir); err != nil {
 		fmt.Fprintln(os.Stderr, "switchboard:", err)
-	} else {
-		console.SetSnoozes(kept, func(m map[string]time.Time) {
-			if err := app.SaveSnoozes(dir, m); err != nil {
-				fmt.Fprintln(os.Stderr, "switchboard:", err)
-			}
-		})
 	}
 	w.SetContent(console.Content())
 	scale := uiScale(os.Getenv("FYNE_SCALE"), a.Settings().Scale())

@@ -196,17 +196,3 @@ func (c *Core) Summary(id string) (model.Summary, bool) {
 	defer c.mu.RUnlock()
 	return c.t.get(id)
 }
-
-// SaveSnoozes replaces the snoozes kept in dir. Deprecated: only the
-// console-local snooze used it; it goes with it.
-func SaveSnoozes(dir string, m map[string]time.Time) error {
-	raw, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	tmp := filepath.Join(dir, SnoozeFile+".tmp")
-	if err := os.WriteFile(tmp, raw, 0o600); err != nil {
-		return fmt.Errorf("snoozes: %w", err)
-	}
-	return os.Rename(tmp, filepath.Join(dir, SnoozeFile))
-}

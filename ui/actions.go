@@ -604,6 +604,10 @@ func describeOp(op model.Op) string {
 		return T("Merge a case here")
 	case model.OpMarkPosted:
 		return T("Mark posted")
+	case model.OpSnooze:
+		return T("Snooze until {{.When}}", "When", Stamp(op.Until))
+	case model.OpUnsnooze:
+		return T("End the snooze")
 	}
 	return string(op.Kind)
 }

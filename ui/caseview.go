@@ -104,6 +104,9 @@ func (v *CaseView) SetCase(d app.CaseDetail, now time.Time) {
 	if !c.WaitingSince.IsZero() {
 		parts = append(parts, T("waiting {{.T}}", "T", Age(now.Sub(c.WaitingSince))))
 	}
+	if s := c.Summary(); s.Asleep(now) {
+		parts = append(parts, SnoozeLabel(c.SnoozedUntil, now))
+	}
 	if parts[0] == "" { // no source: no "· new · …"
 		parts = parts[1:]
 	}

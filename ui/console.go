@@ -4,9 +4,7 @@
 package ui
 
 import (
-	"fmt"
 	"image/color"
-	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -100,13 +98,6 @@ type Console struct {
 	tierMu   sync.Mutex
 	tiers    map[string]string
 	tierWant map[string]bool
-
-	// snoozeMu guards the snoozed cases: until when, and the case as it
-	// was last seen (for the counts of the views it is taken out of).
-	snoozeMu   sync.Mutex
-	snoozed    map[string]time.Time
-	snoozedSum map[string]model.Summary
-	saveSnooze func(map[string]time.Time)
 
 	rowH     float32 // rowHeight, once measured
 	newBar   *widget.Button
@@ -218,9 +209,9 @@ func New(be Backend) *Console {
 		c.Select)
 
 	c.gone, c.unsynced, c.counts = map[string]bool{}, map[string]bool{}, map[string]int{}
-	c.snoozed, c.snoozedSum = map[string]time.Time{}, map[string]model.Summary{}
 	c.tiers, c.tierWant = map[string]string{}, map[string]bool{}
 	c.view = "a"
+	c.filter.Snooze = app.SnoozeAwake // as All's (queueView.filter)
 	c.list = widget.NewList(
 		func() int { return len(c.rows) },
 		func() fyne.CanvasObject { return NewCaseRow() },
@@ -405,7 +396,7 @@ func (c *Console) queueWorker() {
 		c.filterMu.Lock()
 		f, gen, by := c.filter, c.filterGen, c.sortBy
 		c.filterMu.Unlock()
-		rows := c.snoozeFilter(f, c.be.Queue(f))
+		rows := c.be.Queue(f)
 		c.tiersFor(rows)
 		if cmp := sorts[by].then; cmp != nil {
 			slices.SortStableFunc(rows, cmp)
@@ -436,7 +427,6 @@ func (c *Console) queueWorker() {
 			}
 			// "All" counts its open cases, brand chatter too.
 			counts["a"] = byName["All open"] + byName["Brand chatter"]
-			c.snoozeCounts(counts)
 		}
 		unsynced := map[string]bool{}
 		if ob, ok := c.be.(outboxBackend); ok && c.be.Pending() > 0 {
@@ -792,7 +782,6 @@ func (c *Console) background(f func() error) {
 
 // Tick refreshes relative ages; the caller runs it on a timer via fyne.Do.
 func (c *Console) Tick() {
-	c.wakeSnoozed()
 	c.ensureSaved() // the saved views, once OnSettings gave the settings
 	c.tierMu.Lock()
 	want := len(c.tierWant) > 0
@@ -985,7 +974,7 @@ var queueViews = []queueView{
 	{"r", "SLA at risk", "SLA at risk or breached", app.Filter{SLAAlert: true}},
 	{"p", "On hold", "Waiting on customer", app.Filter{Status: model.StatusPending}},
 	{"b", "Brand chatter", "Brand chatter", app.Filter{Relevance: app.RelevanceChatter}},
-	{"z", "Snoozed", "All open", app.Filter{}}, // the snoozed of the open cases
+	{"z", "Snoozed", "Snoozed", app.Filter{Snooze: app.SnoozeAsleep}}, // the open cases snoozed (snooze.go)
 	{"d", "Closed", "Closed/solved", app.Filter{Done: true}},
 	{"a", "All", "All open", app.Filter{}},
 }
@@ -996,12 +985,14 @@ func (v queueView) filter(openOnly bool) app.Filter {
 	f := v.f
 	switch v.key {
 	case "a":
-		f.ActiveOnly = openOnly
+		f.ActiveOnly, f.Snooze = openOnly, app.SnoozeAwake // the snoozed are in Snoozed
 	case "d":
 	case "b":
-		f.ActiveOnly = true
+		f.ActiveOnly, f.Snooze = true, app.SnoozeAwake
+	case "z":
+		f.ActiveOnly = true // snoozed brand chatter too
 	default:
-		f.ActiveOnly, f.Relevance = true, app.RelevanceCare
+		f.ActiveOnly, f.Relevance, f.Snooze = true, app.RelevanceCare, app.SnoozeAwake
 	}
 	return f
 }
@@ -1055,6 +1046,7 @@ func (c *Console) SetView(key string) {
 		// The fields the views set; the pickers' stay.
 		f.ActiveOnly, f.Done, f.Status, f.Assignee, f.Mine, f.Unassigned = vf.ActiveOnly, vf.Done, vf.Status, vf.Assignee, vf.Mine, vf.Unassigned
 		f.Reach, f.Waiting, f.SLA, f.SLAAlert, f.Relevance = vf.Reach, vf.Waiting, vf.SLA, vf.SLAAlert, vf.Relevance
+		f.Snooze = vf.Snooze
 	})
 	if key == "a" {
 		c.active.Enable()
@@ -1112,229 +1104,6 @@ func (c *Console) showViewButtons() {
 // OpenCount is how many open cases the list shows now (rows that left the
 // view not counted).
 func (c *Console) OpenCount() int { return c.openN }
-
-// Snooze is this console's: a snoozed case leaves the agent's views
-// (all but Snoozed) until its time, and comes back then, announced like a
-// new case. The team still sees it as it is. SetSnoozes gives the console
-// the snoozes kept from before and what keeps them.
-func (c *Console) SetSnoozes(kept map[string]time.Time, save func(map[string]time.Time)) {
-	c.snoozeMu.Lock()
-	now := c.now()
-	for id, until := range kept {
-		if until.After(now) {
-			c.snoozed[id] = until
-		}
-	}
-	c.saveSnooze = save
-	c.snoozeMu.Unlock()
-	c.reloadQueue()
-}
-
-// Snooze takes a case out of the views until a time; a zero time wakes
-// it now.
-func (c *Console) Snooze(id string, until time.Time) {
-	c.snoozeMu.Lock()
-	if until.IsZero() || !until.After(c.now()) {
-		delete(c.snoozed, id)
-		delete(c.snoozedSum, id)
-	} else {
-		c.snoozed[id] = until
-		if i := c.rowAt(id); i >= 0 {
-			c.snoozedSum[id] = c.rows[i]
-		}
-	}
-	kept := maps.Clone(c.snoozed)
-	save := c.saveSnooze
-	c.snoozeMu.Unlock()
-	if save != nil {
-		c.spawn(func() { save(kept) })
-	}
-	c.reloadQueue()
-}
-
-// SnoozedUntil is until when a case is snoozed; zero when it is not.
-func (c *Console) SnoozedUntil(id string) time.Time {
-	c.snoozeMu.Lock()
-	defer c.snoozeMu.Unlock()
-	return c.snoozed[id]
-}
-
-// wakeSnoozed ends the snoozes whose time has come; Tick calls it.
-func (c *Console) wakeSnoozed() {
-	c.snoozeMu.Lock()
-	now, woke := c.now(), false
-	for id, until := range c.snoozed {
-		if !until.After(now) {
-			delete(c.snoozed, id)
-			delete(c.snoozedSum, id)
-			woke = true
-		}
-	}
-	kept, save := maps.Clone(c.snoozed), c.saveSnooze
-	c.snoozeMu.Unlock()
-	if woke {
-		if save != nil {
-			c.spawn(func() { save(kept) })
-		}
-		c.reloadQueue()
-	}
-}
-
-// snoozeFilter takes the snoozed cases out of rows, or, in the Snoozed
-// view, keeps only them (of the open cases). It runs on the queue worker.
-func (c *Console) snoozeFilter(f app.Filter, rows []model.Summary) []model.Summary {
-	c.snoozeMu.Lock()
-	defer c.snoozeMu.Unlock()
-	c.filterMu.Lock()
-	view := c.view
-	c.filterMu.Unlock()
-	now := c.now()
-	snoozed := func(s model.Summary) bool {
-		until, ok := c.snoozed[s.ID]
-		if ok {
-			c.snoozedSum[s.ID] = s
-		}
-		return ok && until.After(now)
-	}
-	if view == "z" {
-		return slices.DeleteFunc(rows, func(s model.Summary) bool { return !snoozed(s) || !s.Status.Active() })
-	}
-	if len(c.snoozed) == 0 {
-		return rows
-	}
-	return slices.DeleteFunc(rows, snoozed)
-}
-
-// snoozeCounts takes the snoozed cases out of the views' counts (as the
-// cases were last seen) and counts the Snoozed view.
-func (c *Console) snoozeCounts(counts map[string]int) {
-	// The snoozed cases as they are now, when the backend can say: the
-	// rows only show those of the view shown, so a snoozed case solved
-	// from another view was still counted out of On hold (-1).
-	if look, ok := c.be.(summaryLookup); ok {
-		c.snoozeMu.Lock()
-		ids := slices.Collect(maps.Keys(c.snoozed))
-		c.snoozeMu.Unlock()
-		now := make(map[string]model.Summary, len(ids))
-		for _, id := range ids {
-			if s, ok := look.Summary(id); ok {
-				now[id] = s
-			}
-		}
-		c.snoozeMu.Lock()
-		for id, s := range now {
-			if _, still := c.snoozed[id]; still {
-				c.snoozedSum[id] = s
-			}
-		}
-		c.snoozeMu.Unlock()
-	}
-	c.snoozeMu.Lock()
-	defer c.snoozeMu.Unlock()
-	me := c.be.Me()
-	now := c.now()
-	counts["z"] = 0
-	for id, until := range c.snoozed {
-		s, ok := c.snoozedSum[id]
-		if !ok || !until.After(now) || !s.Status.Active() {
-			continue
-		}
-		counts["z"]++
-		for _, v := range queueViews {
-			f := v.filter(true)
-			if v.key == "z" || !f.Match(s) || (f.Mine && (me == "" || s.Assignee != me)) {
-				continue
-			}
-			counts[v.key]--
-		}
-	}
-}
-
-// snoozeTimes are the snooze choices: in an hour, tomorrow at 9:00 (from
-// now, in local time).
-func snoozeTimes(now time.Time) (hour, tomorrow time.Time) {
-	now = now.Local()
-	d := now.AddDate(0, 0, 1)
-	return now.Add(time.Hour), time.Date(d.Year(), d.Month(), d.Day(), 9, 0, 0, 0, now.Location())
-}
-
-// ParseSnooze reads a custom snooze time: "14:30" (today, or tomorrow when
-// past), "2.12. 9:00" / "2.12.2026 9:00" or "2026-12-02 09:00", local time.
-func ParseSnooze(text string, now time.Time) (time.Time, error) {
-	now = now.Local()
-	text = strings.TrimSpace(text)
-	if t, err := time.ParseInLocation("15:04", text, now.Location()); err == nil {
-		at := time.Date(now.Year(), now.Month(), now.Day(), t.Hour(), t.Minute(), 0, 0, now.Location())
-		if !at.After(now) {
-			at = at.AddDate(0, 0, 1)
-		}
-		return at, nil
-	}
-	for _, layout := range []string{"2006-01-02 15:04", "2.1.2006 15:04", "2.1.2006 15:04"} {
-		if t, err := time.ParseInLocation(layout, text, now.Location()); err == nil {
-			return t, nil
-		}
-	}
-	if t, err := time.ParseInLocation("2.1. 15:04", text, now.Location()); err == nil {
-		at := time.Date(now.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), 0, 0, now.Location())
-		if !at.After(now) {
-			at = at.AddDate(1, 0, 0)
-		}
-		return at, nil
-	}
-	return time.Time{}, fmt.Errorf("%s", T("Give a time like 14:30 or 2.12. 9:00."))
-}
-
-// showSnooze offers the snooze times for the open case.
-func (c *Console) showSnooze() {
-	id := c.selected
-	cv := fyne.CurrentApp().Driver().CanvasForObject(c.list)
-	if x := c.x(); x != nil && x.win != nil {
-		cv = x.win.Canvas()
-	}
-	if id == "" || cv == nil {
-		c.status.Flash(T("Open a case first."))
-		return
-	}
-	hour, tomorrow := snoozeTimes(c.now())
-	var pop *widget.PopUp
-	done := func(until time.Time) {
-		pop.Hide()
-		c.Snooze(id, until)
-		if until.IsZero() {
-			c.status.Info(T("Snooze ended."))
-		} else {
-			c.status.Info(T("Snoozed until {{.When}}.", "When", Stamp(until)))
-		}
-	}
-	custom := newKeyEntry()
-	custom.SetPlaceHolder(T("14:30 or 2.12. 9:00"))
-	custom.onEsc = func() { pop.Hide() }
-	errL := widget.NewLabel("")
-	errL.Importance = widget.DangerImportance
-	custom.OnSubmitted = func(text string) {
-		t, err := ParseSnooze(text, c.now())
-		if err != nil {
-			errL.SetText(err.Error())
-			return
-		}
-		done(t)
-	}
-	box := container.NewVBox(heading(T("Snooze until")),
-		widget.NewButton(T("In 1 hour ({{.When}})", "When", hour.Format("15:04")), func() { done(hour) }),
-		widget.NewButton(T("Tomorrow 9:00"), func() { done(tomorrow) }),
-		container.NewBorder(nil, nil, nil, widget.NewButton(T("Snooze"), func() { custom.OnSubmitted(custom.Text) }), custom),
-		errL)
-	if !c.SnoozedUntil(id).IsZero() {
-		box.Add(widget.NewButton(T("Wake it now"), func() { done(time.Time{}) }))
-	}
-	box.Add(widget.NewButton(T("Close"), func() { pop.Hide() }))
-	pop = widget.NewModalPopUp(box, cv)
-	pop.Show()
-	pop.Resize(fyne.NewSize(max(360, box.MinSize().Width), pop.MinSize().Height)) // room for "14:30 or 2.12. 9:00"
-	c.trackModal(pop)
-	cv.Focus(custom)
-}
 
 // fitPane is a pane of the console's splits: its minimum is its content's,
 // so a split gives it that much when it can, and it scrolls its content

@@ -126,6 +126,8 @@ func (r *CaseRow) SetInfo(s model.Summary, now time.Time, info RowInfo) {
 	}
 	if info.Gone {
 		r.status.Set(T("left view"), StatusColor(model.StatusClosed))
+	} else if s.Asleep(now) { // the team's snooze (snooze.go)
+		r.status.Set(SnoozeLabel(s.Snoozed, now), StatusColor(model.StatusPending))
 	} else {
 		r.status.Set(StatusName(s.Status), StatusColor(s.Status))
 	}

@@ -167,7 +167,7 @@ func TestQueueSavedViewsSaveUseRenameDelete(t *testing.T) {
 		b := c.SavedViewButton(0)
 		return b != nil && b.Text == "1 · Baggage queue  2" && b.Importance == widget.HighImportance
 	})
-	want := app.Filter{ActiveOnly: true, Unassigned: true, Relevance: app.RelevanceCare, Category: "delivery_baggage", Sort: app.SortNewest}
+	want := app.Filter{ActiveOnly: true, Unassigned: true, Relevance: app.RelevanceCare, Category: "delivery_baggage", Sort: app.SortNewest, Snooze: app.SnoozeAwake}
 	if got := set.get().SavedViews(core.Me()); len(got) != 1 || got[0].Name != "Baggage queue" || got[0].Filter != want {
 		t.Fatalf("settings keep %+v, want the view %+v", got, want)
 	}
