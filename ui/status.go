@@ -74,6 +74,10 @@ func (s *StatusBar) Set(st client.Status, cases int) {
 		text, dot = T("Online"), color.NRGBA{R: 0x43, G: 0xA0, B: 0x47, A: 0xFF}
 	case client.StateSyncing:
 		text = T("Syncing: {{.N}} of {{.M}} events", "N", Number(int(st.Cursor-st.From)), "M", Number(int(st.Head-st.From)))
+		if st.SnapshotCases > 0 {
+			// A snapshot: the hub's state, case by case, before any event.
+			text = T("Syncing: {{.N}} cases of the hub's state received", "N", Number(st.SnapshotCases))
+		}
 		dot = color.NRGBA{R: 0xFB, G: 0x8C, B: 0x00, A: 0xFF}
 	case client.StateConnecting:
 		text, dot = T("Connecting to the hub…"), color.NRGBA{R: 0xFB, G: 0x8C, B: 0x00, A: 0xFF}
@@ -88,7 +92,7 @@ func (s *StatusBar) Set(st client.Status, cases int) {
 		}
 		// The raw error is behind the banner's details toggle.
 	}
-	if st.State == client.StateSyncing {
+	if st.State == client.StateSyncing && st.SnapshotCases == 0 {
 		s.progress.SetValue(st.Progress())
 		s.progress.Show()
 	} else {

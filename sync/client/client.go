@@ -39,9 +39,13 @@ type Status struct {
 	Head   uint64 // hub's newest seq as last heard
 	// From is the cursor when this sync began, so progress is
 	// (Cursor-From)/(Head-From).
-	From      uint64
-	Err       string    // why the last connection ended
-	NextRetry time.Time // when offline: the next attempt
+	From uint64
+	// SnapshotCases counts the cases of the hub's state received so far
+	// while a snapshot comes in (a fresh console's first sync, or one far
+	// behind): the cursor moves only at its end.
+	SnapshotCases int
+	Err           string    // why the last connection ended
+	NextRetry     time.Time // when offline: the next attempt
 }
 
 // Progress is the share of the current sync done, 0..1.
@@ -401,7 +405,7 @@ func (c *Client) session(ctx context.Context, target string) (bool, error) {
 			}
 			if done {
 				cursor = seq
-				c.set(func(s *Status) { s.Cursor, s.From = cursor, cursor; s.Head = max(s.Head, cursor) })
+				c.set(func(s *Status) { s.Cursor, s.From, s.SnapshotCases = cursor, cursor, 0; s.Head = max(s.Head, cursor) })
 			}
 		case wire.AssistAnswer:
 			c.assistAnswered(f) // assist.go

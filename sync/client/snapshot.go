@@ -597,7 +597,8 @@ func (c *Client) snapshot(f wire.Frame, more func(keep func(wire.Frame) bool) (w
 	if err != nil {
 		return false, 0, err
 	}
-	if p.First {
+	first := p.First
+	if first {
 		if err := c.Cache.BeginSnapshot(); err != nil {
 			return false, 0, fmt.Errorf("begin snapshot: %w", err)
 		}
@@ -635,6 +636,12 @@ func (c *Client) snapshot(f wire.Frame, more func(keep func(wire.Frame) bool) (w
 	if err != nil {
 		return false, 0, fmt.Errorf("apply snapshot: %w", err)
 	}
+	c.set(func(s *Status) {
+		if first {
+			s.SnapshotCases = 0
+		}
+		s.SnapshotCases += len(applied.Cases)
+	})
 	if c.OnApplied != nil && (len(applied.Cases) > 0 || len(applied.Customers) > 0) {
 		c.OnApplied(applied)
 	}

@@ -2,6 +2,8 @@ package client_test
 
 import (
 	"testing"
+
+	"switchboard/sync/client"
 )
 
 // freshSnapshot is the log length from which the hubs of these tests send
@@ -47,6 +49,23 @@ func TestFreshConsoleGetsASnapshot(t *testing.T) {
 		t.Errorf("%d snapshot writes", w.snapWrites)
 	}
 	w.mu.Unlock()
+
+	// While it comes in, the status counts its cases (the cursor moves only
+	// at its end: it said "0 of N events" until then); at the end the
+	// count is gone.
+	rec.mu.Lock()
+	most := 0
+	for _, s := range rec.all {
+		if s.SnapshotCases > 0 && (s.State != client.StateSyncing || s.Cursor != 0) {
+			t.Errorf("status %+v: a snapshot count outside a snapshot", s)
+		}
+		most = max(most, s.SnapshotCases)
+	}
+	last := rec.all[len(rec.all)-1]
+	rec.mu.Unlock()
+	if most != 40 || last.SnapshotCases != 0 {
+		t.Errorf("snapshot cases counted up to %d (want the 40 cases), %d at the end", most, last.SnapshotCases)
+	}
 
 	// Live events follow as events.
 	e.ingestN(t, "live", 3, 1)
