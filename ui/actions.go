@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"slices"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -51,6 +52,10 @@ type ActionBar struct {
 	body     *fyne.Container
 
 	afterAct func() // after an op was queued or refused (the outbox changed)
+	// took are the cases this console acted on just now, and when: a
+	// case that becomes the agent's own through their own claim or reply
+	// is not announced as new in Mine (took.go).
+	took tookCases
 	// isPending tells whether a queued op still waits for the hub: the
 	// "… queued" line goes once it has landed (nil: it stays).
 	isPending      func(caseID, opID string) bool
@@ -107,7 +112,15 @@ func NewActionBar(act func(op model.Op, done func(error))) *ActionBar {
 	b.assign.Hide()
 	top := container.NewBorder(nil, nil, container.NewHBox(b.claim, b.status), b.assign, b.owner)
 	c := b.comp
-	buttons := container.NewBorder(nil, nil, container.NewHBox(c.counter, b.via, c.canned), container.NewHBox(c.undo, c.send))
+	// Undo takes the canned answers' place while it shows (the box was
+	// just sent and is empty), in a slot as wide as the wider of the two:
+	// beside the send button it widened the bar by its own width for the
+	// undo window, and the splits gave the case pane that much from the
+	// queue (seen in the live console: the queue 50 px narrower, then
+	// back). The row keeps the widest it has been (the send button names
+	// the customer, and each case's handle moved the panes).
+	slot := container.New(slotLayout{}, c.canned, c.undo)
+	buttons := container.New(&widestLayout{}, container.NewBorder(nil, nil, container.NewHBox(c.counter, b.via, slot), c.send))
 	// The info line's room is kept while it says nothing: "Reply…" and
 	// "… queued" coming and going moved the send button by a line.
 	info := container.New(oneLineAtLeast{}, b.info)
@@ -217,6 +230,7 @@ func (b *ActionBar) queue(op model.Op, what string, onOK ...func()) {
 		op.ID = uuid.NewString() // named here, so the line can follow it
 	}
 	b.queuedOp = ""
+	b.took.add(op.CaseID, time.Now())
 	b.act(op, func(err error) {
 		if b.afterAct != nil {
 			b.afterAct()
@@ -631,5 +645,49 @@ func (oneLineAtLeast) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	for _, o := range objs {
 		o.Move(fyne.NewPos(0, 0))
 		o.Resize(size)
+	}
+}
+
+// slotLayout stacks its objects in one place as large as the largest of
+// them, shown or hidden: what shows in it never changes its size, and an
+// object shown later already has its size (a hidden one got none).
+type slotLayout struct{}
+
+func (slotLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objects {
+		s = s.Max(o.MinSize())
+	}
+	return s
+}
+
+func (slotLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objects {
+		o.Resize(size)
+		o.Move(fyne.Position{})
+	}
+}
+
+// widestLayout gives its one object the whole room and asks for the
+// widest minimum it has had: a row whose minimum changes with its text
+// moves the splits each time, this one only when it grows past that.
+type widestLayout struct{ w float32 }
+
+func (l *widestLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objects {
+		if o.Visible() {
+			s = s.Max(o.MinSize())
+		}
+	}
+	l.w = max(l.w, s.Width)
+	s.Width = l.w
+	return s
+}
+
+func (l *widestLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objects {
+		o.Resize(size)
+		o.Move(fyne.Position{})
 	}
 }

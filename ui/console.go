@@ -286,7 +286,11 @@ func New(be Backend) *Console {
 	c.snoozeB = widget.NewButtonWithIcon(T("Snooze…"), theme.HistoryIcon(), c.showSnooze)
 	c.snoozeB.Importance = widget.LowImportance
 	queueHead := container.NewBorder(nil, nil, widget.NewLabelWithStyle(T("Queue"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), container.NewHBox(c.count, c.snoozeB, c.sortSel))
-	queue := container.NewBorder(container.NewVBox(views, c.vw.savedGrid, filters, queueHead, c.newBar), nil, nil, nil,
+	// The bar keeps its room while hidden (slotLayout, actions.go): it
+	// pushed the list down a row's third when it came and pulled it up
+	// when it went, under the pointer (seen in the live console: "."
+	// moved every row up, the next new case moved them back down).
+	queue := container.NewBorder(container.NewVBox(views, c.vw.savedGrid, filters, queueHead, container.New(slotLayout{}, c.newBar)), nil, nil, nil,
 		container.NewStack(c.list, container.NewVBox(c.empty)))
 
 	// Each pane keeps its content's minimum for the splits (they give every

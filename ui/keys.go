@@ -220,11 +220,13 @@ func (x *extras) refreshOutbox() {
 func (x *extras) announce(open []model.Summary, me string, st client.Status) {
 	fresh := map[string]bool{}
 	var mine, loud []model.Summary
+	now := time.Now()
 	for _, s := range open {
 		key := s.ID
 		if s.Assignee == me && me != "" {
 			fresh["m:"+key] = true
-			if !x.notified["m:"+key] {
+			// Not the case the agent just claimed or answered: they know.
+			if !x.notified["m:"+key] && !x.c.Actions().took.justNow(key, now) {
 				mine = append(mine, s)
 			}
 		}
@@ -768,6 +770,7 @@ func (c *Console) showSettings() {
 	closeB := widget.NewButton(T("Close"), func() { pop.Hide() })
 	box := container.NewBorder(nil, container.NewCenter(closeB), nil, nil, panel)
 	pop = widget.NewModalPopUp(container.NewGridWrap(fyne.NewSize(640, 560), box), x.win.Canvas())
+	panel.onEsc = pop.Hide
 	pop.Show()
 	c.trackModal(pop)
 }

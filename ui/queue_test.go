@@ -270,18 +270,18 @@ func TestQueueSelectionFollowsTheCaseNotTheRow(t *testing.T) {
 	moved := fresh[10]
 	fresh = slices.Delete(fresh, 10, 11)
 	fresh = slices.Insert(fresh, 60, moved)
-	fresh = slices.Delete(fresh, 3, 4) // case-003, in sight
+	fresh = slices.Delete(fresh, 8, 9) // case-008, in sight (two rows above the open case)
 	b.set(c, fresh)
 	c.Locked(func() {
 		at, hl := onScreen(t, c, w)
 		if hl != "Customer 010 @cust010" || at[hl] != y0 || c.Selected() != "case-010" {
 			t.Errorf("after the update: highlighted %q at %v (was %v), selected %s", hl, at[hl], y0, c.Selected())
 		}
-		if c.Rows()[3].ID != "case-003" {
-			t.Errorf("the case that left in sight was dropped under the pointer: row 3 is %s", c.Rows()[3].ID)
+		if c.Rows()[8].ID != "case-008" {
+			t.Errorf("the case that left in sight was dropped under the pointer: row 8 is %s", c.Rows()[8].ID)
 		}
 		r := ui.NewCaseRow()
-		r.SetInfo(c.Rows()[3], time.Now(), ui.RowInfo{Gone: true})
+		r.SetInfo(c.Rows()[8], time.Now(), ui.RowInfo{Gone: true})
 		if !slices.Contains(r.Texts(), "left view") {
 			t.Errorf("a row that left the view is not marked: %v", r.Texts())
 		}
@@ -293,7 +293,7 @@ func TestQueueSelectionFollowsTheCaseNotTheRow(t *testing.T) {
 		if hl != "Customer 010 @cust010" || at[hl] != y0 {
 			t.Errorf("after show: highlighted %q at %v, want it where it was (%v)", hl, at[hl], y0)
 		}
-		if slices.ContainsFunc(c.Rows(), func(s model.Summary) bool { return s.ID == "case-003" }) {
+		if slices.ContainsFunc(c.Rows(), func(s model.Summary) bool { return s.ID == "case-008" }) {
 			t.Error("the case that left stayed after show")
 		}
 	})

@@ -87,7 +87,7 @@ func NewCaseRow() *CaseRow {
 	r.age.Alignment = fyne.TextAlignTrailing
 	r.sla.TextStyle.Bold = true
 	r.sla.Alignment = fyne.TextAlignTrailing
-	r.unsynced.Hide()
+	r.unsynced.SetResource(nil)
 	r.ExtendBaseWidget(r)
 	return r
 }
@@ -102,7 +102,14 @@ func (r *CaseRow) Set(s model.Summary, now time.Time, others []string) {
 func (r *CaseRow) SetInfo(s model.Summary, now time.Time, info RowInfo) {
 	r.selected, r.gone = info.Selected, info.Gone
 	r.icon.SetResource(ChannelIcon(s.Channel))
-	r.unsynced.Hidden = !info.Unsynced
+	// The marker is never hidden, only empty: a hidden icon gets no size
+	// from its container, and setting Hidden when a row is reused left it
+	// at 0×0 (the marker did not show on a case with actions waiting).
+	if info.Unsynced {
+		r.unsynced.SetResource(theme.UploadIcon())
+	} else {
+		r.unsynced.SetResource(nil)
+	}
 	name, handle := s.Author, s.Handle
 	if handle == name || (handle != "" && strings.TrimPrefix(handle, "@") == name) {
 		handle = "" // a forum login that is the name: say it once
@@ -207,7 +214,7 @@ func (r *CaseRow) Texts() []string {
 	}
 	add(r.sla.Text)
 	add(r.who.Text)
-	if !r.unsynced.Hidden {
+	if r.unsynced.Resource != nil {
 		add("unsynced")
 	}
 	return out

@@ -20,19 +20,23 @@ type SettingsPanel struct {
 	s       app.Settings
 	lang    *widget.Select
 	theme   *widget.Select
-	undo    *widget.Entry
+	undo    *keyEntry
 	mute    *widget.Check
 	escRisk *widget.Check // SLA notifications (lead_alerts.go)
 	escMiss *widget.Check
 	// escReach: minutes a high-reach author waits before leads are told.
-	escReach *widget.Entry
+	escReach *keyEntry
 	canned   *fyne.Container
-	names    []*widget.Entry
-	texts    []*widget.Entry
+	names    []*keyEntry
+	texts    []*keyEntry
 	info     *widget.Label
 	body     fyne.CanvasObject
 	onSave   func(app.Settings)
-	langOpt  []string
+	// onEsc closes the settings: Esc in one of its text boxes (a plain
+	// entry kept the focus and the key, and the settings could not be
+	// closed by keyboard once a box had the focus).
+	onEsc   func()
+	langOpt []string
 }
 
 // NewSettingsPanel shows s; save gets the edited settings.
@@ -43,7 +47,7 @@ func NewSettingsPanel(s app.Settings, save func(app.Settings)) *SettingsPanel {
 	p.lang.SetSelectedIndex(max(slices.Index([]string{"", "en", "de"}, s.Language), 0))
 	p.theme = widget.NewSelect([]string{T("Follow the system"), T("Light"), T("Dark")}, nil)
 	p.theme.SetSelectedIndex(max(slices.Index([]string{"", "light", "dark"}, s.Theme), 0))
-	p.undo = widget.NewEntry()
+	p.undo = p.newEntry(false)
 	p.undo.SetText(strconv.Itoa(int(s.Undo().Seconds())))
 	p.mute = widget.NewCheck(T("Mute notifications"), nil)
 	p.mute.SetChecked(s.Mute)
@@ -52,7 +56,7 @@ func NewSettingsPanel(s app.Settings, save func(app.Settings)) *SettingsPanel {
 	p.escRisk.SetChecked(esc.AtRisk)
 	p.escMiss = widget.NewCheck(T("Tell me when a case breaches its SLA"), nil)
 	p.escMiss.SetChecked(esc.Breached)
-	p.escReach = widget.NewEntry()
+	p.escReach = p.newEntry(false)
 	p.escReach.SetText(strconv.Itoa(esc.HighReachMinutes))
 	p.canned = container.NewVBox()
 	for _, a := range s.Canned {
@@ -84,7 +88,7 @@ func NewSettingsPanel(s app.Settings, save func(app.Settings)) *SettingsPanel {
 func (p *SettingsPanel) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(p.body) }
 
 func (p *SettingsPanel) addCanned(a app.Canned) {
-	name, text := widget.NewEntry(), widget.NewMultiLineEntry()
+	name, text := p.newEntry(false), p.newEntry(true)
 	name.SetText(a.Name)
 	name.SetPlaceHolder(T("name"))
 	text.SetText(a.Text)
@@ -139,5 +143,27 @@ type errText string
 func (e errText) Error() string { return string(e) }
 
 // NameEntries and TextEntries are the canned answers' fields, for tests.
-func (p *SettingsPanel) NameEntries() []*widget.Entry { return p.names }
-func (p *SettingsPanel) TextEntries() []*widget.Entry { return p.texts }
+func (p *SettingsPanel) NameEntries() []*widget.Entry { return entries(p.names) }
+func (p *SettingsPanel) TextEntries() []*widget.Entry { return entries(p.texts) }
+
+func entries(es []*keyEntry) []*widget.Entry {
+	out := make([]*widget.Entry, len(es))
+	for i, e := range es {
+		out[i] = &e.Entry
+	}
+	return out
+}
+
+// newEntry is a text box of the settings that Esc leaves, closing them.
+func (p *SettingsPanel) newEntry(multi bool) *keyEntry {
+	e := newKeyEntry()
+	if multi {
+		e.MultiLine, e.Wrapping = true, fyne.TextWrapWord
+	}
+	e.onEsc = func() {
+		if p.onEsc != nil {
+			p.onEsc()
+		}
+	}
+	return e
+}
