@@ -22,6 +22,8 @@ import (
 // console without drafts, undo and outbox editing.
 type outboxBackend interface {
 	Queued() ([]app.QueuedOp, error)
+	// QueuedCases is Queued with the cases it names, looked up by id.
+	QueuedCases() ([]app.QueuedOp, map[string]model.Summary, error)
 	Cancel(opID string) error
 	Edit(opID, text string) (model.Op, error)
 	Reconnect()
@@ -147,7 +149,7 @@ func (c *Console) setup() {
 		},
 		c.Select)
 	x.top = container.NewVBox(x.banner, x.outbox)
-	c.root = container.NewBorder(x.top, nil, nil, nil, c.root)
+	c.root = container.New(topLayout{}, x.top, c.root) // the banner takes its room from the console (banner.go)
 	c.Actions().afterAct = x.refreshOutbox
 	c.be.OnChange(func(ch app.Change) { x.changed(ch) })
 	x.changed(app.Change{Queue: true, Status: true})
@@ -161,13 +163,9 @@ func (x *extras) changed(ch app.Change) {
 	var queued []app.QueuedOp
 	var cases map[string]model.Summary
 	if x.ob != nil && pending > 0 {
-		queued, _ = x.ob.Queued()
-		cases = map[string]model.Summary{}
-		for _, s := range c.be.Queue(app.Filter{}) {
-			if slices.ContainsFunc(queued, func(q app.QueuedOp) bool { return q.Op.CaseID == s.ID }) {
-				cases[s.ID] = s
-			}
-		}
+		// The outbox's own cases, by id: not a pass over every cached
+		// case on each change while offline.
+		queued, cases, _ = x.ob.QueuedCases()
 	}
 	var all []model.Summary
 	if ch.Queue {
@@ -355,6 +353,7 @@ func Shortcuts() []Shortcut {
 		{"g 1–9", T("view: a saved view")},
 		{"g v", T("save the view; rename or delete saved views")},
 		{"f", T("my figures: response times and service levels")},
+		{"c", T("show or fold away the customer panel")},
 		{"?", T("show these shortcuts")},
 		{",", T("settings: language, theme, undo, canned answers")},
 	}
@@ -557,6 +556,8 @@ func (c *Console) key(k string) {
 		x.gPending = true
 	case "f":
 		c.openMyFigures() // myfigures.go
+	case "c":
+		c.ToggleCustomer() // customer.go
 	case "?":
 		c.showShortcuts()
 	case ",":
