@@ -99,7 +99,8 @@ type Console struct {
 	tiers    map[string]string
 	tierWant map[string]bool
 
-	rowH     float32 // rowHeight, once measured
+	rowH float32 // rowHeight, once measured
+
 	newBar   *widget.Button
 	snoozeB  *widget.Button
 	empty    *widget.Label
@@ -214,7 +215,7 @@ func New(be Backend) *Console {
 	c.filter.Snooze = app.SnoozeAwake // as All's (queueView.filter)
 	c.list = widget.NewList(
 		func() int { return len(c.rows) },
-		func() fyne.CanvasObject { return NewCaseRow() },
+		func() fyne.CanvasObject { r := NewCaseRow(); r.SetDense(c.vw.compact); return r },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i < len(c.rows) {
 				c.fillRow(c.rows[i], o.(*CaseRow))
@@ -264,12 +265,12 @@ func New(be Backend) *Console {
 	c.sortSel.SetSelectedIndex(0)
 
 	c.vw = c.newViewsUI()
-	views := container.NewGridWithColumns(3)
+	c.vw.viewGrid = container.NewGridWithColumns(3)
 	c.viewBtns = map[string]*widget.Button{}
 	for _, v := range queueViews {
 		b := widget.NewButton(T(v.name), func() { c.SetView(v.key) })
 		c.viewBtns[v.key] = b
-		views.Add(b)
+		c.vw.viewGrid.Add(b)
 	}
 	c.showViewButtons()
 	c.newBar = widget.NewButtonWithIcon("", theme.MoveUpIcon(), c.ShowNew)
@@ -281,17 +282,14 @@ func New(be Backend) *Console {
 	c.empty.Importance = widget.LowImportance
 	c.empty.Hide()
 
-	filters := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(c.channel, c.active), c.search),
-		container.NewBorder(nil, nil, nil, c.vw.saveB, container.NewGridWithColumns(2, c.vw.cat, c.vw.lang)))
 	c.snoozeB = widget.NewButtonWithIcon(T("Snooze…"), theme.HistoryIcon(), c.showSnooze)
 	c.snoozeB.Importance = widget.LowImportance
-	queueHead := container.NewBorder(nil, nil, widget.NewLabelWithStyle(T("Queue"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), container.NewHBox(c.count, c.snoozeB, c.sortSel))
-	// The bar keeps its room while hidden (slotLayout, actions.go): it
-	// pushed the list down a row's third when it came and pulled it up
-	// when it went, under the pointer (seen in the live console: "."
-	// moved every row up, the next new case moved them back down).
-	queue := container.NewBorder(container.NewVBox(views, c.vw.savedGrid, filters, queueHead, container.New(slotLayout{}, c.newBar)), nil, nil, nil,
-		container.NewStack(c.list, container.NewVBox(c.empty)))
+	c.vw.queueTop = container.NewVBox()
+	// The compact queue's "N new" bar lies over the list's top (views.go).
+	c.vw.over = container.NewVBox()
+	c.layoutQueueTop() // views.go
+	queue := container.NewBorder(c.vw.queueTop, nil, nil, nil,
+		container.NewStack(c.list, container.NewVBox(c.empty), c.vw.over))
 
 	// Each pane keeps its content's minimum for the splits (they give every
 	// pane at least that much while the window has room, as before), but the
@@ -299,11 +297,15 @@ func New(be Backend) *Console {
 	// panes' minimums (about 1,270×540 units in German — FYNE_SCALE=2 on a
 	// 1600×1000 screen leaves 800×500) the splits share it in proportion to
 	// them and each pane scrolls its content.
-	right := container.NewHSplit(newFitPane(container.NewBorder(nil, c.actions, nil, nil, c.detail)), newFitPane(c.customer))
+	detailPane := newFitPane(container.NewBorder(nil, c.actions, nil, nil, c.detail))
+	right := container.NewHSplit(detailPane, newFitPane(c.customer))
 	right.Offset = 0.62
-	main := container.NewHSplit(newFitPane(queue), right)
+	fold := c.newCustomerFold(right, detailPane) // customer.go: the customer panel folds away
+	queuePane := newFitPane(queue)
+	queuePane.onSize = c.fitQueue // compact when narrow or short (views.go)
+	main := container.NewHSplit(queuePane, container.NewStack(right, fold))
 	main.Offset = 0.4
-	c.root = container.NewBorder(nil, container.NewVBox(c.rejected, c.status), nil, nil, container.New(shrinkLayout{}, main))
+	c.root = container.NewBorder(nil, container.NewVBox(c.rejected, c.status), nil, nil, container.New(&shrinkLayout{onSize: c.fitCustomer}, main))
 
 	be.OnChange(func(ch app.Change) {
 		// Runs on the core's goroutine: the queue goes to the queue
@@ -484,7 +486,9 @@ type queueResult struct {
 // once (the list measures its template row once, too).
 func (c *Console) rowHeight() float32 {
 	if c.rowH == 0 {
-		c.rowH = NewCaseRow().MinSize().Height + c.list.Theme().Size(theme.SizeNamePadding)
+		r := NewCaseRow()
+		r.SetDense(c.vw.compact)
+		c.rowH = r.MinSize().Height + c.list.Theme().Size(theme.SizeNamePadding)
 	}
 	return c.rowH
 }
@@ -665,6 +669,7 @@ func increasingRun(p []int) int {
 
 // fillRow shows s in a list row.
 func (c *Console) fillRow(s model.Summary, r *CaseRow) {
+	r.SetDense(c.vw.compact)
 	viewing, typing := c.be.Presence(s.ID)
 	info := RowInfo{
 		Others:   append(typing, viewing...),
@@ -1118,6 +1123,9 @@ type fitPane struct {
 	content  fyne.CanvasObject
 	scroll   *container.Scroll
 	scrolled bool // the content is in the scroll
+	// onSize, when set, hears the pane's size before it is laid out (the
+	// content may change its minimum then).
+	onSize func(fyne.Size)
 }
 
 func newFitPane(o fyne.CanvasObject) *fitPane {
@@ -1133,6 +1141,9 @@ type fitPaneRenderer struct{ p *fitPane }
 
 func (r fitPaneRenderer) Layout(size fyne.Size) {
 	p := r.p
+	if p.onSize != nil {
+		p.onSize(size)
+	}
 	min := p.content.MinSize()
 	if scroll := size.Width < min.Width || size.Height < min.Height; scroll != p.scrolled {
 		p.scrolled = scroll
@@ -1176,18 +1187,23 @@ func (r fitPaneRenderer) Destroy() {}
 // that object's minimum, and asks for at most shrinkMin itself: the
 // console's splits, whose panes scroll when the window is smaller than
 // they would like.
-type shrinkLayout struct{}
+type shrinkLayout struct {
+	onSize func(fyne.Size) // hears the size before the layout, when set
+}
 
 var shrinkMin = fyne.NewSize(400, 240)
 
-func (shrinkLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+func (l *shrinkLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	if l.onSize != nil {
+		l.onSize(size)
+	}
 	for _, o := range objs {
 		o.Move(fyne.NewPos(0, 0))
 		o.Resize(size)
 	}
 }
 
-func (shrinkLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+func (*shrinkLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	var m fyne.Size
 	for _, o := range objs {
 		m = m.Max(o.MinSize())

@@ -564,8 +564,7 @@ func (c *Console) newCustomerFold(right *container.Split, detailPane *fitPane) *
 	f.right, f.detailPane, f.shown = right, detailPane, true
 	f.showB = widget.NewButtonWithIcon("", theme.AccountIcon(), c.ToggleCustomer)
 	f.showB.Importance = widget.LowImportance
-	c.customer.hideB.OnTapped = c.ToggleCustomer
-	c.customer.hideB.Show()
+	c.customer.hideB.OnTapped = c.ToggleCustomer // shown where the console is narrow (fitCustomer)
 	f.box = container.NewStack()
 	f.box.Hide()
 	if a := fyne.CurrentApp(); a != nil {
@@ -580,13 +579,22 @@ func (c *Console) newCustomerFold(right *container.Split, detailPane *fitPane) *
 // fitCustomer hears the console's size: the customer panel follows it
 // (folded away when narrow) until the agent chooses.
 func (c *Console) fitCustomer(size fyne.Size) {
+	narrow := size.Width < narrowConsole
 	if c.customer.fold.choice == "" {
-		c.setCustomerShown(size.Width >= narrowConsole)
+		c.setCustomerShown(!narrow)
+	}
+	// The panel's › button where the room is short; wide, c folds it (the
+	// button would be one more control on every customer).
+	if b := c.customer.hideB; b.Hidden == narrow {
+		b.Hidden = !narrow
+		b.Refresh()
+		c.customer.Refresh()
 	}
 }
 
 // ToggleCustomer shows or folds away the customer panel (key c, the
-// panel's › button, the fold's person button); the choice is kept.
+// panel's › button in a narrow console, the fold's person button); the
+// choice is kept.
 func (c *Console) ToggleCustomer() {
 	f := &c.customer.fold
 	c.setCustomerShown(!f.shown)

@@ -43,7 +43,18 @@ type CaseRow struct {
 	who      *widget.Label
 
 	selected, gone bool
+	// dense packs the two lines tighter (the console's compact queue, at
+	// 200 % on a small screen); body is their container once rendered.
+	dense bool
+	body  *fyne.Container
+	// The columns right of the name and of the first line, and their
+	// widths (set in CreateRenderer, arranged by arrange).
+	topCols, botCols *fyne.Container
+	colW             rowCols
 }
+
+// rowCols are the widths of the row's columns in this language.
+type rowCols struct{ reach, tier, status, age, flag, cat, sla, who float32 }
 
 var _ fyne.Widget = (*CaseRow)(nil)
 
@@ -250,18 +261,85 @@ func (r *CaseRow) CreateRenderer() fyne.WidgetRenderer {
 		cats = append(cats, CategoryName(c))
 	}
 	ageW := fyne.MeasureText("59m", theme.TextSize(), fyne.TextStyle{}).Width + 2*theme.InnerPadding()
-	top := container.NewBorder(nil, nil, nil,
-		container.New(&fixedCols{w: []float32{w(reach...), w(tiers...), w(statuses...), ageW}}, r.badge, r.tier, r.status, r.age),
-		r.name)
-	bottom := container.NewBorder(nil, nil, nil,
-		container.New(&fixedCols{w: []float32{w(flags...), w(cats...), w("−23 h", "59 min") + 4, w("→anna.k") + 8}}, r.flag, r.triage, r.sla, r.who),
-		r.preview)
+	r.colW = rowCols{reach: w(reach...), tier: w(tiers...), status: w(statuses...), age: ageW,
+		flag: w(flags...), cat: w(cats...), sla: w("−23 h", "59 min") + 4, who: w("→anna.k") + 8}
+	r.topCols, r.botCols = container.New(&fixedCols{}), container.New(&fixedCols{})
+	r.arrange()
+	top := container.NewBorder(nil, nil, nil, r.topCols, r.name)
+	bottom := container.NewBorder(nil, nil, nil, r.botCols, r.preview)
 	body := container.New(layout.NewCustomPaddedVBoxLayout(-theme.Padding()*2), top, bottom)
+	r.body = body
+	if r.dense {
+		body.Layout = denseLines{}
+	}
 	icons := container.New(layout.NewCustomPaddedVBoxLayout(0),
 		container.NewGridWrap(fyne.NewSquareSize(24), r.icon),
 		container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(14), r.unsynced)))
 	return widget.NewSimpleRenderer(container.NewStack(r.bg,
 		container.NewBorder(nil, nil, container.NewCenter(icons), nil, body)))
+}
+
+// SetDense packs the row's two lines tighter, or gives them their usual
+// room again.
+func (r *CaseRow) SetDense(on bool) {
+	if r.dense == on {
+		return
+	}
+	r.dense = on
+	if r.body != nil {
+		r.arrange()
+		if on {
+			r.body.Layout = denseLines{}
+		} else {
+			r.body.Layout = layout.NewCustomPaddedVBoxLayout(-theme.Padding() * 2)
+		}
+		r.body.Refresh()
+	}
+}
+
+// arrange puts the columns in place: every column, or, dense, the status
+// and age after the name and the reach and SLA after the first line — the
+// row then fits a queue pane of 300 units (tier, triage, flag and who are
+// in the case view).
+func (r *CaseRow) arrange() {
+	cw := r.colW
+	top, bot := r.topCols.Layout.(*fixedCols), r.botCols.Layout.(*fixedCols)
+	if r.dense {
+		top.w, r.topCols.Objects = []float32{cw.status, cw.age}, []fyne.CanvasObject{r.status, r.age}
+		bot.w, r.botCols.Objects = []float32{cw.reach, cw.sla}, []fyne.CanvasObject{r.badge, r.sla}
+	} else {
+		top.w, r.topCols.Objects = []float32{cw.reach, cw.tier, cw.status, cw.age}, []fyne.CanvasObject{r.badge, r.tier, r.status, r.age}
+		bot.w, r.botCols.Objects = []float32{cw.flag, cw.cat, cw.sla, cw.who}, []fyne.CanvasObject{r.flag, r.triage, r.sla, r.who}
+	}
+	r.topCols.Refresh()
+	r.botCols.Refresh()
+}
+
+// denseLines stacks a row's two lines with their texts touching: each line
+// is a label's height (its text and an inner padding above and below), and
+// the paddings overlap, all but 2 units over and under the pair.
+type denseLines struct{}
+
+func (denseLines) trim() float32 { return theme.InnerPadding() - 2 }
+
+func (l denseLines) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		m := o.MinSize()
+		s.Width = max(s.Width, m.Width)
+		s.Height += m.Height - 2*theme.InnerPadding()
+	}
+	return s.AddWidthHeight(0, 4)
+}
+
+func (l denseLines) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	y := -l.trim()
+	for _, o := range objs {
+		h := o.MinSize().Height
+		o.Move(fyne.NewPos(0, y))
+		o.Resize(fyne.NewSize(size.Width, h))
+		y += h - 2*theme.InnerPadding()
+	}
 }
 
 // fixedCols lays its objects out in columns of fixed widths, each object

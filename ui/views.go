@@ -38,6 +38,24 @@ type viewsUI struct {
 	savedN    map[string]int // count by saved view name
 	facets    []app.ViewCount
 	loaded    bool // the saved views were read from the settings
+
+	// The compact queue's (fitQueue): the views and saved views in one
+	// menu with their counts, opened from a button that names the view
+	// shown, and the filters behind a button.
+	viewB    *widget.Button
+	viewMenu *fyne.Menu
+	filtersB *widget.Button
+	more     bool    // the compact queue shows its filters
+	fullW    float32 // the full header's minimum width, last measured
+
+	// compact is the queue pane's small form (narrow or short, as at
+	// 200 % on a 1600×1000 screen): the views in a menu, the filters
+	// behind a button, dense rows. queueTop is the queue's header, laid
+	// out for it or not; viewGrid the views' buttons.
+	compact  bool
+	queueTop *fyne.Container
+	viewGrid *fyne.Container
+	over     *fyne.Container // over the list: the compact queue's "N new" bar
 }
 
 // savedKey is the view key of saved view name.
@@ -66,7 +84,156 @@ func (c *Console) newViewsUI() *viewsUI {
 	v.saveB.Importance = widget.LowImportance
 	v.savedGrid = container.NewGridWithColumns(3)
 	v.savedGrid.Hide()
+	v.viewMenu = fyne.NewMenu("")
+	v.viewB = widget.NewButtonWithIcon(T("Views"), theme.MenuDropDownIcon(), func() { c.showViewMenu() })
+	v.viewB.IconPlacement = widget.ButtonIconTrailingText
+	v.filtersB = widget.NewButtonWithIcon("", theme.MoreVerticalIcon(), func() {
+		v.more = !v.more
+		c.layoutQueueTop()
+	})
 	return v
+}
+
+// Below these the queue pane is compact (fitQueue): its full header is
+// about 450 units wide (the search, channel and "Open only" row) and 280
+// high, which left a 500-unit-high window (200 % on a 1600×1000 screen)
+// room for one or two rows.
+const (
+	compactQueueW = 460
+	compactQueueH = 600
+)
+
+// fitQueue hears the queue pane's size: narrower than its full header or
+// shorter than compactQueueH, the queue is compact — the views and saved
+// views in a selector beside the search, the channel, category, language,
+// sort and snooze behind a button, the rows dense — so that at 200 % on a
+// 1600×1000 screen it lists eight cases or more.
+func (c *Console) fitQueue(size fyne.Size) {
+	v := c.vw
+	if !c.vw.compact {
+		v.fullW = c.vw.queueTop.MinSize().Width
+	}
+	full := max(v.fullW, compactQueueW)
+	on := size.Width < full || size.Height < compactQueueH
+	if on == c.vw.compact {
+		return
+	}
+	c.vw.compact = on
+	c.rowH = 0
+	c.layoutQueueTop()
+	c.list.Refresh() // a new template row: the list measures its height again
+}
+
+// Compact reports whether the queue is in its compact form.
+func (c *Console) Compact() bool { return c.vw.compact }
+
+// ViewMenuButton opens the compact queue's views menu; ViewMenu is that
+// menu (each view and saved view with its count, the one shown checked).
+func (c *Console) ViewMenuButton() *widget.Button { return c.vw.viewB }
+
+// ViewMenu is the compact queue's views menu.
+func (c *Console) ViewMenu() *fyne.Menu { return c.vw.viewMenu }
+
+// showViewMenu opens the views menu under its button.
+func (c *Console) showViewMenu() {
+	b := c.vw.viewB
+	cv := fyne.CurrentApp().Driver().CanvasForObject(b)
+	if cv == nil {
+		return
+	}
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b).AddXY(0, b.Size().Height)
+	widget.ShowPopUpMenuAtPosition(c.vw.viewMenu, cv, pos)
+}
+
+// FiltersButton shows and hides the compact queue's filters.
+func (c *Console) FiltersButton() *widget.Button { return c.vw.filtersB }
+
+// layoutQueueTop lays out the queue's header: the views' buttons and the
+// filters in rows, or, compact, one row of the views menu's button, the
+// search and the filters button, the filters under it while shown.
+func (c *Console) layoutQueueTop() {
+	v := c.vw
+	var objs []fyne.CanvasObject
+	if !c.vw.compact {
+		filters := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(c.channel, c.active), c.search),
+			container.NewBorder(nil, nil, nil, v.saveB, container.NewGridWithColumns(2, v.cat, v.lang)))
+		head := container.NewBorder(nil, nil, widget.NewLabelWithStyle(T("Queue"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), container.NewHBox(c.count, c.snoozeB, c.sortSel))
+		objs = []fyne.CanvasObject{c.vw.viewGrid, v.savedGrid, filters, head, container.New(slotLayout{}, c.newBar)}
+	} else {
+		objs = []fyne.CanvasObject{container.NewBorder(nil, nil, v.viewB, v.filtersB, c.search)}
+		if v.more {
+			objs = append(objs,
+				container.NewBorder(nil, nil, nil, c.active, c.channel),
+				container.NewGridWithColumns(2, v.cat, v.lang),
+				container.NewBorder(nil, nil, c.count, container.NewHBox(c.snoozeB, v.saveB), c.sortSel))
+		}
+	}
+	// Compact, "N new — show" lies over the list's first row: a row of
+	// its own (kept while hidden, so the list never moves) cost the list
+	// a row, and beside the search it widened the pane past its width.
+	over := []fyne.CanvasObject{}
+	if c.vw.compact {
+		over = []fyne.CanvasObject{c.newBar}
+	}
+	c.vw.over.Objects = over
+	c.vw.over.Refresh()
+	c.vw.queueTop.Objects = objs
+	c.vw.queueTop.Refresh()
+	c.showFiltersButton()
+}
+
+// showFiltersButton marks the compact queue's filters button while a
+// filter it hides narrows the queue, so a hidden filter is not forgotten.
+func (c *Console) showFiltersButton() {
+	b := c.vw.filtersB
+	f := c.filterSnapshot()
+	imp := widget.LowImportance
+	if f.Channel != "" || f.Category != "" || f.Lang != "" {
+		imp = widget.HighImportance
+	}
+	icon := theme.MoreVerticalIcon()
+	if c.vw.more {
+		icon = theme.MenuDropUpIcon()
+	}
+	if b.Importance != imp || b.Icon != icon {
+		b.Importance, b.Icon = imp, icon
+		b.Refresh()
+	}
+}
+
+// showViewSelect gives the views menu the views' and saved views' names
+// with their counts (as their buttons show them), the one shown checked,
+// and names it on the menu's button.
+func (c *Console) showViewSelect() {
+	v := c.vw
+	cur := c.View()
+	var items []*fyne.MenuItem
+	label := T("Views")
+	add := func(text, key string, do func()) {
+		it := fyne.NewMenuItem(text, do)
+		it.Checked = key == cur
+		if it.Checked {
+			label = text
+		}
+		items = append(items, it)
+	}
+	for _, qv := range queueViews {
+		add(c.viewBtns[qv.key].Text, qv.key, func() { c.SetView(qv.key) })
+	}
+	if len(v.saved) > 0 {
+		items = append(items, fyne.NewMenuItemSeparator())
+	}
+	for i, sv := range v.saved {
+		name := sv.Name
+		add(v.savedBtns[i].Text, savedKey(name), func() { c.UseSavedView(name) })
+	}
+	v.viewMenu.Items = items
+	if v.viewB.Text != label {
+		v.viewB.SetText(label)
+	}
+	if c.vw.compact {
+		c.showFiltersButton()
+	}
 }
 
 func pick(vals []string, i int) string {
@@ -171,6 +338,7 @@ func (c *Console) showSaved() {
 	} else {
 		v.savedGrid.Show()
 	}
+	c.showViewSelect()
 }
 
 // SavedViews are the agent's saved views.
