@@ -1114,6 +1114,15 @@ func (c *Console) showViewButtons() {
 // view not counted).
 func (c *Console) OpenCount() int { return c.openN }
 
+// WaitingCount is how many open cases the view holds now, the new ones
+// the list has not taken in yet ("N new — show") too: the window title's.
+func (c *Console) WaitingCount() int {
+	if c.fresh != nil {
+		return c.freshOpen
+	}
+	return c.openN
+}
+
 // fitPane is a pane of the console's splits: its minimum is its content's,
 // so a split gives it that much when it can, and it scrolls its content
 // (in both directions) when it gets less. With room it shows the content

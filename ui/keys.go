@@ -276,10 +276,11 @@ func (c *Console) viewName() string {
 }
 
 // setTitle puts the view and its count of open cases into the window
-// title: "Switchboard — Mine (12)".
+// title: "Switchboard — Mine (12)", the new cases not shown yet too (it
+// stayed at "All (74)" while hundreds came in behind "N new — show").
 func (x *extras) setTitle() {
 	c := x.c
-	t := "Switchboard — " + c.viewName() + " (" + Number(c.OpenCount()) + ")"
+	t := "Switchboard — " + c.viewName() + " (" + Number(c.WaitingCount()) + ")"
 	if x.title == t {
 		return
 	}
