@@ -92,7 +92,7 @@ func (v *CaseView) SetCase(d app.CaseDetail, now time.Time) {
 	v.empty.Hide()
 	v.icon.SetResource(ChannelIcon(c.Channel))
 	v.title.SetText(model.FirstLine(c.Subject, 90))
-	parts := []string{c.Source, StatusName(c.Status), PriorityName(c.Priority)}
+	parts := []string{SourceName(c.Source), StatusName(c.Status), PriorityName(c.Priority)}
 	if c.Assignee != "" {
 		parts = append(parts, T("assigned to {{.Who}}", "Who", c.Assignee))
 	}

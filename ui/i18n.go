@@ -3,6 +3,7 @@ package ui
 import (
 	"embed"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -115,4 +116,20 @@ func T(text string, kv ...any) string {
 		data[kv[i].(string)] = kv[i+1]
 	}
 	return lang.L(text, data)
+}
+
+// SourceName is where a case was posted, in the console's language: the
+// connectors name their sources in English ("@SkyWingsAir mentions",
+// "X search NAME", "Facebook page NAME"); a source of another form (a
+// forum's configured name) is shown as it is.
+func SourceName(src string) string {
+	switch {
+	case strings.HasPrefix(src, "@") && strings.HasSuffix(src, " mentions") && !strings.Contains(strings.TrimSuffix(src, " mentions"), " "):
+		return T("{{.Handle}} mentions", "Handle", strings.TrimSuffix(src, " mentions"))
+	case strings.HasPrefix(src, "X search "):
+		return T("X search {{.Name}}", "Name", strings.TrimPrefix(src, "X search "))
+	case strings.HasPrefix(src, "Facebook page "):
+		return T("Facebook page {{.Name}}", "Name", strings.TrimPrefix(src, "Facebook page "))
+	}
+	return src
 }

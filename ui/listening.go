@@ -288,7 +288,7 @@ func sparkline(counts []int, spikeDays []int) fyne.CanvasObject {
 }
 
 func (v *ListeningView) itemCard(it model.ListenItem) fyne.CanvasObject {
-	head := widget.NewLabelWithStyle(it.Author.Name()+" · "+it.Source, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	head := widget.NewLabelWithStyle(it.Author.Name()+" · "+SourceName(it.Source), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	meta := []string{Stamp(it.Time)}
 	var names []string
 	for _, tp := range it.Topics {
