@@ -447,7 +447,8 @@ func TestQueueRowShowsTheWholeCaseInStableColumns(t *testing.T) {
 	if got := r2.Texts(); got[0] != "Emily Carter emily.carter.1988" || !slices.Contains(got, "−5 min") || !slices.Contains(got, "troll?") || slices.Contains(got, "unsynced") {
 		t.Errorf("second Emily Carter: %v", got)
 	}
-	red := color.NRGBA{R: 0xC6, G: 0x28, B: 0x28, A: 0xFF}
+	// Breached is the theme's error red (readable in light and dark).
+	var red color.Color = fyne.CurrentApp().Settings().Theme().Color("error", fyne.CurrentApp().Settings().ThemeVariant())
 	if r2.SLAColor() != red || r1.SLAColor() == red {
 		t.Errorf("SLA colours: at risk %v, breached %v", r1.SLAColor(), r2.SLAColor())
 	}

@@ -167,7 +167,7 @@ func (r *CaseRow) SetInfo(s model.Summary, now time.Time, info RowInfo) {
 	case s.Spam:
 		r.flag.Set(T("spam?"), color.NRGBA{R: 0x61, G: 0x61, B: 0x61, A: 0xFF})
 	case s.Irrelevant:
-		r.flag.Set(T("chatter"), color.NRGBA{R: 0x78, G: 0x90, B: 0x9C, A: 0xFF})
+		r.flag.Set(T("chatter"), color.NRGBA{R: 0x5F, G: 0x73, B: 0x80, A: 0xFF})
 	default:
 		r.flag.Set("", color.Transparent)
 	}
@@ -453,9 +453,9 @@ func ReachColor(r model.Reach) color.Color {
 	case model.ReachHigh:
 		return color.NRGBA{R: 0xC6, G: 0x28, B: 0x28, A: 0xFF}
 	case model.ReachInfluencer:
-		return color.NRGBA{R: 0xE6, G: 0x51, B: 0x00, A: 0xFF}
+		return color.NRGBA{R: 0xB3, G: 0x50, B: 0x00, A: 0xFF}
 	case model.ReachNotable:
-		return color.NRGBA{R: 0x8D, G: 0x6E, B: 0x63, A: 0xFF}
+		return color.NRGBA{R: 0x7D, G: 0x5E, B: 0x54, A: 0xFF}
 	}
 	return color.Transparent
 }
@@ -492,9 +492,9 @@ func TierColor(tier string) color.Color {
 	case "senator":
 		return color.NRGBA{R: 0x21, G: 0x21, B: 0x21, A: 0xFF}
 	case "gold":
-		return color.NRGBA{R: 0xB8, G: 0x86, B: 0x0B, A: 0xFF}
+		return color.NRGBA{R: 0x87, G: 0x6A, B: 0x00, A: 0xFF}
 	case "silver":
-		return color.NRGBA{R: 0x78, G: 0x90, B: 0x9C, A: 0xFF}
+		return color.NRGBA{R: 0x5F, G: 0x73, B: 0x80, A: 0xFF}
 	}
 	return color.NRGBA{R: 0x54, G: 0x6E, B: 0x7A, A: 0xFF}
 }
@@ -552,19 +552,15 @@ func UrgencyColor(u string) color.Color {
 	case "high":
 		return color.NRGBA{R: 0xC6, G: 0x28, B: 0x28, A: 0xFF}
 	case "low":
-		return color.NRGBA{R: 0x78, G: 0x90, B: 0x9C, A: 0xFF}
+		return color.NRGBA{R: 0x5F, G: 0x73, B: 0x80, A: 0xFF}
 	}
 	return color.NRGBA{R: 0x45, G: 0x5A, B: 0x64, A: 0xFF}
 }
 
-var (
-	slaRed   = color.NRGBA{R: 0xC6, G: 0x28, B: 0x28, A: 0xFF}
-	slaAmber = color.NRGBA{R: 0xE6, G: 0x7E, B: 0x00, A: 0xFF}
-)
-
 // SLAText is the row's SLA countdown: the time left to the earliest due
 // time ("12 min", "3 h"), "−5 min" past it; red when breached, amber at
-// risk, the metadata colour otherwise. Empty when no clock runs.
+// risk, the metadata colour otherwise (the theme's error, warning and
+// placeholder colours, readable in light and dark). Empty when no clock runs.
 func SLAText(s model.Summary, now time.Time) (string, color.Color) {
 	if s.Due.IsZero() || !s.Status.Active() {
 		return "", color.Transparent
@@ -573,9 +569,9 @@ func SLAText(s model.Summary, now time.Time) (string, color.Color) {
 	text := Left(left)
 	switch {
 	case s.SLA == model.SLABreached || left < 0:
-		return text, slaRed
+		return text, theme.Color(theme.ColorNameError)
 	case s.SLA == model.SLAAtRisk:
-		return text, slaAmber
+		return text, theme.Color(theme.ColorNameWarning)
 	}
 	return text, theme.Color(theme.ColorNamePlaceHolder)
 }
