@@ -27,8 +27,15 @@ type CaseView struct {
 	others  *widget.Label
 	thread  *fyne.Container
 	scroll  *container.Scroll
-	empty   *widget.Label
-	body    *fyne.Container
+	// top is the header (title, caution, triage, assistant, hand-off)
+	// above the thread; compact, it is in the thread's scroll (inner),
+	// above the messages, and scrolls away (SetCompact).
+	top      *fyne.Container
+	inner    *fyne.Container
+	compact  bool
+	toBottom bool
+	empty    *widget.Label
+	body     *fyne.Container
 
 	// The hub's triage of the case and the assistant (assist.go).
 	triage *triagePanel
@@ -63,16 +70,82 @@ func NewCaseView() *CaseView {
 	v.others = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	v.others.Importance = widget.WarningImportance
 	v.others.Hide()
-	v.scroll = container.NewVScroll(v.thread)
+	v.inner = container.NewVBox(v.thread)
+	v.scroll = container.NewVScroll(v.inner)
 	v.triage = newTriagePanel()
 	v.assist = newAssistPanel()
 	v.community = newCommunityPanel()
 	head := container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSquareSize(32), v.icon), nil, container.NewVBox(v.title, v.meta))
-	v.body = container.NewBorder(container.NewVBox(head, v.caution, v.others, v.triage.box, v.assist.box, v.community.box, widget.NewSeparator()), nil, nil, nil, v.scroll)
+	v.top = container.NewVBox(head, v.caution, v.others, v.triage.box, v.assist.box, v.community.box, widget.NewSeparator())
+	v.body = container.New(caseBody{v}, v.top, v.scroll)
 	v.body.Hide()
 	v.ExtendBaseWidget(v)
 	return v
 }
+
+// SetCompact puts the header into the thread's scroll, above the
+// messages (on), or back above the thread (off): in a pane too short for
+// the header, the thread and the composer (200 % on a 1600×1000 screen
+// left the thread no room under a header of about 200 units), the thread
+// opens at its newest message and the header scrolls away.
+func (v *CaseView) SetCompact(on bool) {
+	if on == v.compact {
+		return
+	}
+	v.compact = on
+	if on {
+		v.inner.Objects = []fyne.CanvasObject{v.top, v.thread}
+		v.body.Objects = []fyne.CanvasObject{v.scroll}
+	} else {
+		v.inner.Objects = []fyne.CanvasObject{v.thread}
+		v.body.Objects = []fyne.CanvasObject{v.top, v.scroll}
+	}
+	v.toBottom = true // once the body is laid out at its new size
+	v.inner.Refresh()
+	v.body.Refresh()
+}
+
+// caseBody lays out the case view's body: the header above the thread's
+// scroll, or (compact) the scroll alone; after a switch it scrolls the
+// thread to its newest message once the scroll has its size.
+type caseBody struct{ v *CaseView }
+
+func (l caseBody) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	v := l.v
+	y := float32(0)
+	if !v.compact {
+		h := v.top.MinSize().Height
+		v.top.Move(fyne.NewPos(0, 0))
+		v.top.Resize(fyne.NewSize(size.Width, h))
+		y = h + theme.Padding()
+	}
+	// A thread shown at its newest message stays there when the pane
+	// changes size (the window, a split, the composer's rows).
+	old := v.scroll.Size()
+	atBottom := old.Height > 0 && v.scroll.Offset.Y >= v.inner.MinSize().Height-old.Height-1
+	v.scroll.Move(fyne.NewPos(0, y))
+	v.scroll.Resize(fyne.NewSize(size.Width, max(0, size.Height-y)))
+	if v.toBottom || atBottom && v.scroll.Size() != old {
+		v.toBottom = false
+		v.scroll.ScrollToBottom()
+	}
+}
+
+func (l caseBody) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	v := l.v
+	m := v.scroll.MinSize()
+	if !v.compact {
+		t := v.top.MinSize()
+		m = fyne.NewSize(max(m.Width, t.Width), m.Height+t.Height+theme.Padding())
+	}
+	return m
+}
+
+// Compact reports whether the header is in the thread's scroll.
+func (v *CaseView) Compact() bool { return v.compact }
+
+// ThreadHeight is the height the thread's scroll has on the screen.
+func (v *CaseView) ThreadHeight() float32 { return v.scroll.Size().Height }
 
 // CreateRenderer implements fyne.Widget.
 func (v *CaseView) CreateRenderer() fyne.WidgetRenderer {
@@ -133,6 +206,8 @@ func (v *CaseView) SetCase(d app.CaseDetail, now time.Time) {
 	v.thread.Refresh()
 	v.body.Show()
 	v.scroll.ScrollToBottom()
+	v.toBottom = true // again once laid out (the body may have been hidden)
+	v.body.Refresh()
 }
 
 // SetPresence shows the other agents in the case, so two people do not

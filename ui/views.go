@@ -101,6 +101,9 @@ func (c *Console) newViewsUI() *viewsUI {
 const (
 	compactQueueW = 460
 	compactQueueH = 600
+	// compactCaseH: below it the case view's header scrolls with the
+	// thread (CaseView.SetCompact).
+	compactCaseH = 600
 )
 
 // fitQueue hears the queue pane's size: narrower than its full header or
