@@ -9,6 +9,11 @@ import (
 // wait in a list, as on a UI goroutine that lags behind the core: waiting
 // counts them, run hands them over in order. Undone at the test's end.
 func HoldUIPosts(t *testing.T) (waiting func() int, run func()) {
+	return holdUIPosts(t, func(c *Console, f func()) { c.do(f) })
+}
+
+// holdUIPosts is HoldUIPosts with run handing each one over with hand.
+func holdUIPosts(t *testing.T, hand func(c *Console, f func())) (waiting func() int, run func()) {
 	var mu sync.Mutex
 	var held []func()
 	var posted []*Console
@@ -30,7 +35,7 @@ func HoldUIPosts(t *testing.T) (waiting func() int, run func()) {
 		held, posted = nil, nil
 		mu.Unlock()
 		for i, f := range fs {
-			cs[i].do(f)
+			hand(cs[i], f)
 		}
 	}
 	return waiting, run
