@@ -176,7 +176,7 @@ func (p *CustomerPanel) setCustomer(d app.CaseDetail) {
 	if !linked || l.Consent.Service != cu.Consent.Service || l.Consent.Marketing != cu.Consent.Marketing {
 		p.more.Append(T("CRM consent"), value(consentLine(cu.Consent)))
 	}
-	p.more.Append(string(a.Platform), value(a.Handle+"\n"+reachLine(a)))
+	p.more.Append(platformLabel(a.Platform), value(a.Handle+"\n"+reachLine(a)))
 	if cu.Notes != "" {
 		p.more.Append(T("Notes"), value(cu.Notes))
 	}
@@ -252,7 +252,7 @@ func (p *CustomerPanel) setProfile(d app.CaseDetail) {
 	p.name.SetText(a.Name())
 	p.tier.Set("", color.Transparent)
 	p.facts.Append(T("Handle"), value(a.Handle))
-	p.facts.Append(T("Platform"), value(string(a.Platform)))
+	p.facts.Append(T("Platform"), value(platformLabel(a.Platform)))
 	p.facts.Append(T("Reach"), value(reachLine(a)))
 	if a.Bio != "" {
 		p.facts.Append(T("Profile"), value(a.Bio))
@@ -654,4 +654,18 @@ func reasonText(r model.Reason) string {
 		kv = append(kv, "Date", Day(r.At))
 	}
 	return T(r.Template, kv...)
+}
+
+// platformLabel names a platform as a label: "X", "Facebook", "Forum"
+// (it showed the channel's key, "twitter").
+func platformLabel(ch model.Channel) string {
+	switch ch {
+	case model.ChannelTwitter:
+		return "X"
+	case model.ChannelFacebook:
+		return "Facebook"
+	case model.ChannelForum:
+		return T("Forum")
+	}
+	return string(ch)
 }

@@ -260,7 +260,11 @@ func (r *CaseRow) CreateRenderer() fyne.WidgetRenderer {
 	for _, c := range categories {
 		cats = append(cats, CategoryName(c))
 	}
-	ageW := fyne.MeasureText("59m", theme.TextSize(), fyne.TextStyle{}).Width + 2*theme.InnerPadding()
+	var ageW float32 // the widest age in this language
+	for _, d := range []time.Duration{59 * time.Second, 59 * time.Minute, 47 * time.Hour, 99 * 24 * time.Hour} {
+		ageW = max(ageW, fyne.MeasureText(Age(d), theme.TextSize(), fyne.TextStyle{}).Width)
+	}
+	ageW += 2 * theme.InnerPadding()
 	r.colW = rowCols{reach: w(reach...), tier: w(tiers...), status: w(statuses...), age: ageW,
 		flag: w(flags...), cat: w(cats...), sla: w("−23 h", "59 min") + 4, who: w("→anna.k") + 8}
 	r.topCols, r.botCols = container.New(&fixedCols{}), container.New(&fixedCols{})
@@ -475,6 +479,17 @@ func StatusColor(s model.Status) color.Color {
 
 // Age renders a duration the way a queue does: 45s, 12m, 3h, 2d.
 func Age(d time.Duration) string {
+	if german() { // "26 Std.": "26h" and "29m" are not German
+		switch {
+		case d < time.Minute:
+			return fmt.Sprintf("%d s", max(0, int(d.Seconds())))
+		case d < time.Hour:
+			return fmt.Sprintf("%d Min.", int(d.Minutes()))
+		case d < 48*time.Hour:
+			return fmt.Sprintf("%d Std.", int(d.Hours()))
+		}
+		return fmt.Sprintf("%d T.", int(d.Hours()/24))
+	}
 	switch {
 	case d < time.Minute:
 		return fmt.Sprintf("%ds", max(0, int(d.Seconds())))

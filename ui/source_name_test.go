@@ -1,6 +1,9 @@
 package ui
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // Where a case was posted is said in the console's language: the
 // connectors name their sources in English, and a German console showed
@@ -23,5 +26,21 @@ func TestSourceNamesInGerman(t *testing.T) {
 	SetLanguage("en")
 	if got := SourceName("Facebook page Alpenblick Hotels"); got != "Facebook page Alpenblick Hotels" {
 		t.Errorf("in English: %q", got)
+	}
+}
+
+// A case's age and waiting time are German in a German console ("26 Std.",
+// not "26h"), and the row's age column fits the widest of them.
+func TestAgesInGerman(t *testing.T) {
+	defer SetLanguage("en")
+	SetLanguage("de")
+	for d, want := range map[time.Duration]string{12 * time.Second: "12 s", 29 * time.Minute: "29 Min.", 26 * time.Hour: "26 Std.", 72 * time.Hour: "3 T."} {
+		if got := Age(d); got != want {
+			t.Errorf("Age(%v) in German: %q, want %q", d, got, want)
+		}
+	}
+	SetLanguage("en")
+	if got := Age(26 * time.Hour); got != "26h" {
+		t.Errorf("Age(26h) in English: %q", got)
 	}
 }

@@ -332,7 +332,7 @@ func TestCustomerPanelLinkedAuthor(t *testing.T) {
 			"Link consent":   "service yes · marketing no\nrecorded by crm:senator-desk",
 			"CRM consent":    "service no · marketing no",
 			"Vouchers":       "hidden: no marketing consent",
-			"twitter":        "148k followers · influence 100/100 · verified · high-reach",
+			"X":              "148k followers · influence 100/100 · verified · high-reach",
 		} {
 			if got, ok := p.Fact(label); !ok || !strings.Contains(got, want) {
 				t.Errorf("%s = %q, want it to contain %q", label, got, want)
