@@ -1,9 +1,15 @@
 package app_test
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"switchboard/app"
+	"switchboard/model"
 	"switchboard/store"
 )
 
@@ -47,5 +53,36 @@ func TestCannedAnswerVariables(t *testing.T) {
 	s2, _ := app.LoadSettings(dir)
 	if s2.Canned[len(s2.Canned)-1].Name != "bye" {
 		t.Fatalf("%+v", s2)
+	}
+}
+
+// A saved view of the care cases made before snooze was the team's (its
+// filter has no snooze) leaves the snoozed cases out, like every care view;
+// one of brand chatter or everything is as it was.
+func TestOldSavedViewsLeaveTheSnoozedOut(t *testing.T) {
+	dir := t.TempDir()
+	care, all := app.Filter{ActiveOnly: true, Relevance: app.RelevanceCare}, app.Filter{}
+	raw, err := json.Marshal(map[string]any{"console": map[string]any{"views": map[string][]app.SavedView{
+		"kim": {{Name: "My X", Filter: care}, {Name: "Everything", Filter: all}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "snooze") {
+		t.Fatalf("setup: the old view names a snooze: %s", raw)
+	}
+	if err := os.WriteFile(filepath.Join(dir, app.ConfigFile), raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := app.LoadSettings(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs := s.Views["kim"]
+	if len(vs) != 2 || vs[0].Filter.Snooze != app.SnoozeAwake || vs[1].Filter.Snooze != app.SnoozeAny {
+		t.Fatalf("saved views after loading: %+v", vs)
+	}
+	asleep := model.Summary{ID: "c1", Status: model.StatusOpen, Snoozed: time.Now().Add(time.Hour)}
+	if vs[0].Filter.Match(asleep) {
+		t.Error("an old care view lists a snoozed case")
 	}
 }
