@@ -332,7 +332,9 @@ func windowSize(ws *app.WindowState, scale float32) fyne.Size {
 	if scale <= 0 {
 		scale = 1
 	}
-	fit := fyne.NewSize(Screen.Width/scale-40, Screen.Height/scale-80)
+	// Room for the desktop's panels and the title bar, in pixels (it was
+	// 40×80 units: 160 pixels of height lost at scale 2, a row of the queue).
+	fit := fyne.NewSize((Screen.Width-80)/scale, (Screen.Height-120)/scale)
 	want := fyne.NewSize(1400, 860)
 	if ws != nil && ws.Width > 0 && ws.Height > 0 {
 		want = fyne.NewSize(ws.Width, ws.Height)

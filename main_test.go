@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
+
 	"switchboard/app"
 )
 
@@ -76,5 +78,12 @@ func TestUIScaleFollowsFyneScale(t *testing.T) {
 	}
 	if s := windowSize(nil, uiScale("2", 1)); s.Width*2 > Screen.Width || s.Height*2 > Screen.Height {
 		t.Errorf("FYNE_SCALE=2: the window is %v units, more than the screen", s)
+	}
+	// ... and takes the screen but for the panels' and title bar's pixels.
+	if s := windowSize(nil, 2); s.Width*2 < Screen.Width-80 || s.Height*2 < Screen.Height-120 {
+		t.Errorf("FYNE_SCALE=2: the window is %v units, %v pixels: less of the screen than it has", s, s.Width*2)
+	}
+	if s := windowSize(nil, 1); s != fyne.NewSize(1400, 860) {
+		t.Errorf("at scale 1 the window opens at %v, want 1400×860", s)
 	}
 }
