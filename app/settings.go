@@ -95,13 +95,12 @@ func LoadSettings(dir string) (Settings, error) {
 	// A saved view of the care cases made before snooze was the team's
 	// had no snooze filter: it listed the snoozed cases too. Every care
 	// view leaves them out (defaultViews), so such a view is one of those.
-	for agent, vs := range s.Views {
+	for _, vs := range s.Views {
 		for i := range vs {
 			if f := &vs[i].Filter; f.Relevance == RelevanceCare && f.Snooze == SnoozeAny {
 				f.Snooze = SnoozeAwake
 			}
 		}
-		s.Views[agent] = vs
 	}
 	return s, nil
 }

@@ -640,13 +640,8 @@ func (c *Console) setCustomerShown(on bool) {
 func reasonText(r model.Reason) string {
 	kv := make([]any, 0, len(r.Args)+2)
 	for i, a := range r.Args {
-		if i%2 == 1 && r.Args[i-1] == "Platform" {
-			switch model.Channel(a) {
-			case model.ChannelTwitter:
-				a = "X"
-			case model.ChannelFacebook:
-				a = "Facebook"
-			}
+		if ch := model.Channel(a); i%2 == 1 && r.Args[i-1] == "Platform" && ch != model.ChannelForum {
+			a = platformLabel(ch) // "X", "Facebook"; a forum's key as it is
 		}
 		kv = append(kv, a)
 	}

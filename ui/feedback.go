@@ -89,15 +89,10 @@ func TooLong(ch model.Channel, n, limit int) string {
 
 // ChannelName is the channel as agents call it.
 func ChannelName(ch model.Channel) string {
-	switch ch {
-	case model.ChannelTwitter:
-		return "X"
-	case model.ChannelFacebook:
-		return "Facebook"
-	case model.ChannelForum:
+	if ch == model.ChannelForum {
 		return T("the forum")
 	}
-	return string(ch)
+	return platformLabel(ch)
 }
 
 // PriorityName is a case's priority in the agent's language: "high

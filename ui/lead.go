@@ -442,15 +442,10 @@ func dueWidth() float32 {
 }
 
 func channelName(ch model.Channel) string {
-	switch ch {
-	case model.ChannelTwitter:
-		return "X"
-	case model.ChannelFacebook:
-		return "Facebook"
-	case model.ChannelForum:
+	if ch == model.ChannelForum {
 		return T("Forums")
 	}
-	return string(ch)
+	return platformLabel(ch)
 }
 
 func (v *LeadView) newTable(lines func() []boardLine) *widget.Table {
