@@ -684,6 +684,11 @@ func (c *Composer) undoSend() {
 				c.privacy.SetChecked(op.Private)
 			}
 		}
+		if c.bar.queuedOp == op.ID {
+			// Taken back, not landed: the case's next refresh (the op gone
+			// from the outbox) must not clear the line as "it has landed".
+			c.bar.queuedOp = ""
+		}
 		c.bar.info.SetText(T("Taken back: not sent"))
 	})
 }
