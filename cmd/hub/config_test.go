@@ -106,12 +106,14 @@ func serveConfig(t *testing.T, cfg Config, hc hub.Config) (*hub.Hub, *hub.TokenS
 	srv := hub.NewServer(h, hub.DefaultTiming)
 	srv.SetAuth(tokens)
 	ctx, cancel := context.WithCancel(context.Background())
-	if err := startConnectors(ctx, cfg, h, srv, l, hc.Logger); err != nil {
+	var bg sync.WaitGroup
+	if err := startConnectors(ctx, &bg, cfg, h, srv, l, hc.Logger); err != nil {
 		cancel()
+		bg.Wait()
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { ts.Close(); cancel(); srv.Close() })
+	t.Cleanup(func() { ts.Close(); cancel(); bg.Wait(); srv.Close() })
 	return h, tokens, ts.URL
 }
 

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"switchboard/connector"
@@ -321,7 +322,7 @@ func duration(s string, def time.Duration) (time.Duration, error) {
 // /v1/status, starts the pollers and the delivery worker; they stop with
 // ctx. Every connector reports to the hub's status board (status.go in
 // cmd/hub wraps their sinks, HTTP clients and webhooks).
-func startConnectors(ctx context.Context, cfg Config, h *hub.Hub, srv *hub.Server, log connState, logger *slog.Logger) error {
+func startConnectors(ctx context.Context, bg *sync.WaitGroup, cfg Config, h *hub.Hub, srv *hub.Server, log connState, logger *slog.Logger) error {
 	board := h.Metrics().Status()
 	sink := h.Sink()
 	senders := map[model.Channel]connector.Sender{model.ChannelForum: forum.ManualSender{}}
@@ -391,7 +392,7 @@ func startConnectors(ctx context.Context, cfg Config, h *hub.Hub, srv *hub.Serve
 						logger.Warn("twitter: saved since_id ignored", "account", a.UserID, "err", err)
 					}
 				}
-				goLead(ctx, log, "twitter/"+a.UserID, func(ctx context.Context) { // once per team (nats.go)
+				goLead(ctx, bg, log, "twitter/"+a.UserID, func(ctx context.Context) { // once per team (nats.go)
 					if err := p.Run(ctx, asink, every); err != nil && ctx.Err() == nil {
 						rep.Error(err)
 						logger.Error("twitter poller stopped", "account", a.UserID, "err", err)
@@ -401,7 +402,7 @@ func startConnectors(ctx context.Context, cfg Config, h *hub.Hub, srv *hub.Serve
 			logger.Info("twitter connector", "account", a.UserID, "brand", a.Brand, "webhook", a.ConsumerSecret != "",
 				"replies", a.UserToken != "", "poll", a.BearerToken != "" && every > 0)
 		}
-		if err := startSearches(ctx, tc, accounts[0], threads, sink, board, log, logger); err != nil {
+		if err := startSearches(ctx, bg, tc, accounts[0], threads, sink, board, log, logger); err != nil {
 			return err
 		}
 		if len(hooks) > 0 {
@@ -480,7 +481,7 @@ func startConnectors(ctx context.Context, cfg Config, h *hub.Hub, srv *hub.Serve
 				p.SetState(st)
 			}
 		}
-		goLead(ctx, log, "forum", func(ctx context.Context) { // once per team (nats.go)
+		goLead(ctx, bg, log, "forum", func(ctx context.Context) { // once per team (nats.go)
 			if err := p.Run(ctx, sink, every); err != nil && ctx.Err() == nil {
 				logger.Error("forum poller stopped", "err", err)
 			}
@@ -497,7 +498,7 @@ func startConnectors(ctx context.Context, cfg Config, h *hub.Hub, srv *hub.Serve
 	srv.Mount("GET "+hub.ReportCasesPath, srv.ReportCasesHandler(levels))
 	srv.Mount("GET "+hub.ReportSummaryPath, srv.ReportSummaryHandler(levels))
 	srv.Mount("GET "+hub.ReportMePath, srv.ReportMeHandler(levels)) // an agent's own figures
-	go levels.Run(ctx)
+	bg.Go(func() { levels.Run(ctx) })
 
 	// The community expert directory (docs/experts.md).
 	experts := hub.NewExperts(h)
@@ -514,22 +515,22 @@ func startConnectors(ctx context.Context, cfg Config, h *hub.Hub, srv *hub.Serve
 			}
 		}
 	}
-	go experts.Run(ctx)
+	bg.Go(func() { experts.Run(ctx) })
 
 	// The listening view of listen-only sources (docs/listening.md).
 	listening := hub.NewListening(h)
 	srv.Mount("GET "+hub.ListenPath, srv.ListenHandler(listening))
 	srv.Mount("POST "+hub.ListenAdoptPath, srv.ListenAdoptHandler(listening))
-	go listening.Run(ctx)
+	bg.Go(func() { listening.Run(ctx) })
 
-	go h.RunDelivery(ctx, senders)
-	go h.ReconcileOrphans(ctx, senders, time.Second) // JetStream: what a stopped hub left sending
+	bg.Go(func() { h.RunDelivery(ctx, senders) })
+	bg.Go(func() { h.ReconcileOrphans(ctx, senders, time.Second) }) // JetStream: what a stopped hub left sending
 	return nil
 }
 
 // startSearches starts a poller per X search (the lead hub's, like the
 // mentions), each keeping its since_id under its own state key.
-func startSearches(ctx context.Context, tc *TwitterConfig, first TwitterAccount, threads *twitter.Threads, sink connector.Sink,
+func startSearches(ctx context.Context, bg *sync.WaitGroup, tc *TwitterConfig, first TwitterAccount, threads *twitter.Threads, sink connector.Sink,
 	board *hub.StatusBoard, log connState, logger *slog.Logger) error {
 	searches, err := tc.searches(first)
 	if err != nil {
@@ -559,7 +560,7 @@ func startSearches(ctx context.Context, tc *TwitterConfig, first TwitterAccount,
 			}
 		}
 		ssink := reportSink{brandSink{sink, tc.Searches[i].Brand}, rep}
-		goLead(ctx, log, "twitter/search/"+s.Name, func(ctx context.Context) {
+		goLead(ctx, bg, log, "twitter/search/"+s.Name, func(ctx context.Context) {
 			if err := p.Run(ctx, ssink, every); err != nil && ctx.Err() == nil {
 				rep.Error(err)
 				logger.Error("twitter search poller stopped", "search", s.Name, "err", err)

@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -228,11 +229,20 @@ flags:
 		return err
 	}
 	defer stopTriage() // before the log closes
-	if err := startConnectors(ctx, cfg, h, srv, log.state(), logger); err != nil {
+	// bg is every goroutine of the hub's own that writes to the log (the
+	// pollers, delivery, service levels, compaction, the demo): a stopping
+	// hub waits for them before the log closes, so none is cut off in the
+	// middle of a write ("log closed").
+	var bg sync.WaitGroup
+	// stopWorkers also when a step below fails; the wait comes after the
+	// HTTP server's shutdown and before the log closes.
+	ctx, stopWorkers := context.WithCancel(ctx)
+	defer func() { stopWorkers(); waitWorkers(&bg, logger) }()
+	if err := startConnectors(ctx, &bg, cfg, h, srv, log.state(), logger); err != nil {
 		return err
 	}
 	if *retain > 0 {
-		go compact(ctx, log.bolt, *retain, *compactEvery, logger)
+		bg.Go(func() { compact(ctx, log.bolt, *retain, *compactEvery, logger) })
 	}
 
 	fr := newHTTPServer(ln, srv.Handler(), lim, tlsConf, logger)
@@ -256,8 +266,8 @@ flags:
 			httpSrv.Close()
 			return err
 		}
-		go gen.Run(ctx)
-		go gen.RunExperts(ctx) // the demo's community experts answer hand-offs
+		bg.Go(func() { gen.Run(ctx) })
+		bg.Go(func() { gen.RunExperts(ctx) }) // the demo's community experts answer hand-offs
 	}
 
 	select {
@@ -283,8 +293,22 @@ flags:
 	return nil
 }
 
-// shutdownGrace is how long a stopping hub waits for requests in flight.
+// shutdownGrace is how long a stopping hub waits for requests in flight,
+// and then for its own workers.
 var shutdownGrace = 5 * time.Second
+
+// waitWorkers waits for the hub's own goroutines (their context is done)
+// for shutdownGrace at most: one that does not stop in time is named in
+// the log, and the log closes under it.
+func waitWorkers(bg *sync.WaitGroup, logger *slog.Logger) {
+	done := make(chan struct{})
+	go func() { bg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(shutdownGrace):
+		logger.Warn("workers still busy at shutdown: the log closes under them", "after", shutdownGrace)
+	}
+}
 
 func countActive(recs []hub.TokenRecord) int {
 	n := 0

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"switchboard/sync/hub"
@@ -192,10 +193,10 @@ func (l hubLog) state() connState {
 // goLead runs a poller: on bbolt at once, on JetStream while this hub
 // holds the poller's lease (one hub of the team polls; another takes over
 // within --nats-hub-ttl of its stopping).
-func goLead(ctx context.Context, st connState, name string, run func(context.Context)) {
+func goLead(ctx context.Context, bg *sync.WaitGroup, st connState, name string, run func(context.Context)) {
 	if l, ok := st.(*hub.JSLog); ok {
-		go l.Lead(ctx, name, run)
+		bg.Go(func() { l.Lead(ctx, name, run) })
 		return
 	}
-	go run(ctx)
+	bg.Go(func() { run(ctx) })
 }
