@@ -340,9 +340,16 @@ func (v *CaseView) messageCard(m model.Message, c model.Case, customer map[strin
 	if len(tags) > 0 {
 		stamp = strings.Join(tags, " · ") + " · " + stamp
 	}
+	// The stamp wraps where the pane is narrow: beside the author unwrapped
+	// ("NordNetz Service (Tom)  @SkyWingsAir", "reply · delivered · Wed 2
+	// Dec 14:40") it made the card wider than the case pane at 1400×860,
+	// and the whole case view, composer and all, ran under the customer
+	// split behind a horizontal scroll.
+	stampLabel := lowLabel(stamp, fyne.TextAlignTrailing)
+	stampLabel.Wrapping = fyne.TextWrapWord
 	head := container.NewBorder(nil, nil,
 		widget.NewLabelWithStyle(who, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil,
-		lowLabel(stamp, fyne.TextAlignTrailing))
+		stampLabel)
 	text := widget.NewLabel(m.Text)
 	text.Wrapping = fyne.TextWrapWord
 	if m.Deleted {
