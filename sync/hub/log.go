@@ -2,7 +2,6 @@ package hub
 
 import (
 	"bytes"
-	"cmp"
 	"container/list"
 	"encoding/binary"
 	"encoding/json"
@@ -79,8 +78,7 @@ var (
 	// The state buckets hold the newest version of every entity, written in
 	// the same transaction as its event, so the log can be compacted and a
 	// console far behind gets a snapshot.
-	bucketCases     = []byte("state_cases")      // case id → case
-	bucketMessages  = []byte("state_messages")   // case id, 0, seq → message
+	bucketCases     = []byte("state_cases")      // case id → case and its messages' seqs (threads.go)
 	bucketCustomers = []byte("state_customers")  // customer id → customer
 	bucketExperts   = []byte("state_experts")    // identity key → expert directory entry
 	bucketListen    = []byte("state_listen")     // listened item id → model.ListenItem
@@ -103,8 +101,10 @@ var (
 // schema-2 file gets them from its state buckets. Schema 4 lets a case's
 // or a message's state record point at its JSON inside the event that
 // logged it (statePtr) and writes the state buckets behind the log (see
-// "State behind the log"); a schema-3 file needs nothing.
-const logSchema = 4
+// "State behind the log"); a schema-3 file needs nothing. Schema 5 keeps a
+// case's messages' seqs in its record and a message's record only when
+// the log does not hold it as it is (threads.go, migrateThreads).
+const logSchema = 5
 
 // BoltLog is the EventLog in one bbolt file; keys are 8-byte big-endian seqs.
 type BoltLog struct {
@@ -166,7 +166,7 @@ func OpenBoltLog(dir string, opts ...LogOption) (_ *BoltLog, err error) {
 		if schema > logSchema {
 			return fmt.Errorf("hub: log has schema %d, this hub knows up to %d", schema, logSchema)
 		}
-		for _, b := range [][]byte{bucketOps, bucketLog, bucketCases, bucketMessages, bucketCustomers, bucketJobs, bucketCaseIndex, bucketSeen, bucketExperts, bucketListen} {
+		for _, b := range [][]byte{bucketOps, bucketLog, bucketCases, bucketMsgs, bucketCustomers, bucketJobs, bucketCaseIndex, bucketSeen, bucketExperts, bucketListen} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -184,6 +184,11 @@ func OpenBoltLog(dir string, opts ...LogOption) (_ *BoltLog, err error) {
 		} else if schema == 2 {
 			if err := migrateIndexes(tx); err != nil {
 				return fmt.Errorf("migrate to schema 3: %w", err)
+			}
+		}
+		if schema >= 2 && schema < 5 {
+			if err := migrateThreads(tx); err != nil {
+				return fmt.Errorf("migrate to schema 5: %w", err)
 			}
 		}
 		if err := replayState(tx); err != nil {
@@ -259,14 +264,25 @@ func putState(tx *bolt.Tx, ev model.Event) error {
 	return putKVs(tx, kvs)
 }
 
-// stateKV is one write to a state bucket.
+// stateKV is one write to a state bucket. A write to a case's record
+// (bucketCases) is a merge (mergeCaseRec): val is its new head (nil: the
+// same), add a message seq its list gets (0: none).
 type stateKV struct {
 	bucket, key, val []byte
+	add              uint64
 }
 
 func putKVs(tx *bolt.Tx, kvs []stateKV) error {
 	for _, kv := range kvs {
-		if err := tx.Bucket(kv.bucket).Put(kv.key, kv.val); err != nil {
+		b := tx.Bucket(kv.bucket)
+		val := kv.val
+		if &kv.bucket[0] == &bucketCases[0] {
+			var err error
+			if val, err = mergeCaseRec(b.Get(kv.key), kv.val, kv.add); err != nil {
+				return fmt.Errorf("case %s: %w", kv.key, err)
+			}
+		}
+		if err := b.Put(kv.key, val); err != nil {
 			return err
 		}
 	}
@@ -277,7 +293,7 @@ func putKVs(tx *bolt.Tx, kvs []stateKV) error {
 // behind the log"): one record of each per case or message, at random
 // places in big buckets. The others (customers, experts) are written with
 // their events.
-var lazyBuckets = [][]byte{bucketCases, bucketCaseIndex, bucketMessages, bucketSeen}
+var lazyBuckets = [][]byte{bucketCases, bucketCaseIndex, bucketMsgs, bucketSeen}
 
 // lazyOf is a bucket's index in lazyBuckets, -1 for one written at once.
 func lazyOf(bucket []byte) int {
@@ -392,20 +408,21 @@ func eventKVs(ev model.Event, raw []byte, off, n int, kvs []stateKV) ([]stateKV,
 	switch {
 	case off >= 0 && ev.Type == model.EventCaseUpserted && ev.Case != nil:
 		k := []byte(ev.Case.ID)
-		return append(kvs, stateKV{bucketCases, k, statePtr(ev.Seq, off, n)}, stateKV{bucketCaseIndex, k, encodeCaseRec(ev.Case)}), nil
+		return append(kvs, stateKV{bucket: bucketCases, key: k, val: statePtr(ev.Seq, off, n)}, stateKV{bucket: bucketCaseIndex, key: k, val: encodeCaseRec(ev.Case)}), nil
 	case off >= 0 && (ev.Type == model.EventMessageAdded || ev.Type == model.EventMessageUpdated) && ev.Message != nil:
 		m := ev.Message
-		seq := m.Seq
 		if ev.Type == model.EventMessageAdded {
-			seq = ev.Seq
+			// Its case's list gets it; its JSON stays in the log.
+			kvs = append(kvs, stateKV{bucket: bucketCases, key: []byte(m.CaseID), add: ev.Seq})
+		} else {
+			kvs = append(kvs, stateKV{bucket: bucketMsgs, key: seqKey(m.Seq), val: statePtr(ev.Seq, off, n)})
 		}
-		kvs = append(kvs, stateKV{bucketMessages, binary.BigEndian.AppendUint64(append([]byte(m.CaseID), 0), seq), statePtr(ev.Seq, off, n)})
 		if m.PlatformID != "" {
-			kvs = append(kvs, stateKV{bucketSeen, []byte(seenKey(*m)), []byte(m.CaseID)})
+			kvs = append(kvs, stateKV{bucket: bucketSeen, key: []byte(seenKey(*m)), val: []byte(m.CaseID)})
 		}
 		return kvs, nil
 	case off >= 0 && ev.Type == model.EventCustomerUpserted && ev.Customer != nil:
-		return append(kvs, stateKV{bucketCustomers, []byte(ev.Customer.ID), raw[off : off+n]}), nil
+		return append(kvs, stateKV{bucket: bucketCustomers, key: []byte(ev.Customer.ID), val: raw[off : off+n]}), nil
 	}
 	return stateKVs(ev, kvs)
 }
@@ -456,7 +473,7 @@ func stateKVs(ev model.Event, kvs []stateKV) ([]stateKV, error) {
 			return nil, err
 		}
 		k := []byte(ev.Case.ID)
-		kvs = append(kvs, stateKV{bucketCases, k, v}, stateKV{bucketCaseIndex, k, encodeCaseRec(ev.Case)})
+		kvs = append(kvs, stateKV{bucket: bucketCases, key: k, val: caseHead(v)}, stateKV{bucket: bucketCaseIndex, key: k, val: encodeCaseRec(ev.Case)})
 	case model.EventMessageAdded, model.EventMessageUpdated:
 		m := *ev.Message
 		if ev.Type == model.EventMessageAdded {
@@ -466,16 +483,19 @@ func stateKVs(ev model.Event, kvs []stateKV) ([]stateKV, error) {
 		if err != nil {
 			return nil, err
 		}
-		kvs = append(kvs, stateKV{bucketMessages, binary.BigEndian.AppendUint64(append([]byte(m.CaseID), 0), m.Seq), v})
+		if ev.Type == model.EventMessageAdded {
+			kvs = append(kvs, stateKV{bucket: bucketCases, key: []byte(m.CaseID), add: m.Seq})
+		}
+		kvs = append(kvs, stateKV{bucket: bucketMsgs, key: seqKey(m.Seq), val: v})
 		if m.PlatformID != "" {
-			kvs = append(kvs, stateKV{bucketSeen, []byte(seenKey(m)), []byte(m.CaseID)})
+			kvs = append(kvs, stateKV{bucket: bucketSeen, key: []byte(seenKey(m)), val: []byte(m.CaseID)})
 		}
 	case model.EventCustomerUpserted:
 		v, err := json.Marshal(ev.Customer)
 		if err != nil {
 			return nil, err
 		}
-		kvs = append(kvs, stateKV{bucketCustomers, []byte(ev.Customer.ID), v})
+		kvs = append(kvs, stateKV{bucket: bucketCustomers, key: []byte(ev.Customer.ID), val: v})
 	case model.EventExpertUpserted:
 		if ev.Expert == nil {
 			break
@@ -484,7 +504,7 @@ func stateKVs(ev model.Event, kvs []stateKV) ([]stateKV, error) {
 		if err != nil {
 			return nil, err
 		}
-		kvs = append(kvs, stateKV{bucketExperts, []byte(ev.Expert.Key), v})
+		kvs = append(kvs, stateKV{bucket: bucketExperts, key: []byte(ev.Expert.Key), val: v})
 	case model.EventListenItem:
 		if ev.Listen == nil {
 			break
@@ -493,7 +513,7 @@ func stateKVs(ev model.Event, kvs []stateKV) ([]stateKV, error) {
 		if err != nil {
 			return nil, err
 		}
-		kvs = append(kvs, stateKV{bucketListen, []byte(ev.Listen.ID), v})
+		kvs = append(kvs, stateKV{bucket: bucketListen, key: []byte(ev.Listen.ID), val: v})
 	}
 	return kvs, nil
 }
@@ -567,31 +587,62 @@ func (l *BoltLog) Compact(keep uint64) (uint64, error) {
 }
 
 // materialize gives the state records that point into the event (seq k,
-// record v) about to be compacted away the entity's JSON itself.
+// record v) about to be compacted away the entity's JSON itself: a case's
+// record its case, and a message the record in bucketMsgs it had no need
+// of while its event was in the log (threads.go).
 func materialize(tx *bolt.Tx, k, v []byte) error {
 	var ev model.Event
 	if err := json.Unmarshal(v, &ev); err != nil {
 		return fmt.Errorf("decode event %d: %w", binary.BigEndian.Uint64(k), err)
 	}
+	seq := binary.BigEndian.Uint64(k)
 	off, n := entityIn(v, ev)
-	if off < 0 {
-		return nil
-	}
-	kvs, err := eventKVs(ev, v, off, n, nil)
-	if err != nil {
-		return err
-	}
-	body := bytes.Clone(v[off : off+n])
-	for _, kv := range kvs {
-		if len(kv.val) != 17 || kv.val[0] != 0 || lazyOf(kv.bucket) != 0 && lazyOf(kv.bucket) != 2 {
-			continue // not a pointer (the case index, the seen index)
+	body := func(ent any) ([]byte, error) {
+		if off >= 0 {
+			return bytes.Clone(v[off : off+n]), nil
 		}
-		b := tx.Bucket(kv.bucket)
-		if cur := b.Get(kv.key); bytes.Equal(cur, kv.val) {
-			if err := b.Put(kv.key, body); err != nil {
-				return err
-			}
+		return json.Marshal(ent)
+	}
+	pointsHere := func(rec []byte) bool {
+		return len(rec) >= 17 && rec[0] == 0 && binary.BigEndian.Uint64(rec[1:9]) == seq
+	}
+	switch {
+	case ev.Type == model.EventCaseUpserted && ev.Case != nil:
+		b := tx.Bucket(bucketCases)
+		cur := b.Get([]byte(ev.Case.ID))
+		if cur == nil {
+			return nil
 		}
+		head, seqs, err := splitCaseRec(cur)
+		if err != nil || !pointsHere(head) {
+			return err
+		}
+		js, err := body(ev.Case)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(ev.Case.ID), append(caseHead(js), seqs...))
+	case ev.Type == model.EventMessageAdded && ev.Message != nil:
+		b := tx.Bucket(bucketMsgs)
+		if b.Get(k) != nil {
+			return nil // changed since: its record holds it
+		}
+		js, err := messageOfEvent(v, seq)
+		if err != nil {
+			return err
+		}
+		return b.Put(bytes.Clone(k), bytes.Clone(js))
+	case ev.Type == model.EventMessageUpdated && ev.Message != nil:
+		b := tx.Bucket(bucketMsgs)
+		mk := seqKey(ev.Message.Seq)
+		if !pointsHere(b.Get(mk)) {
+			return nil
+		}
+		js, err := body(ev.Message)
+		if err != nil {
+			return err
+		}
+		return b.Put(mk, js)
 	}
 	return nil
 }
@@ -632,10 +683,9 @@ func (l *BoltLog) Snapshot(emit func(model.Event) error) (uint64, error) {
 		}); err != nil {
 			return err
 		}
-		msgs := tx.Bucket(bucketMessages).Cursor()
 		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
-			v, err := stateValue(tx, v)
-			if err != nil {
+			v, seqs, ok, err := caseRecValue(tx, v)
+			if err != nil || !ok {
 				return err
 			}
 			var c model.Case
@@ -645,9 +695,8 @@ func (l *BoltLog) Snapshot(emit func(model.Event) error) (uint64, error) {
 			if err := emit(model.Event{Type: model.EventCaseUpserted, Case: &c}); err != nil {
 				return err
 			}
-			prefix := append(append([]byte(nil), k...), 0)
-			for mk, mv := msgs.Seek(prefix); mk != nil && bytes.HasPrefix(mk, prefix); mk, mv = msgs.Next() {
-				mv, err := stateValue(tx, mv)
+			return eachSeq(seqs, func(seq uint64) error {
+				mv, err := threadMessage(tx, seq, nil)
 				if err != nil {
 					return err
 				}
@@ -656,15 +705,12 @@ func (l *BoltLog) Snapshot(emit func(model.Event) error) (uint64, error) {
 					return err
 				}
 				if m.Seq == 0 { // written before messages carried their seq
-					m.Seq = binary.BigEndian.Uint64(mk[len(prefix):])
+					m.Seq = seq
 				}
 				// A message keeps the seq it was logged at: consoles order
 				// a thread by it.
-				if err := emit(model.Event{Seq: m.Seq, Type: model.EventMessageAdded, Message: &m}); err != nil {
-					return err
-				}
-			}
-			return nil
+				return emit(model.Event{Seq: m.Seq, Type: model.EventMessageAdded, Message: &m})
+			})
 		})
 	})
 	if err != nil {
@@ -758,55 +804,51 @@ func (l *BoltLog) Thread(caseID string) ([]model.Message, error) {
 	if err := l.q.settle(caseID); err != nil {
 		return nil, err
 	}
-	// The case's messages behind the log, then the bucket's, in one view.
+	// The case's record and its messages' records, behind the log or in
+	// the buckets, in one view (see viewState).
 	q := &l.q
 	q.viewMu.RLock()
-	q.mu.Lock()
-	behind := map[string][]byte{}
-	for ck := range q.dirtyMsgs[caseID] {
-		behind[ck[1:]] = q.dirty[ck].val
-	}
-	q.mu.Unlock()
 	tx, err := l.db.Begin(false)
-	q.viewMu.RUnlock()
 	if err != nil {
+		q.viewMu.RUnlock()
 		return nil, err
 	}
 	defer tx.Rollback()
-	var out []model.Message
-	add := func(k, v []byte, prefix []byte) error {
-		v, err := stateValue(tx, v)
-		if err != nil {
-			return err
-		}
-		var m model.Message
-		if err := json.Unmarshal(v, &m); err != nil {
-			return err
-		}
-		if m.Seq == 0 {
-			m.Seq = binary.BigEndian.Uint64(k[len(prefix):])
-		}
-		out = append(out, m)
-		return nil
+	q.mu.Lock()
+	rec, isBehind := q.dirtyVal(0, caseID)
+	q.mu.Unlock()
+	if !isBehind {
+		rec = tx.Bucket(bucketCases).Get([]byte(caseID))
 	}
-	prefix := append([]byte(caseID), 0)
-	c := tx.Bucket(bucketMessages).Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		if b, ok := behind[string(k)]; ok {
-			v = b
-			delete(behind, string(k))
-		}
-		if err := add(k, v, prefix); err != nil {
+	var seqs []byte
+	if rec != nil {
+		if _, seqs, err = splitCaseRec(rec); err != nil {
+			q.viewMu.RUnlock()
 			return nil, err
 		}
 	}
-	if len(behind) > 0 { // new messages not in the bucket yet
-		for k, v := range behind {
-			if err := add([]byte(k), v, prefix); err != nil {
-				return nil, err
-			}
+	recs := make([][]byte, len(seqs)/8)
+	q.mu.Lock()
+	for i := range recs {
+		recs[i], _ = q.dirtyVal(2, string(seqs[i*8:i*8+8]))
+	}
+	q.mu.Unlock()
+	q.viewMu.RUnlock()
+	out := make([]model.Message, 0, len(recs))
+	for i := range recs {
+		seq := binary.BigEndian.Uint64(seqs[i*8:])
+		v, err := threadMessage(tx, seq, recs[i])
+		if err != nil {
+			return nil, err
 		}
-		slices.SortFunc(out, func(a, b model.Message) int { return cmp.Compare(a.Seq, b.Seq) })
+		var m model.Message
+		if err := json.Unmarshal(v, &m); err != nil {
+			return nil, err
+		}
+		if m.Seq == 0 {
+			m.Seq = seq
+		}
+		out = append(out, m)
 	}
 	return out, nil
 }
@@ -850,7 +892,11 @@ func migrateIndexes(tx *bolt.Tx) error {
 	}); err != nil {
 		return err
 	}
-	return tx.Bucket(bucketMessages).ForEach(func(_, v []byte) error {
+	old := tx.Bucket(bucketOldMessages)
+	if old == nil {
+		return nil
+	}
+	return old.ForEach(func(_, v []byte) error {
 		var m model.Message
 		if err := json.Unmarshal(v, &m); err != nil {
 			return err
@@ -942,13 +988,12 @@ type commitQueue struct {
 	// sees the file and dirty agree (viewState).
 	dirty     map[string]*dirtyKV // lazy bucket index byte + key
 	byAge     *list.List          // of *dirtyKV, oldest since first
-	dirtyMsgs map[string]map[string]struct{}
-	sorted    []*dirtyKV // dirty in key order (and some gone), for partial writes
-	adds      []*dirtyKV // dirty in key order, not yet in sorted (smaller than it)
-	pend      []*dirtyKV // dirty, in neither, unsorted
-	spareAdds []*dirtyKV // the array adds was merged into before
-	elevator  string     // the last key a partial write wrote
-	spare     []*dirtyKV // the array sorted was merged into before
+	sorted    []*dirtyKV          // dirty in key order (and some gone), for partial writes
+	adds      []*dirtyKV          // dirty in key order, not yet in sorted (smaller than it)
+	pend      []*dirtyKV          // dirty, in neither, unsorted
+	spareAdds []*dirtyKV          // the array adds was merged into before
+	elevator  string              // the last key a partial write wrote
+	spare     []*dirtyKV          // the array sorted was merged into before
 	// The committer's scratch (commit): the batch's lazy writes by key,
 	// in order, and those not behind before.
 	local        map[string]*dirtyKV
@@ -971,10 +1016,14 @@ type commitQueue struct {
 
 // dirtyKV is a committed write to a lazy bucket not yet in it.
 type dirtyKV struct {
-	ck      string // lazy bucket index byte + key
-	bucket  int    // in lazyBuckets
-	key     []byte
-	val     []byte
+	ck     string // lazy bucket index byte + key
+	bucket int    // in lazyBuckets
+	key    []byte
+	val    []byte
+	// add, for a case's record: a message seq its list gets; val is
+	// then the record's new head (nil: the same) until the committer
+	// makes it the whole record (caseRecs).
+	add     uint64
 	since   uint64 // the oldest event of the key not in the bucket
 	age     *list.Element
 	writing bool // in the transaction being written
@@ -1008,7 +1057,6 @@ func (l *BoltLog) startCommitter() {
 	q.messages = map[string]*commitReq{}
 	q.dirty = map[string]*dirtyKV{}
 	q.byAge = list.New()
-	q.dirtyMsgs = map[string]map[string]struct{}{}
 	q.reserved = l.Head()
 	q.committed.Store(q.reserved)
 	q.stateSeq = q.reserved // OpenBoltLog replayed the state up to the log
@@ -1151,7 +1199,7 @@ func (r *commitReq) encode() error {
 			ck := make([]byte, 1+len(kv.key))
 			ck[0] = byte(b)
 			copy(ck[1:], kv.key)
-			r.lazy = append(r.lazy, &dirtyKV{ck: string(ck), bucket: b, key: kv.key, val: kv.val, since: ev.Seq})
+			r.lazy = append(r.lazy, &dirtyKV{ck: string(ck), bucket: b, key: kv.key, val: kv.val, add: kv.add, since: ev.Seq})
 		}
 		r.raws = append(r.raws, raw)
 		r.encoded++
@@ -1383,10 +1431,15 @@ func (q *commitQueue) commit(batch []*commitReq, onCommit func([]model.Event), m
 		q.order, q.fresh = order[:0], fresh[:0]
 		clear(local)
 	}()
+	var caseErr error
+	var rtx *bolt.Tx // read lazily, for a case record neither here nor behind
 	for _, r := range batch {
 		for _, d := range r.lazy {
 			if d == nil {
 				continue
+			}
+			if d.bucket == 0 && caseErr == nil {
+				caseErr = q.caseRec(d, local, &rtx)
 			}
 			if prev, ok := local[d.ck]; ok {
 				prev.val = d.val
@@ -1504,11 +1557,17 @@ func (q *commitQueue) commit(batch []*commitReq, onCommit func([]model.Event), m
 		}
 	}
 
+	if rtx != nil {
+		_ = rtx.Rollback() // before the write: it may grow the mapping
+	}
 	err := injected
 	for _, r := range batch {
 		if r.encErr != nil {
 			err = r.encErr
 		}
+	}
+	if err == nil && caseErr != nil {
+		err = caseErr
 	}
 	var tx *bolt.Tx
 	if err == nil {
@@ -1539,9 +1598,6 @@ func (q *commitQueue) commit(batch []*commitReq, onCommit func([]model.Event), m
 				old.gone = true
 				q.byAge.Remove(old.age)
 				delete(q.dirty, d.ck)
-				if d.bucket == 2 {
-					q.unmarkMsg(d.ck, d.key)
-				}
 			}
 		}
 		for _, d := range order {
@@ -1556,9 +1612,6 @@ func (q *commitQueue) commit(batch []*commitReq, onCommit func([]model.Event), m
 			}
 			d.age = q.byAge.PushBack(d)
 			q.dirty[d.ck] = d
-			if d.bucket == 2 {
-				q.markMsg(d.ck, d.key)
-			}
 		}
 		if len(q.dirty) == 0 {
 			q.sorted, q.adds, q.pend, q.spare, q.spareAdds = nil, nil, nil, nil, nil
@@ -1620,6 +1673,34 @@ func (q *commitQueue) commit(batch []*commitReq, onCommit func([]model.Event), m
 		}
 		close(r.done)
 	}
+}
+
+// caseRec makes a case record's write d (its new head, or a message seq
+// for its list: see dirtyKV.add) the whole record, from the newest one:
+// the batch's (local), the one behind the log, or the bucket's (read in
+// *rtx, begun here when needed).
+func (q *commitQueue) caseRec(d *dirtyKV, local map[string]*dirtyKV, rtx **bolt.Tx) error {
+	var cur []byte
+	if prev, ok := local[d.ck]; ok {
+		cur = prev.val
+	} else if prev, ok := q.dirty[d.ck]; ok {
+		cur = prev.val
+	} else {
+		if *rtx == nil {
+			tx, err := q.l.db.Begin(false)
+			if err != nil {
+				return err
+			}
+			*rtx = tx
+		}
+		cur = (*rtx).Bucket(bucketCases).Get(d.key)
+	}
+	v, err := mergeCaseRec(cur, d.val, d.add)
+	if err != nil {
+		return fmt.Errorf("case %s: %w", d.key, err)
+	}
+	d.val, d.add = v, 0
+	return nil
 }
 
 // fill writes a batch's events, direct state, jobs and op answers, and
@@ -1696,26 +1777,6 @@ func mergeLive(a, b, into []*dirtyKV) []*dirtyKV {
 	return into
 }
 
-func (q *commitQueue) markMsg(ck string, key []byte) {
-	id := string(key[:max(0, len(key)-9)])
-	m := q.dirtyMsgs[id]
-	if m == nil {
-		m = map[string]struct{}{}
-		q.dirtyMsgs[id] = m
-	}
-	m[ck] = struct{}{}
-}
-
-func (q *commitQueue) unmarkMsg(ck string, key []byte) {
-	id := string(key[:max(0, len(key)-9)])
-	if m := q.dirtyMsgs[id]; m != nil {
-		delete(m, ck)
-		if len(m) == 0 {
-			delete(q.dirtyMsgs, id)
-		}
-	}
-}
-
 // dirtyVal is the value behind the log of a lazy bucket's key, if any.
 // The caller holds q.mu.
 func (q *commitQueue) dirtyVal(bucket int, key string) ([]byte, bool) {
@@ -1783,11 +1844,11 @@ func (l *BoltLog) Case(id string) (model.Case, bool, error) {
 		if raw == nil {
 			return nil
 		}
-		found = true
-		v, err := stateValue(tx, raw)
-		if err != nil {
+		v, _, ok, err := caseRecValue(tx, raw)
+		if err != nil || !ok {
 			return err
 		}
+		found = true
 		return unmarshalCase(v, &c)
 	})
 	if err != nil {
@@ -1856,8 +1917,8 @@ func (l *BoltLog) LoadIndex(cas func(id string, rec []byte) error, cust func(mod
 			// A small file's case records are all read once, as the deep
 			// check reads its pages (dbcheck.go): damage shows at start.
 			if err := tx.Bucket(bucketCases).ForEach(func(_, v []byte) error {
-				v, err := stateValue(tx, v)
-				if err != nil {
+				v, _, ok, err := caseRecValue(tx, v)
+				if err != nil || !ok {
 					return err
 				}
 				var c model.Case

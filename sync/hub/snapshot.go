@@ -2,10 +2,8 @@ package hub
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -56,30 +54,21 @@ func (l *BoltLog) SnapshotJSON(emit func(t model.EventType, seq uint64, field st
 				}
 			}
 		}
-		msgs := tx.Bucket(bucketMessages).Cursor()
-		prefix := make([]byte, 0, 64)
 		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
-			v, err := stateValue(tx, v)
-			if err != nil {
+			v, seqs, ok, err := caseRecValue(tx, v)
+			if err != nil || !ok {
 				return err
 			}
 			if err := emit(model.EventCaseUpserted, 0, "case", v); err != nil {
 				return err
 			}
-			prefix = append(append(prefix[:0], k...), 0)
-			for mk, mv := msgs.Seek(prefix); mk != nil && bytes.HasPrefix(mk, prefix); mk, mv = msgs.Next() {
-				if len(mk) != len(prefix)+8 {
-					return fmt.Errorf("%w: message key %q", ErrDamaged, mk)
-				}
-				mv, err := stateValue(tx, mv)
+			return eachSeq(seqs, func(seq uint64) error {
+				mv, err := threadMessage(tx, seq, nil)
 				if err != nil {
 					return err
 				}
-				if err := emit(model.EventMessageAdded, binary.BigEndian.Uint64(mk[len(prefix):]), "message", mv); err != nil {
-					return err
-				}
-			}
-			return nil
+				return emit(model.EventMessageAdded, seq, "message", mv)
+			})
 		})
 	})
 	if err != nil {

@@ -48,27 +48,26 @@ func TestSnapshotSendsStoredJSON(t *testing.T) {
 	// A case as a newer hub stored it, and five messages of 1 MB.
 	var marked []byte
 	big := strings.Repeat("x", 1<<20)
-	var k []byte
+	var k, seqs []byte
 	if err := l.viewState(func(tx *bolt.Tx) error { // the state written up to the head
 		kk, v := tx.Bucket(bucketCases).Cursor().Last()
-		v, err := stateValue(tx, v)
-		k = append(k, kk...)
+		v, s, _, err := caseRecValue(tx, v)
+		k, seqs = append(k, kk...), append(seqs, s...)
 		marked = append(bytes.TrimSuffix(v, []byte("}")), `,"x_newer_hub":{"kept":[1,2]}}`...)
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
 	if err := l.db.Update(func(tx *bolt.Tx) error {
-		if err := tx.Bucket(bucketCases).Put(k, marked); err != nil {
-			return err
-		}
+		rec := append(caseHead(marked), seqs...)
 		for i := range 5 {
 			m, _ := json.Marshal(model.Message{ID: "big-" + string(rune('a'+i)), CaseID: string(k), Text: big, Seq: 1_000_000 + uint64(i)})
-			if err := tx.Bucket(bucketMessages).Put(binary.BigEndian.AppendUint64(append(append([]byte(nil), k...), 0), 1_000_000+uint64(i)), m); err != nil {
+			if err := tx.Bucket(bucketMsgs).Put(seqKey(1_000_000+uint64(i)), m); err != nil {
 				return err
 			}
+			rec = binary.BigEndian.AppendUint64(rec, 1_000_000+uint64(i))
 		}
-		return nil
+		return tx.Bucket(bucketCases).Put(k, rec)
 	}); err != nil {
 		t.Fatal(err)
 	}

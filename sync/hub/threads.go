@@ -1,0 +1,254 @@
+package hub
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"switchboard/model"
+)
+
+// Threads (schema 5). A case's state record holds, after the case (its
+// JSON, or the pointer to it in the event that logged it), the seqs of its
+// messages in order, 8 bytes each. A message needs no state record of its
+// own while the event that added it is in the log: its JSON is read there.
+// Only a message changed since (a delivery recorded, an edit) or one whose
+// event was compacted away has a record, in bucketMsgs under its seq.
+//
+// Before, every message had a record keyed by its case and seq: one more
+// write at a random place in a big bucket for every inbound message, most
+// of the pages the committer wrote behind the log (README, "Performance").
+// Now an inbound message changes its case's record, which its case event
+// changes anyway, and nothing else of the state but its seen entry.
+
+var (
+	// bucketMsgs: message seq → the message (a pointer into the log or
+	// its JSON), for the messages the log does not hold as they are.
+	bucketMsgs = []byte("state_msgs")
+	// bucketOldMessages is schema 4's message records (case id, 0, seq →
+	// message), moved at open (migrateThreads).
+	bucketOldMessages = []byte("state_messages")
+)
+
+// The first byte of a case record: a pointer (statePtr: 17 bytes), the
+// case's JSON (caseRecJSON, then a 4-byte length and the JSON), or no case
+// yet (caseRecNone: messages of a case whose own event is not in yet).
+const (
+	caseRecPtr  = 0
+	caseRecJSON = 1
+	caseRecNone = 2
+)
+
+// splitCaseRec is a case record's head (what says the case) and its
+// messages' seqs. A record that is JSON ('{', written by a test or a hub
+// before schema 5) is all head.
+func splitCaseRec(v []byte) (head, seqs []byte, err error) {
+	bad := func() ([]byte, []byte, error) {
+		return nil, nil, fmt.Errorf("%w: a case record of %d bytes that is no case", ErrDamaged, len(v))
+	}
+	if len(v) == 0 {
+		return bad()
+	}
+	n := 0
+	switch v[0] {
+	case caseRecPtr:
+		n = 17
+	case caseRecJSON:
+		if len(v) < 5 {
+			return bad()
+		}
+		n = 5 + int(binary.BigEndian.Uint32(v[1:5]))
+	case caseRecNone:
+		n = 1
+	case '{':
+		return v, nil, nil
+	default:
+		return bad()
+	}
+	if n > len(v) || (len(v)-n)%8 != 0 {
+		return bad()
+	}
+	return v[:n], v[n:], nil
+}
+
+// caseHead is the head of a case record holding the case's JSON.
+func caseHead(js []byte) []byte {
+	b := make([]byte, 5, 5+len(js))
+	b[0] = caseRecJSON
+	binary.BigEndian.PutUint32(b[1:], uint32(len(js)))
+	return append(b, js...)
+}
+
+// mergeCaseRec is the case record cur (nil: none) with its head replaced
+// by head (nil: kept) and message seq add appended (0: none). A seq not
+// after the last one is there already (an event replayed at open).
+func mergeCaseRec(cur, head []byte, add uint64) ([]byte, error) {
+	var seqs []byte
+	if cur != nil {
+		h, s, err := splitCaseRec(cur)
+		if err != nil {
+			return nil, err
+		}
+		if head == nil {
+			head = h
+		}
+		seqs = s
+	}
+	switch {
+	case head == nil:
+		head = []byte{caseRecNone}
+	case head[0] == '{':
+		head = caseHead(head)
+	}
+	if add != 0 && len(seqs) >= 8 && binary.BigEndian.Uint64(seqs[len(seqs)-8:]) >= add {
+		add = 0
+	}
+	out := make([]byte, 0, len(head)+len(seqs)+8)
+	out = append(append(out, head...), seqs...)
+	if add != 0 {
+		out = binary.BigEndian.AppendUint64(out, add)
+	}
+	return out, nil
+}
+
+// caseRecValue is the case's JSON in a case record and its messages' seqs
+// (ok false: a record with no case yet). The JSON is valid only during tx.
+func caseRecValue(tx *bolt.Tx, v []byte) (js, seqs []byte, ok bool, err error) {
+	head, seqs, err := splitCaseRec(v)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	switch head[0] {
+	case caseRecPtr:
+		js, err = stateValue(tx, head)
+		return js, seqs, err == nil, err
+	case caseRecJSON:
+		return head[5:], seqs, true, nil
+	case caseRecNone:
+		return nil, seqs, false, nil
+	}
+	return head, seqs, true, nil
+}
+
+func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+
+// threadMessage is the JSON of message seq: its record rec (nil: the one
+// in bucketMsgs, if any), else the event that added it. Valid only during
+// tx.
+func threadMessage(tx *bolt.Tx, seq uint64, rec []byte) ([]byte, error) {
+	k := seqKey(seq)
+	if rec == nil {
+		rec = tx.Bucket(bucketMsgs).Get(k)
+	}
+	if rec != nil {
+		return stateValue(tx, rec)
+	}
+	raw := tx.Bucket(bucketLog).Get(k)
+	if raw == nil {
+		return nil, fmt.Errorf("%w: message %d is neither in the log nor in the state", ErrDamaged, seq)
+	}
+	return messageOfEvent(raw, seq)
+}
+
+// messageOfEvent is the message's JSON in the log record of the event
+// that added it: where encodeEvent put it (last), else decoded.
+func messageOfEvent(raw []byte, seq uint64) ([]byte, error) {
+	const field = `,"message":{`
+	if i := bytes.Index(raw, []byte(field)); i >= 0 && len(raw) >= 2 && raw[len(raw)-1] == '}' && raw[len(raw)-2] == '}' {
+		return raw[i+len(field)-1 : len(raw)-1], nil
+	}
+	var ev model.Event
+	if err := json.Unmarshal(raw, &ev); err != nil || ev.Message == nil || ev.Type != model.EventMessageAdded {
+		return nil, fmt.Errorf("%w: event %d, which added a message, holds none", ErrDamaged, seq)
+	}
+	return json.Marshal(ev.Message)
+}
+
+// eachSeq calls f with every seq of a case record's list.
+func eachSeq(seqs []byte, f func(seq uint64) error) error {
+	for i := 0; i+8 <= len(seqs); i += 8 {
+		if err := f(binary.BigEndian.Uint64(seqs[i:])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// migrateThreads moves schema 4's message records (bucketOldMessages) into
+// their cases' records (schema 5, see "Threads"): each case record gets
+// its messages' seqs; a message record that points at the event that
+// added the message goes, any other (a later version, or JSON) moves to
+// bucketMsgs; a case record that is JSON takes schema 5's form.
+func migrateThreads(tx *bolt.Tx) error {
+	old := tx.Bucket(bucketOldMessages)
+	cases, msgs := tx.Bucket(bucketCases), tx.Bucket(bucketMsgs)
+	if old != nil {
+		var id, seqs []byte
+		flush := func() error {
+			if id == nil {
+				return nil
+			}
+			rec, err := mergeCaseRec(bytes.Clone(cases.Get(id)), nil, 0)
+			if err != nil {
+				return fmt.Errorf("case %s: %w", id, err)
+			}
+			rec = append(rec[:len(rec)-len(seqsOf(rec))], seqs...)
+			return cases.Put(id, rec)
+		}
+		c := old.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if len(k) < 9 || k[len(k)-9] != 0 {
+				return fmt.Errorf("%w: message key %q", ErrDamaged, k)
+			}
+			cid, seq := k[:len(k)-9], binary.BigEndian.Uint64(k[len(k)-8:])
+			if !bytes.Equal(cid, id) {
+				if err := flush(); err != nil {
+					return err
+				}
+				id, seqs = bytes.Clone(cid), seqs[:0]
+			}
+			seqs = binary.BigEndian.AppendUint64(seqs, seq)
+			if len(v) == 17 && v[0] == 0 && binary.BigEndian.Uint64(v[1:9]) == seq {
+				continue // the event that added it: read there
+			}
+			if err := msgs.Put(seqKey(seq), bytes.Clone(v)); err != nil {
+				return err
+			}
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		if err := tx.DeleteBucket(bucketOldMessages); err != nil {
+			return err
+		}
+	}
+	// The cases still JSON (with no messages, or a test's).
+	var js [][]byte
+	if err := cases.ForEach(func(k, v []byte) error {
+		if len(v) > 0 && v[0] == '{' {
+			js = append(js, bytes.Clone(k))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range js {
+		rec, err := mergeCaseRec(bytes.Clone(cases.Get(k)), nil, 0)
+		if err != nil {
+			return err
+		}
+		if err := cases.Put(k, rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// seqsOf is the seqs part of a well-formed case record.
+func seqsOf(rec []byte) []byte {
+	_, s, _ := splitCaseRec(rec)
+	return s
+}
