@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"image/color"
 	"time"
 
@@ -108,7 +107,7 @@ func (s *StatusBar) Set(st client.Status, cases int) {
 	}
 	s.dot.FillColor = dot
 	s.dot.Refresh()
-	s.counts.SetText(T("{{.N}} cases cached", "N", Number(cases)) + fmt.Sprintf(" · %d / %d", st.Cursor, max(st.Head, st.Cursor)))
+	s.counts.SetText(T("{{.N}} cases cached", "N", Number(cases)) + " · " + Number(int(st.Cursor)) + " / " + Number(int(max(st.Head, st.Cursor))))
 }
 
 // Text is the state line, for tests.
