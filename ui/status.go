@@ -102,6 +102,11 @@ func (s *StatusBar) Set(st client.Status, cases int) {
 	if s.flash.Text != "" && time.Since(s.flashAt) > FlashFor {
 		s.flash.SetText("")
 	}
+	// "Reconnecting…" (R) no longer applies once online: it stood its
+	// whole flash time beside "Online".
+	if st.State == client.StateOnline && s.flash.Text == T("Reconnecting…") {
+		s.flash.SetText("")
+	}
 	if was != text {
 		s.relayout()
 	}
