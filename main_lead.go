@@ -68,7 +68,7 @@ func startLead(ctx context.Context, a fyne.App, core *app.Core, console *ui.Cons
 	ui.StartLeadWindow(ctx, a, core, rc, esc, func(id string) {
 		console.Locked(func() { console.Select(id) })
 		w.RequestFocus()
-	}, "")
+	}, "", ui.LeadWindowFit(Screen, uiScale(os.Getenv("FYNE_SCALE"), a.Settings().Scale())))
 }
 
 // captureLeadView renders the lead's board with the software painter
@@ -101,7 +101,9 @@ func captureLeadView(core *app.Core, settings app.Settings, hubURL, token, ca, f
 	w := test.NewWindow(v.Content())
 	defer w.Close()
 	v.SetWindow(w)
-	w.Resize(ui.LeadWindowSize)
+	// At the size the board's window opens at: with FYNE_SCALE=2 the
+	// 760×440 units of a 1600×1000 screen (drawn at scale 1).
+	w.Resize(ui.LeadWindowFit(Screen, uiScale(os.Getenv("FYNE_SCALE"), 1)))
 	v.Start()
 	defer v.Stop()
 	v.Wait()

@@ -12,7 +12,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -137,19 +136,30 @@ type LeadView struct {
 
 	periodSel, chanSel, teamSel, agentSel *widget.Select
 	hours                                 *widget.RadioGroup
-	chanTable, agentTable                 *widget.Table
-	agentBox                              *fyne.Container // sized to the agent lines
-	agentBoxSize                          fyne.Size
-	agentScroll                           *container.Scroll
-	urgent                                *widget.List
-	charts                                *fyne.Container
-	updated                               *widget.Label
-	totals                                *widget.Label
-	legend                                *widget.Label // what the figures are
-	noUrgent                              *widget.Label // the empty state of urgent
-	noAgents                              *widget.Label // the empty state of the agent table
-	chartsHead                            *widget.Label
-	root                                  fyne.CanvasObject
+	// chanTables and agentTables are the tables by channel and by
+	// agent: the second of each only when the width needs two (lead_fit.go).
+	chanTables, agentTables [2]*boardTable
+	urgent                  *widget.List
+	charts                  *fyne.Container
+	chartImgs               []*canvas.Image
+	lower                   *fyne.Container // the charts and the cases about to breach
+	urgentHead              *fyne.Container // the heading of the urgent cases
+	updated                 *widget.Label
+	totals                  *widget.Label
+	legend                  *widget.Label // what the figures are
+	noUrgent                *widget.Label // the empty state of urgent
+	noAgents                *widget.Label // the empty state of the agent table
+	chartsHead              *widget.Label
+	root                    fyne.CanvasObject
+
+	// What the board is fitted to (lead_fit.go): the width, whether the
+	// charts and the urgent cases sit side by side, the charts' grid.
+	fitW       float32
+	agentTwo   bool // the agent lines in two tables
+	urgentN    int  // the urgent cases the list was last sized for
+	lowerWide  bool
+	chartCols  int
+	chartShown fyne.Size
 
 	drillRows []drillRow
 	drillInfo *widget.Label
@@ -231,12 +241,19 @@ func (v *LeadView) build() {
 	refresh := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), func() { v.Refresh(true) })
 	v.updated = widget.NewLabel("")
 	v.updated.Importance = widget.LowImportance
-	bar := container.NewHBox(v.periodSel, v.chanSel, v.teamSel, v.agentSel, v.hours, export, refresh, v.updated)
+	v.updated.Truncation = fyne.TextTruncateEllipsis // an error can be long: it ends in "…" at the window's edge
+	barLayout := &wrapLayout{}
+	bar := container.New(barLayout, v.periodSel, v.chanSel, v.teamSel, v.agentSel, v.hours, export, refresh, v.updated)
 
-	v.chanTable = v.newTable(func() []boardLine { return v.chans })
-	v.agentTable = v.newTable(func() []boardLine { return v.agentsL })
+	for i := range v.chanTables {
+		v.chanTables[i] = v.newTable(func() []boardLine { return v.chans }, 3)
+		v.agentTables[i] = v.newTable(func() []boardLine { return v.agentsL }, minAgentLines)
+	}
+	v.chanTables[1].box.Hide()
+	v.agentTables[1].box.Hide()
 	v.totals = widget.NewLabel("")
 	v.totals.TextStyle.Bold = true
+	v.totals.Wrapping = fyne.TextWrapWord
 	v.legend = widget.NewLabel("")
 	v.legend.Importance = widget.LowImportance
 	v.legend.Wrapping = fyne.TextWrapWord
@@ -292,33 +309,29 @@ func (v *LeadView) build() {
 		v.urgent.UnselectAll()
 	}
 	v.charts = container.NewGridWithColumns(2)
+	v.chartCols, v.chartShown, v.lowerWide = 2, fyne.NewSize(chartW, chartH), true
 
 	v.totals.Importance = widget.MediumImportance
-	urgent := container.NewBorder(container.NewVBox(heading(T("About to breach")), v.noUrgent), nil, nil, nil, v.urgent)
-	lower := container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(urgentW, 2*(chartH+40)), urgent),
-		container.NewVBox(v.chartsHead, v.charts))
-	v.scroll = container.NewVScroll(container.NewVBox(heading(T("By channel")), v.tableBox(v.chanTable, 3), heading(T("By agent")),
-		v.noAgents, v.agentTableBox(), v.totals, v.legend, lower))
-	v.root = container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), nil, nil, nil, v.scroll)
+	v.urgentHead = container.NewVBox(heading(T("About to breach")), v.noUrgent)
+	urgent := container.NewBorder(v.urgentHead, nil, nil, nil, v.urgent)
+	v.lower = container.New(lowerLayout{v}, container.NewVBox(v.chartsHead, v.charts), urgent)
+	v.scroll = container.NewVScroll(container.NewVBox(heading(T("By channel")), v.chanTables[0].box, v.chanTables[1].box, heading(T("By agent")),
+		v.noAgents, v.agentTables[0].box, v.agentTables[1].box, v.totals, v.legend, v.lower))
+	v.root = container.New(&boardLayout{v: v, bar: barLayout}, bar, widget.NewSeparator(), v.scroll)
 }
 
 // urgentW is the width of the list of cases about to breach.
 const urgentW = 400
 
-// tableBox sizes a table to its columns; one wider than the window (long
-// headers in some languages) scrolls sideways instead of being cut.
-func (v *LeadView) tableBox(t *widget.Table, rows int) fyne.CanvasObject {
-	return container.NewHScroll(container.NewGridWrap(tableSize(rows), t))
+// tableHeight is the height of a table of rows lines showing cols.
+func tableHeight(rows int, cols []int) float32 {
+	return float32(rows+1)*38 + headerExtra(cols)
 }
 
-func tableSize(rows int) fyne.Size {
-	return fyne.NewSize(tableWidth(), float32(rows+1)*38+headerExtra())
-}
-
-// headerExtra is how much taller the header row is than a line: a line of
-// text more when a header is shown on two lines (headLines).
-func headerExtra() float32 {
-	for i := range leadCols {
+// headerExtra is how much taller the header row of cols is than a line:
+// a line of text more when a header is shown on two lines (headLines).
+func headerExtra(cols []int) float32 {
+	for _, i := range cols {
 		if strings.Contains(headLines(i), "\n") {
 			return widget.NewLabel("1\n2").MinSize().Height - widget.NewLabel("1").MinSize().Height
 		}
@@ -331,44 +344,30 @@ func headerExtra() float32 {
 // last and must not hide below the fold.
 const minAgentLines, maxAgentLines = 3, 12
 
-func (v *LeadView) agentTableBox() fyne.CanvasObject {
-	v.agentBoxSize = tableSize(minAgentLines)
-	v.agentBox = container.NewGridWrap(v.agentBoxSize, v.agentTable)
-	v.agentScroll = container.NewHScroll(v.agentBox)
-	return v.agentScroll
-}
-
-// fitAgentTable sizes the agent table to its lines.
+// fitAgentTable sizes the agent tables to their lines.
 func (v *LeadView) fitAgentTable() {
-	size := tableSize(min(max(len(v.agentsL), minAgentLines), maxAgentLines))
-	if empty := len(v.agentsL) == 0; empty != v.noAgents.Visible() {
-		// No lines: a sentence instead of an empty table.
-		if empty {
-			v.noAgents.Show()
-			v.agentScroll.Hide()
-		} else {
-			v.noAgents.Hide()
-			v.agentScroll.Show()
-		}
-		v.scroll.Content.Refresh()
-	}
-	if size == v.agentBoxSize {
+	rows := min(max(len(v.agentsL), minAgentLines), maxAgentLines)
+	shown := v.agentTables[0].box.Visible()
+	v.showAgentTables()
+	if rows == v.agentTables[0].rows && shown == v.agentTables[0].box.Visible() {
 		return
 	}
-	v.agentBoxSize = size
-	v.agentBox.Layout = layout.NewGridWrapLayout(size)
-	v.agentBox.Refresh()
-	v.agentScroll.Refresh()
+	for _, bt := range v.agentTables {
+		bt.rows = rows
+		bt.h = tableHeight(rows, bt.set.cols)
+		bt.box.Refresh()
+	}
 	v.scroll.Content.Refresh() // the board below moves down or up
 	v.scroll.Refresh()
 }
 
+// tableWidth is the width of a table of every column.
 func tableWidth() float32 {
 	w := float32(0)
 	for i := range leadCols {
 		w += colWidth(i)
 	}
-	return w + 60 // a column's divider and padding: 4 each
+	return w + float32(len(leadCols))*colSep() // a column's divider: 4 each
 }
 
 // headLines is a column's header as the table shows it: on one line when
@@ -448,22 +447,26 @@ func channelName(ch model.Channel) string {
 	return platformLabel(ch)
 }
 
-func (v *LeadView) newTable(lines func() []boardLine) *widget.Table {
+// newTable makes a table of lines, rows lines high; fit chooses its
+// columns (boardTable.set).
+func (v *LeadView) newTable(lines func() []boardLine, rows int) *boardTable {
+	bt := &boardTable{rows: rows, set: newColSet()}
 	t := widget.NewTableWithHeaders(
-		func() (int, int) { return len(lines()), len(leadCols) },
+		func() (int, int) { return len(lines()), len(bt.set.cols) },
 		func() fyne.CanvasObject { return widget.NewLabel("") },
 		func(id widget.TableCellID, o fyne.CanvasObject) {
 			ls := lines()
-			if id.Row >= len(ls) {
+			if id.Row >= len(ls) || id.Col >= len(bt.set.cols) {
 				return
 			}
+			col := bt.set.cols[id.Col]
 			l := o.(*widget.Label)
-			text, imp := v.cell(ls[id.Row], id.Col)
+			text, imp := v.cell(ls[id.Row], col)
 			l.Importance = imp
-			l.TextStyle.Bold = id.Col == 0
+			l.TextStyle.Bold = col == 0
 			l.Truncation = fyne.TextTruncateOff
-			if id.Col == 0 {
-				l.Truncation = fyne.TextTruncateEllipsis // long handles
+			if col == 0 || bt.set.squeezed {
+				l.Truncation = fyne.TextTruncateEllipsis // long handles; figures in a window too narrow for them
 			}
 			l.SetText(text)
 		})
@@ -474,24 +477,28 @@ func (v *LeadView) newTable(lines func() []boardLine) *widget.Table {
 		return l
 	}
 	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		if id.Row < 0 && id.Col > 0 && id.Col < len(leadCols) {
-			o.(*widget.Label).SetText(headLines(id.Col))
+		l := o.(*widget.Label)
+		text := ""
+		if id.Row < 0 && id.Col >= 0 && id.Col < len(bt.set.cols) {
+			text = headLines(bt.set.cols[id.Col])
 		}
-	}
-	for i := range leadCols {
-		t.SetColumnWidth(i, colWidth(i))
-	}
-	if extra := headerExtra(); extra > 0 {
-		t.SetRowHeight(-1, t.CreateHeader().MinSize().Height+extra)
+		l.Truncation = fyne.TextTruncateOff
+		if bt.set.squeezed {
+			l.Truncation = fyne.TextTruncateEllipsis
+		}
+		l.SetText(text)
 	}
 	t.OnSelected = func(id widget.TableCellID) {
 		t.UnselectAll()
 		ls := lines()
-		if id.Row >= 0 && id.Row < len(ls) {
-			v.drill(ls[id.Row], id.Col)
+		if id.Row >= 0 && id.Row < len(ls) && id.Col >= 0 && id.Col < len(bt.set.cols) {
+			v.drill(ls[id.Row], bt.set.cols[id.Col])
 		}
 	}
-	return t
+	bt.t = t
+	bt.box = container.New(fixedHeight{&bt.h}, t)
+	bt.show(fitColumns(tableWidth(), v.flt.period, 0)[0])
+	return bt
 }
 
 // cell is the text of a table cell and how it stands out.

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 
 	"switchboard/app"
@@ -320,9 +319,9 @@ func TestLeadBoardInGermanDark(t *testing.T) {
 		if got := headLines(5); got != "Max.\nWartezeit" {
 			t.Errorf("the German header of the oldest wait: %q", got)
 		}
-		for name, sc := range map[string]*container.Scroll{"By channel": v.scroll.Content.(*fyne.Container).Objects[1].(*container.Scroll), "By agent": v.agentScroll} {
-			if need, have := sc.Content.MinSize().Width, sc.Size().Width; need > have {
-				t.Errorf("%s: %v px of columns in %v px: it scrolls sideways", name, need, have)
+		for name, bt := range map[string]*boardTable{"By channel": v.chanTables[0], "By agent": v.agentTables[0]} {
+			if need, have := bt.set.width(), bt.box.Size().Width; need > have || len(bt.set.cols) != len(leadCols) {
+				t.Errorf("%s: %v px of %d columns in %v px", name, need, len(bt.set.cols), have)
 			}
 		}
 		for i := range leadCols {

@@ -47,8 +47,8 @@ func TestLeadBoardEmpty(t *testing.T) {
 	v.Start()
 	v.Wait()
 	v.Locked(func() {
-		if !v.noAgents.Visible() || v.agentScroll.Visible() || !v.noUrgent.Visible() {
-			t.Errorf("empty board: agents sentence %v, agent table %v, nothing-to-breach %v", v.noAgents.Visible(), v.agentScroll.Visible(), v.noUrgent.Visible())
+		if !v.noAgents.Visible() || v.agentTables[0].box.Visible() || !v.noUrgent.Visible() {
+			t.Errorf("empty board: agents sentence %v, agent table %v, nothing-to-breach %v", v.noAgents.Visible(), v.agentTables[0].box.Visible(), v.noUrgent.Visible())
 		}
 		if v.dayZone().String() != "Europe/Berlin" {
 			t.Errorf("zone %s", v.dayZone())

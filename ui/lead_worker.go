@@ -326,8 +326,17 @@ func (v *LeadView) apply(live app.LiveBoard, data *leadData, flt leadFilter) {
 		}
 	}
 	v.fitAgentTable()
-	v.chanTable.Refresh()
-	v.agentTable.Refresh()
+	v.fit(v.fitW) // the period's columns, room for the names
+	if n := min(len(live.Urgent), 6); !v.lowerWide && n != v.urgentN {
+		// Above the charts the list is as tall as its cases.
+		v.lower.Refresh()
+		v.scroll.Content.Refresh()
+		v.scroll.Refresh()
+	}
+	v.urgentN = min(len(live.Urgent), 6)
+	for _, bt := range append(v.chanTables[:], v.agentTables[:]...) {
+		bt.t.Refresh()
+	}
 	v.urgent.Refresh()
 }
 
@@ -354,11 +363,10 @@ func (v *LeadView) setOptions(s *widget.Select, all string, opts []string) {
 
 func (v *LeadView) showCharts() {
 	var objs []fyne.CanvasObject
+	var imgs []*canvas.Image
 	for _, c := range v.data.charts {
-		img := canvas.NewImageFromImage(c.img)
-		img.FillMode = canvas.ImageFillContain
-		img.ScaleMode = canvas.ImageScaleSmooth
-		img.SetMinSize(fyne.NewSize(chartW, chartH))
+		img := v.chartImage(c)
+		imgs = append(imgs, img)
 		legend := container.NewHBox()
 		for _, l := range c.lines {
 			mark := "—"
@@ -373,6 +381,7 @@ func (v *LeadView) showCharts() {
 		objs = append(objs, container.NewVBox(img, container.NewCenter(legend)))
 	}
 	v.charts.Objects = objs
+	v.chartImgs = imgs
 	v.charts.Refresh()
 	v.scroll.Refresh() // the content grew: its size again
 }
@@ -521,7 +530,13 @@ func (v *LeadView) showDrill(title string, rows []drillRow) {
 	}
 	closeB := widget.NewButton(T("Close"), v.closeDrill)
 	box := container.NewBorder(container.NewVBox(heading(title), v.drillInfo), container.NewCenter(closeB), nil, nil, list)
-	v.drillPop = widget.NewModalPopUp(container.NewGridWrap(fyne.NewSize(760, 480), box), v.win.Canvas())
+	// 760×480, or less in a smaller window (FYNE_SCALE=2).
+	cs := v.win.Canvas().Size()
+	size := fyne.NewSize(760, 480)
+	if cs.Width > 0 && cs.Height > 0 {
+		size = fyne.NewSize(min(size.Width, cs.Width-40), min(size.Height, cs.Height-40))
+	}
+	v.drillPop = widget.NewModalPopUp(container.NewGridWrap(size, box), v.win.Canvas())
 	v.drillPop.Show()
 }
 
