@@ -42,6 +42,9 @@ type ListeningView struct {
 	adopted map[string]string
 	rows    []topicRow
 	cards   []itemCard
+	// spell is how the posts write each listened keyword (listen.Spellings):
+	// the hub keeps them lower case, the view shows "Reichweite".
+	spell map[string]string
 }
 
 // topicRow is one topic's line: the button that picks it, and what its
@@ -116,12 +119,30 @@ func TopicName(topic string) string {
 	return topic
 }
 
+// topicName is a topic as the view shows it: TopicName, and a listened
+// keyword as its posts write it ("Reichweite", kept as "reichweite").
+func (v *ListeningView) topicName(topic string) string {
+	if name := TopicName(topic); name != topic {
+		return name
+	}
+	if s, ok := v.spell[topic]; ok {
+		return s
+	}
+	return topic
+}
+
 func (v *ListeningView) show(view listen.View, items []model.ListenItem, err error) {
 	if err != nil {
 		v.status.SetText(T("Listening not available now: {{.Err}}", "Err", err.Error()))
 		return
 	}
 	v.view, v.shown = view, items
+	if v.spell == nil {
+		v.spell = map[string]string{}
+	}
+	for tp, s := range listen.Spellings(items) {
+		v.spell[tp] = s // kept when a topic is chosen: the other topics' posts are not shown then
+	}
 	if view.Adopted == 1 {
 		v.status.SetText(T("{{.N}} posts in {{.Days}} days, one answered as a care case", "N", view.Items, "Days", len(view.Days)))
 	} else {
@@ -148,7 +169,7 @@ func (v *ListeningView) show(view listen.View, items []model.ListenItem, err err
 		v.title.SetText(T("Latest posts"))
 		v.all.Hide()
 	} else {
-		v.title.SetText(T("Posts on {{.Topic}}", "Topic", TopicName(v.topic)))
+		v.title.SetText(T("Posts on {{.Topic}}", "Topic", v.topicName(v.topic)))
 		v.all.Show()
 	}
 	v.items.Objects, v.cards = nil, nil
@@ -158,7 +179,7 @@ func (v *ListeningView) show(view listen.View, items []model.ListenItem, err err
 	if len(items) == 0 {
 		msg := T("Nothing heard yet.")
 		if v.topic != "" {
-			msg = T("No posts on {{.Topic}} in the last {{.Days}} days.", "Topic", TopicName(v.topic), "Days", v.days)
+			msg = T("No posts on {{.Topic}} in the last {{.Days}} days.", "Topic", v.topicName(v.topic), "Days", v.days)
 		} else if len(view.Topics) > 0 {
 			msg = T("No posts in the last {{.Days}} days.", "Days", v.days)
 		}
@@ -173,7 +194,7 @@ func (v *ListeningView) showBanner(view listen.View) bool {
 	var names []string
 	for _, t := range view.Topics {
 		if t.Spike {
-			names = append(names, TopicName(t.Topic))
+			names = append(names, v.topicName(t.Topic))
 		}
 	}
 	if len(names) == 0 {
@@ -228,7 +249,7 @@ func trendText(t listen.Topic, view listen.View) string {
 
 func (v *ListeningView) topicRow(t listen.Topic, view listen.View) fyne.CanvasObject {
 	name := t.Topic
-	btn := widget.NewButton(TopicName(name)+" · "+Number(t.Total), func() {
+	btn := widget.NewButton(v.topicName(name)+" · "+Number(t.Total), func() {
 		if v.topic == name {
 			v.topic = ""
 		} else {
@@ -292,7 +313,7 @@ func (v *ListeningView) itemCard(it model.ListenItem) fyne.CanvasObject {
 	meta := []string{Stamp(it.Time)}
 	var names []string
 	for _, tp := range it.Topics {
-		names = append(names, TopicName(tp))
+		names = append(names, v.topicName(tp))
 	}
 	if len(names) > 0 {
 		meta = append(meta, strings.Join(names, ", "))

@@ -98,7 +98,7 @@ func TestListeningViewLabelsTopicsLikeTheQueue(t *testing.T) {
 					t.Errorf("a raw topic key: %q", l[0])
 				}
 			}
-			for _, want := range []string{tc.complaint + " · 2", "reichweite · 2", tc.technical + " · 1", tc.other + " · 1"} {
+			for _, want := range []string{tc.complaint + " · 2", "Reichweite · 2", tc.technical + " · 1", tc.other + " · 1"} {
 				if !slices.Contains(labels, want) {
 					t.Errorf("topics %q: no %q", labels, want)
 				}
@@ -108,7 +108,7 @@ func TestListeningViewLabelsTopicsLikeTheQueue(t *testing.T) {
 				t.Fatalf("title %q, %d items", v.Title(), len(v.Items()))
 			}
 			meta, _, _ := v.Card(0)
-			if !strings.Contains(meta, tc.complaint+", reichweite") || strings.Contains(meta, "service_complaint") || strings.Contains(meta, "negative") != (tc.lang == "en") {
+			if !strings.Contains(meta, tc.complaint+", Reichweite") || strings.Contains(meta, "service_complaint") || strings.Contains(meta, "negative") != (tc.lang == "en") {
 				t.Fatalf("card meta %q", meta)
 			}
 		})
@@ -131,8 +131,8 @@ func TestListeningViewExplainsTheSpike(t *testing.T) {
 		t.Fatalf("topics %q", lines)
 	}
 	want := map[string]string{
-		"update · 38 · spike today":    "Spike today: 12 posts, 6× the usual 2.0 a day",
-		"reichweite · 9 · spike today": "Spike today: 9 posts, where under one a day is usual",
+		"Update · 38 · spike today":    "Spike today: 12 posts, 6× the usual 2.0 a day",
+		"Reichweite · 9 · spike today": "Spike today: 9 posts, where under one a day is usual",
 		"laden · 13":                   "Today 0, usually 1.0 a day",
 	}
 	for _, l := range lines {
@@ -140,7 +140,7 @@ func TestListeningViewExplainsTheSpike(t *testing.T) {
 			t.Errorf("topic %q: %q, want %q", l[0], l[1], w)
 		}
 	}
-	if b := v.Banner(); !strings.HasPrefix(b, "Spiking today: ") || !strings.Contains(b, "update") || !strings.Contains(b, "reichweite") || strings.Contains(b, "laden") {
+	if b := v.Banner(); !strings.HasPrefix(b, "Spiking today: ") || !strings.Contains(b, "Update") || !strings.Contains(b, "Reichweite") || strings.Contains(b, "laden") {
 		t.Fatalf("banner %q", b)
 	}
 	quiet := &fakeListening{}
@@ -212,5 +212,49 @@ func TestListeningViewEmptyStates(t *testing.T) {
 	v.Select("technical")
 	if _, posts := v.Empty(); posts != "No posts on Technical in the last 14 days." {
 		t.Fatalf("a topic without posts: %q", posts)
+	}
+}
+
+// Issue 13 point 9: the listened keywords are shown as the posts write
+// them ("Reichweite", "Voltra"), not as the hub keeps them for matching
+// ("reichweite", lower case) — in the topics, the banner, the heading of
+// a chosen topic and the cards; choosing one still finds its posts, and
+// its name stays when only its posts are shown. A keyword no post spells
+// out stays as kept.
+func TestListeningTopicsAsThePostsWriteThem(t *testing.T) {
+	t.Cleanup(func() { ui.SetLanguage("en") })
+	ui.SetLanguage("de")
+	f := &fakeListening{}
+	for d := 1; d <= 13; d++ {
+		f.heard(d, 1, "voltra")
+	}
+	f.heard(0, 9, "reichweite", "voltra", "laden")
+	for i := range f.items {
+		f.items[i].Text = "Voltra E5: Reichweite nach dem Update 4.2 — die reichweite sinkt"
+	}
+	v := openListening(t, f, nil)
+	var labels []string
+	for _, l := range v.TopicLines() {
+		labels = append(labels, l[0])
+	}
+	for _, want := range []string{"Voltra · 22 · heute gehäuft", "Reichweite · 9 · heute gehäuft", "laden · 9 · heute gehäuft"} {
+		if !slices.Contains(labels, want) {
+			t.Errorf("topics %q: no %q", labels, want)
+		}
+	}
+	if b := v.Banner(); !strings.Contains(b, "Reichweite") || strings.Contains(b, "reichweite") {
+		t.Errorf("banner %q", b)
+	}
+	if meta, _, _ := v.Card(0); !strings.Contains(meta, "Reichweite, Voltra, laden") {
+		t.Errorf("card %q", meta)
+	}
+	v.Select("reichweite")
+	if v.Title() != "Beiträge zu Reichweite" || len(v.Items()) != 9 {
+		t.Errorf("chosen topic: title %q, %d posts", v.Title(), len(v.Items()))
+	}
+	for _, l := range v.TopicLines() {
+		if strings.HasPrefix(l[0], "voltra") {
+			t.Errorf("with reichweite chosen, voltra shown as %q", l[0])
+		}
 	}
 }
