@@ -89,6 +89,11 @@ func (b *Banner) fit() {
 	if !b.Visible() || b.Size().IsZero() || b.MinSize().Height == b.Size().Height {
 		return
 	}
+	b.relayout()
+}
+
+// relayout lays the window's content out again at its size.
+func (b *Banner) relayout() {
 	if a := fyne.CurrentApp(); a != nil {
 		if cv := a.Driver().CanvasForObject(b); cv != nil && cv.Content() != nil {
 			sz := cv.Content().Size()
@@ -110,7 +115,13 @@ func (b *Banner) Set(st client.Status, pending int) {
 	}
 	b.st, b.pending = st, pending
 	if !offline {
-		b.Hide()
+		if b.Visible() {
+			// The console moves up into the banner's room: hidden alone,
+			// the banner left it where it was, under an empty band as tall
+			// as the banner, until something else laid the window out.
+			b.Hide()
+			b.relayout()
+		}
 		return
 	}
 	if b.wasOnline {
