@@ -41,7 +41,10 @@ func (c *Console) Snooze(id string, until time.Time) {
 		case op.Kind == model.OpUnsnooze:
 			c.status.Info(T("Snooze ended."))
 		default:
-			c.status.Info(T("Snoozed until {{.When}}.", "When", Stamp(until)))
+			// Said as the row and the case view say it ("Snoozed until
+			// 14:30" today): the stamp's "Wed 2 Dec 14:30" beside them
+			// read as another day.
+			c.status.Info(SnoozeLabel(until, c.now()) + ".")
 		}
 	})
 }
