@@ -31,7 +31,7 @@ type CaseRow struct {
 	bg       *canvas.Rectangle
 	icon     *widget.Icon
 	unsynced *widget.Icon
-	name     *widget.RichText
+	name     *nameLine
 	badge    *Badge
 	tier     *Badge
 	status   *Badge
@@ -47,10 +47,11 @@ type CaseRow struct {
 	// 200 % on a small screen); body is their container once rendered.
 	dense bool
 	body  *fyne.Container
-	// The columns right of the name and of the first line, and their
-	// widths (set in CreateRenderer, arranged by arrange).
-	topCols, botCols *fyne.Container
-	colW             rowCols
+	// The row's two lines, the name and the first line each with the
+	// columns right of it, and the columns' widths (set in
+	// CreateRenderer, arranged by arrange).
+	top, bottom *fyne.Container
+	colW        rowCols
 }
 
 // rowCols are the widths of the row's columns in this language.
@@ -74,7 +75,7 @@ func NewCaseRow() *CaseRow {
 		bg:       canvas.NewRectangle(color.Transparent),
 		icon:     widget.NewIcon(assets.Twitter),
 		unsynced: widget.NewIcon(theme.UploadIcon()),
-		name:     widget.NewRichText(),
+		name:     newNameLine(),
 		badge:    NewBadge("", color.Transparent),
 		tier:     NewBadge("", color.Transparent),
 		status:   NewBadge("", color.Transparent),
@@ -86,11 +87,6 @@ func NewCaseRow() *CaseRow {
 		who:      widget.NewLabel(""),
 	}
 	r.bg.CornerRadius = 4
-	r.name.Truncation = fyne.TextTruncateEllipsis
-	r.name.Segments = []widget.RichTextSegment{
-		&widget.TextSegment{Style: widget.RichTextStyle{Inline: true, TextStyle: fyne.TextStyle{Bold: true}, ColorName: theme.ColorNameForeground}},
-		&widget.TextSegment{Style: widget.RichTextStyle{Inline: true, ColorName: theme.ColorNamePlaceHolder}},
-	}
 	r.preview.Truncation = fyne.TextTruncateEllipsis
 	r.who.Truncation = fyne.TextTruncateEllipsis
 	r.who.SizeName = theme.SizeNameCaptionText
@@ -130,12 +126,7 @@ func (r *CaseRow) SetInfo(s model.Summary, now time.Time, info RowInfo) {
 	if name == "" {
 		name, handle = handle, ""
 	}
-	r.name.Segments[0].(*widget.TextSegment).Text = name
-	r.name.Segments[1].(*widget.TextSegment).Text = ""
-	if handle != "" {
-		r.name.Segments[1].(*widget.TextSegment).Text = " " + handle
-	}
-	r.name.Refresh()
+	r.name.Set(name, handle)
 	r.badge.Set(ReachName(s.Reach), ReachColor(s.Reach))
 	if info.Tier != "" && info.Tier != "basic" {
 		r.tier.Set(TierName(info.Tier), TierColor(info.Tier))
@@ -210,7 +201,7 @@ func (r *CaseRow) Texts() []string {
 			out = append(out, s)
 		}
 	}
-	add(r.name.String())
+	add(r.NameText())
 	for _, b := range []*Badge{r.badge, r.tier, r.status} {
 		if b.Visible() {
 			add(b.Text())
@@ -230,6 +221,12 @@ func (r *CaseRow) Texts() []string {
 	}
 	return out
 }
+
+// NameText is the row's author line, uncut: the name and the handle.
+func (r *CaseRow) NameText() string { return r.name.String() }
+
+// shownName is the author line as drawn, perhaps cut.
+func (r *CaseRow) shownName() string { return r.name.shown() }
 
 // SLAColor is the colour of the row's SLA countdown, for tests.
 func (r *CaseRow) SLAColor() color.Color { return r.sla.Color }
@@ -260,18 +257,21 @@ func (r *CaseRow) CreateRenderer() fyne.WidgetRenderer {
 	for _, c := range categories {
 		cats = append(cats, CategoryName(c))
 	}
-	var ageW float32 // the widest age in this language
-	for _, d := range []time.Duration{59 * time.Second, 59 * time.Minute, 47 * time.Hour, 99 * 24 * time.Hour} {
+	var ageW, slaW float32 // the widest age and SLA countdown in this language
+	for _, d := range []time.Duration{59 * time.Second, 59 * time.Minute, 47 * time.Hour, 999 * 24 * time.Hour} {
 		ageW = max(ageW, fyne.MeasureText(Age(d), theme.TextSize(), fyne.TextStyle{}).Width)
+		for _, left := range []time.Duration{d, -d} {
+			// As the countdown is drawn: the body's size, bold ("−47 Std."
+			// measured as a caption in English spilled over the reach badge).
+			slaW = max(slaW, fyne.MeasureText(Left(left), r.sla.TextSize, r.sla.TextStyle).Width)
+		}
 	}
 	ageW += 2 * theme.InnerPadding()
 	r.colW = rowCols{reach: w(reach...), tier: w(tiers...), status: w(statuses...), age: ageW,
-		flag: w(flags...), cat: w(cats...), sla: w("−23 h", "59 min") + 4, who: w("→anna.k") + 8}
-	r.topCols, r.botCols = container.New(&fixedCols{}), container.New(&fixedCols{})
+		flag: w(flags...), cat: w(cats...), sla: slaW + 8, who: w("→anna.k") + 8}
+	r.top, r.bottom = container.New(&rowLine{}, r.name), container.New(&rowLine{}, r.preview)
 	r.arrange()
-	top := container.NewBorder(nil, nil, nil, r.topCols, r.name)
-	bottom := container.NewBorder(nil, nil, nil, r.botCols, r.preview)
-	body := container.New(layout.NewCustomPaddedVBoxLayout(-theme.Padding()*2), top, bottom)
+	body := container.New(layout.NewCustomPaddedVBoxLayout(-theme.Padding()*2), r.top, r.bottom)
 	r.body = body
 	if r.dense {
 		body.Layout = denseLines{}
@@ -304,19 +304,23 @@ func (r *CaseRow) SetDense(on bool) {
 // arrange puts the columns in place: every column, or, dense, the status
 // and age after the name and the reach and SLA after the first line — the
 // row then fits a queue pane of 300 units (tier, triage, flag and who are
-// in the case view).
+// in the case view). Dense, the badges keep to their columns' ends, next
+// to the age and the SLA, and the name and the first line have the room
+// up to them ("neu" in a column as wide as "nicht mehr hier" left the
+// name 40 units less).
 func (r *CaseRow) arrange() {
 	cw := r.colW
-	top, bot := r.topCols.Layout.(*fixedCols), r.botCols.Layout.(*fixedCols)
+	top, bot := r.top.Layout.(*rowLine), r.bottom.Layout.(*rowLine)
+	top.trail, bot.trail = r.dense, r.dense
 	if r.dense {
-		top.w, r.topCols.Objects = []float32{cw.status, cw.age}, []fyne.CanvasObject{r.status, r.age}
-		bot.w, r.botCols.Objects = []float32{cw.reach, cw.sla}, []fyne.CanvasObject{r.badge, r.sla}
+		top.w, r.top.Objects = []float32{cw.status, cw.age}, []fyne.CanvasObject{r.name, r.status, r.age}
+		bot.w, r.bottom.Objects = []float32{cw.reach, cw.sla}, []fyne.CanvasObject{r.preview, r.badge, r.sla}
 	} else {
-		top.w, r.topCols.Objects = []float32{cw.reach, cw.tier, cw.status, cw.age}, []fyne.CanvasObject{r.badge, r.tier, r.status, r.age}
-		bot.w, r.botCols.Objects = []float32{cw.flag, cw.cat, cw.sla, cw.who}, []fyne.CanvasObject{r.flag, r.triage, r.sla, r.who}
+		top.w, r.top.Objects = []float32{cw.reach, cw.tier, cw.status, cw.age}, []fyne.CanvasObject{r.name, r.badge, r.tier, r.status, r.age}
+		bot.w, r.bottom.Objects = []float32{cw.flag, cw.cat, cw.sla, cw.who}, []fyne.CanvasObject{r.preview, r.flag, r.triage, r.sla, r.who}
 	}
-	r.topCols.Refresh()
-	r.botCols.Refresh()
+	r.top.Refresh()
+	r.bottom.Refresh()
 }
 
 // denseLines stacks a row's two lines with their texts touching: each line
@@ -346,35 +350,200 @@ func (l denseLines) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	}
 }
 
-// fixedCols lays its objects out in columns of fixed widths, each object
-// at its own width at most, vertically centred: the same columns on every
-// row, whatever they hold.
-type fixedCols struct{ w []float32 }
+// rowLine lays out one line of a row: its first object (the name, the
+// first line) on the left, the others in columns of fixed widths at the
+// right, the same on every row whatever they hold. Each column's object is
+// at most its column's width less a gap, vertically centred; a badge keeps
+// to its text, at its column's start or, trail, its end, and is cut with
+// an ellipsis when its column is too narrow. The first object has the
+// room up to the first thing a column shows, less a padding: it never
+// runs under a badge.
+type rowLine struct {
+	w     []float32
+	trail bool
+}
 
-func (l *fixedCols) MinSize(objs []fyne.CanvasObject) fyne.Size {
+// colGap is the room between a column's object and the next column.
+const colGap = 4
+
+func (l *rowLine) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	var width, height float32
 	for i, o := range objs {
-		if i < len(l.w) {
-			width += l.w[i]
+		m := o.MinSize()
+		switch {
+		case i == 0:
+			width += m.Width + theme.Padding()
+		case i <= len(l.w):
+			width += l.w[i-1]
 		}
-		height = max(height, o.MinSize().Height)
+		height = max(height, m.Height)
 	}
 	return fyne.NewSize(width, height)
 }
 
-func (l *fixedCols) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	var x float32
-	for i, o := range objs {
+func (l *rowLine) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	if len(objs) == 0 {
+		return
+	}
+	var cols float32
+	for _, cw := range l.w {
+		cols += cw
+	}
+	x := size.Width - cols
+	end := size.Width // where the first thing a column shows starts
+	for i, o := range objs[1:] {
 		if i >= len(l.w) {
 			break
 		}
-		ms := o.MinSize()
 		cw := l.w[i]
-		ow := cw - 4 // labels truncate inside their column, badges keep to their text
-		o.Resize(fyne.NewSize(ow, min(ms.Height, size.Height)))
-		o.Move(fyne.NewPos(x, (size.Height-min(ms.Height, size.Height))/2))
+		ms := o.MinSize()
+		h := min(ms.Height, size.Height)
+		y := (size.Height - h) / 2
+		ow, ox := cw-colGap, x
+		if _, badge := o.(*Badge); badge {
+			ow = min(ms.Width, ow)
+			if l.trail {
+				ox = x + cw - colGap - ow
+			}
+		}
+		o.Resize(fyne.NewSize(ow, h))
+		o.Move(fyne.NewPos(ox, y))
+		if shows(o) {
+			end = min(end, ox)
+		}
 		x += cw
 	}
+	first := objs[0]
+	h := min(first.MinSize().Height, size.Height)
+	first.Resize(fyne.NewSize(max(0, end-theme.Padding()), h))
+	first.Move(fyne.NewPos(0, (size.Height-h)/2))
+}
+
+// shows reports whether a column's object draws anything.
+func shows(o fyne.CanvasObject) bool {
+	if !o.Visible() {
+		return false
+	}
+	switch x := o.(type) {
+	case *canvas.Text:
+		return x.Text != ""
+	case *widget.Label:
+		return x.Text != ""
+	}
+	return true
+}
+
+// nameLine is a row's author: the name in bold and the handle after it,
+// dimmed. What does not fit is cut with an ellipsis, the handle first,
+// then the name — the name always before the handle, never over it (a
+// RichText of the two cut each segment on its own and drew them over
+// each other and past its edge, under the status badge).
+type nameLine struct {
+	widget.BaseWidget
+	full, handleFull string
+	name, handle     *canvas.Text
+}
+
+func newNameLine() *nameLine {
+	n := &nameLine{name: canvas.NewText("", theme.Color(theme.ColorNameForeground)), handle: canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder))}
+	n.name.TextStyle.Bold = true
+	n.ExtendBaseWidget(n)
+	return n
+}
+
+// Set shows name and handle ("" for none).
+func (n *nameLine) Set(name, handle string) {
+	if n.full == name && n.handleFull == handle {
+		return
+	}
+	n.full, n.handleFull = name, handle
+	n.Refresh()
+}
+
+// String is the whole line, as it would read uncut.
+func (n *nameLine) String() string {
+	if n.handleFull == "" {
+		return n.full
+	}
+	return n.full + " " + n.handleFull
+}
+
+// shown is the line as drawn now.
+func (n *nameLine) shown() string {
+	if n.handle.Text == "" || !n.handle.Visible() {
+		return n.name.Text
+	}
+	return n.name.Text + " " + n.handle.Text
+}
+
+func (n *nameLine) CreateRenderer() fyne.WidgetRenderer { return &nameLineRenderer{n} }
+
+type nameLineRenderer struct{ n *nameLine }
+
+func (r *nameLineRenderer) MinSize() fyne.Size {
+	pad := theme.InnerPadding()
+	h := fyne.MeasureText("M", theme.TextSize(), r.n.name.TextStyle).Height
+	return fyne.NewSize(fyne.MeasureText("…", theme.TextSize(), r.n.name.TextStyle).Width+2*pad, h+2*pad)
+}
+
+func (r *nameLineRenderer) Layout(size fyne.Size) {
+	n := r.n
+	pad := theme.InnerPadding()
+	room := size.Width - 2*pad
+	n.name.TextSize, n.handle.TextSize = theme.TextSize(), theme.TextSize()
+	n.name.Text = ellipsize(n.full, room, n.name.TextSize, n.name.TextStyle)
+	nm := n.name.MinSize()
+	n.name.Move(fyne.NewPos(pad, (size.Height-nm.Height)/2))
+	n.name.Resize(nm)
+	n.handle.Text = ""
+	if n.handleFull != "" && n.name.Text == n.full {
+		space := fyne.MeasureText(" ", n.handle.TextSize, n.handle.TextStyle).Width
+		n.handle.Text = ellipsize(n.handleFull, room-nm.Width-space, n.handle.TextSize, n.handle.TextStyle)
+		if n.handle.Text == "" { // not even "…" after the name: the name cut to say there is more
+			n.name.Text = ellipsize(n.String(), room, n.name.TextSize, n.name.TextStyle)
+			nm = n.name.MinSize()
+			n.name.Resize(nm)
+		}
+	}
+	hm := n.handle.MinSize()
+	n.handle.Move(fyne.NewPos(pad+nm.Width+fyne.MeasureText(" ", n.handle.TextSize, n.handle.TextStyle).Width, (size.Height-hm.Height)/2))
+	n.handle.Resize(hm)
+}
+
+func (r *nameLineRenderer) Refresh() {
+	r.n.name.Color = theme.Color(theme.ColorNameForeground)
+	r.n.handle.Color = theme.Color(theme.ColorNamePlaceHolder)
+	r.Layout(r.n.Size())
+	r.n.name.Refresh()
+	r.n.handle.Refresh()
+}
+
+func (r *nameLineRenderer) Objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{r.n.name, r.n.handle}
+}
+func (r *nameLineRenderer) Destroy() {}
+
+// ellipsize is s cut to width with an ellipsis ("" when not even that
+// fits), or s when it fits.
+func ellipsize(s string, width, size float32, style fyne.TextStyle) string {
+	if s == "" || fyne.MeasureText(s, size, style).Width <= width {
+		return s
+	}
+	rs := []rune(s)
+	// The longest prefix that fits with the ellipsis after it.
+	lo, hi := 0, len(rs)-1
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if fyne.MeasureText(strings.TrimRight(string(rs[:mid]), " ")+"…", size, style).Width <= width {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	if lo == 0 && fyne.MeasureText("…", size, style).Width > width {
+		return ""
+	}
+	return strings.TrimRight(string(rs[:lo]), " ") + "…"
 }
 
 // Badge is a small coloured tag; empty text hides it.
@@ -382,6 +551,7 @@ type Badge struct {
 	widget.BaseWidget
 	bg   *canvas.Rectangle
 	text *canvas.Text
+	full string // the text; text holds it as drawn, cut to the badge's width
 }
 
 // NewBadge makes a badge.
@@ -397,7 +567,7 @@ func NewBadge(text string, bg color.Color) *Badge {
 
 // Set changes text and colour.
 func (b *Badge) Set(text string, bg color.Color) {
-	b.text.Text = text
+	b.full, b.text.Text = text, text
 	b.bg.FillColor = bg
 	if text == "" {
 		b.Hide()
@@ -408,7 +578,7 @@ func (b *Badge) Set(text string, bg color.Color) {
 }
 
 // Text is the badge's text.
-func (b *Badge) Text() string { return b.text.Text }
+func (b *Badge) Text() string { return b.full }
 
 // CreateRenderer implements fyne.Widget.
 func (b *Badge) CreateRenderer() fyne.WidgetRenderer {
@@ -419,10 +589,17 @@ type badgeRenderer struct{ b *Badge }
 
 func (r *badgeRenderer) pad() fyne.Size { return fyne.NewSize(6, 2) }
 func (r *badgeRenderer) MinSize() fyne.Size {
-	return r.b.text.MinSize().Add(r.pad().Add(r.pad()))
+	return fyne.MeasureText(r.b.full, r.b.text.TextSize, r.b.text.TextStyle).Add(r.pad().Add(r.pad()))
 }
 func (r *badgeRenderer) Layout(size fyne.Size) {
 	min := r.MinSize()
+	// Narrower than its text (a column too narrow for a category of
+	// the team's own): the text is cut, never drawn past the badge.
+	r.b.text.Text = r.b.full
+	if size.Width > 0 && size.Width < min.Width {
+		r.b.text.Text = ellipsize(r.b.full, size.Width-2*r.pad().Width, r.b.text.TextSize, r.b.text.TextStyle)
+		min.Width = r.b.text.MinSize().Width + 2*r.pad().Width
+	}
 	top := (size.Height - min.Height) / 2
 	// Given a column wider than its text (a queue row), the badge keeps
 	// to its text's width at the column's start.

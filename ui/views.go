@@ -55,7 +55,7 @@ type viewsUI struct {
 	compact  bool
 	queueTop *fyne.Container
 	viewGrid *fyne.Container
-	over     *fyne.Container // over the list: the compact queue's "N new" bar
+	over     *fyne.Container // over the list: the "N new — show" bar
 }
 
 // savedKey is the view key of saved view name.
@@ -161,7 +161,7 @@ func (c *Console) layoutQueueTop() {
 		filters := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(c.channel, c.active), c.search),
 			container.NewBorder(nil, nil, nil, v.saveB, container.NewGridWithColumns(2, v.cat, v.lang)))
 		head := container.NewBorder(nil, nil, widget.NewLabelWithStyle(T("Queue"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), container.NewHBox(c.count, c.snoozeB, c.sortSel))
-		objs = []fyne.CanvasObject{c.vw.viewGrid, v.savedGrid, filters, head, container.New(slotLayout{}, c.newBar)}
+		objs = []fyne.CanvasObject{c.vw.viewGrid, v.savedGrid, filters, head}
 	} else {
 		objs = []fyne.CanvasObject{container.NewBorder(nil, nil, v.viewB, v.filtersB, c.search)}
 		if v.more {
@@ -171,14 +171,11 @@ func (c *Console) layoutQueueTop() {
 				container.NewBorder(nil, nil, c.count, container.NewHBox(c.snoozeB, v.saveB), c.sortSel))
 		}
 	}
-	// Compact, "N new — show" lies over the list's first row: a row of
-	// its own (kept while hidden, so the list never moves) cost the list
-	// a row, and beside the search it widened the pane past its width.
-	over := []fyne.CanvasObject{}
-	if c.vw.compact {
-		over = []fyne.CanvasObject{c.newBar}
-	}
-	c.vw.over.Objects = over
+	// "N new — show" lies over the list's first row: a row of its own
+	// (kept while hidden, so the list never moves) left a blank strip
+	// over the list while nothing was new (most of the time) and cost
+	// the compact queue a row; beside the search it widened the pane.
+	c.vw.over.Objects = []fyne.CanvasObject{c.newBar}
 	c.vw.over.Refresh()
 	c.vw.queueTop.Objects = objs
 	c.vw.queueTop.Refresh()
