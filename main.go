@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -55,7 +57,8 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	defer core.Close()
+	closeCore := sync.OnceValue(core.Close) // main's end, or quitGuard's
+	defer closeCore()
 	given := *token
 	if *tokenFile != "" {
 		if given != "" {
@@ -162,7 +165,13 @@ func main() {
 		return settings
 	})
 	var kept atomic.Bool // the window's state is saved
+	var keepMu sync.Mutex
 	keep := func() {
+		keepMu.Lock()
+		defer keepMu.Unlock()
+		if kept.Load() {
+			return
+		}
 		// Remember the window's size and split offsets for the next start.
 		console.Locked(func() { settings.Window = windowState(w, console) })
 		if err := saveWindow(dir, settings.Window); err != nil {
@@ -170,21 +179,80 @@ func main() {
 		}
 		kept.Store(true)
 	}
+	var finished sync.Once
+	finish := func(onUI func(func())) {
+		finished.Do(func() {
+			// SIGTERM or SIGINT (a logout, kill, Ctrl+C in the terminal):
+			// Fyne quits without the close intercept, and the size,
+			// position and splits were lost (seen under Xvfb: kill,
+			// restart, the default window). The window's fields still
+			// hold them here.
+			if !kept.Load() {
+				onUI(keep)
+			}
+			cancel()
+			<-done
+		})
+	}
+	guard := quitGuard(func() {
+		finish(func(keep func()) {
+			// On the UI goroutine while its loop runs (once it has
+			// drained its queue Fyne runs it here). Not DoAndWait: a
+			// loop that ends meanwhile drops what was queued, and the
+			// wait never ends.
+			ran := make(chan struct{})
+			fyne.Do(func() { keep(); close(ran) })
+			select {
+			case <-ran:
+			case <-time.After(quitWait / 2):
+				keep()
+			}
+		})
+		closeCore()
+	})
 	w.SetCloseIntercept(func() {
 		keep()
+		guard()
 		w.Close()
 	})
-	w.SetOnClosed(func() { cancel() })
+	w.SetOnClosed(func() { guard(); cancel() })
 	w.ShowAndRun()
-	// SIGTERM or SIGINT (a logout, kill, Ctrl+C in the terminal): Fyne
-	// quits without the close intercept, and the size, position and
-	// splits were lost (seen under Xvfb: kill, restart, the default
-	// window). The window's fields still hold them here.
-	if !kept.Load() {
-		keep()
+	finish(func(f func()) { f() })
+}
+
+// quitWait is how long Fyne's loop may take to end once quitting began
+// (it takes 0.1-0.3 s when all is well; see quitGuard).
+const quitWait = 500 * time.Millisecond
+
+// quitGuard ends the process quitWait after the returned function is first
+// called (the window closed) or a SIGTERM or SIGINT came, if Fyne's run
+// loop has not returned by then; end does main's work after it (save the
+// window, stop the sync, close the cache) first. Fyne's loop can wait for
+// good at its end: the lifecycle's stop hook is queued for the UI
+// goroutine while that goroutine drains its queue for the last time, and
+// when the hook arrives after the drain nothing runs it and the process
+// hangs in ShowAndRun (seen under load with the settings open, closed by
+// the window manager or SIGTERM: alive a minute later, main in
+// WaitForEvents, the event goroutine in runOnMainWithWait). A loop that is
+// only slow to end ends here as well as in main: the same work, once.
+func quitGuard(end func()) func() {
+	var once sync.Once
+	start := func() {
+		once.Do(func() {
+			time.AfterFunc(quitWait, func() {
+				fmt.Fprintf(os.Stderr, "switchboard: the window's loop did not end within %s of quitting; ending here\n", quitWait)
+				end()
+				os.Exit(0)
+			})
+		})
 	}
-	cancel()
-	<-done
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		<-sig
+		start()
+	}()
+	return start
 }
 
 // tick refreshes relative ages and the retry countdown.

@@ -86,4 +86,14 @@ func (t *Theme) Font(s fyne.TextStyle) fyne.Resource { return theme.DefaultTheme
 func (t *Theme) Icon(n fyne.ThemeIconName) fyne.Resource { return theme.DefaultTheme().Icon(n) }
 
 // Size implements fyne.Theme.
-func (t *Theme) Size(n fyne.ThemeSizeName) float32 { return theme.DefaultTheme().Size(n) }
+// Modal pop-ups (settings, shortcuts, snooze) draw no blur over the window
+// behind them, only the shadow: the blur is two passes over every pixel of
+// the window in each frame, and over a queue that changes several times a
+// second a software-rendered window spent its frames on it — a quit waited
+// seconds behind them (TestModalPopUpsDrawNoBlur).
+func (t *Theme) Size(n fyne.ThemeSizeName) float32 {
+	if n == theme.SizeNameModalBlurRadius {
+		return 0
+	}
+	return theme.DefaultTheme().Size(n)
+}
