@@ -50,6 +50,13 @@ type ActionBar struct {
 	onOK     func() // what the confirm button does
 	info     *infoLabel
 	body     *fyne.Container
+	// compact: the rows for a short pane (SetCompact, composer.go);
+	// widest keeps each arrangement's buttons row at its widest minimum;
+	// ownerShort stands for owner in the compact row where that is too
+	// narrow for it.
+	compact    bool
+	widest     [2]widestLayout
+	ownerShort *widget.Label
 
 	afterAct func() // after an op was queued or refused (the outbox changed)
 	// took are the cases this console acted on just now, and when: a
@@ -72,12 +79,16 @@ func NewActionBar(act func(op model.Op, done func(error))) *ActionBar {
 	b.comp = newComposer(b)
 	b.owner = widget.NewLabel("")
 	b.owner.Importance = widget.LowImportance
+	b.ownerShort = widget.NewLabel("")
+	b.ownerShort.Importance = widget.LowImportance
+	b.ownerShort.Truncation = fyne.TextTruncateEllipsis
 	b.claim = widget.NewButtonWithIcon(T("Claim"), theme.AccountIcon(), b.toggleClaim)
 	var names []string // in the agent's language
 	for _, st := range statuses {
 		names = append(names, StatusName(model.Status(st)))
 	}
 	b.status = widget.NewSelect(names, func(string) {
+		b.fitStatus() // composer.go: compact, as wide as the status shown
 		i := b.status.SelectedIndex()
 		if b.loading || b.caseID == "" || i < 0 {
 			return
@@ -110,22 +121,9 @@ func NewActionBar(act func(op model.Op, done func(error))) *ActionBar {
 	})
 	b.assign = container.NewHBox(container.NewGridWrap(fyne.NewSize(110, b.assignTo.MinSize().Height), b.assignTo), assignBtn)
 	b.assign.Hide()
-	top := container.NewBorder(nil, nil, container.NewHBox(b.claim, b.status), b.assign, b.owner)
-	c := b.comp
-	// Undo takes the canned answers' place while it shows (the box was
-	// just sent and is empty), in a slot as wide as the wider of the two:
-	// beside the send button it widened the bar by its own width for the
-	// undo window, and the splits gave the case pane that much from the
-	// queue (seen in the live console: the queue 50 px narrower, then
-	// back). The row keeps the widest it has been (the send button names
-	// the customer, and each case's handle moved the panes).
-	slot := container.New(slotLayout{}, c.canned, c.undo)
-	buttons := container.New(&widestLayout{}, container.NewBorder(nil, nil, container.NewHBox(c.counter, b.via, slot), c.send))
-	// The info line's room is kept while it says nothing: "Reply…" and
-	// "… queued" coming and going moved the send button by a line.
-	info := container.New(oneLineAtLeast{}, b.info)
-	b.body = container.NewVBox(widget.NewSeparator(), top, c.box, container.NewBorder(nil, nil, nil, b.confirm, b.warn), buttons, info)
-	c.update()
+	b.body = container.NewVBox()
+	b.arrange() // composer.go: the full rows, or the compact ones (SetCompact)
+	b.comp.update()
 	b.ExtendBaseWidget(b)
 	b.Hide()
 	return b
@@ -183,20 +181,33 @@ func (b *ActionBar) Set(c model.Case, merged []model.Summary, me string, lead bo
 	}
 	b.status.SetSelected(StatusName(c.Status))
 	b.loading = false
-	switch c.Assignee {
-	case "":
-		b.owner.SetText(T("Unassigned"))
-		b.claim.SetText(T("Claim"))
-	case me:
-		b.owner.SetText(T("Assigned to you"))
-		b.claim.SetText(T("Release"))
-	default:
-		b.owner.SetText(T("Assigned to {{.Who}}", "Who", c.Assignee))
-		b.claim.SetText(T("Claim"))
-	}
+	b.showOwner()
 	b.comp.setCase(c)
 	b.Show()
 	b.Refresh()
+}
+
+// showOwner says whose the case is and offers to claim or release it.
+func (b *ActionBar) showOwner() {
+	switch b.assignee {
+	case "":
+		b.owner.SetText(T("Unassigned"))
+		b.claim.SetText(T("Claim"))
+	case b.me:
+		b.owner.SetText(T("Assigned to you"))
+		b.claim.SetText(T("Release"))
+	default:
+		b.owner.SetText(T("Assigned to {{.Who}}", "Who", b.assignee))
+		b.claim.SetText(T("Claim"))
+	}
+	// Compact, where the row has no room for that: Claim says the case
+	// is nobody's (or a colleague's, named beside it), Release that it is
+	// the agent's.
+	short := ""
+	if b.assignee != "" && b.assignee != b.me {
+		short = T("with {{.Who}}", "Who", b.assignee)
+	}
+	b.ownerShort.SetText(short)
 }
 
 // Clear hides the bar.

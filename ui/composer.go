@@ -130,8 +130,19 @@ type Composer struct {
 	undoStop  func()
 	saveStop  func()
 	lastSent  model.Op
-	box       fyne.CanvasObject
 	confirmed string // the warning the agent confirmed for this send
+	// more is the compact composer's menu: the canned answers and the
+	// public / private choice (SetCompact).
+	more *widget.Button
+	// rows is the box's height in lines while compact (1 to compactRows).
+	rows int
+	// whoRich is the compact line naming the reader, the high-reach
+	// warning on it in the warning colour (the full rows have each on
+	// its own line).
+	whoRich *widget.RichText
+	// statusHolder is the status picker's own placeholder, which sets
+	// its width in the full rows (fitStatus).
+	statusHolder string
 }
 
 // keptDraft is a case's draft as the agent left it: each mode's text,
@@ -225,9 +236,10 @@ func newComposer(b *ActionBar) *Composer {
 	c.undo.Hide()
 	c.modes.SetSelected(c.modes.Options[0])
 
-	head := container.NewBorder(nil, nil, c.modes, c.privacy)
-	editor := container.NewStack(c.bg, container.NewPadded(container.NewBorder(c.who, nil, nil, nil, c.entry)))
-	c.box = container.NewVBox(head, c.reach, editor, c.pii)
+	c.whoRich = widget.NewRichText()
+	c.whoRich.Wrapping = fyne.TextWrapWord
+	c.more = widget.NewButtonWithIcon("", theme.MoreVerticalIcon(), c.showMore)
+	c.more.Importance = widget.LowImportance
 	return c
 }
 
@@ -497,16 +509,26 @@ func (c *Composer) update() {
 		c.who.SetText(T("Private message to {{.Who}}", "Who", handle))
 		c.who.Importance = widget.SuccessImportance
 		c.send.SetText(T("Send privately to {{.Who}}", "Who", short))
+		if c.bar.compact { // the line above names the reader
+			c.send.SetText(T("Send privately"))
+		}
 		c.send.Importance = widget.SuccessImportance
 		c.send.SetIcon(theme.MailSendIcon())
 		c.entry.SetPlaceHolder(T("Write a private reply…"))
 		c.bg.FillColor = withAlpha(th.Color(theme.ColorNameSuccess, variant), 0x20)
 		c.bg.StrokeColor = th.Color(theme.ColorNameSuccess, variant)
 	default:
-		if c.public {
+		switch {
+		case c.public && c.bar.compact:
+			c.who.SetText(T("Public reply to {{.Who}} on {{.Channel}}: everyone can see this", "Who", handle, "Channel", ChannelName(ch)))
+			c.send.SetText(T("Send publicly"))
+		case c.public:
 			c.who.SetText(T("Public reply to {{.Who}} on {{.Channel}}: everyone can see this", "Who", handle, "Channel", ChannelName(ch)))
 			c.send.SetText(T("Send publicly to {{.Who}}", "Who", short))
-		} else {
+		case c.bar.compact:
+			c.who.SetText(T("Reply to {{.Who}} on {{.Channel}}", "Who", handle, "Channel", ChannelName(ch)))
+			c.send.SetText(T("Send reply"))
+		default:
 			c.who.SetText(T("Reply to {{.Who}} on {{.Channel}}", "Who", handle, "Channel", ChannelName(ch)))
 			c.send.SetText(T("Send reply to {{.Who}}", "Who", short))
 		}
@@ -552,6 +574,30 @@ func (c *Composer) update() {
 		c.counter.Importance = widget.LowImportance
 	}
 	c.counter.Refresh()
+	c.setWhoRich()
+	c.fitRows()
+}
+
+// setWhoRich writes the compact line: who reads the text, in the mode's
+// colour, then the high-reach warning (if shown) in the warning colour.
+func (c *Composer) setWhoRich() {
+	if !c.bar.compact {
+		return
+	}
+	col := theme.ColorNamePrimary
+	switch c.who.Importance {
+	case widget.WarningImportance:
+		col = theme.ColorNameWarning
+	case widget.SuccessImportance:
+		col = theme.ColorNameSuccess
+	}
+	segs := []widget.RichTextSegment{&widget.TextSegment{Text: c.who.Text, Style: widget.RichTextStyle{Inline: true, ColorName: col, TextStyle: fyne.TextStyle{Bold: true}}}}
+	if c.reach.Visible() {
+		// The line says the reply is public; the warning adds the reach.
+		segs = append(segs, &widget.TextSegment{Text: " · " + T("{{.N}} followers", "N", Number(c.author.Followers)), Style: widget.RichTextStyle{Inline: true, ColorName: theme.ColorNameWarning, TextStyle: fyne.TextStyle{Bold: true}}})
+	}
+	c.whoRich.Segments = segs
+	c.whoRich.Refresh()
 }
 
 func withAlpha(c color.Color, a uint8) color.Color {
@@ -641,6 +687,7 @@ func (c *Composer) sent(op model.Op) {
 	c.hideUndo()
 	c.undo.SetText(T("Undo ({{.S}} s)", "S", int(window.Round(time.Second)/time.Second)))
 	c.undo.Show()
+	c.more.Hide() // compact: Undo has the ⋮ button's place while it lasts
 	c.undoStop = c.hooks.After(window, func() {
 		if c.lastSent.ID == op.ID {
 			c.hideUndo()
@@ -654,6 +701,7 @@ func (c *Composer) hideUndo() {
 		c.undoStop = nil
 	}
 	c.undo.Hide()
+	c.more.Show()
 }
 
 // undoSend takes the last sent reply or note back and puts its text back.
@@ -758,3 +806,280 @@ func (c *Composer) Entry() *composerEntry { return c.entry }
 
 // Refresh rereads the canned answers.
 func (c *Composer) Refresh() { c.refreshCanned(); c.update() }
+
+// A short case pane (200 % on a 1600×1000 screen leaves it about 440
+// units high) gave the full composer's rows — claim, mode, reach, the
+// line naming the reader, three lines of text, the buttons, the info
+// line — about 330 of them and the thread the rest. Compact, the composer
+// keeps every part but in fewer rows: the mode (Reply / Note) beside
+// claim and status, the box one line high growing to compactRows as the
+// agent types, the canned answers and the public / private choice behind
+// the ⋮ button (:: and the "Make it private" offer work as before), and
+// Undo in the ⋮ button's place while it lasts.
+const compactRows = 4
+
+// compactComposerH: in a case pane shorter than this the composer is
+// compact. 1400×860 with the offline banner leaves the pane about 580
+// units and the full composer (327 of them) the thread about 250: it
+// stays full there; at 200 % the pane is 380 to 440 units.
+const compactComposerH = 520
+
+// SetCompact puts the action bar into its compact rows (on) or back into
+// the full ones; the console sets it for a case pane shorter than
+// compactComposerH.
+func (b *ActionBar) SetCompact(on bool) {
+	if on == b.compact {
+		return
+	}
+	b.compact = on
+	b.arrange()
+	b.comp.update()
+	b.Refresh()
+}
+
+// Compact reports whether the action bar has its compact rows.
+func (b *ActionBar) Compact() bool { return b.compact }
+
+// arrange lays the bar's rows out, full or compact. The full rows are the
+// ones the console has at 1400×860 (the goldens).
+func (b *ActionBar) arrange() {
+	c := b.comp
+	ask := container.NewBorder(nil, nil, nil, b.confirm, b.warn)
+	if !b.compact {
+		// The info line's room is kept while it says nothing: "Reply…" and
+		// "… queued" coming and going moved the send button by a line.
+		info := container.New(oneLineAtLeast{}, b.info)
+		editor := container.NewStack(c.bg, container.NewPadded(container.NewBorder(c.who, nil, nil, nil, c.entry)))
+		c.setModeLabels(T("Reply to customer"), T("Internal note"))
+		if c.statusHolder != "" { // back from compact: the width it had
+			b.status.PlaceHolder = c.statusHolder
+		}
+		c.entry.SetMinRowsVisible(3)
+		c.rows = 0
+		b.owner.Show()
+		top := container.NewBorder(nil, nil, container.NewHBox(b.claim, b.status), b.assign, b.owner)
+		box := container.NewVBox(container.NewBorder(nil, nil, c.modes, c.privacy), c.reach, editor, c.pii)
+		// Undo takes the canned answers' place while it shows (the box was
+		// just sent and is empty), in a slot as wide as the wider of the two:
+		// beside the send button it widened the bar by its own width for the
+		// undo window, and the splits gave the case pane that much from the
+		// queue (seen in the live console: the queue 50 px narrower, then
+		// back). The row keeps the widest it has been (the send button names
+		// the customer, and each case's handle moved the panes).
+		slot := container.New(slotLayout{}, c.canned, c.undo)
+		buttons := container.New(&b.widest[0], container.NewBorder(nil, nil, container.NewHBox(c.counter, b.via, slot), c.send))
+		b.body.Objects = []fyne.CanvasObject{widget.NewSeparator(), top, box, ask, buttons, info}
+		b.body.Refresh()
+		return
+	}
+	// One row for the case and the mode: claim, status and whose it is
+	// (shorter when the row is narrow), the mode on the right.
+	c.setModeLabels(T("Reply"), T("Note"))
+	b.fitStatus()
+	owner := container.New(fitOrShort{}, b.owner, b.ownerShort)
+	top := container.NewBorder(nil, nil, container.NewHBox(b.claim, b.status), c.modes, owner)
+	c.fitRows()
+	// The line naming the reader carries the high-reach warning, with
+	// half the padding of a label above and below it.
+	who := container.New(tightLayout{theme.InnerPadding() / 2}, c.whoRich)
+	editor := container.NewStack(c.bg, container.NewPadded(container.NewBorder(who, nil, nil, nil, c.entry)))
+	grow := container.New(&rowsLayout{c: c}, editor)
+	// Undo takes the ⋮ button's place while it lasts, in a slot as wide
+	// as the wider of the two (the send button does not move, and the
+	// bar asks for no more room when Undo shows: the slot is measured
+	// with the longest undo window's text); the info
+	// line sits between the count and the buttons (the send button names
+	// the mode only: the line above names the reader).
+	longest := widget.NewButtonWithIcon(T("Undo ({{.S}} s)", "S", 60), theme.ContentUndoIcon(), nil)
+	longest.MinSize() // measured shown: a button first measured hidden counts no text
+	longest.Hide()    // and never shown
+	slot := container.New(endSlotLayout{}, c.more, c.undo, longest)
+	info := container.New(noWidth{}, b.info) // it wraps in the room left
+	buttons := container.New(&b.widest[1], container.NewBorder(nil, nil, container.NewHBox(c.counter, b.via), container.NewHBox(slot, c.send), info))
+	b.body.Objects = []fyne.CanvasObject{widget.NewSeparator(), top, b.assign, grow, c.pii, ask, buttons}
+	b.body.Refresh()
+}
+
+// fitStatus makes the compact status picker as wide as the status it
+// shows (a picker is as wide as its placeholder, "(Select one)"), which
+// leaves whose the case is room beside it.
+func (b *ActionBar) fitStatus() {
+	if !b.compact || b.status.Selected == "" || b.status.PlaceHolder == b.status.Selected {
+		return
+	}
+	if b.comp.statusHolder == "" {
+		b.comp.statusHolder = b.status.PlaceHolder
+	}
+	b.status.PlaceHolder = b.status.Selected
+	b.status.Refresh()
+}
+
+// fitOrShort shows its first object where it has room for it, else the
+// second (a shorter text, cut short at need); it asks for no more room
+// than the second needs.
+type fitOrShort struct{}
+
+func (fitOrShort) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	return fyne.NewSize(0, max(objs[0].MinSize().Height, objs[1].MinSize().Height))
+}
+
+func (fitOrShort) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	full, short := objs[0], objs[1]
+	if full.MinSize().Width <= size.Width {
+		full.Show()
+		short.Hide()
+	} else {
+		full.Hide()
+		short.Show()
+	}
+	for _, o := range objs {
+		o.Move(fyne.Position{})
+		o.Resize(size)
+	}
+}
+
+// noWidth lays its object out at the container's size and asks for its
+// height only: a line that wraps takes the room it is given.
+type noWidth struct{}
+
+func (noWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	if !objs[0].Visible() {
+		return fyne.Size{}
+	}
+	return fyne.NewSize(0, objs[0].MinSize().Height)
+}
+
+func (noWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	objs[0].Move(fyne.Position{})
+	objs[0].Resize(size)
+}
+
+// tightLayout gives its object d less padding above and below than it
+// has (a label's padding is for lines of widgets).
+type tightLayout struct{ d float32 }
+
+func (l tightLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	return objs[0].MinSize().SubtractWidthHeight(0, 2*l.d)
+}
+
+func (l tightLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	objs[0].Move(fyne.NewPos(0, -l.d))
+	objs[0].Resize(size.AddWidthHeight(0, 2*l.d))
+}
+
+// setModeLabels names the two modes on the radio group, keeping the one
+// selected.
+func (c *Composer) setModeLabels(reply, note string) {
+	c.modes.Options = []string{reply, note}
+	c.modes.Selected = c.modes.Options[c.mode]
+	c.modes.Refresh()
+}
+
+// fitRows gives the compact box as many lines as its text takes (at the
+// box's width), one at least and compactRows at most; the box scrolls
+// past that.
+func (c *Composer) fitRows() {
+	if !c.bar.compact {
+		return
+	}
+	n := 0
+	w := c.entry.Size().Width - 2*theme.InnerPadding()
+	size := theme.TextSize()
+	width := func(s string) float32 { return fyne.MeasureText(s, size, fyne.TextStyle{}).Width }
+	for _, line := range strings.Split(c.entry.Text, "\n") {
+		// The box wraps at words: count its lines the same way.
+		n++
+		cur := ""
+		for _, word := range strings.Fields(line) {
+			next := word
+			if cur != "" {
+				next = cur + " " + word
+			}
+			if w > 0 && cur != "" && width(next) > w {
+				n++
+				next = word
+			}
+			cur = next
+		}
+		if n >= compactRows {
+			break
+		}
+	}
+	n = min(max(n, 1), compactRows)
+	if n != c.rows {
+		c.rows = n
+		c.entry.SetMinRowsVisible(n)
+	}
+}
+
+// rowsLayout holds the compact editor; a new width refits its lines.
+type rowsLayout struct {
+	c *Composer
+	w float32
+}
+
+func (l *rowsLayout) MinSize(objs []fyne.CanvasObject) fyne.Size { return objs[0].MinSize() }
+
+func (l *rowsLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	objs[0].Move(fyne.Position{})
+	objs[0].Resize(size)
+	if size.Width != l.w {
+		l.w = size.Width
+		l.c.fitRows()
+	}
+}
+
+// endSlotLayout is slotLayout with each object at its own width at the
+// slot's end: the ⋮ button stays a small button beside the send button.
+type endSlotLayout struct{}
+
+func (endSlotLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	return slotLayout{}.MinSize(objects)
+}
+
+func (endSlotLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objects {
+		w := min(o.MinSize().Width, size.Width)
+		o.Resize(fyne.NewSize(w, size.Height))
+		o.Move(fyne.NewPos(size.Width-w, 0))
+	}
+}
+
+// showMore opens the compact composer's menu: the canned answers and, for
+// a reply that can go as a private message, the public / private choice.
+func (c *Composer) showMore() {
+	cv := fyne.CurrentApp().Driver().CanvasForObject(c.more)
+	if cv == nil {
+		return
+	}
+	// Above the button: the composer is at the window's foot.
+	m := widget.NewPopUpMenu(c.moreMenu(), cv)
+	m.ShowAtRelativePosition(fyne.NewPos(0, -m.MinSize().Height), c.more)
+}
+
+// moreMenu is the ⋮ menu as it is now.
+func (c *Composer) moreMenu() *fyne.Menu {
+	var canned []*fyne.MenuItem
+	if c.hooks.Canned != nil {
+		for _, a := range c.hooks.Canned() {
+			name := a.Name
+			canned = append(canned, fyne.NewMenuItem("::"+name+"  "+model.FirstLine(a.Text, 50), func() { c.insertCanned(name) }))
+		}
+	}
+	ci := fyne.NewMenuItem(T("Canned answer…"), nil)
+	if len(canned) > 0 {
+		ci.ChildMenu = fyne.NewMenu("", canned...)
+	} else {
+		ci.Disabled = true
+	}
+	items := []*fyne.MenuItem{ci}
+	if c.mode == ModeReply && model.PrivateReplies(c.channel()) && c.public {
+		pi := fyne.NewMenuItem(T("Private message"), func() { c.privacy.SetChecked(!c.private) })
+		pi.Checked = c.private
+		items = append(items, pi)
+	}
+	return fyne.NewMenu("", items...)
+}
+
+// MoreButton is the compact composer's ⋮ menu button, for tests.
+func (c *Composer) MoreButton() *widget.Button { return c.more }

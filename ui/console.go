@@ -298,7 +298,10 @@ func New(be Backend) *Console {
 	// 1600×1000 screen leaves 800×500) the splits share it in proportion to
 	// them and each pane scrolls its content.
 	detailPane := newFitPane(container.NewBorder(nil, c.actions, nil, nil, c.detail))
-	detailPane.onSize = func(size fyne.Size) { c.detail.SetCompact(size.Height < compactCaseH) }
+	detailPane.onSize = func(size fyne.Size) {
+		c.detail.SetCompact(size.Height < compactCaseH)
+		c.actions.SetCompact(size.Height < compactComposerH) // composer.go
+	}
 	right := container.NewHSplit(detailPane, newFitPane(c.customer))
 	right.Offset = 0.62
 	fold := c.newCustomerFold(right, detailPane) // customer.go: the customer panel folds away
