@@ -137,7 +137,7 @@ func NewLeadCommunity(rep Recognitions) *LeadCommunity {
 	right := container.NewBorder(container.NewVBox(title, c.summary, widget.NewSeparator()), nil, nil, nil, container.NewVScroll(c.table))
 	split := container.NewHSplit(c.helpers, right)
 	split.Offset = 0.55
-	c.root = split
+	c.root = container.New(&splitFit{split: split}, split)
 	c.ExtendBaseWidget(c)
 	return c
 }
@@ -198,7 +198,14 @@ func (c *LeadCommunity) show(rec community.Recognition, rows []TopicRow, err err
 	c.mu.Unlock()
 	if len(rows) > 0 {
 		head := func(s string) fyne.CanvasObject {
-			return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			l := widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			l.Truncation = fyne.TextTruncateEllipsis // four columns in a narrow tab: "…" rather than wider
+			return l
+		}
+		cell := func(s string) fyne.CanvasObject {
+			l := widget.NewLabel(s)
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
 		}
 		grid := container.NewGridWithColumns(4, head(T("Topic")), head(T("Answers")), head(T("Median time to answer")), head(T("Experts")))
 		for _, r := range rows {
@@ -216,14 +223,40 @@ func (c *LeadCommunity) show(rec community.Recognition, rows []TopicRow, err err
 			}
 			experts := widget.NewLabel(strings.Join(r.Experts, ", "))
 			experts.Wrapping = fyne.TextWrapWord
-			grid.Add(widget.NewLabel(topic))
-			grid.Add(widget.NewLabel(answers))
-			grid.Add(widget.NewLabel(wait))
+			grid.Add(cell(topic))
+			grid.Add(cell(answers))
+			grid.Add(cell(wait))
 			grid.Add(experts)
 		}
 		c.table.Add(grid)
 	}
 	c.table.Refresh()
+}
+
+// communitySideBySide is the narrowest tab that shows the helpers and the
+// topics side by side; a narrower one (FYNE_SCALE=2) shows the topics
+// under the helpers.
+const communitySideBySide = 1100
+
+// splitFit lays the tab's split out side by side when the width holds
+// both, else one above the other; its own minimum is the wider of the two
+// parts', so the tab never makes the board's window wider.
+type splitFit struct{ split *container.Split }
+
+func (l *splitFit) MinSize([]fyne.CanvasObject) fyne.Size {
+	a, b := l.split.Leading.MinSize(), l.split.Trailing.MinSize()
+	return fyne.NewSize(max(a.Width, b.Width), max(a.Height, b.Height))
+}
+
+func (l *splitFit) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	if side := size.Width >= communitySideBySide; side != l.split.Horizontal {
+		l.split.Horizontal = side
+		l.split.Refresh()
+	}
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
 }
 
 // recognitionTap passes the reports a HelpersView reads to tap as well.

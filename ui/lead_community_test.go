@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 
 	"switchboard/app"
 	"switchboard/community"
@@ -102,4 +104,27 @@ func (boardOnly) Cases(ctx context.Context, q app.ReportQuery) (report.Cases, er
 }
 func (boardOnly) CSV(ctx context.Context, summary bool, q app.ReportQuery) ([]byte, error) {
 	return nil, nil
+}
+
+// The Community tab never makes the board's window wider than a
+// 1600×1000 screen holds at FYNE_SCALE=2 (760×440 units): its topics'
+// four columns made it 1,346 units at least, so the window opened at 784
+// (seen under Xvfb). Narrow, the topics go under the helpers.
+func TestLeadCommunityTabFitsTheSmallWindow(t *testing.T) {
+	t.Cleanup(func() { ui.SetLanguage("en") })
+	for _, lang := range []string{"en", "de"} {
+		ui.SetLanguage(lang)
+		test.NewTempApp(t)
+		rep := leadReports{fakeRecognitions{monthOfAnswers(time.Now())}}
+		content := ui.LeadContent(ui.NewLeadView(nil, rep, nil), rep, t.TempDir())
+		lc := content.(*container.AppTabs).Items[1].Content.(*ui.LeadCommunity)
+		w := test.NewWindow(content)
+		small := ui.LeadWindowFit(fyne.NewSize(1600, 1000), 2)
+		w.Resize(small)
+		lc.Load()
+		if min := content.MinSize(); min.Width > small.Width-2*theme.Padding() {
+			t.Errorf("%s: the board's window with its Community tab needs %v units, more than %v", lang, min.Width, small.Width)
+		}
+		w.Close()
+	}
 }
