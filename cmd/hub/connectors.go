@@ -506,16 +506,18 @@ func startConnectors(ctx context.Context, bg *sync.WaitGroup, cfg Config, h *hub
 	srv.Mount("POST "+hub.ExpertsImportPath, srv.ExpertsImportHandler(experts))
 	srv.Mount("GET "+hub.ExpertsSuggestPath, srv.ExpertsSuggestHandler(experts))
 	srv.Mount("GET "+hub.ReportCommunityPath, srv.ReportCommunityHandler(experts))
+	// A bad entry stops the start; the seeding itself waits for the
+	// directory's fold of the log (every event, a while at 100,000 cases),
+	// so it runs beside the serving hub, before the directory's own loop.
 	for _, e := range cfg.ExpertDirectory {
-		if known, err := experts.Seen(e.Key); err != nil {
-			return fmt.Errorf("experts: %w", err)
-		} else if !known {
-			if _, err := experts.Put("config", e); err != nil {
-				return fmt.Errorf("expert_directory %q: %w", e.Key, err)
-			}
+		if err := e.Normalize().Validate(); err != nil {
+			return fmt.Errorf("expert_directory %q: %w", e.Key, err)
 		}
 	}
-	bg.Go(func() { experts.Run(ctx) })
+	bg.Go(func() {
+		seedExperts(experts, cfg.ExpertDirectory, logger)
+		experts.Run(ctx)
+	})
 
 	// The listening view of listen-only sources (docs/listening.md).
 	listening := hub.NewListening(h)
@@ -526,6 +528,26 @@ func startConnectors(ctx context.Context, bg *sync.WaitGroup, cfg Config, h *hub
 	bg.Go(func() { h.RunDelivery(ctx, senders) })
 	bg.Go(func() { h.ReconcileOrphans(ctx, senders, time.Second) }) // JetStream: what a stopped hub left sending
 	return nil
+}
+
+// testHookSeedExperts, when set (by tests), runs before the seeding.
+var testHookSeedExperts func()
+
+// seedExperts adds the configured members the directory never had (one who
+// withdrew is not added back).
+func seedExperts(experts *hub.Experts, dir []model.Expert, logger *slog.Logger) {
+	if testHookSeedExperts != nil {
+		testHookSeedExperts()
+	}
+	for _, e := range dir {
+		known, err := experts.Seen(e.Key)
+		if err == nil && !known {
+			_, err = experts.Put("config", e)
+		}
+		if err != nil {
+			logger.Error("expert_directory: not seeded", "key", e.Key, "err", err)
+		}
+	}
 }
 
 // startSearches starts a poller per X search (the lead hub's, like the
