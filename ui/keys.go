@@ -678,6 +678,10 @@ func newKeyEntry() *keyEntry {
 	return e
 }
 
+// AcceptsTab is false: Tab moves on from a multi-line box too (the
+// settings' canned answers kept it, and with it the keyboard).
+func (e *keyEntry) AcceptsTab() bool { return false }
+
 // TypedKey leaves the entry on Escape.
 func (e *keyEntry) TypedKey(k *fyne.KeyEvent) {
 	if k.Name != fyne.KeyEscape {
@@ -769,7 +773,7 @@ func (c *Console) showSettings() {
 		x.canned, x.mute = s.Canned, s.Mute
 		x.saveSettings(s)
 	})
-	closeB := widget.NewButton(T("Close"), func() { pop.Hide() })
+	closeB := panel.newButton(T("Close"), nil, func() { pop.Hide() })
 	box := container.NewBorder(nil, container.NewCenter(closeB), nil, nil, panel)
 	pop = widget.NewModalPopUp(container.NewGridWrap(fyne.NewSize(640, 560), box), x.win.Canvas())
 	panel.onEsc = pop.Hide

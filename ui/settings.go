@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -18,12 +19,12 @@ import (
 type SettingsPanel struct {
 	widget.BaseWidget
 	s       app.Settings
-	lang    *widget.Select
-	theme   *widget.Select
+	lang    *escSelect
+	theme   *escSelect
 	undo    *keyEntry
-	mute    *widget.Check
-	escRisk *widget.Check // SLA notifications (lead_alerts.go)
-	escMiss *widget.Check
+	mute    *escCheck
+	escRisk *escCheck // SLA notifications (lead_alerts.go)
+	escMiss *escCheck
 	// escReach: minutes a high-reach author waits before leads are told.
 	escReach *keyEntry
 	canned   *fyne.Container
@@ -43,18 +44,18 @@ type SettingsPanel struct {
 func NewSettingsPanel(s app.Settings, save func(app.Settings)) *SettingsPanel {
 	p := &SettingsPanel{s: s, onSave: save}
 	p.langOpt = []string{T("System language"), "English", "Deutsch"}
-	p.lang = widget.NewSelect(p.langOpt, nil)
+	p.lang = p.newSelect(p.langOpt)
 	p.lang.SetSelectedIndex(max(slices.Index([]string{"", "en", "de"}, s.Language), 0))
-	p.theme = widget.NewSelect([]string{T("Follow the system"), T("Light"), T("Dark")}, nil)
+	p.theme = p.newSelect([]string{T("Follow the system"), T("Light"), T("Dark")})
 	p.theme.SetSelectedIndex(max(slices.Index([]string{"", "light", "dark"}, s.Theme), 0))
 	p.undo = p.newEntry(false)
 	p.undo.SetText(strconv.Itoa(int(s.Undo().Seconds())))
-	p.mute = widget.NewCheck(T("Mute notifications"), nil)
+	p.mute = p.newCheck(T("Mute notifications"))
 	p.mute.SetChecked(s.Mute)
 	esc := s.Escalation()
-	p.escRisk = widget.NewCheck(T("Tell me when a case goes at risk"), nil)
+	p.escRisk = p.newCheck(T("Tell me when a case goes at risk"))
 	p.escRisk.SetChecked(esc.AtRisk)
-	p.escMiss = widget.NewCheck(T("Tell me when a case breaches its SLA"), nil)
+	p.escMiss = p.newCheck(T("Tell me when a case breaches its SLA"))
 	p.escMiss.SetChecked(esc.Breached)
 	p.escReach = p.newEntry(false)
 	p.escReach.SetText(strconv.Itoa(esc.HighReachMinutes))
@@ -62,24 +63,33 @@ func NewSettingsPanel(s app.Settings, save func(app.Settings)) *SettingsPanel {
 	for _, a := range s.Canned {
 		p.addCanned(a)
 	}
-	add := widget.NewButtonWithIcon(T("Add canned answer"), theme.ContentAddIcon(), func() { p.addCanned(app.Canned{}) })
+	add := p.newButton(T("Add canned answer"), theme.ContentAddIcon(), func() { p.addCanned(app.Canned{}) })
 	p.info = widget.NewLabel("")
 	p.info.Importance = widget.LowImportance
-	saveB := widget.NewButtonWithIcon(T("Save settings"), theme.DocumentSaveIcon(), p.save)
+	saveB := p.newButton(T("Save settings"), theme.DocumentSaveIcon(), p.save)
 	saveB.Importance = widget.HighImportance
+	// The leads' wait wraps beside its box: on one line it made the form
+	// wider than the dialog, and the selects and boxes stuck out of it.
+	reachL := widget.NewLabel(T("Leads: tell me of a high-reach author waiting in public (minutes, 0 off)"))
+	reachL.Wrapping = fyne.TextWrapWord
+	reach := container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(64, p.escReach.MinSize().Height), p.escReach), reachL)
 	form := widget.NewForm(
 		widget.NewFormItem(T("Language"), p.lang),
 		widget.NewFormItem(T("Theme"), p.theme),
 		widget.NewFormItem(T("Undo send (seconds)"), p.undo),
 		widget.NewFormItem(T("Notifications"), p.mute),
-		widget.NewFormItem(T("Service levels"), container.NewVBox(p.escRisk, p.escMiss,
-			container.NewBorder(nil, nil, widget.NewLabel(T("Leads: tell me of a high-reach author waiting in public (minutes, 0 off)")), nil, p.escReach))),
+		widget.NewFormItem(T("Service levels"), container.NewVBox(p.escRisk, p.escMiss, reach)),
 	)
 	help := widget.NewLabel(T("Type ::name in a reply to insert a canned answer. {first_name}, {case_id}, {agent} and {handle} are filled in."))
 	help.Wrapping = fyne.TextWrapWord
 	help.Importance = widget.LowImportance
-	p.body = container.NewBorder(container.NewVBox(heading(T("Settings")), form, widget.NewSeparator(), heading(T("Canned answers")), help),
-		container.NewBorder(nil, nil, add, saveB, p.info), nil, nil, container.NewVScroll(p.canned))
+	// Tab follows the order of the containers' objects: top, the canned
+	// answers, then the buttons (container.NewBorder puts its centre first,
+	// and Tab went from the dialog's start into the canned answers, where
+	// the multi-line box kept it: Mute and the rest were out of reach).
+	top := container.NewVBox(heading(T("Settings")), form, widget.NewSeparator(), heading(T("Canned answers")), help)
+	bottom := container.New(layout.NewBorderLayout(nil, nil, add, saveB), add, p.info, saveB)
+	p.body = container.New(layout.NewBorderLayout(top, bottom, nil, nil), top, container.NewVScroll(p.canned), bottom)
 	p.ExtendBaseWidget(p)
 	return p
 }
@@ -94,7 +104,8 @@ func (p *SettingsPanel) addCanned(a app.Canned) {
 	text.SetText(a.Text)
 	text.Wrapping = fyne.TextWrapWord
 	p.names, p.texts = append(p.names, name), append(p.texts, text)
-	p.canned.Add(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(120, name.MinSize().Height), name), nil, text))
+	nameBox := container.NewGridWrap(fyne.NewSize(120, name.MinSize().Height), name)
+	p.canned.Add(container.New(layout.NewBorderLayout(nil, nil, nameBox, nil), nameBox, text)) // name, then text, for Tab
 }
 
 // Settings are the edited settings.
@@ -155,15 +166,96 @@ func entries(es []*keyEntry) []*widget.Entry {
 }
 
 // newEntry is a text box of the settings that Esc leaves, closing them.
+// Tab leaves a multi-line one too (keyEntry takes no tabs).
 func (p *SettingsPanel) newEntry(multi bool) *keyEntry {
 	e := newKeyEntry()
 	if multi {
 		e.MultiLine, e.Wrapping = true, fyne.TextWrapWord
 	}
-	e.onEsc = func() {
-		if p.onEsc != nil {
-			p.onEsc()
-		}
-	}
+	e.onEsc = p.escape
 	return e
+}
+
+// escape closes the settings (Esc on any of their controls).
+func (p *SettingsPanel) escape() {
+	if p.onEsc != nil {
+		p.onEsc()
+	}
+}
+
+// The settings' check boxes, pickers and buttons close the settings on
+// Esc, as their text boxes do: a focused widget gets every key, and Esc
+// on Mute or a picker did nothing (the window passes keys to the focused
+// widget, never to the canvas, while one has the focus).
+
+type escCheck struct {
+	widget.Check
+	esc func()
+}
+
+func (p *SettingsPanel) newCheck(label string) *escCheck {
+	c := &escCheck{esc: p.escape}
+	c.Text = label
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+// TypedKey closes the settings on Escape.
+func (c *escCheck) TypedKey(k *fyne.KeyEvent) {
+	if !escaped(c, k, c.esc) {
+		c.Check.TypedKey(k)
+	}
+}
+
+type escSelect struct {
+	widget.Select
+	esc func()
+}
+
+func (p *SettingsPanel) newSelect(options []string) *escSelect {
+	s := &escSelect{esc: p.escape}
+	s.Options = options // the default place holder
+	s.ExtendBaseWidget(s)
+	return s
+}
+
+// TypedKey closes the settings on Escape.
+func (s *escSelect) TypedKey(k *fyne.KeyEvent) {
+	if !escaped(s, k, s.esc) {
+		s.Select.TypedKey(k)
+	}
+}
+
+type escButton struct {
+	widget.Button
+	esc func()
+}
+
+// newButton is a button of the settings (Esc on it closes them); the
+// dialog's Close button is one.
+func (p *SettingsPanel) newButton(label string, icon fyne.Resource, tapped func()) *escButton {
+	b := &escButton{esc: p.escape}
+	b.Text, b.Icon, b.OnTapped = label, icon, tapped
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+// TypedKey closes the settings on Escape.
+func (b *escButton) TypedKey(k *fyne.KeyEvent) {
+	if !escaped(b, k, b.esc) {
+		b.Button.TypedKey(k)
+	}
+}
+
+// escaped runs esc for an Escape key, after giving the keys back to the
+// window (the focus would stay on a widget of a closed pop-up).
+func escaped(o fyne.CanvasObject, k *fyne.KeyEvent, esc func()) bool {
+	if k.Name != fyne.KeyEscape || esc == nil {
+		return false
+	}
+	if cv := fyne.CurrentApp().Driver().CanvasForObject(o); cv != nil {
+		cv.Unfocus()
+	}
+	esc()
+	return true
 }
