@@ -261,10 +261,7 @@ func TestCodecReadsRecordsEncodingJSONWrote(t *testing.T) {
 	}
 	raw = append([]byte(`{"from_a_newer_hub": {"x": [1, 2]},`), raw[1:]...)
 	if err := l.db.Update(func(tx *bolt.Tx) error {
-		if err := tx.Bucket(bucketCases).Put([]byte(old.ID), raw); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketCaseIndex).Put([]byte(old.ID), encodeCaseRec(&old))
+		return tx.Bucket(bucketCases).Put([]byte(old.ID), caseBlob(caseHead(raw), encodeCaseRec(&old)))
 	}); err != nil {
 		t.Fatal(err)
 	}

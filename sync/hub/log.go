@@ -78,12 +78,11 @@ var (
 	// The state buckets hold the newest version of every entity, written in
 	// the same transaction as its event, so the log can be compacted and a
 	// console far behind gets a snapshot.
-	bucketCases     = []byte("state_cases")      // case id → case and its messages' seqs (threads.go)
-	bucketCustomers = []byte("state_customers")  // customer id → customer
-	bucketExperts   = []byte("state_experts")    // identity key → expert directory entry
-	bucketListen    = []byte("state_listen")     // listened item id → model.ListenItem
-	bucketCaseIndex = []byte("state_case_index") // case id → compact record (encodeCaseRec)
-	bucketSeen      = []byte("state_seen")       // channel|platform id → case id
+	bucketCases     = []byte("state_cases")     // case id → case, index record and messages' seqs (threads.go)
+	bucketCustomers = []byte("state_customers") // customer id → customer
+	bucketExperts   = []byte("state_experts")   // identity key → expert directory entry
+	bucketListen    = []byte("state_listen")    // listened item id → model.ListenItem
+	bucketSeen      = []byte("state_seen")      // channel|platform id → case id
 	keyHorizon      = []byte("horizon")
 	// keyStateSeq (meta): every event up to this seq is in the state
 	// buckets; the later ones are replayed into them at open.
@@ -101,10 +100,11 @@ var (
 // schema-2 file gets them from its state buckets. Schema 4 lets a case's
 // or a message's state record point at its JSON inside the event that
 // logged it (statePtr) and writes the state buckets behind the log (see
-// "State behind the log"); a schema-3 file needs nothing. Schema 5 keeps a
-// case's messages' seqs in its record and a message's record only when
-// the log does not hold it as it is (threads.go, migrateThreads).
-const logSchema = 5
+// "State behind the log"); a schema-3 file needs nothing. Schema 5 (commit
+// dc74514) kept a case's messages' seqs in its record and a message's
+// record only when the log does not hold it as it is; schema 6 keeps the
+// case's index record there too (threads.go, migrateThreads).
+const logSchema = 6
 
 // BoltLog is the EventLog in one bbolt file; keys are 8-byte big-endian seqs.
 type BoltLog struct {
@@ -166,7 +166,7 @@ func OpenBoltLog(dir string, opts ...LogOption) (_ *BoltLog, err error) {
 		if schema > logSchema {
 			return fmt.Errorf("hub: log has schema %d, this hub knows up to %d", schema, logSchema)
 		}
-		for _, b := range [][]byte{bucketOps, bucketLog, bucketCases, bucketMsgs, bucketCustomers, bucketJobs, bucketCaseIndex, bucketSeen, bucketExperts, bucketListen} {
+		for _, b := range [][]byte{bucketOps, bucketLog, bucketCases, bucketMsgs, bucketCustomers, bucketJobs, bucketSeen, bucketExperts, bucketListen} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -186,9 +186,9 @@ func OpenBoltLog(dir string, opts ...LogOption) (_ *BoltLog, err error) {
 				return fmt.Errorf("migrate to schema 3: %w", err)
 			}
 		}
-		if schema >= 2 && schema < 5 {
+		if schema >= 2 && schema < 6 {
 			if err := migrateThreads(tx); err != nil {
-				return fmt.Errorf("migrate to schema 5: %w", err)
+				return fmt.Errorf("migrate to schema 6: %w", err)
 			}
 		}
 		if err := replayState(tx); err != nil {
@@ -408,7 +408,7 @@ func eventKVs(ev model.Event, raw []byte, off, n int, kvs []stateKV) ([]stateKV,
 	switch {
 	case off >= 0 && ev.Type == model.EventCaseUpserted && ev.Case != nil:
 		k := []byte(ev.Case.ID)
-		return append(kvs, stateKV{bucket: bucketCases, key: k, val: statePtr(ev.Seq, off, n)}, stateKV{bucket: bucketCaseIndex, key: k, val: encodeCaseRec(ev.Case)}), nil
+		return append(kvs, stateKV{bucket: bucketCases, key: k, val: caseBlob(statePtr(ev.Seq, off, n), encodeCaseRec(ev.Case))}), nil
 	case off >= 0 && (ev.Type == model.EventMessageAdded || ev.Type == model.EventMessageUpdated) && ev.Message != nil:
 		m := ev.Message
 		if ev.Type == model.EventMessageAdded {
@@ -473,7 +473,7 @@ func stateKVs(ev model.Event, kvs []stateKV) ([]stateKV, error) {
 			return nil, err
 		}
 		k := []byte(ev.Case.ID)
-		kvs = append(kvs, stateKV{bucket: bucketCases, key: k, val: caseHead(v)}, stateKV{bucket: bucketCaseIndex, key: k, val: encodeCaseRec(ev.Case)})
+		kvs = append(kvs, stateKV{bucket: bucketCases, key: k, val: caseBlob(caseHead(v), encodeCaseRec(ev.Case))})
 	case model.EventMessageAdded, model.EventMessageUpdated:
 		m := *ev.Message
 		if ev.Type == model.EventMessageAdded {
@@ -613,7 +613,7 @@ func materialize(tx *bolt.Tx, k, v []byte) error {
 		if cur == nil {
 			return nil
 		}
-		head, seqs, err := splitCaseRec(cur)
+		head, idx, seqs, err := splitCaseRec(cur)
 		if err != nil || !pointsHere(head) {
 			return err
 		}
@@ -621,7 +621,7 @@ func materialize(tx *bolt.Tx, k, v []byte) error {
 		if err != nil {
 			return err
 		}
-		return b.Put([]byte(ev.Case.ID), append(caseHead(js), seqs...))
+		return b.Put([]byte(ev.Case.ID), append(caseBlob(caseHead(js), idx), seqs...))
 	case ev.Type == model.EventMessageAdded && ev.Message != nil:
 		b := tx.Bucket(bucketMsgs)
 		if b.Get(k) != nil {
@@ -822,7 +822,7 @@ func (l *BoltLog) Thread(caseID string) ([]model.Message, error) {
 	}
 	var seqs []byte
 	if rec != nil {
-		if _, seqs, err = splitCaseRec(rec); err != nil {
+		if _, _, seqs, err = splitCaseRec(rec); err != nil {
 			q.viewMu.RUnlock()
 			return nil, err
 		}
@@ -882,7 +882,11 @@ func (l *BoltLog) PutState(key string, v []byte) error {
 // migrateIndexes builds the compact case index and the seen index of a
 // schema-2 file from its state buckets.
 func migrateIndexes(tx *bolt.Tx) error {
-	idx, seen := tx.Bucket(bucketCaseIndex), tx.Bucket(bucketSeen)
+	idx, err := tx.CreateBucketIfNotExists(bucketCaseIndex) // moved by migrateThreads
+	if err != nil {
+		return err
+	}
+	seen := tx.Bucket(bucketSeen)
 	if err := tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
 		var c model.Case
 		if err := json.Unmarshal(v, &c); err != nil {
@@ -1927,7 +1931,13 @@ func (l *BoltLog) LoadIndex(cas func(id string, rec []byte) error, cust func(mod
 				return err
 			}
 		}
-		return tx.Bucket(bucketCaseIndex).ForEach(func(k, v []byte) error { return cas(string(k), v) })
+		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
+			_, idx, _, err := splitCaseRec(v)
+			if err != nil || len(idx) == 0 {
+				return err // no case yet (its messages came first)
+			}
+			return cas(string(k), idx)
+		})
 	})
 	if err != nil {
 		return 0, snapshotError(l.db.Path(), err)

@@ -48,9 +48,11 @@ func TestSnapshotSendsStoredJSON(t *testing.T) {
 	// A case as a newer hub stored it, and five messages of 1 MB.
 	var marked []byte
 	big := strings.Repeat("x", 1<<20)
-	var k, seqs []byte
+	var k, idx, seqs []byte
 	if err := l.viewState(func(tx *bolt.Tx) error { // the state written up to the head
 		kk, v := tx.Bucket(bucketCases).Cursor().Last()
+		_, x, _, err := splitCaseRec(v)
+		idx = append(idx, x...)
 		v, s, _, err := caseRecValue(tx, v)
 		k, seqs = append(k, kk...), append(seqs, s...)
 		marked = append(bytes.TrimSuffix(v, []byte("}")), `,"x_newer_hub":{"kept":[1,2]}}`...)
@@ -59,7 +61,7 @@ func TestSnapshotSendsStoredJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := l.db.Update(func(tx *bolt.Tx) error {
-		rec := append(caseHead(marked), seqs...)
+		rec := append(caseBlob(caseHead(marked), idx), seqs...)
 		for i := range 5 {
 			m, _ := json.Marshal(model.Message{ID: "big-" + string(rune('a'+i)), CaseID: string(k), Text: big, Seq: 1_000_000 + uint64(i)})
 			if err := tx.Bucket(bucketMsgs).Put(seqKey(1_000_000+uint64(i)), m); err != nil {

@@ -11,9 +11,11 @@ import (
 	"switchboard/model"
 )
 
-// Threads (schema 5). A case's state record holds, after the case (its
-// JSON, or the pointer to it in the event that logged it), the seqs of its
-// messages in order, 8 bytes each. A message needs no state record of its
+// Threads (schema 6; schema 5, of commit dc74514 only, kept the index
+// records apart). A case's state record holds the case (its JSON, or
+// the pointer to it in the event that logged it), its compact index record
+// (encodeCaseRec, what the hub loads at start: a 4-byte length and the
+// record), and the seqs of its messages in order, 8 bytes each. A message needs no state record of its
 // own while the event that added it is in the log: its JSON is read there.
 // Only a message changed since (a delivery recorded, an edit) or one whose
 // event was compacted away has a record, in bucketMsgs under its seq.
@@ -21,16 +23,20 @@ import (
 // Before, every message had a record keyed by its case and seq: one more
 // write at a random place in a big bucket for every inbound message, most
 // of the pages the committer wrote behind the log (README, "Performance").
-// Now an inbound message changes its case's record, which its case event
-// changes anyway, and nothing else of the state but its seen entry.
+// So was the case's index record, in a bucket of its own. Now an inbound
+// message changes its case's record, which its case event changes anyway,
+// and nothing else of the state but its seen entry.
 
 var (
 	// bucketMsgs: message seq → the message (a pointer into the log or
 	// its JSON), for the messages the log does not hold as they are.
 	bucketMsgs = []byte("state_msgs")
-	// bucketOldMessages is schema 4's message records (case id, 0, seq →
-	// message), moved at open (migrateThreads).
+	// bucketOldMessages and bucketCaseIndex are schema 4's message
+	// records (case id, 0, seq → message) and case index (case id →
+	// encodeCaseRec), moved into the case records at open
+	// (migrateThreads).
 	bucketOldMessages = []byte("state_messages")
+	bucketCaseIndex   = []byte("state_case_index")
 )
 
 // The first byte of a case record: a pointer (statePtr: 17 bytes), the
@@ -42,12 +48,12 @@ const (
 	caseRecNone = 2
 )
 
-// splitCaseRec is a case record's head (what says the case) and its
-// messages' seqs. A record that is JSON ('{', written by a test or a hub
-// before schema 5) is all head.
-func splitCaseRec(v []byte) (head, seqs []byte, err error) {
-	bad := func() ([]byte, []byte, error) {
-		return nil, nil, fmt.Errorf("%w: a case record of %d bytes that is no case", ErrDamaged, len(v))
+// splitCaseRec is a case record's head (what says the case), its index
+// record and its messages' seqs. A record that is JSON ('{', written by a
+// hub before schema 6) is all head.
+func splitCaseRec(v []byte) (head, idx, seqs []byte, err error) {
+	bad := func() ([]byte, []byte, []byte, error) {
+		return nil, nil, nil, fmt.Errorf("%w: a case record of %d bytes that is no case", ErrDamaged, len(v))
 	}
 	if len(v) == 0 {
 		return bad()
@@ -64,14 +70,18 @@ func splitCaseRec(v []byte) (head, seqs []byte, err error) {
 	case caseRecNone:
 		n = 1
 	case '{':
-		return v, nil, nil
+		return v, nil, nil, nil
 	default:
 		return bad()
 	}
-	if n > len(v) || (len(v)-n)%8 != 0 {
+	if n+4 > len(v) {
 		return bad()
 	}
-	return v[:n], v[n:], nil
+	il := int(binary.BigEndian.Uint32(v[n:]))
+	if n+4+il > len(v) || (len(v)-n-4-il)%8 != 0 {
+		return bad()
+	}
+	return v[:n], v[n+4 : n+4+il], v[n+4+il:], nil
 }
 
 // caseHead is the head of a case record holding the case's JSON.
@@ -82,32 +92,42 @@ func caseHead(js []byte) []byte {
 	return append(b, js...)
 }
 
-// mergeCaseRec is the case record cur (nil: none) with its head replaced
-// by head (nil: kept) and message seq add appended (0: none). A seq not
-// after the last one is there already (an event replayed at open).
-func mergeCaseRec(cur, head []byte, add uint64) ([]byte, error) {
+// caseBlob is a case record's head and index record, as a case event
+// writes them (mergeCaseRec).
+func caseBlob(head, idx []byte) []byte {
+	b := make([]byte, 0, len(head)+4+len(idx))
+	b = append(b, head...)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(idx)))
+	return append(b, idx...)
+}
+
+// mergeCaseRec is the case record cur (nil: none) with its head and index
+// record replaced by blob (caseBlob; nil: kept) and message seq add
+// appended (0: none). A seq not after the last one is there already (an
+// event replayed at open).
+func mergeCaseRec(cur, blob []byte, add uint64) ([]byte, error) {
 	var seqs []byte
 	if cur != nil {
-		h, s, err := splitCaseRec(cur)
+		head, idx, s, err := splitCaseRec(cur)
 		if err != nil {
 			return nil, err
 		}
-		if head == nil {
-			head = h
+		if blob == nil {
+			if head[0] == '{' {
+				head = caseHead(head)
+			}
+			blob = caseBlob(head, idx)
 		}
 		seqs = s
 	}
-	switch {
-	case head == nil:
-		head = []byte{caseRecNone}
-	case head[0] == '{':
-		head = caseHead(head)
+	if blob == nil {
+		blob = caseBlob([]byte{caseRecNone}, nil)
 	}
 	if add != 0 && len(seqs) >= 8 && binary.BigEndian.Uint64(seqs[len(seqs)-8:]) >= add {
 		add = 0
 	}
-	out := make([]byte, 0, len(head)+len(seqs)+8)
-	out = append(append(out, head...), seqs...)
+	out := make([]byte, 0, len(blob)+len(seqs)+8)
+	out = append(append(out, blob...), seqs...)
 	if add != 0 {
 		out = binary.BigEndian.AppendUint64(out, add)
 	}
@@ -117,7 +137,7 @@ func mergeCaseRec(cur, head []byte, add uint64) ([]byte, error) {
 // caseRecValue is the case's JSON in a case record and its messages' seqs
 // (ok false: a record with no case yet). The JSON is valid only during tx.
 func caseRecValue(tx *bolt.Tx, v []byte) (js, seqs []byte, ok bool, err error) {
-	head, seqs, err := splitCaseRec(v)
+	head, _, seqs, err := splitCaseRec(v)
 	if err != nil {
 		return nil, nil, false, err
 	}
@@ -177,78 +197,107 @@ func eachSeq(seqs []byte, f func(seq uint64) error) error {
 	return nil
 }
 
-// migrateThreads moves schema 4's message records (bucketOldMessages) into
-// their cases' records (schema 5, see "Threads"): each case record gets
-// its messages' seqs; a message record that points at the event that
-// added the message goes, any other (a later version, or JSON) moves to
-// bucketMsgs; a case record that is JSON takes schema 5's form.
+// migrateThreads moves the case index (bucketCaseIndex) of a schema 2-5
+// file and the message records (bucketOldMessages) of a schema 2-4 one
+// into the case records (schema 6, see "Threads"): each case record takes
+// schema 6's form with its index record, then gets its messages' seqs; a
+// message record that points at the event that added the message goes,
+// any other (a later version, or JSON) moves to bucketMsgs.
 func migrateThreads(tx *bolt.Tx) error {
-	old := tx.Bucket(bucketOldMessages)
 	cases, msgs := tx.Bucket(bucketCases), tx.Bucket(bucketMsgs)
-	if old != nil {
-		var id, seqs []byte
-		flush := func() error {
-			if id == nil {
-				return nil
-			}
-			rec, err := mergeCaseRec(bytes.Clone(cases.Get(id)), nil, 0)
-			if err != nil {
-				return fmt.Errorf("case %s: %w", id, err)
-			}
-			rec = append(rec[:len(rec)-len(seqsOf(rec))], seqs...)
-			return cases.Put(id, rec)
-		}
-		c := old.Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if len(k) < 9 || k[len(k)-9] != 0 {
-				return fmt.Errorf("%w: message key %q", ErrDamaged, k)
-			}
-			cid, seq := k[:len(k)-9], binary.BigEndian.Uint64(k[len(k)-8:])
-			if !bytes.Equal(cid, id) {
-				if err := flush(); err != nil {
-					return err
-				}
-				id, seqs = bytes.Clone(cid), seqs[:0]
-			}
-			seqs = binary.BigEndian.AppendUint64(seqs, seq)
-			if len(v) == 17 && v[0] == 0 && binary.BigEndian.Uint64(v[1:9]) == seq {
-				continue // the event that added it: read there
-			}
-			if err := msgs.Put(seqKey(seq), bytes.Clone(v)); err != nil {
-				return err
-			}
-		}
-		if err := flush(); err != nil {
-			return err
-		}
-		if err := tx.DeleteBucket(bucketOldMessages); err != nil {
-			return err
-		}
-	}
-	// The cases still JSON (with no messages, or a test's).
-	var js [][]byte
-	if err := cases.ForEach(func(k, v []byte) error {
-		if len(v) > 0 && v[0] == '{' {
-			js = append(js, bytes.Clone(k))
-		}
+	idxs := tx.Bucket(bucketCaseIndex)
+	var keys [][]byte
+	if err := cases.ForEach(func(k, _ []byte) error {
+		keys = append(keys, bytes.Clone(k))
 		return nil
 	}); err != nil {
 		return err
 	}
-	for _, k := range js {
-		rec, err := mergeCaseRec(bytes.Clone(cases.Get(k)), nil, 0)
-		if err != nil {
-			return err
+	for _, k := range keys {
+		v := cases.Get(k)
+		// Schema 4's pointer or JSON, or schema 5's head and seqs.
+		var head, seqs []byte
+		n := 0
+		switch {
+		case len(v) >= 17 && v[0] == caseRecPtr:
+			n = 17
+		case len(v) >= 5 && v[0] == caseRecJSON:
+			n = 5 + int(binary.BigEndian.Uint32(v[1:5]))
+		case len(v) >= 1 && v[0] == caseRecNone:
+			n = 1
+		case len(v) > 0 && v[0] == '{':
+			head = caseHead(v)
 		}
-		if err := cases.Put(k, rec); err != nil {
+		if head == nil {
+			if n == 0 || n > len(v) || (len(v)-n)%8 != 0 {
+				return fmt.Errorf("%w: case %s: a record of %d bytes that is no case", ErrDamaged, k, len(v))
+			}
+			head, seqs = bytes.Clone(v[:n]), bytes.Clone(v[n:])
+		}
+		var idx []byte
+		if idxs != nil {
+			idx = bytes.Clone(idxs.Get(k))
+		}
+		if idx == nil && head[0] != caseRecNone { // none of a hub's files lacks it: made from the case
+			js, err := stateValue(tx, head)
+			if head[0] == caseRecJSON {
+				js = head[5:]
+			}
+			if err != nil {
+				return err
+			}
+			var c model.Case
+			if err := json.Unmarshal(js, &c); err != nil {
+				return fmt.Errorf("case %s: %w", k, err)
+			}
+			idx = encodeCaseRec(&c)
+		}
+		if err := cases.Put(k, append(caseBlob(head, idx), seqs...)); err != nil {
 			return err
 		}
 	}
-	return nil
-}
-
-// seqsOf is the seqs part of a well-formed case record.
-func seqsOf(rec []byte) []byte {
-	_, s, _ := splitCaseRec(rec)
-	return s
+	if idxs != nil {
+		if err := tx.DeleteBucket(bucketCaseIndex); err != nil {
+			return err
+		}
+	}
+	old := tx.Bucket(bucketOldMessages)
+	if old == nil {
+		return nil
+	}
+	var id, seqs []byte
+	flush := func() error {
+		if id == nil {
+			return nil
+		}
+		rec, err := mergeCaseRec(bytes.Clone(cases.Get(id)), nil, 0)
+		if err != nil {
+			return fmt.Errorf("case %s: %w", id, err)
+		}
+		return cases.Put(id, append(rec, seqs...)) // it had none
+	}
+	c := old.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if len(k) < 9 || k[len(k)-9] != 0 {
+			return fmt.Errorf("%w: message key %q", ErrDamaged, k)
+		}
+		cid, seq := k[:len(k)-9], binary.BigEndian.Uint64(k[len(k)-8:])
+		if !bytes.Equal(cid, id) {
+			if err := flush(); err != nil {
+				return err
+			}
+			id, seqs = bytes.Clone(cid), seqs[:0]
+		}
+		seqs = binary.BigEndian.AppendUint64(seqs, seq)
+		if len(v) == 17 && v[0] == 0 && binary.BigEndian.Uint64(v[1:9]) == seq {
+			continue // the event that added it: read there
+		}
+		if err := msgs.Put(seqKey(seq), bytes.Clone(v)); err != nil {
+			return err
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	return tx.DeleteBucket(bucketOldMessages)
 }

@@ -20,14 +20,24 @@ import (
 // compacted away (their messages' records made JSON), then a batch of 30
 // messages and an edit whose state records were still behind the log when
 // the hub stopped without writing them (as a kill -9 leaves it).
-// threads.json is every case's thread as that hub read it.
-func TestSchema4LogIsMigrated(t *testing.T) {
+// threads.json is every case's thread as that hub read it. schema5 is the
+// same from the schema-5 hub of dc74514, with 60 messages in the batch.
+func TestSchema4And5LogsAreMigrated(t *testing.T) {
+	for _, from := range []struct {
+		dir  string
+		msgs int
+	}{{"schema4", 70}, {"schema5", 100}} {
+		t.Run(from.dir, func(t *testing.T) { testMigrated(t, from.dir, from.msgs) })
+	}
+}
+
+func testMigrated(t *testing.T, from string, stored int) {
 	dir := t.TempDir()
-	if err := copyFile(filepath.Join("testdata", "schema4", "hub.db"), filepath.Join(dir, "hub.db")); err != nil {
+	if err := copyFile(filepath.Join("testdata", from, "hub.db"), filepath.Join(dir, "hub.db")); err != nil {
 		t.Fatal(err)
 	}
 	var want map[string][]model.Message
-	raw, err := os.ReadFile(filepath.Join("testdata", "schema4", "threads.json"))
+	raw, err := os.ReadFile(filepath.Join("testdata", from, "threads.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,12 +45,12 @@ func TestSchema4LogIsMigrated(t *testing.T) {
 		t.Fatal(err)
 	}
 	h, l := openTestHub(t, dir)
-	// The file is schema 5 now, without the old message records.
+	// The file is schema 6 now, without the old message records and index.
 	var oldLeft bool
 	var schema uint64
 	var msgRecs int
 	if err := l.viewState(func(tx *bolt.Tx) error {
-		oldLeft = tx.Bucket(bucketOldMessages) != nil
+		oldLeft = tx.Bucket(bucketOldMessages) != nil || tx.Bucket(bucketCaseIndex) != nil
 		schema = binary.BigEndian.Uint64(tx.Bucket(bucketMeta).Get(keySchema))
 		msgRecs = tx.Bucket(bucketMsgs).Stats().KeyN
 		return nil
@@ -48,7 +58,7 @@ func TestSchema4LogIsMigrated(t *testing.T) {
 		t.Fatal(err)
 	}
 	if oldLeft || schema != logSchema {
-		t.Fatalf("after the open: schema %d, old message bucket left %v", schema, oldLeft)
+		t.Fatalf("after the open: schema %d, old message or case index bucket left %v", schema, oldLeft)
 	}
 	// Records for the 15 messages compacted (one of them, p1, edited
 	// later: its record points at the edit) and the other edit only.
@@ -95,7 +105,7 @@ func TestSchema4LogIsMigrated(t *testing.T) {
 		}
 	}
 	// Every stored platform id is a duplicate; a follow-up joins its case.
-	for i := range 70 {
+	for i := range stored {
 		if _, dup, err := h.Ingest(tweet(fmt.Sprintf("t%d", i%11), fmt.Sprintf("p%d", i), "again")); err != nil || !dup {
 			t.Fatalf("p%d again: dup %v, %v", i, dup, err)
 		}
@@ -105,7 +115,7 @@ func TestSchema4LogIsMigrated(t *testing.T) {
 	if err != nil || dup {
 		t.Fatal(dup, err)
 	}
-	if edited != 2 || seen != 70 {
+	if edited != 2 || seen != stored {
 		t.Fatalf("%d edited messages in the old threads, %d seen", edited, seen)
 	}
 	check("followed up", l, map[string]int{id: 1})
@@ -123,14 +133,18 @@ func TestSchema4LogIsMigrated(t *testing.T) {
 }
 
 // The case record's forms: a merge keeps the list in order, adds a seq
-// once, and takes a JSON head into its own form.
+// once, keeps the head and index record unless given new ones, and takes
+// a JSON head (schema 4's) into its own form.
 func TestCaseRecordMerge(t *testing.T) {
-	ptr := statePtr(9, 3, 40)
+	ptr, idx := statePtr(9, 3, 40), []byte("index record")
 	rec, err := mergeCaseRec(nil, nil, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec, err = mergeCaseRec(rec, ptr, 0); err != nil {
+	if h, x, _, err := splitCaseRec(rec); err != nil || h[0] != caseRecNone || len(x) != 0 {
+		t.Fatalf("messages first: head %x, index %q, %v", h, x, err)
+	}
+	if rec, err = mergeCaseRec(rec, caseBlob(ptr, idx), 0); err != nil {
 		t.Fatal(err)
 	}
 	for _, add := range []uint64{7, 7, 6, 11} { // 7 twice and 6 (replayed)
@@ -138,9 +152,9 @@ func TestCaseRecordMerge(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	head, seqs, err := splitCaseRec(rec)
-	if err != nil || !slices.Equal(head, ptr) {
-		t.Fatalf("head %x, %v", head, err)
+	head, x, seqs, err := splitCaseRec(rec)
+	if err != nil || !slices.Equal(head, ptr) || string(x) != string(idx) {
+		t.Fatalf("head %x, index %q, %v", head, x, err)
 	}
 	var got []uint64
 	_ = eachSeq(seqs, func(s uint64) error { got = append(got, s); return nil })
@@ -148,14 +162,14 @@ func TestCaseRecordMerge(t *testing.T) {
 		t.Fatalf("seqs %v", got)
 	}
 	js := []byte(`{"id":"c1"}`)
-	if rec, err = mergeCaseRec(rec, js, 0); err != nil {
+	if rec, err = mergeCaseRec(js, nil, 3); err != nil { // before schema 6
 		t.Fatal(err)
 	}
-	if head, seqs, err = splitCaseRec(rec); err != nil || head[0] != caseRecJSON || string(head[5:]) != string(js) || len(seqs) != 24 {
+	if head, _, seqs, err = splitCaseRec(rec); err != nil || head[0] != caseRecJSON || string(head[5:]) != string(js) || len(seqs) != 8 {
 		t.Fatalf("JSON head: %q, %d bytes of seqs, %v", head, len(seqs), err)
 	}
-	for _, bad := range [][]byte{{}, {7}, append(slices.Clone(ptr), 1, 2), {caseRecJSON, 0, 0, 0, 9, '{'}} {
-		if _, _, err := splitCaseRec(bad); err == nil {
+	for _, bad := range [][]byte{{}, {7}, slices.Clone(ptr), append(caseBlob(ptr, idx), 1, 2), {caseRecJSON, 0, 0, 0, 9, '{'}, {caseRecNone, 0, 0, 0, 1}} {
+		if _, _, _, err := splitCaseRec(bad); err == nil {
 			t.Errorf("%x: no error", bad)
 		}
 	}
