@@ -44,8 +44,13 @@ type extras struct {
 	mute    bool
 	onTitle func(string)
 	title   string
-	// notified are the cases announced already (new in Mine, high reach).
+	// notified are the cases announced already (new in Mine, high reach):
+	// "m:" or "h:" and the case's ID.
 	notified map[string]bool
+	// readMe is the agent the last read for the notifications was for
+	// (readNotes, under readMu: the core's goroutine and refreshOutbox's).
+	readMu   sync.Mutex
+	readMe   string
 	primed   bool
 	gPending bool // "g" was typed: the next key picks a view
 	// ahead are the keys typed while the case they act on loads
@@ -155,6 +160,12 @@ func (c *Console) setup() {
 	x.changed(app.Change{Queue: true, Status: true})
 }
 
+// summaryBackend looks one case up by id (app.Core does): the
+// notifications read the cases a change names, not the whole queue.
+type summaryBackend interface {
+	Summary(id string) (model.Summary, bool)
+}
+
 // changed runs on the core's goroutine: it reads what it needs there and
 // updates the widgets on the UI goroutine.
 func (x *extras) changed(ch app.Change) {
@@ -167,19 +178,81 @@ func (x *extras) changed(ch app.Change) {
 		// case on each change while offline.
 		queued, cases, _ = x.ob.QueuedCases()
 	}
-	var all []model.Summary
+	u := extrasUpdate{st: st, pending: pending, queued: queued, cases: cases, queue: ch.Queue, me: c.be.Me()}
 	if ch.Queue {
-		all = c.be.Queue(app.Filter{ActiveOnly: true})
+		u.notes = x.readNotes(ch, u.me)
 	}
-	u := extrasUpdate{st: st, pending: pending, queued: queued, cases: cases, queue: ch.Queue, all: all, me: c.be.Me()}
 	// One update waits for the UI at a time (latest): a newer one replaces
-	// it, keeping the open cases of one not shown for the notifications.
+	// it, keeping what an older one read for the notifications.
 	x.up.put(c, u, func(old, u extrasUpdate) extrasUpdate {
-		if old.queue && !u.queue {
-			u.queue, u.all = true, old.all
+		if old.queue {
+			u.queue = true
+			u.notes = old.notes.then(u.notes)
 		}
 		return u
 	}, x.show)
+}
+
+// readNotes reads what the notifications need to know of a queue change:
+// the cases it names, looked up by id. Every open case was read on each
+// change (300 and more, up to ten times a second, and announce went
+// through all of them on the UI goroutine); now a change of one case
+// reads one. A change that names no cases (the first listing, a reset of
+// the cache), a new agent name or a backend with no lookup by id read
+// the open cases in Mine and of high reach: no others matter here.
+func (x *extras) readNotes(ch app.Change, me string) noteCases {
+	x.readMu.Lock()
+	defer x.readMu.Unlock()
+	sb, byID := x.c.be.(summaryBackend)
+	if !byID || len(ch.Cases) == 0 || me != x.readMe {
+		x.readMe = me
+		n := noteCases{full: true}
+		if me != "" {
+			n.all = x.c.be.Queue(app.Filter{ActiveOnly: true, Assignee: me})
+		}
+		for _, s := range x.c.be.Queue(app.Filter{ActiveOnly: true, Reach: model.ReachHigh}) {
+			if s.Assignee != me || me == "" {
+				n.all = append(n.all, s)
+			}
+		}
+		return n
+	}
+	n := noteCases{changed: make(map[string]model.Summary, len(ch.Cases))}
+	for _, id := range ch.Cases {
+		if _, seen := n.changed[id]; seen {
+			continue
+		}
+		s, ok := sb.Summary(id)
+		if !ok || !s.Status.Active() {
+			s = model.Summary{ID: id} // gone from the open cases
+		}
+		n.changed[id] = s
+	}
+	return n
+}
+
+// noteCases is what a queue change told the notifications: with full, all
+// the open cases in Mine or of high reach (all); then the cases changed
+// since, each as it is now (a case no longer open has only its ID).
+type noteCases struct {
+	full    bool
+	all     []model.Summary
+	changed map[string]model.Summary
+}
+
+// then is n followed by the later m, for an update the UI has not shown.
+func (n noteCases) then(m noteCases) noteCases {
+	if m.full {
+		return m
+	}
+	if n.changed == nil {
+		n.changed = m.changed
+		return n
+	}
+	for id, s := range m.changed {
+		n.changed[id] = s
+	}
+	return n
 }
 
 // extrasUpdate is what changed read for the widgets.
@@ -189,7 +262,7 @@ type extrasUpdate struct {
 	queued  []app.QueuedOp
 	cases   map[string]model.Summary
 	queue   bool
-	all     []model.Summary
+	notes   noteCases
 	me      string
 }
 
@@ -202,7 +275,7 @@ func (x *extras) show(u extrasUpdate) {
 	}
 	x.placeOutbox()
 	if u.queue {
-		x.announce(u.all, u.me, u.st)
+		x.announce(u.notes, u.me, u.st)
 	}
 	x.setTitle()
 }
@@ -214,30 +287,45 @@ func (x *extras) refreshOutbox() {
 }
 
 // announce sends a notification for cases new in Mine and new high-reach
-// cases; the first listing only learns what is there.
-func (x *extras) announce(open []model.Summary, me string, st client.Status) {
-	fresh := map[string]bool{}
+// cases; the first listing only learns what is there. It goes through the
+// cases the change read (readNotes), not the queue.
+func (x *extras) announce(n noteCases, me string, st client.Status) {
 	var mine, loud []model.Summary
 	now := time.Now()
-	for _, s := range open {
+	// note learns s's state and keeps it to tell when it is new.
+	note := func(s model.Summary, fresh map[string]bool) {
 		key := s.ID
-		if s.Assignee == me && me != "" {
-			fresh["m:"+key] = true
+		isMine, isLoud := s.Assignee == me && me != "", s.Reach == model.ReachHigh
+		if isMine {
 			// Not the case the agent just claimed or answered: they know.
 			if !x.notified["m:"+key] && !x.c.Actions().took.justNow(key, now) {
 				mine = append(mine, s)
 			}
+			fresh["m:"+key] = true
+		} else {
+			delete(fresh, "m:"+key)
 		}
-		if s.Reach == model.ReachHigh {
-			fresh["h:"+key] = true
+		if isLoud {
 			if !x.notified["h:"+key] {
 				loud = append(loud, s)
 			}
+			fresh["h:"+key] = true
+		} else {
+			delete(fresh, "h:"+key)
 		}
 	}
-	x.notified = fresh
+	if n.full {
+		fresh := map[string]bool{}
+		for _, s := range n.all {
+			note(s, fresh)
+		}
+		x.notified = fresh
+	}
+	for _, s := range n.changed {
+		note(s, x.notified)
+	}
 	if !x.primed || st.State != client.StateOnline {
-		x.primed = x.primed || st.State == client.StateOnline || len(open) > 0
+		x.primed = x.primed || st.State == client.StateOnline || len(x.notified) > 0 || x.c.be.Count() > 0
 		return
 	}
 	if x.mute {
