@@ -38,7 +38,7 @@ func main() {
 	ca := flag.String("ca", "", "PEM file of a CA to trust for a wss:// hub (a self-signed hub certificate)")
 	data := flag.String("data", "", "folder of the local cache (default: the user config folder)")
 	capture := flag.String("capture", "", "render the main window to this PNG once the initial sync is done, then exit")
-	wait := flag.Duration("capture-wait", 30*time.Second, "with --capture: how long to wait for the initial sync")
+	wait := flag.Duration("capture-wait", 30*time.Second, "with --capture: how long to wait for the initial sync, then for the case of --capture-select")
 	pick := flag.String("capture-select", "", "with --capture: open the first case whose author, handle or text contains this")
 	langFlag := flag.String("lang", "", "language of the console: en or de (default: the settings, else the system's)")
 	themeFlag := flag.String("theme", "", "light or dark (default: the settings, else the system's)")
@@ -272,6 +272,12 @@ func tick(ctx context.Context, c *ui.Console) {
 // captureWindow renders the console with Fyne's software painter, which
 // needs no display, after the first sync has caught up.
 func captureWindow(core *app.Core, settings app.Settings, hubURL, token, file, pick string, wait time.Duration) error {
+	_, err := capture(core, settings, hubURL, token, file, pick, wait)
+	return err
+}
+
+// capture is captureWindow, saying which case it showed open ("" none).
+func capture(core *app.Core, settings app.Settings, hubURL, token, file, pick string, wait time.Duration) (string, error) {
 	a := test.NewApp()
 	a.Settings().SetTheme(ui.NewTheme(settings.Theme))
 	console := ui.New(core)
@@ -289,28 +295,70 @@ func captureWindow(core *app.Core, settings app.Settings, hubURL, token, file, p
 	case <-core.Synced():
 	case <-time.After(wait):
 		if last := core.Status().Err; last != "" {
-			return fmt.Errorf("capture: no sync with %s within %s: %s", hubURL, wait, last)
+			return "", fmt.Errorf("capture: no sync with %s within %s: %s", hubURL, wait, last)
 		}
-		return fmt.Errorf("capture: no sync with %s within %s (is the hub running?)", hubURL, wait)
+		return "", fmt.Errorf("capture: no sync with %s within %s (is the hub running?)", hubURL, wait)
 	}
-	// Let the coalesced change notification reach the widgets.
-	time.Sleep(300 * time.Millisecond)
-	console.Locked(func() { console.SelectFirst(pick) })
+	id, err := openCase(core, console, pick, wait)
+	if err != nil {
+		return "", err
+	}
+	console.Locked(func() { err = writeCapture(w, file) })
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(os.Stderr, "capture: wrote %s (%d cases, case %q open)\n", file, core.Count(), id)
+	return id, nil
+}
+
+// captureTick is how often openCase looks at the queue.
+const captureTick = 50 * time.Millisecond
+
+// openCase opens the case to capture once the queue lists it: the first
+// matching pick, or the queue's first case. It waited a fixed 300 ms after
+// the sync, and a fresh cache (a console's first sync) often had not
+// listed the case by then: the capture showed no case. With pick, the
+// case has wait to come (a clear error if it never does); without, the
+// queue's first case a few seconds at most (an empty view is captured
+// empty).
+func openCase(core *app.Core, console *ui.Console, pick string, wait time.Duration) (string, error) {
+	start := time.Now()
+	deadline := start.Add(wait)
+	if pick == "" {
+		deadline = start.Add(min(wait, 5*time.Second))
+	}
+	var id string
+	for {
+		console.Locked(func() {
+			console.SelectFirst(pick)
+			id = console.Selected()
+		})
+		if id != "" || pick == "" && core.Count() == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			if pick == "" {
+				return "", nil
+			}
+			return "", fmt.Errorf("capture: no case matching --capture-select %q within %s of the sync (%d cases cached; it matches a case's author, handle or text in the queue)",
+				pick, wait, core.Count())
+		}
+		time.Sleep(captureTick)
+	}
+	if id == "" {
+		return "", nil
+	}
 	// The case loads on a goroutine; wait for it to be shown.
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(max(time.Until(deadline), 5*time.Second)); ; time.Sleep(captureTick) {
 		var shown bool
 		console.Locked(func() { shown = console.Detail().Title() != "" })
 		if shown {
-			break
+			return id, nil
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("capture: case %s did not open within %s", id, time.Since(start).Round(time.Second))
 		}
 	}
-	var err error
-	console.Locked(func() { err = writeCapture(w, file) })
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "capture: wrote %s (%d cases)\n", file, core.Count())
-	return nil
 }
 
 // writeCapture lays out w's content again and writes its canvas to file

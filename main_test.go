@@ -1,14 +1,21 @@
 package main
 
 import (
+	"fmt"
+	"image/png"
+	"log/slog"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 
 	"switchboard/app"
+	"switchboard/model"
+	"switchboard/sync/hub"
 )
 
 // --token-file takes the token from a file, so that it is not on the
@@ -85,5 +92,98 @@ func TestUIScaleFollowsFyneScale(t *testing.T) {
 	}
 	if s := windowSize(nil, 1); s != fyne.NewSize(1400, 860) {
 		t.Errorf("at scale 1 the window opens at %v, want 1400×860", s)
+	}
+}
+
+// captureHub serves a hub on loopback with n cases in it.
+func captureHub(t *testing.T, n int) (*hub.Hub, string) {
+	t.Helper()
+	l, err := hub.OpenBoltLog(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := hub.New(l, hub.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := hub.NewServer(h, hub.Timing{HelloWait: 2 * time.Second, WriteWait: 2 * time.Second, PongWait: time.Minute, PingEvery: 30 * time.Second})
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { ts.Close(); srv.Close(); l.Close() })
+	for i := range n {
+		ingest(t, h, fmt.Sprintf("tw-%d", i), fmt.Sprintf("cust%d", i), fmt.Sprintf("Question number %d about my booking", i))
+	}
+	return h, ts.URL
+}
+
+func ingest(t *testing.T, h *hub.Hub, thread, handle, text string) string {
+	in := hub.Inbound{Channel: model.ChannelTwitter, ThreadRef: thread, PlatformID: thread, Public: true, Time: time.Now().UTC(),
+		Author: model.Identity{Platform: model.ChannelTwitter, Handle: handle, DisplayName: "Customer " + handle}, Text: text}
+	id, _, err := h.Ingest(in)
+	if err != nil {
+		t.Error(err)
+	}
+	return id
+}
+
+// --capture --capture-select on a fresh cache waits until the queue lists
+// the case, and captures it open: it waited a fixed 300 ms after the sync
+// and captured the queue with no case open when the case came later (a
+// console's first sync from a busy hub). Here the case reaches the hub a
+// second after the console's sync.
+func TestCaptureWaitsForTheCaseToSelect(t *testing.T) {
+	h, url := captureHub(t, 20)
+	core, err := app.Open(t.TempDir()) // fresh: nothing cached
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer core.Close()
+	late := make(chan string, 1)
+	go func() {
+		<-core.Synced()
+		time.Sleep(time.Second)
+		late <- ingest(t, h, "tw-late", "late_lena", "My suitcase never arrived in Lisbon")
+	}()
+	file := filepath.Join(t.TempDir(), "case.png")
+	start := time.Now()
+	opened, err := capture(core, app.Settings{}, url, "", file, "suitcase never arrived", 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := <-late; opened != want {
+		t.Errorf("the capture showed case %q open, want %q (late_lena's)", opened, want)
+	}
+	if d := time.Since(start); d < time.Second {
+		t.Errorf("captured after %s: before the case came", d)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := png.Decode(f); err != nil {
+		t.Errorf("the capture is no PNG: %v", err)
+	}
+}
+
+// A case that never comes fails the capture with an error that says what
+// it looked for, once --capture-wait is over; nothing is written.
+func TestCaptureFailsWhenTheCaseNeverComes(t *testing.T) {
+	_, url := captureHub(t, 5)
+	core, err := app.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer core.Close()
+	file := filepath.Join(t.TempDir(), "none.png")
+	start := time.Now()
+	err = captureWindow(core, app.Settings{}, url, "", file, "no such customer", 2*time.Second)
+	if err == nil || !strings.Contains(err.Error(), `"no such customer"`) || !strings.Contains(err.Error(), "5 cases cached") {
+		t.Errorf("capture of a case that never comes: %v", err)
+	}
+	if d := time.Since(start); d < 2*time.Second || d > 15*time.Second {
+		t.Errorf("it failed after %s, want --capture-wait (2s) after the sync", d)
+	}
+	if _, err := os.Stat(file); !os.IsNotExist(err) {
+		t.Errorf("a capture was written: %v", err)
 	}
 }
