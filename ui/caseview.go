@@ -174,7 +174,7 @@ func (v *CaseView) SetCase(d app.CaseDetail, now time.Time) {
 	} else {
 		parts = append(parts, T("private"))
 	}
-	if !c.WaitingSince.IsZero() {
+	if !c.WaitingSince.IsZero() && c.Status.Active() { // as the Waiting view: a solved case waits on no one
 		parts = append(parts, T("waiting {{.T}}", "T", Age(now.Sub(c.WaitingSince))))
 	}
 	if s := c.Summary(); s.Asleep(now) {
