@@ -450,7 +450,7 @@ func channelName(ch model.Channel) string {
 // newTable makes a table of lines, rows lines high; fit chooses its
 // columns (boardTable.set).
 func (v *LeadView) newTable(lines func() []boardLine, rows int) *boardTable {
-	bt := &boardTable{rows: rows, set: newColSet()}
+	bt := &boardTable{rows: rows, set: newColSet(colWidth)}
 	t := widget.NewTableWithHeaders(
 		func() (int, int) { return len(lines()), len(bt.set.cols) },
 		func() fyne.CanvasObject { return widget.NewLabel("") },
@@ -497,7 +497,7 @@ func (v *LeadView) newTable(lines func() []boardLine, rows int) *boardTable {
 	}
 	bt.t = t
 	bt.box = container.New(fixedHeight{&bt.h}, t)
-	bt.show(fitColumns(tableWidth(), v.flt.period, 0)[0])
+	bt.show(fitColumns(tableWidth(), v.flt.period, 0, colWidth)[0])
 	return bt
 }
 

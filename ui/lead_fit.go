@@ -50,10 +50,10 @@ func (s colSet) equal(o colSet) bool {
 	return s.squeezed == o.squeezed && slices.Equal(s.cols, o.cols) && slices.Equal(s.widths, o.widths)
 }
 
-func newColSet(cols ...int) colSet {
+func newColSet(need func(int) float32, cols ...int) colSet {
 	s := colSet{cols: cols, widths: make([]float32, len(cols))}
 	for i, c := range cols {
-		s.widths[i] = colWidth(c)
+		s.widths[i] = need(c)
 	}
 	return s
 }
@@ -66,7 +66,8 @@ const minNameW = 72
 // counts and the period's figures; else two, the live counts above the
 // period's figures; squeezed to w when even those do not fit. nameW is
 // the widest name of the first column: what room is left goes to it.
-func fitColumns(w float32, period int, nameW float32) []colSet {
+// need is a column's width (colWidth, or more for the figures shown).
+func fitColumns(w float32, period int, nameW float32, need func(int) float32) []colSet {
 	all := make([]int, len(leadCols))
 	for i := range all {
 		all[i] = i
@@ -74,9 +75,9 @@ func fitColumns(w float32, period int, nameW float32) []colSet {
 	live := []int{0, 1, 2, 3, 4, 5}
 	figs := []int{0, 6 + period, 9 + period, 12 + period}
 	choices := [][]colSet{
-		{newColSet(all...)},
-		{newColSet(append(slices.Clone(live), figs[1:]...)...)},
-		{newColSet(live...), newColSet(figs...)},
+		{newColSet(need, all...)},
+		{newColSet(need, append(slices.Clone(live), figs[1:]...)...)},
+		{newColSet(need, live...), newColSet(need, figs...)},
 	}
 	for _, sets := range choices {
 		fits := true
@@ -319,6 +320,27 @@ func (v *LeadView) nameWidth(lines []boardLine) float32 {
 	return w
 }
 
+// columnNeeds is each column's width: colWidth (the widest figure a
+// column usually has, so that the columns do not move with every
+// refresh), or wider where a figure shown needs more — a busy team's
+// "1,4 % (22/1.541)", "12.345" open cases.
+func (v *LeadView) columnNeeds() func(int) float32 {
+	ws := make([]float32, len(leadCols))
+	for c := range leadCols {
+		ws[c] = colWidth(c)
+		if c == 0 {
+			continue
+		}
+		for _, ls := range [][]boardLine{v.chans, v.agentsL} {
+			for _, l := range ls {
+				text, _ := v.cell(l, c)
+				ws[c] = max(ws[c], valueWidth(text))
+			}
+		}
+	}
+	return func(c int) float32 { return ws[c] }
+}
+
 // fit fits the board to width w: the tables' columns, the lower part and
 // the charts. It runs on the UI goroutine, from the board's layout and
 // when new lines come.
@@ -328,13 +350,14 @@ func (v *LeadView) fit(w float32) {
 	}
 	v.fitW = w
 	changed := false
-	chans := fitColumns(w, v.shown.period, v.nameWidth(v.chans))
-	agents := fitColumns(w, v.shown.period, v.nameWidth(v.agentsL))
+	need := v.columnNeeds()
+	chans := fitColumns(w, v.shown.period, v.nameWidth(v.chans), need)
+	agents := fitColumns(w, v.shown.period, v.nameWidth(v.agentsL), need)
 	if len(chans) == 1 && len(agents) == 1 {
 		// One table each: the same columns, one under the other.
 		names := max(v.nameWidth(v.chans), v.nameWidth(v.agentsL))
-		chans = fitColumns(w, v.shown.period, names)
-		agents = fitColumns(w, v.shown.period, names)
+		chans = fitColumns(w, v.shown.period, names, need)
+		agents = fitColumns(w, v.shown.period, names, need)
 	}
 	for _, g := range []struct {
 		tables [2]*boardTable
