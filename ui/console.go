@@ -291,21 +291,24 @@ func New(be Backend) *Console {
 	queue := container.NewBorder(c.vw.queueTop, nil, nil, nil,
 		container.NewStack(c.list, container.NewVBox(c.empty), c.vw.over))
 
-	// Each pane keeps its content's minimum for the splits (they give every
-	// pane at least that much while the window has room, as before), but the
-	// panes together ask the window for little: when it is smaller than the
-	// panes' minimums (about 1,270×540 units in German — FYNE_SCALE=2 on a
-	// 1600×1000 screen leaves 800×500) the splits share it in proportion to
-	// them and each pane scrolls its content.
-	detailPane := newFitPane(container.NewBorder(nil, c.actions, nil, nil, c.detail))
+	// The splits stay where the agent put them (and main.go remembers):
+	// each pane asks its split for a fixed width (paneFloor), not for its
+	// content's minimum — that changed with the case shown (a long
+	// subject, handle or word, a wide customer record) and the split gave
+	// it to the pane whatever its offset, so the dividers moved from case
+	// to case. A pane narrower than its content scrolls it. The panes
+	// together ask the window for little: when it is smaller than they
+	// would like (FYNE_SCALE=2 on a 1600×1000 screen leaves 800×500) the
+	// splits share it by their offsets.
+	detailPane := newFitPane(container.NewBorder(nil, c.actions, nil, nil, c.detail), paneFloor.detail)
 	detailPane.onSize = func(size fyne.Size) {
 		c.detail.SetCompact(size.Height < compactCaseH)
 		c.actions.SetCompact(size.Height < compactComposerH) // composer.go
 	}
-	right := container.NewHSplit(detailPane, newFitPane(c.customer))
-	right.Offset = 0.62
+	right := container.NewHSplit(detailPane, newFitPane(c.customer, paneFloor.customer))
+	right.Offset = 0.64
 	fold := c.newCustomerFold(right, detailPane) // customer.go: the customer panel folds away
-	queuePane := newFitPane(queue)
+	queuePane := newFitPane(queue, paneFloor.queue)
 	queuePane.onSize = c.fitQueue // compact when narrow or short (views.go)
 	main := container.NewHSplit(queuePane, container.NewStack(right, fold))
 	main.Offset = 0.4
@@ -1127,13 +1130,15 @@ func (c *Console) WaitingCount() int {
 	return c.openN
 }
 
-// fitPane is a pane of the console's splits: its minimum is its content's,
-// so a split gives it that much when it can, and it scrolls its content
-// (in both directions) when it gets less. With room it shows the content
+// fitPane is a pane of the console's splits: it asks the split for a
+// fixed width, whatever its content (the split's divider then stays at
+// its offset), and scrolls its content (in both directions) when it gets
+// less than the content's minimum. With room it shows the content
 // itself, unclipped, as before (no scroll around it).
 type fitPane struct {
 	widget.BaseWidget
 	content  fyne.CanvasObject
+	floor    float32 // the width asked of the split
 	scroll   *container.Scroll
 	scrolled bool // the content is in the scroll
 	// onSize, when set, hears the pane's size before it is laid out (the
@@ -1141,8 +1146,14 @@ type fitPane struct {
 	onSize func(fyne.Size)
 }
 
-func newFitPane(o fyne.CanvasObject) *fitPane {
-	p := &fitPane{content: o, scroll: container.NewScroll(canvas.NewRectangle(color.Transparent))}
+// paneFloor are the widths the console's panes ask of their splits: the
+// narrowest the agent can drag them to. The queue's is about a compact
+// queue's (dense rows, the header in one row); the case view's leaves the
+// thread and the composer readable; the customer panel's its labels.
+var paneFloor = struct{ queue, detail, customer float32 }{280, 360, 220}
+
+func newFitPane(o fyne.CanvasObject, floor float32) *fitPane {
+	p := &fitPane{content: o, floor: floor, scroll: container.NewScroll(canvas.NewRectangle(color.Transparent))}
 	p.scroll.Hide()
 	p.ExtendBaseWidget(p)
 	return p
@@ -1179,7 +1190,9 @@ func (r fitPaneRenderer) Layout(size fyne.Size) {
 	p.content.Resize(size)
 }
 
-func (r fitPaneRenderer) MinSize() fyne.Size { return r.p.content.MinSize() }
+func (r fitPaneRenderer) MinSize() fyne.Size {
+	return fyne.NewSize(r.p.floor, r.p.content.MinSize().Height)
+}
 func (r fitPaneRenderer) Refresh() {
 	if r.p.scrolled {
 		r.p.scroll.Refresh()
