@@ -34,6 +34,20 @@ func (c *Console) wireAssist() {
 	p := c.detail.assist
 	p.enabled = true
 	p.use = func(text string) { c.actions.Composer().FillDraft(text) }
+	// The compact composer's ⋮ menu asks too; the case view's header, with
+	// the progress and the other drafts, scrolls with the thread then:
+	// it is shown.
+	comp := c.actions.comp
+	comp.draftOK = func() bool { return p.caseID != "" && p.box.Visible() && !p.draftBtn.Disabled() }
+	comp.draft = func() {
+		if !comp.draftOK() {
+			return
+		}
+		p.draftBtn.OnTapped()
+		if c.detail.Compact() {
+			c.detail.scroll.ScrollToTop()
+		}
+	}
 	p.ask = func(caseID string, summary bool) {
 		ctx, cancel := context.WithCancel(context.Background())
 		p.started(summary, cancel)

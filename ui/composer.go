@@ -131,9 +131,14 @@ type Composer struct {
 	saveStop  func()
 	lastSent  model.Op
 	confirmed string // the warning the agent confirmed for this send
-	// more is the compact composer's menu: the canned answers and the
-	// public / private choice (SetCompact).
+	// more is the compact composer's menu: the canned answers, the
+	// public / private choice and the assistant's draft (SetCompact).
 	more *widget.Button
+	// draft asks the assistant for a reply draft, as the case view's
+	// Draft reply button does; draftOK says whether it can now (nil: no
+	// assistant). Set by the console (assist.go).
+	draft   func()
+	draftOK func() bool
 	// rows is the box's height in lines while compact (1 to compactRows).
 	rows int
 	// whoRich is the compact line naming the reader, the high-reach
@@ -1045,8 +1050,9 @@ func (endSlotLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 	}
 }
 
-// showMore opens the compact composer's menu: the canned answers and, for
-// a reply that can go as a private message, the public / private choice.
+// showMore opens the compact composer's menu: the canned answers, the
+// assistant's draft and, for a reply that can go as a private message,
+// the public / private choice.
 func (c *Composer) showMore() {
 	cv := fyne.CurrentApp().Driver().CanvasForObject(c.more)
 	if cv == nil {
@@ -1073,6 +1079,12 @@ func (c *Composer) moreMenu() *fyne.Menu {
 		ci.Disabled = true
 	}
 	items := []*fyne.MenuItem{ci}
+	if c.draft != nil {
+		// The draft goes into the reply box, as the button's does.
+		di := fyne.NewMenuItem(T("Draft reply"), c.draft)
+		di.Disabled = c.draftOK != nil && !c.draftOK()
+		items = append(items, di)
+	}
 	if c.mode == ModeReply && model.PrivateReplies(c.channel()) && c.public {
 		pi := fyne.NewMenuItem(T("Private message"), func() { c.privacy.SetChecked(!c.private) })
 		pi.Checked = c.private

@@ -338,3 +338,37 @@ func TestCompactComposerMenuGrowthAndUndo(t *testing.T) {
 		onScreen(t, w, "the ⋮ menu after Undo", comp.more)
 	})
 }
+
+// Compact, the case view's header (with the assistant) scrolls away with
+// the thread: the ⋮ menu asks for a reply draft too, the draft fills the
+// reply box (never sends) and the header with the other drafts is
+// scrolled to.
+func TestCompactComposerAsksForADraft(t *testing.T) {
+	c, _ := openAt(t, "en", fyne.NewSize(800, 500), false)
+	comp := c.Actions().comp
+	var draft *fyne.MenuItem
+	c.Locked(func() {
+		comp.SetMode(ModeNote)
+		for _, it := range comp.moreMenu().Items {
+			if it.Label == "Draft reply" {
+				draft = it
+			}
+		}
+		if draft == nil || draft.Disabled {
+			t.Fatalf("the ⋮ menu offers no reply draft: %+v", draft)
+		}
+		draft.Action()
+		if !c.Detail().DraftButton().Disabled() {
+			t.Error("the menu's Draft reply did not ask the assistant")
+		}
+		if off := c.Detail().scroll.Offset.Y; off != 0 {
+			t.Errorf("the thread is at %.0f: the assistant's header is not shown", off)
+		}
+	})
+	eventually(t, c, "the draft in the box", func() bool {
+		return comp.Mode() == ModeReply && comp.entry.Text != "" && c.Actions().Info() == "Draft inserted: edit it, then send"
+	})
+	if n := c.be.(*app.Core).Pending(); n != 0 {
+		t.Errorf("%d ops queued by a draft", n)
+	}
+}
