@@ -461,7 +461,7 @@ func (v *LeadView) newTable(lines func() []boardLine, rows int) *boardTable {
 			}
 			col := bt.set.cols[id.Col]
 			l := o.(*widget.Label)
-			text, imp := v.cell(ls[id.Row], col)
+			text, imp := bt.set.text(v, ls[id.Row], col)
 			l.Importance = imp
 			l.TextStyle.Bold = col == 0
 			l.Truncation = fyne.TextTruncateOff
@@ -497,7 +497,7 @@ func (v *LeadView) newTable(lines func() []boardLine, rows int) *boardTable {
 	}
 	bt.t = t
 	bt.box = container.New(fixedHeight{&bt.h}, t)
-	bt.show(fitColumns(tableWidth(), v.flt.period, 0, colWidth)[0])
+	bt.show(fitColumns(tableWidth(), v.flt.period, 0, colWidth, colWidth)[0])
 	return bt
 }
 

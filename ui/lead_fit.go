@@ -2,6 +2,7 @@ package ui
 
 import (
 	"slices"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -36,6 +37,18 @@ type colSet struct {
 	cols     []int
 	widths   []float32
 	squeezed bool
+	// shares: the SLA columns show the share alone ("1,3 %", not "1,3 %
+	// (22/1.723)"): every period's columns fit only so.
+	shares bool
+}
+
+// text is a cell's text as the table shows it.
+func (s colSet) text(v *LeadView, l boardLine, col int) (string, widget.Importance) {
+	text, imp := v.cell(l, col)
+	if s.shares && col >= 12 {
+		text, _, _ = strings.Cut(text, " (")
+	}
+	return text, imp
 }
 
 func (s colSet) width() float32 {
@@ -47,7 +60,7 @@ func (s colSet) width() float32 {
 }
 
 func (s colSet) equal(o colSet) bool {
-	return s.squeezed == o.squeezed && slices.Equal(s.cols, o.cols) && slices.Equal(s.widths, o.widths)
+	return s.squeezed == o.squeezed && s.shares == o.shares && slices.Equal(s.cols, o.cols) && slices.Equal(s.widths, o.widths)
 }
 
 func newColSet(need func(int) float32, cols ...int) colSet {
@@ -66,16 +79,21 @@ const minNameW = 72
 // counts and the period's figures; else two, the live counts above the
 // period's figures; squeezed to w when even those do not fit. nameW is
 // the widest name of the first column: what room is left goes to it.
-// need is a column's width (colWidth, or more for the figures shown).
-func fitColumns(w float32, period int, nameW float32, need func(int) float32) []colSet {
+// need is a column's width (colWidth, or more for the figures shown);
+// shares its width with the SLA columns' shares alone, tried before the
+// chosen period's columns alone.
+func fitColumns(w float32, period int, nameW float32, need, shares func(int) float32) []colSet {
 	all := make([]int, len(leadCols))
 	for i := range all {
 		all[i] = i
 	}
 	live := []int{0, 1, 2, 3, 4, 5}
 	figs := []int{0, 6 + period, 9 + period, 12 + period}
+	allShares := newColSet(shares, all...)
+	allShares.shares = true
 	choices := [][]colSet{
 		{newColSet(need, all...)},
+		{allShares},
 		{newColSet(need, append(slices.Clone(live), figs[1:]...)...)},
 		{newColSet(need, live...), newColSet(need, figs...)},
 	}
@@ -324,16 +342,24 @@ func (v *LeadView) nameWidth(lines []boardLine) float32 {
 // column usually has, so that the columns do not move with every
 // refresh), or wider where a figure shown needs more — a busy team's
 // "1,4 % (22/1.541)", "12.345" open cases.
-func (v *LeadView) columnNeeds() func(int) float32 {
+// With shares the SLA columns' are those of the shares alone.
+func (v *LeadView) columnNeeds(shares bool) func(int) float32 {
+	set := colSet{shares: shares}
 	ws := make([]float32, len(leadCols))
 	for c := range leadCols {
 		ws[c] = colWidth(c)
 		if c == 0 {
 			continue
 		}
+		if shares && c >= 12 {
+			ws[c] = valueWidth(Percent(100))
+			for _, line := range strings.Split(headLines(c), "\n") {
+				ws[c] = max(ws[c], textWidth(line))
+			}
+		}
 		for _, ls := range [][]boardLine{v.chans, v.agentsL} {
 			for _, l := range ls {
-				text, _ := v.cell(l, c)
+				text, _ := set.text(v, l, c)
 				ws[c] = max(ws[c], valueWidth(text))
 			}
 		}
@@ -350,14 +376,14 @@ func (v *LeadView) fit(w float32) {
 	}
 	v.fitW = w
 	changed := false
-	need := v.columnNeeds()
-	chans := fitColumns(w, v.shown.period, v.nameWidth(v.chans), need)
-	agents := fitColumns(w, v.shown.period, v.nameWidth(v.agentsL), need)
+	need, shares := v.columnNeeds(false), v.columnNeeds(true)
+	chans := fitColumns(w, v.shown.period, v.nameWidth(v.chans), need, shares)
+	agents := fitColumns(w, v.shown.period, v.nameWidth(v.agentsL), need, shares)
 	if len(chans) == 1 && len(agents) == 1 {
 		// One table each: the same columns, one under the other.
 		names := max(v.nameWidth(v.chans), v.nameWidth(v.agentsL))
-		chans = fitColumns(w, v.shown.period, names, need)
-		agents = fitColumns(w, v.shown.period, names, need)
+		chans = fitColumns(w, v.shown.period, names, need, shares)
+		agents = fitColumns(w, v.shown.period, names, need, shares)
 	}
 	for _, g := range []struct {
 		tables [2]*boardTable
