@@ -892,15 +892,15 @@ func (b *ActionBar) arrange() {
 	// Undo takes the ⋮ button's place while it lasts, in a slot as wide
 	// as the wider of the two (the send button does not move, and the
 	// bar asks for no more room when Undo shows: the slot is measured
-	// with the longest undo window's text); the info
-	// line sits between the count and the buttons (the send button names
-	// the mode only: the line above names the reader).
+	// with the longest undo window's text); the info line sits between
+	// the count and the buttons where it fits on one line there, else
+	// under them (the send button names the mode only: the line above
+	// names the reader).
 	longest := widget.NewButtonWithIcon(T("Undo ({{.S}} s)", "S", 60), theme.ContentUndoIcon(), nil)
 	longest.MinSize() // measured shown: a button first measured hidden counts no text
 	longest.Hide()    // and never shown
 	slot := container.New(endSlotLayout{}, c.more, c.undo, longest)
-	info := container.New(noWidth{}, b.info) // it wraps in the room left
-	buttons := container.New(&b.widest[1], container.NewBorder(nil, nil, container.NewHBox(c.counter, b.via), container.NewHBox(slot, c.send), info))
+	buttons := container.New(&b.widest[1], container.New(&besideOrBelow{}, container.NewHBox(c.counter, b.via), container.NewHBox(slot, c.send), b.info))
 	b.body.Objects = []fyne.CanvasObject{widget.NewSeparator(), top, b.assign, grow, c.pii, ask, buttons}
 	b.body.Refresh()
 }
@@ -943,20 +943,48 @@ func (fitOrShort) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	}
 }
 
-// noWidth lays its object out at the container's size and asks for its
-// height only: a line that wraps takes the room it is given.
-type noWidth struct{}
+// besideOrBelow lays out the compact buttons row: left and right at its
+// ends, the info line between them where it fits there on one line, else
+// under them, wrapped (in a narrow pane "Entwurf eingefügt: bearbeiten,
+// dann senden" between the count and the send button broke after every
+// letter). It asks for no width for the line.
+type besideOrBelow struct{ w float32 }
 
-func (noWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	if !objs[0].Visible() {
-		return fyne.Size{}
+func (l *besideOrBelow) below(objs []fyne.CanvasObject, w float32) bool {
+	left, right, info := objs[0], objs[1], objs[2].(*infoLabel)
+	if !info.Visible() {
+		return false
 	}
-	return fyne.NewSize(0, objs[0].MinSize().Height)
+	room := w - left.MinSize().Width - right.MinSize().Width - 2*theme.Padding()
+	return fyne.MeasureText(info.Text, theme.TextSize(), info.TextStyle).Width+2*theme.InnerPadding() > room
 }
 
-func (noWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	objs[0].Move(fyne.Position{})
-	objs[0].Resize(size)
+func (l *besideOrBelow) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	left, right, info := objs[0].MinSize(), objs[1].MinSize(), objs[2]
+	s := fyne.NewSize(left.Width+right.Width+theme.Padding(), max(left.Height, right.Height))
+	if l.below(objs, l.w) {
+		s.Height += theme.Padding() + info.MinSize().Height
+	}
+	return s
+}
+
+func (l *besideOrBelow) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	l.w = size.Width
+	left, right, info := objs[0], objs[1], objs[2]
+	lm, rm := left.MinSize(), right.MinSize()
+	h := max(lm.Height, rm.Height)
+	left.Move(fyne.Position{})
+	left.Resize(fyne.NewSize(lm.Width, h))
+	right.Move(fyne.NewPos(size.Width-rm.Width, 0))
+	right.Resize(fyne.NewSize(rm.Width, h))
+	if l.below(objs, size.Width) {
+		info.Move(fyne.NewPos(0, h+theme.Padding()))
+		info.Resize(fyne.NewSize(size.Width, max(0, size.Height-h-theme.Padding())))
+		return
+	}
+	p := theme.Padding()
+	info.Move(fyne.NewPos(lm.Width+p, 0))
+	info.Resize(fyne.NewSize(max(0, size.Width-lm.Width-rm.Width-2*p), h))
 }
 
 // tightLayout gives its object d less padding above and below than it

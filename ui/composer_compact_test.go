@@ -372,3 +372,32 @@ func TestCompactComposerAsksForADraft(t *testing.T) {
 		t.Errorf("%d ops queued by a draft", n)
 	}
 }
+
+// The info line sits beside the buttons where it fits on one line there,
+// else under them: in the real window at 200 % (760×440 units) "Entwurf
+// eingefügt: bearbeiten, dann senden" between the count and the send
+// button had about 20 units and broke after every letter, the composer
+// 600 units high.
+func TestCompactInfoLineNeverBreaksAfterEveryLetter(t *testing.T) {
+	t.Cleanup(func() { SetLanguage("en") })
+	for _, lang := range []string{"en", "de"} {
+		for _, sz := range []fyne.Size{fyne.NewSize(760, 440), fyne.NewSize(800, 500)} {
+			c, w := openAt(t, lang, sz, false)
+			c.Locked(func() {
+				a := c.Actions()
+				a.comp.FillDraft("Hi, we are on it.")
+				w.Resize(sz.AddWidthHeight(1, 0)) // a layout pass
+				w.Resize(sz)
+				line := widget.NewLabel("Ag").MinSize().Height
+				if h := a.info.Size().Height; h > line+0.5 {
+					t.Errorf("%s %v: the info line %q is %.0f units high, %.0f wide: more than one line", lang, sz, a.info.Text, h, a.info.Size().Width)
+				}
+				onScreen(t, w, lang+": the info line", a.info)
+				pane := a.Size().Height + c.Detail().Size().Height
+				if a.Size().Height > 0.6*pane { // 182 + one line of 380 at 760×440
+					t.Errorf("%s %v: with the info line the composer takes %.0f of %.0f units", lang, sz, a.Size().Height, pane)
+				}
+			})
+		}
+	}
+}
