@@ -35,15 +35,18 @@ type outboxBackend interface {
 // extras is the console's state for the composer hooks, the offline
 // banner, the outbox panel, the window title, notifications and keys.
 type extras struct {
-	c       *Console
-	ob      outboxBackend
-	banner  *Banner
-	outbox  *OutboxPanel
-	help    *widget.PopUp
-	canned  []app.Canned
-	mute    bool
-	onTitle func(string)
-	title   string
+	c      *Console
+	ob     outboxBackend
+	banner *Banner
+	outbox *OutboxPanel
+	help   *widget.PopUp
+	// helpScroll scrolls the shortcuts sheet: j and k (the arrows) move
+	// it while it shows, when the window is too low for all of it.
+	helpScroll *container.Scroll
+	canned     []app.Canned
+	mute       bool
+	onTitle    func(string)
+	title      string
 	// notified are the cases announced already (new in Mine, high reach):
 	// "m:" or "h:" and the case's ID.
 	notified map[string]bool
@@ -577,8 +580,11 @@ func (c *Console) key(k string) {
 	x := c.x()
 	if x.modal != nil && x.modal.Visible() {
 		// The pop-up has the keys: nothing moves behind it.
-		if k == "esc" || k == "?" && x.modal == x.help {
+		switch {
+		case k == "esc" || k == "?" && x.modal == x.help:
 			x.modal.Hide()
+		case (k == "j" || k == "k") && x.modal == x.help && x.helpScroll != nil:
+			x.scrollHelp(k == "j")
 		}
 		return
 	}
@@ -797,13 +803,14 @@ func (c *Console) showShortcuts() {
 	if x.win == nil {
 		return
 	}
-	// Two columns of shortcuts, so all of them fit a window 860 high.
+	cv := x.win.Canvas()
+	room := popUpRoom(cv)
 	all := Shortcuts()
 	half := (len(all) + 1) / 2
 	// One form row per shortcut: a key and what it does share a row
 	// (two columns of labels drifted apart, the monospace keys being
 	// shorter than the text, until a key sat beside the next key's words).
-	col := func(list []Shortcut) fyne.CanvasObject {
+	col := func(list []Shortcut) *fyne.Container {
 		form := container.New(layout.NewFormLayout())
 		for _, s := range list {
 			form.Add(widget.NewLabelWithStyle(s.Keys, fyne.TextAlignTrailing, fyne.TextStyle{Monospace: true}))
@@ -811,13 +818,53 @@ func (c *Console) showShortcuts() {
 		}
 		return form
 	}
-	grid := container.NewHBox(col(all[:half]), widget.NewSeparator(), col(all[half:]))
+	// Two columns, so all of them fit a window 860 high; one when two are
+	// wider than the window (at 200 % on a 1600-pixel screen), and the
+	// sheet scrolls (j and k too) when it is higher than the window: at
+	// 760×440 units it showed 10 of the keys, and the last line ran under
+	// Close.
+	var grid fyne.CanvasObject = container.NewHBox(col(all[:half]), widget.NewSeparator(), col(all[half:]))
+	if grid.MinSize().Width > room.Width {
+		grid = col(all)
+	}
+	scroll := container.NewVScroll(grid)
+	if grid.MinSize().Width > room.Width {
+		scroll = container.NewScroll(grid)
+	}
 	var pop *widget.PopUp
 	closeB := widget.NewButton(T("Close"), func() { pop.Hide() })
-	pop = widget.NewModalPopUp(container.NewBorder(heading(T("Keyboard shortcuts")), container.NewCenter(closeB), nil, nil, grid), x.win.Canvas())
+	head, foot := heading(T("Keyboard shortcuts")), container.NewCenter(closeB)
+	pad := theme.Padding()
+	want := fyne.NewSize(grid.MinSize().Width, head.MinSize().Height+grid.MinSize().Height+foot.MinSize().Height+2*pad)
+	box := container.NewBorder(head, foot, nil, nil, scroll)
+	pop = widget.NewModalPopUp(container.NewGridWrap(fitSize(want, room), box), cv)
 	pop.Show()
-	x.help = pop
+	x.help, x.helpScroll = pop, scroll
 	c.trackModal(pop)
+}
+
+// scrollHelp moves the shortcuts sheet by a few lines, down or up.
+func (x *extras) scrollHelp(down bool) {
+	s := x.helpScroll
+	step := 3 * widget.NewLabel("M").MinSize().Height
+	if !down {
+		step = -step
+	}
+	most := max(s.Content.Size().Height-s.Size().Height, 0)
+	s.Offset.Y = min(max(s.Offset.Y+step, 0), most)
+	s.Refresh()
+}
+
+// popUpRoom is the room a pop-up has on cv: the canvas less a margin each
+// side, so that its shadow and a strip of the window stay in sight.
+func popUpRoom(cv fyne.Canvas) fyne.Size {
+	m := 4 * theme.Padding()
+	return fyne.NewSize(max(cv.Size().Width-2*m, 0), max(cv.Size().Height-2*m, 0))
+}
+
+// fitSize is want, made no larger than room.
+func fitSize(want, room fyne.Size) fyne.Size {
+	return fyne.NewSize(min(want.Width, room.Width), min(want.Height, room.Height))
 }
 
 // Splits are the console's split panes, outermost first, so their offsets
@@ -862,8 +909,12 @@ func (c *Console) showSettings() {
 		x.saveSettings(s)
 	})
 	closeB := panel.newButton(T("Close"), nil, func() { pop.Hide() })
-	box := container.NewBorder(nil, container.NewCenter(closeB), nil, nil, panel)
-	pop = widget.NewModalPopUp(container.NewGridWrap(fyne.NewSize(640, 560), box), x.win.Canvas())
+	// 640×560 units, or the window less a margin when it is smaller (at
+	// 200 % on a 1600×1000 screen it is 760×440): the settings scroll
+	// inside, Close stays in sight below them.
+	cv := x.win.Canvas()
+	box := container.NewBorder(nil, container.NewCenter(closeB), nil, nil, container.NewVScroll(panel))
+	pop = widget.NewModalPopUp(container.NewGridWrap(fitSize(fyne.NewSize(640, 560), popUpRoom(cv)), box), cv)
 	panel.onEsc = pop.Hide
 	pop.Show()
 	c.trackModal(pop)
