@@ -173,7 +173,7 @@ func main() {
 			return
 		}
 		// Remember the window's size and split offsets for the next start.
-		console.Locked(func() { settings.Window = windowState(w, console) })
+		console.Locked(func() { settings.Window = windowState(w, console, scale) })
 		if err := saveWindow(dir, settings.Window); err != nil {
 			fmt.Fprintln(os.Stderr, "switchboard:", err)
 		}
@@ -443,7 +443,9 @@ var Screen = fyne.NewSize(1600, 1000)
 
 // windowSize is the remembered window size, else one that fits Screen at
 // the UI scale (at scale 2, 1600×1000 pixels hold 800×500 units), and never
-// more than that.
+// more than that. A size remembered at another scale keeps its pixels: it
+// was taken as units, and a console closed at 785×440 units at scale 2
+// opened at 785×440 pixels at scale 1, a quarter of the screen.
 func windowSize(ws *app.WindowState, scale float32) fyne.Size {
 	if scale <= 0 {
 		scale = 1
@@ -454,6 +456,9 @@ func windowSize(ws *app.WindowState, scale float32) fyne.Size {
 	want := fyne.NewSize(1400, 860)
 	if ws != nil && ws.Width > 0 && ws.Height > 0 {
 		want = fyne.NewSize(ws.Width, ws.Height)
+		if ws.Scale > 0 {
+			want = fyne.NewSize(ws.Width*ws.Scale/scale, ws.Height*ws.Scale/scale)
+		}
 	}
 	return fyne.NewSize(min(want.Width, fit.Width), min(want.Height, fit.Height))
 }
@@ -503,9 +508,11 @@ func windowXY(w fyne.Window) (int, int, bool) {
 	return int(x.Int()), int(y.Int()), true
 }
 
-func windowState(w fyne.Window, c *ui.Console) *app.WindowState {
+// windowState is the window's state to remember; scale is the UI scale
+// its size is in (uiScale, as windowSize reads it back).
+func windowState(w fyne.Window, c *ui.Console, scale float32) *app.WindowState {
 	size := w.Canvas().Size()
-	ws := &app.WindowState{Width: size.Width, Height: size.Height}
+	ws := &app.WindowState{Width: size.Width, Height: size.Height, Scale: scale}
 	if x, y, ok := windowXY(w); ok {
 		ws.X, ws.Y = x, y
 	}

@@ -37,8 +37,12 @@ func (s Settings) Undo() time.Duration {
 }
 
 // WindowState is the main window's size, position and split offsets.
+// Width and Height are in units at Scale, the UI scale they were saved at
+// (0 in files written before it was kept: taken as the scale of the
+// start that reads them); X and Y are screen pixels.
 type WindowState struct {
 	Width, Height float32
+	Scale         float32 `json:",omitempty"`
 	X, Y          int     `json:",omitempty"`
 	QueueSplit    float64 `json:",omitempty"`
 	DetailSplit   float64 `json:",omitempty"`
