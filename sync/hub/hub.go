@@ -149,16 +149,16 @@ func New(log EventLog, cfg Config) (*Hub, error) {
 	// The records are decoded first and folded into maps made to size
 	// (growing them one case at a time is a third of a start's work).
 	type loaded struct {
-		id, ref, author string
-		rec             caseRec
+		id, ref string
+		rec     caseRec
 	}
 	var recs []loaded
 	head, err := ilog.LoadIndex(func(id string, raw []byte) error {
-		rec, ref, author, err := h.decodeCaseRec(raw)
+		rec, ref, _, err := h.decodeCaseRec(raw)
 		if err != nil {
 			return fmt.Errorf("case %s: %w", id, err)
 		}
-		recs = append(recs, loaded{id, ref, author, rec})
+		recs = append(recs, loaded{id, ref, rec})
 		return nil
 	}, func(c model.Customer) error {
 		h.foldCustomer(c)
@@ -170,7 +170,7 @@ func New(log EventLog, cfg Config) (*Hub, error) {
 	h.cases, h.threads = make(map[string]caseRec, len(recs)), make(map[string]string, len(recs))
 	h.byAuthor = make(map[uint64][]string, len(recs))
 	for _, r := range recs {
-		h.foldRec(r.id, r.rec, r.ref, r.author)
+		h.foldRec(r.id, r.rec, r.ref)
 	}
 	recs = nil
 	h.live.reset(head)
@@ -192,7 +192,7 @@ func (h *Hub) fold(ev model.Event) {
 	switch ev.Type {
 	case model.EventCaseUpserted:
 		c := ev.Case
-		h.foldRec(c.ID, h.recOf(c), c.ThreadRef, c.Author.Key())
+		h.foldRec(c.ID, h.recOf(c), c.ThreadRef)
 	case model.EventCustomerUpserted:
 		h.foldCustomer(*ev.Customer)
 	}
@@ -200,12 +200,14 @@ func (h *Hub) fold(ev model.Event) {
 }
 
 // foldRec keeps a case's compact record, its thread and its author's list.
-func (h *Hub) foldRec(id string, rec caseRec, ref, author string) {
+func (h *Hub) foldRec(id string, rec caseRec, ref string) {
+	threaded := false // h.threads has the case's thread already
 	if old, known := h.cases[id]; !known {
 		h.byAuthor[rec.author] = append(h.byAuthor[rec.author], id) // a case keeps its author
 	} else {
 		if cur := h.threads[threadKey(h.chans[old.channel], ref)]; cur == id {
 			id = cur // one copy of the id
+			threaded = old.channel == rec.channel
 		}
 		if old.author != rec.author {
 			// Only a case the brand opened changes hands (adoptLocked).
@@ -219,7 +221,9 @@ func (h *Hub) foldRec(id string, rec caseRec, ref, author string) {
 	h.gen++
 	h.changed[changeStripe(id)] = h.gen
 	h.cases[id] = rec
-	h.threads[threadKey(h.chans[rec.channel], ref)] = id
+	if !threaded { // (a key made and a map write under h.mu a message)
+		h.threads[threadKey(h.chans[rec.channel], ref)] = id
+	}
 }
 
 func (h *Hub) foldCustomer(c model.Customer) {
@@ -264,7 +268,7 @@ func (h *Hub) chanCode(ch model.Channel) uint16 {
 
 func (h *Hub) recOf(c *model.Case) caseRec {
 	return caseRec{version: c.Version, channel: h.chanCode(c.Channel), customerID: c.CustomerID,
-		mergedInto: c.MergedInto, author: authorHash(c.Author.Key())}
+		mergedInto: c.MergedInto, author: identHash(c.Author)}
 }
 
 // authorHash keys byAuthor: 64 bits of FNV-1a. A collision only adds a
@@ -278,13 +282,41 @@ func authorHash(key string) uint64 {
 	return x
 }
 
+// identHash is authorHash(id.Key()) with no key made: FNV-1a hashes
+// byte by byte, so the key's parts are hashed one after another (Key:
+// platform, ":", the handle trimmed and lower-cased; ToLower copies only a
+// handle with capitals).
+func identHash(id model.Identity) uint64 {
+	x := uint64(14695981039346656037)
+	for _, part := range [3]string{string(id.Platform), ":", strings.ToLower(strings.TrimPrefix(strings.TrimSpace(id.Handle), "@"))} {
+		for i := 0; i < len(part); i++ {
+			x ^= uint64(part[i])
+			x *= 1099511628211
+		}
+	}
+	return x
+}
+
 // encodeCaseRec is a case's record in the log's case index: version,
 // then status, channel, thread ref, author key, customer, assignee and
 // merged-into, each a uvarint length and its bytes.
 func encodeCaseRec(c *model.Case) []byte {
-	b := make([]byte, 0, 64+len(c.ThreadRef))
+	return appendCaseRec(make([]byte, 0, 64+len(c.ThreadRef)), c)
+}
+
+// appendCaseRec appends encodeCaseRec(c) to b; the author key (Key:
+// platform, ":", the handle trimmed and lower-cased) is written in parts,
+// not made.
+func appendCaseRec(b []byte, c *model.Case) []byte {
 	b = binary.AppendVarint(b, c.Version)
-	for _, f := range []string{string(c.Status), string(c.Channel), c.ThreadRef, c.Author.Key(), c.CustomerID, c.Assignee, c.MergedInto} {
+	for _, f := range [3]string{string(c.Status), string(c.Channel), c.ThreadRef} {
+		b = binary.AppendUvarint(b, uint64(len(f)))
+		b = append(b, f...)
+	}
+	handle := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(c.Author.Handle), "@"))
+	b = binary.AppendUvarint(b, uint64(len(c.Author.Platform)+1+len(handle)))
+	b = append(append(append(b, c.Author.Platform...), ':'), handle...)
+	for _, f := range [3]string{c.CustomerID, c.Assignee, c.MergedInto} {
 		b = binary.AppendUvarint(b, uint64(len(f)))
 		b = append(b, f...)
 	}
@@ -324,6 +356,30 @@ func (h *Hub) seenCase(ch model.Channel, platformID string) (string, bool) {
 }
 
 func threadKey(ch model.Channel, ref string) string { return string(ch) + "|" + ref }
+
+// inKeys are the map and index keys an inbound item is looked up by,
+// made once (by its caller, before it queues: see ingest.go), not at each
+// look-up under h.mu.
+type inKeys struct {
+	author string // in.Author.Key()
+	thread string // threadKey(in.Channel, in.ThreadRef)
+	seen   string // threadKey(in.Channel, in.PlatformID), "" without one
+}
+
+func keysOf(in *Inbound) inKeys {
+	k := inKeys{author: in.Author.Key(), thread: threadKey(in.Channel, in.ThreadRef)}
+	if in.PlatformID != "" {
+		k.seen = threadKey(in.Channel, in.PlatformID)
+	}
+	return k
+}
+
+// sameIdentity reports whether a (whose Key is aKey) and b have the same
+// identity key. Key depends on the platform and the handle only: the same
+// two need no key made.
+func sameIdentity(a model.Identity, aKey string, b model.Identity) bool {
+	return a.Platform == b.Platform && a.Handle == b.Handle || aKey == b.Key()
+}
 
 // Inbound is one message from a platform, normalised by a connector.
 type Inbound = model.Inbound
@@ -407,19 +463,25 @@ func (h *Hub) ingestPreLocked(in Inbound, pre *prefetched) (caseID string, dup b
 	if in.Action == model.InboundEdit || in.Action == model.InboundDelete {
 		return h.amendLocked(in)
 	}
+	var k inKeys
+	if pre != nil && pre.keyed {
+		k = pre.keys
+	} else {
+		k = keysOf(&in)
+	}
 	if in.PlatformID != "" {
-		if id, ok := h.seenCase(in.Channel, in.PlatformID); ok {
+		if id, ok := h.ilog.Seen(k.seen); ok {
 			return id, true, nil
 		}
 	}
 	now := h.cfg.Now().UTC()
 	h.cfg.Reach.Rate(&in.Author)
-	if slices.Contains(h.cfg.Experts, in.Author.Key()) || h.isMember(in.Author.Key()) {
+	if slices.Contains(h.cfg.Experts, k.author) || h.isMember(k.author) {
 		in.Author.Expert = true
 	}
 
 	var c model.Case
-	if id, ok := h.threads[threadKey(in.Channel, in.ThreadRef)]; ok {
+	if id, ok := h.threads[k.thread]; ok {
 		if pre != nil && pre.ok && pre.id == id && h.changed[changeStripe(id)] == pre.gen {
 			c = pre.c // nothing changed the case since its caller read it
 		} else {
@@ -465,22 +527,25 @@ func (h *Hub) ingestPreLocked(in Inbound, pre *prefetched) (caseID string, dup b
 		if id, done, err := h.matchReplyLocked(c, in); done || err != nil {
 			return id, done, err
 		}
-	} else if err := h.adoptLocked(&c, in); err != nil {
+	} else if err := h.adoptLocked(&c, in, k.author); err != nil {
 		return "", false, err
 	}
-	if c.CustomerID == "" && in.Direction == model.DirectionIn && in.Author.Key() == c.Author.Key() {
-		c.CustomerID = h.idents[in.Author.Key()]
+	// Whether in's author is the case's (after adoptLocked): their
+	// identity keys are equal.
+	byAuthor := sameIdentity(in.Author, k.author, c.Author)
+	if c.CustomerID == "" && in.Direction == model.DirectionIn && byAuthor {
+		c.CustomerID = h.idents[k.author]
 	}
 	// Messenger sends no names: a linked customer's name stands in.
 	if in.Author.DisplayName == "" || in.Author.DisplayName == in.Author.Handle {
-		if cust, ok := h.customers[h.idents[in.Author.Key()]]; ok {
+		if cust, ok := h.customers[h.idents[k.author]]; ok {
 			in.Author.DisplayName = cust.Name
-			if c.Author.Key() == in.Author.Key() {
+			if byAuthor {
 				c.Author.DisplayName = cust.Name
 			}
 		}
 	}
-	if in.Author.Key() == c.Author.Key() {
+	if byAuthor {
 		c.Author = in.Author // fresher follower counts
 	}
 	msg := model.Message{
@@ -511,7 +576,7 @@ func (h *Hub) ingestPreLocked(in Inbound, pre *prefetched) (caseID string, dup b
 		}
 	} else {
 		c.SnoozedUntil = time.Time{} // a new message wakes a snoozed case (docs/protocol.md)
-		if c.WaitingSince.IsZero() && in.Author.Key() == c.Author.Key() {
+		if c.WaitingSince.IsZero() && byAuthor {
 			c.WaitingSince = in.Time
 		}
 		c.NoteCommunityAnswer(msg) // an expert's answer to a hand-off (experts.go)
@@ -540,10 +605,10 @@ func (h *Hub) ingestPreLocked(in Inbound, pre *prefetched) (caseID string, dup b
 // brand's messages stopped opening cases) to the first customer who
 // writes in it: they become its author, and wait for the first response,
 // which the brand's earlier message was not.
-func (h *Hub) adoptLocked(c *model.Case, in Inbound) error {
+func (h *Hub) adoptLocked(c *model.Case, in Inbound, inKey string) error {
 	// A case opened by an out item took its time as created and first
 	// response; only then is the thread read.
-	if in.Author.Key() == c.Author.Key() || c.FirstResponse.IsZero() || !c.FirstResponse.Equal(c.Created) || !c.WaitingSince.IsZero() {
+	if sameIdentity(in.Author, inKey, c.Author) || c.FirstResponse.IsZero() || !c.FirstResponse.Equal(c.Created) || !c.WaitingSince.IsZero() {
 		return nil
 	}
 	thread, err := h.threadLocked(c.ID)
@@ -559,12 +624,12 @@ func (h *Hub) adoptLocked(c *model.Case, in Inbound) error {
 		return nil
 	}
 	c.Author, c.Subject, c.FirstResponse = in.Author, in.Text, time.Time{}
-	c.CustomerID = h.idents[in.Author.Key()]
+	c.CustomerID = h.idents[inKey]
 	c.Priority = h.cfg.Reach.Raise(c.Priority, c.Public, in.Author.Reach)
 	if c.Lang == "" {
 		c.Lang = in.Lang
 	}
-	h.cfg.Logger.Info("hub: case opened by the brand handed to its first customer", "case", c.ID, "author", in.Author.Key())
+	h.cfg.Logger.Info("hub: case opened by the brand handed to its first customer", "case", c.ID, "author", inKey)
 	return nil
 }
 

@@ -19,7 +19,8 @@ import (
 //
 // What an item needs that does not depend on the items before it is done
 // by its caller before it queues, in parallel with the lead: validation,
-// the seen index (a platform message the hub stored is stored for good, so
+// its keys (author, thread, seen: inKeys, not made again under h.mu), the
+// seen index (a platform message the hub stored is stored for good, so
 // a duplicate is answered at once), and the full case of its thread, read
 // and decoded from the log with the change count of the case's stripe
 // (Hub.changed: the hub's count of case changes at the newest change of
@@ -47,6 +48,9 @@ type prefetched struct {
 	gen uint64
 	ok  bool
 	c   model.Case
+	// keys are the item's keys (keyed: made).
+	keys  inKeys
+	keyed bool
 }
 
 // changeStripes is the number of stripes of case ids whose changes are
@@ -95,14 +99,15 @@ func (h *Hub) prefetch(in *Inbound, p *prefetched, out *Ingested) bool {
 	if in.Listen || in.Action == model.InboundEdit || in.Action == model.InboundDelete {
 		return true
 	}
+	p.keys, p.keyed = keysOf(in), true
 	if in.PlatformID != "" {
-		if id, ok := h.seenCase(in.Channel, in.PlatformID); ok {
+		if id, ok := h.ilog.Seen(p.keys.seen); ok {
 			out.CaseID, out.Dup = id, true
 			return false
 		}
 	}
 	h.mu.RLock()
-	id, ok := h.threads[threadKey(in.Channel, in.ThreadRef)]
+	id, ok := h.threads[p.keys.thread]
 	gen := h.changed[changeStripe(id)]
 	h.mu.RUnlock()
 	if !ok {
@@ -110,7 +115,7 @@ func (h *Hub) prefetch(in *Inbound, p *prefetched, out *Ingested) bool {
 	}
 	c, found, err := h.ilog.Case(id)
 	if err == nil && found {
-		*p = prefetched{id: id, gen: gen, ok: true, c: c}
+		p.id, p.gen, p.ok, p.c = id, gen, true, c
 	}
 	return true
 }

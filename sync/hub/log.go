@@ -408,17 +408,18 @@ func eventKVs(ev model.Event, raw []byte, off, n int, kvs []stateKV) ([]stateKV,
 	switch {
 	case off >= 0 && ev.Type == model.EventCaseUpserted && ev.Case != nil:
 		k := []byte(ev.Case.ID)
-		return append(kvs, stateKV{bucket: bucketCases, key: k, val: caseBlob(statePtr(ev.Seq, off, n), encodeCaseRec(ev.Case))}), nil
+		return append(kvs, stateKV{bucket: bucketCases, key: k, val: casePtrBlob(ev.Seq, off, n, ev.Case)}), nil
 	case off >= 0 && (ev.Type == model.EventMessageAdded || ev.Type == model.EventMessageUpdated) && ev.Message != nil:
 		m := ev.Message
+		caseID := []byte(m.CaseID) // (read only: one copy for both writes)
 		if ev.Type == model.EventMessageAdded {
 			// Its case's list gets it; its JSON stays in the log.
-			kvs = append(kvs, stateKV{bucket: bucketCases, key: []byte(m.CaseID), add: ev.Seq})
+			kvs = append(kvs, stateKV{bucket: bucketCases, key: caseID, add: ev.Seq})
 		} else {
 			kvs = append(kvs, stateKV{bucket: bucketMsgs, key: seqKey(m.Seq), val: statePtr(ev.Seq, off, n)})
 		}
 		if m.PlatformID != "" {
-			kvs = append(kvs, stateKV{bucket: bucketSeen, key: []byte(seenKey(*m)), val: []byte(m.CaseID)})
+			kvs = append(kvs, stateKV{bucket: bucketSeen, key: seenKeyBytes(m), val: caseID})
 		}
 		return kvs, nil
 	case off >= 0 && ev.Type == model.EventCustomerUpserted && ev.Customer != nil:
@@ -521,6 +522,12 @@ func stateKVs(ev model.Event, kvs []stateKV) ([]stateKV, error) {
 // seenKey is a message's key in the seen index: the channel (a message's
 // author is on its case's channel: the hub sets it so) and platform id.
 func seenKey(m model.Message) string { return threadKey(m.Author.Platform, m.PlatformID) }
+
+// seenKeyBytes is []byte(seenKey(*m)), made at once.
+func seenKeyBytes(m *model.Message) []byte {
+	b := make([]byte, 0, len(m.Author.Platform)+1+len(m.PlatformID))
+	return append(append(append(b, m.Author.Platform...), '|'), m.PlatformID...)
+}
 
 // Horizon implements EventLog.
 func (l *BoltLog) Horizon() uint64 {
@@ -941,6 +948,10 @@ type commitReq struct {
 	// the committer keeps it (nil for a write made at once): made by
 	// whoever encodes the request, not by the committer.
 	lazy []*dirtyKV
+	// lazyBuf is where the next of lazy are made, a few at a time (one
+	// allocation, not one a write; appended within its capacity only, so
+	// what lazy points at stays put).
+	lazyBuf []dirtyKV
 	// A group's events are encoded when it is sealed, outside the
 	// queue's lock (and the hub's): encoded of evs are, encErr failed.
 	group   bool
@@ -1200,16 +1211,24 @@ func (r *commitReq) encode() error {
 				r.lazy = append(r.lazy, nil)
 				continue
 			}
-			ck := make([]byte, 1+len(kv.key))
-			ck[0] = byte(b)
-			copy(ck[1:], kv.key)
-			r.lazy = append(r.lazy, &dirtyKV{ck: string(ck), bucket: b, key: kv.key, val: kv.val, add: kv.add, since: ev.Seq})
+			var buf [64]byte // the key made on the stack, copied once as ck
+			ck := append(append(buf[:0], byte(b)), kv.key...)
+			if len(r.lazyBuf) == cap(r.lazyBuf) {
+				r.lazyBuf = make([]dirtyKV, 0, lazyBufLen)
+			}
+			r.lazyBuf = append(r.lazyBuf, dirtyKV{ck: string(ck), bucket: b, key: kv.key, val: kv.val, add: kv.add, since: ev.Seq})
+			r.lazy = append(r.lazy, &r.lazyBuf[len(r.lazyBuf)-1])
 		}
 		r.raws = append(r.raws, raw)
 		r.encoded++
 	}
 	return nil
 }
+
+// lazyBufLen is how many lazy writes a request makes at a time (a
+// message's two or three): a few, as one still behind the log keeps the
+// others' memory.
+const lazyBufLen = 16
 
 // Group is a request that takes the events of many calls, committed in
 // one transaction once sealed (IngestMany). Nothing queued after it is

@@ -101,6 +101,18 @@ func caseBlob(head, idx []byte) []byte {
 	return append(b, idx...)
 }
 
+// casePtrBlob is caseBlob(statePtr(seq, off, n), encodeCaseRec(c)), made
+// in one buffer.
+func casePtrBlob(seq uint64, off, n int, c *model.Case) []byte {
+	b := make([]byte, 17+4, 17+4+64+len(c.ThreadRef)+len(c.ID))
+	binary.BigEndian.PutUint64(b[1:], seq)
+	binary.BigEndian.PutUint32(b[9:], uint32(off))
+	binary.BigEndian.PutUint32(b[13:], uint32(n))
+	b = appendCaseRec(b, c)
+	binary.BigEndian.PutUint32(b[17:], uint32(len(b)-21))
+	return b[:len(b):len(b)] // an append to it copies, as to caseBlob's
+}
+
 // mergeCaseRec is the case record cur (nil: none) with its head and index
 // record replaced by blob (caseBlob; nil: kept) and message seq add
 // appended (0: none). A seq not after the last one is there already (an
