@@ -57,6 +57,9 @@ type composerEntry struct {
 	widget.Entry
 	onSend func()
 	onEsc  func()
+	// onKey sees a key first (the canned answers' hint takes Up, Down,
+	// Enter and Escape while it shows); true: it took the key.
+	onKey func(k *fyne.KeyEvent) bool
 }
 
 func newComposerEntry() *composerEntry {
@@ -81,6 +84,9 @@ func (e *composerEntry) TypedShortcut(s fyne.Shortcut) {
 
 // TypedKey leaves the box on Escape, so the queue's keys work again.
 func (e *composerEntry) TypedKey(k *fyne.KeyEvent) {
+	if e.onKey != nil && e.onKey(k) {
+		return
+	}
 	if k.Name == fyne.KeyEscape {
 		if e.onEsc != nil {
 			e.onEsc()
@@ -148,6 +154,16 @@ type Composer struct {
 	// statusHolder is the status picker's own placeholder, which sets
 	// its width in the full rows (fitStatus).
 	statusHolder string
+	// hint lists the canned answers under the box while the text ends in
+	// "::" or "::name" (the names starting with what is typed); the keys
+	// stay in the box (a pop-up menu took them, and the name typed after
+	// "::" went into the menu). hintNames are the names listed, hintSel
+	// the one Enter puts in; hintOff is the text the agent closed the
+	// hint on with Esc (it stays closed while the text is that).
+	hint      *widget.RichText
+	hintNames []string
+	hintSel   int
+	hintOff   string
 }
 
 // keptDraft is a case's draft as the agent left it: each mode's text,
@@ -175,6 +191,8 @@ var (
 	phoneRe   = regexp.MustCompile(`\+?\d[\d /-]{6,}\d`)
 	bookingRe = regexp.MustCompile(`\b[A-Z0-9]{6}\b`)
 	cannedRe  = regexp.MustCompile(`::([\p{L}\p{N}_-]+)$`)
+	// cannedTypingRe is "::" and the part of a name typed so far.
+	cannedTypingRe = regexp.MustCompile(`::([\p{L}\p{N}_-]*)$`)
 )
 
 // PersonalData says what personal data text holds: "e-mail address",
@@ -216,6 +234,9 @@ func newComposer(b *ActionBar) *Composer {
 	c.entry = newComposerEntry()
 	c.entry.SetMinRowsVisible(3)
 	c.entry.onSend = func() { c.Send() }
+	c.entry.onKey = c.hintKey
+	c.hint = widget.NewRichText()
+	c.hint.Hide()
 	c.entry.OnChanged = c.changed
 	c.counter = widget.NewLabel("")
 	c.counter.Importance = widget.LowImportance
@@ -367,9 +388,7 @@ func (c *Composer) changed(s string) {
 		c.insertCanned(m[1])
 		return
 	}
-	if strings.HasSuffix(s, "::") && c.hooks.Canned != nil {
-		c.showCannedMenu()
-	}
+	c.showHint(s)
 	c.confirmed = ""
 	c.update()
 	if c.loading {
@@ -452,22 +471,98 @@ func (c *Composer) cursorToEnd() {
 	c.entry.Refresh()
 }
 
-// showCannedMenu pops the canned answers up under the box after "::".
-func (c *Composer) showCannedMenu() {
-	cv := fyne.CurrentApp().Driver().CanvasForObject(c.entry)
-	if cv == nil {
-		return
+// hintMax is how many canned answers the hint lists at most.
+const hintMax = 6
+
+// showHint lists the canned answers whose names start with the name
+// being typed after "::" under the box, or hides the list.
+func (c *Composer) showHint(s string) {
+	var names []string
+	if m := cannedTypingRe.FindStringSubmatch(s); m != nil && c.hooks.Canned != nil && !c.loading && s != c.hintOff {
+		for _, a := range c.hooks.Canned() {
+			if strings.HasPrefix(strings.ToLower(a.Name), strings.ToLower(m[1])) {
+				names = append(names, a.Name)
+			}
+		}
 	}
-	var items []*fyne.MenuItem
-	for _, a := range c.hooks.Canned() {
-		name := a.Name
-		items = append(items, fyne.NewMenuItem("::"+name+"  "+model.FirstLine(a.Text, 50), func() { c.insertCanned(name) }))
+	if s != c.hintOff {
+		c.hintOff = ""
 	}
-	if len(items) == 0 {
-		return
+	if len(names) > hintMax {
+		names = names[:hintMax]
 	}
-	widget.ShowPopUpMenuAtRelativePosition(fyne.NewMenu("", items...), cv, fyne.NewPos(0, c.entry.Size().Height), c.entry)
+	if !slices.Equal(names, c.hintNames) {
+		c.hintSel = 0
+	}
+	c.hintNames = names
+	c.drawHint()
 }
+
+// drawHint shows the names listed, the one Enter takes in bold.
+func (c *Composer) drawHint() {
+	if len(c.hintNames) == 0 {
+		if c.hint.Visible() {
+			c.hint.Hide()
+			c.refreshBody()
+		}
+		return
+	}
+	var segs []widget.RichTextSegment
+	for i, name := range c.hintNames {
+		line := "   ::" + name + "  "
+		if i == c.hintSel {
+			line = "▸ ::" + name + "  "
+		}
+		if a := c.cannedNamed(name); a != nil {
+			line += model.FirstLine(a.Text, 50)
+		}
+		segs = append(segs, &widget.TextSegment{Text: line, Style: widget.RichTextStyle{
+			Inline: false, TextStyle: fyne.TextStyle{Bold: i == c.hintSel}, SizeName: theme.SizeNameCaptionText, ColorName: theme.ColorNameForeground,
+		}})
+	}
+	c.hint.Segments = segs
+	c.hint.Refresh()
+	if !c.hint.Visible() {
+		c.hint.Show()
+		c.refreshBody()
+	}
+}
+
+// refreshBody lays the bar's rows out again (the hint came or went).
+func (c *Composer) refreshBody() {
+	if c.bar.body != nil {
+		c.bar.body.Refresh()
+	}
+}
+
+// hintKey: while the hint shows, Up and Down pick an answer, Enter puts
+// it in, Escape closes the hint and leaves the text.
+func (c *Composer) hintKey(k *fyne.KeyEvent) bool {
+	if len(c.hintNames) == 0 {
+		return false
+	}
+	switch k.Name {
+	case fyne.KeyDown:
+		c.hintSel = (c.hintSel + 1) % len(c.hintNames)
+	case fyne.KeyUp:
+		c.hintSel = (c.hintSel + len(c.hintNames) - 1) % len(c.hintNames)
+	case fyne.KeyReturn, fyne.KeyEnter:
+		c.insertCanned(c.hintNames[c.hintSel])
+		return true
+	case fyne.KeyEscape:
+		c.hintOff = c.entry.Text
+		c.hintNames = nil
+		c.drawHint()
+		return true
+	default:
+		return false
+	}
+	c.drawHint()
+	return true
+}
+
+// CannedHint is the canned answers listed under the box, for tests.
+func (c *Composer) CannedHint() []string { return slices.Clone(c.hintNames) }
 
 // channel is the channel a reply goes out on.
 func (c *Composer) channel() model.Channel {
@@ -863,7 +958,7 @@ func (b *ActionBar) arrange() {
 		c.rows = 0
 		b.owner.Show()
 		top := container.NewBorder(nil, nil, container.NewHBox(b.claim, b.status), b.assign, b.owner)
-		box := container.NewVBox(container.NewBorder(nil, nil, c.modes, c.privacy), c.reach, editor, c.pii)
+		box := container.NewVBox(container.NewBorder(nil, nil, c.modes, c.privacy), c.reach, editor, c.hint, c.pii)
 		// Undo takes the canned answers' place while it shows (the box was
 		// just sent and is empty), in a slot as wide as the wider of the two:
 		// beside the send button it widened the bar by its own width for the
@@ -901,7 +996,7 @@ func (b *ActionBar) arrange() {
 	longest.Hide()    // and never shown
 	slot := container.New(endSlotLayout{}, c.more, c.undo, longest)
 	buttons := container.New(&b.widest[1], container.New(&besideOrBelow{}, container.NewHBox(c.counter, b.via), container.NewHBox(slot, c.send), b.info))
-	b.body.Objects = []fyne.CanvasObject{widget.NewSeparator(), top, b.assign, grow, c.pii, ask, buttons}
+	b.body.Objects = []fyne.CanvasObject{widget.NewSeparator(), top, b.assign, grow, c.hint, c.pii, ask, buttons}
 	b.body.Refresh()
 }
 
