@@ -661,8 +661,9 @@ func (d *caseDecoder) rawValue(v any) bool {
 }
 
 // object reads an object's members: field gets each key (false: not
-// for the hand decoder).
-func (d *caseDecoder) object(field func(key string) bool) bool {
+// for the hand decoder), as the bytes of the input (a string made of each
+// was an allocation a member).
+func (d *caseDecoder) object(field func(key []byte) bool) bool {
 	if d.null() {
 		return true
 	}
@@ -674,7 +675,7 @@ func (d *caseDecoder) object(field func(key string) bool) bool {
 	}
 	for {
 		key, ok := d.rawString()
-		if !ok || !d.byte(':') || !field(string(key)) {
+		if !ok || !d.byte(':') || !field(key) {
 			return false
 		}
 		if d.byte('}') {
@@ -687,8 +688,8 @@ func (d *caseDecoder) object(field func(key string) bool) bool {
 }
 
 func (d *caseDecoder) identity(a *model.Identity) bool {
-	return d.object(func(key string) bool {
-		switch key {
+	return d.object(func(key []byte) bool {
+		switch string(key) { // (compared, not copied)
 		case "platform":
 			return d.str((*string)(&a.Platform))
 		case "handle":
@@ -717,8 +718,8 @@ func (d *caseDecoder) identity(a *model.Identity) bool {
 }
 
 func (d *caseDecoder) caseObj(c *model.Case) bool {
-	return d.object(func(key string) bool {
-		switch key {
+	return d.object(func(key []byte) bool {
+		switch string(key) { // (compared, not copied)
 		case "id":
 			return d.str(&c.ID)
 		case "channel":

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"testing"
 
 	"switchboard/model"
@@ -95,4 +96,35 @@ func caseRec7(c *model.Case) []byte {
 		b = append(b, f...)
 	}
 	return b
+}
+
+// Decoding a case (what an ingest's caller reads of its thread's case)
+// allocates its strings only, not a string of every member's key.
+func TestCaseDecodeMakesNoKeys(t *testing.T) {
+	if !fastCodec {
+		t.Fatal("the hand decoder is off: model.Case's fields changed (codec.go)")
+	}
+	c := model.Case{ID: "c1", Version: 7, Status: model.StatusOpen, Channel: model.ChannelTwitter, ThreadRef: "t-1",
+		Subject: "hello", Author: model.Identity{Platform: model.ChannelTwitter, Handle: "anna", Followers: 10},
+		Priority: model.PriorityNormal, MessageCount: 3}
+	raw, err := json.Marshal(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got model.Case
+	allocs := testing.AllocsPerRun(100, func() {
+		got = model.Case{}
+		if err := unmarshalCase(raw, &got); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if got.ID != c.ID || got.Author.Handle != "anna" || got.Version != 7 || got.MessageCount != 3 {
+		t.Fatalf("decoded %+v", got)
+	}
+	// ID, status, channel, thread, subject, platform, handle, priority
+	// are at most a string each; the keys were 20 more.
+	if allocs > 10 {
+		t.Fatalf("unmarshalCase: %v allocations, want at most 10 (its strings)", allocs)
+	}
+	t.Logf("unmarshalCase: %v allocations", allocs)
 }
