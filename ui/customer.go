@@ -191,7 +191,9 @@ func (p *CustomerPanel) setCustomer(d app.CaseDetail) {
 	}
 	switch {
 	case !cu.MarketingConsent():
-		p.more.Append(T("Vouchers"), lowLabel(T("hidden: no marketing consent"), fyne.TextAlignLeading))
+		hidden := lowLabel(T("hidden: no marketing consent"), fyne.TextAlignLeading)
+		hidden.Wrapping = fyne.TextWrapWord // unwrapped it widened the panel past its pane in German
+		p.more.Append(T("Vouchers"), hidden)
 	case len(cu.Vouchers) > 0:
 		var lines []string
 		for _, v := range cu.Vouchers {
@@ -525,6 +527,7 @@ func (l *CaseLink) Cursor() desktop.Cursor { return desktop.PointerCursor }
 // CreateRenderer implements fyne.Widget.
 func (l *CaseLink) CreateRenderer() fyne.WidgetRenderer {
 	meta := lowLabel(fmt.Sprintf("%s · %s", StatusName(l.sum.Status), DayYear(l.sum.Created)), fyne.TextAlignLeading)
+	meta.Truncation = fyne.TextTruncateEllipsis // beside "Merge here" it widened the panel past its pane
 	preview := widget.NewLabel(model.FirstLine(l.sum.Preview, 80))
 	preview.Truncation = fyne.TextTruncateEllipsis
 	preview.Importance = widget.HighImportance
