@@ -27,7 +27,10 @@ import (
 // The blocks are mapped outside the Go heap (textmem_unix.go): the
 // collector neither scans them nor lets the heap grow to twice their size
 // before it collects, and the index costs the lower-cased text (a subject
-// repeated as the first message is kept once) plus 32 bytes a case; a changed case is written
+// repeated as the first message is kept once) and its caps (caps.go:
+// where it was written in capitals, for snippets as written; about a
+// byte per capital letter, 7 % of the text) plus 56 bytes a case; a
+// changed case is written
 // again at the end of the last block, and a block whose live text falls
 // below a quarter is compacted into it. 25 ms is the budget for a
 // keystroke at 100k cases.
@@ -114,12 +117,16 @@ type searchIndex struct {
 	total int
 	// built marks that the background build from the cache is through.
 	built bool
+	// caps is, by row, where the document's text was written otherwise
+	// than it is held (capital letters), for snippets as written (caps.go).
+	caps blockStore
 	// gen counts changes of the texts; last is the previous search's hits,
 	// the candidates of a longer text typed after it while gen holds.
-	gen     uint64
-	lastMu  sync.Mutex
-	last    lastHits
-	scratch []byte
+	gen        uint64
+	lastMu     sync.Mutex
+	last       lastHits
+	scratch    []byte
+	capScratch []byte
 }
 
 type lastHits struct {
@@ -142,8 +149,9 @@ func (s *searchIndex) indexed(id rowID) bool { return s.has(id) }
 
 // write makes doc (head bytes of case fields, then messages) the document
 // of row id.
-func (s *searchIndex) write(id rowID, doc []byte, head int) {
+func (s *searchIndex) write(id rowID, doc []byte, head int, caps []byte, capsHead int) {
 	s.grow(id)
+	s.caps.put(id, caps, capsHead)
 	for _, c := range doc {
 		s.freq[c]++
 	}
@@ -259,54 +267,73 @@ func (s *blockStore) compact(k int) {
 // assemble is a document: the case fields head, then the messages msgs;
 // the subject is dropped when a message holds it (a tweet or a forum post
 // is its own first message), as it matches nothing more.
-func (s *searchIndex) assemble(head, msgs []byte) ([]byte, int) {
+func (s *searchIndex) assemble(head, hcaps, msgs, mcaps []byte) (doc []byte, h int, caps []byte, ch int) {
 	b := s.scratch[:0]
+	c := s.capScratch[:0]
 	if len(head) > 0 && head[0] == fieldSubject {
 		end := bytes.IndexByte(head, fieldEnd)
 		if end > 1 && bytes.Contains(msgs, head[1:end]) {
 			head = head[end+1:]
+			c, _ = capsShift(c, 0, hcaps, -(end + 1))
+			hcaps = nil
 		}
 	}
+	c = append(c, hcaps...)
+	ch = len(c)
+	c = append(c, mcaps...)
 	b = append(b, head...)
 	b = append(b, msgs...)
-	s.scratch = b
-	return b, len(head)
+	s.scratch, s.capScratch = b, c
+	return b, len(head), c, ch
 }
 
-// caseHead is the searchable text of a case's own fields.
-func caseHead(c *model.Case) []byte {
+// caseHead is the searchable text of a case's own fields and its caps.
+func caseHead(c *model.Case) ([]byte, []byte) {
 	b := make([]byte, 0, 64+len(c.Subject))
-	return appendCaseHead(b, c)
+	var w capsWriter
+	b = appendCaseHead(b, &w, c)
+	return b, w.b
 }
 
-func appendCaseHead(b []byte, c *model.Case) []byte {
-	b = appendField(b, fieldSubject, c.Subject)
-	b = appendField(b, fieldAuthor, c.Author.DisplayName)
-	b = appendField(b, fieldHandle, c.Author.Handle)
-	b = appendField(b, fieldCustomer, c.CustomerID)
+func appendCaseHead(b []byte, w *capsWriter, c *model.Case) []byte {
+	b = appendFieldCaps(b, w, 0, fieldSubject, c.Subject)
+	b = appendFieldCaps(b, w, 0, fieldAuthor, c.Author.DisplayName)
+	b = appendFieldCaps(b, w, 0, fieldHandle, c.Author.Handle)
+	b = appendFieldCaps(b, w, 0, fieldCustomer, c.CustomerID)
 	for _, t := range c.Tags {
-		b = appendField(b, fieldTag, t)
+		b = appendFieldCaps(b, w, 0, fieldTag, t)
 	}
 	return b
 }
 
 func appendField(b []byte, field byte, text string) []byte {
+	return appendFieldCaps(b, nil, 0, field, text)
+}
+
+// appendFieldCaps is appendField noting in w (when not nil) where text
+// differs from what is held, at offsets from base in b.
+func appendFieldCaps(b []byte, w *capsWriter, base int, field byte, text string) []byte {
 	if text == "" {
 		return b
 	}
 	b = append(b, field)
-	b = appendLower(b, text)
+	b = appendLowerCaps(b, w, base, text)
 	return append(b, fieldEnd)
 }
 
 // appendLower appends text lower-cased, control characters as spaces.
-func appendLower(b []byte, text string) []byte {
+func appendLower(b []byte, text string) []byte { return appendLowerCaps(b, nil, 0, text) }
+
+func appendLowerCaps(b []byte, w *capsWriter, base int, text string) []byte {
 	for i := 0; i < len(text); {
 		c := text[i]
 		if c < utf8.RuneSelf {
 			switch {
 			case 'A' <= c && c <= 'Z':
 				c += 'a' - 'A'
+				if w != nil {
+					w.upper(len(b) - base)
+				}
 			case c < ' ':
 				c = ' '
 			}
@@ -315,7 +342,11 @@ func appendLower(b []byte, text string) []byte {
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(text[i:])
-		b = utf8.AppendRune(b, lowerRune(r))
+		l := lowerRune(r)
+		if w != nil && l != r && r != utf8.RuneError {
+			w.rune(len(b)-base, r)
+		}
+		b = utf8.AppendRune(b, l)
 		i += n
 	}
 	return b
@@ -336,16 +367,19 @@ func searchText(q string) string {
 // setCase files a case's own fields; its messages stay.
 func (s *searchIndex) setCase(id rowID, c *model.Case) {
 	s.grow(id)
-	var msgs []byte
+	var msgs, mcaps []byte
 	if doc, head := s.doc(id); doc != nil {
 		msgs = doc[head:]
+		cd, ch := s.caps.doc(id)
+		mcaps = cd[ch:]
 	}
-	hb := appendCaseHead(make([]byte, 0, 64+len(c.Subject)), c)
+	var w capsWriter
+	hb := appendCaseHead(make([]byte, 0, 64+len(c.Subject)), &w, c)
 	if len(hb) == 0 && len(msgs) == 0 {
 		hb = []byte{fieldEnd} // indexed, with nothing to find
 	}
-	doc, head := s.assemble(hb, msgs)
-	s.write(id, doc, head)
+	doc, head, caps, ch := s.assemble(hb, w.b, msgs, mcaps)
+	s.write(id, doc, head, caps, ch)
 }
 
 // addMessage files one more message text of a case.
@@ -356,26 +390,30 @@ func (s *searchIndex) addMessage(id rowID, text string) {
 	s.grow(id)
 	old, head := s.doc(id)
 	b := append(s.scratch[:0], old...)
-	b = appendField(b, fieldMessage, text)
-	s.scratch = b
-	s.write(id, b, head)
+	cd, ch := s.caps.doc(id)
+	w := capsWriter{b: append(s.capScratch[:0], cd...), last: capsLast(cd[ch:])}
+	b = appendFieldCaps(b, &w, head, fieldMessage, text)
+	s.scratch, s.capScratch = b, w.b
+	s.write(id, b, head, w.b, ch)
 }
 
 // install files what the background build read for a case; anything filed
 // meanwhile by live events is kept.
-func (s *searchIndex) install(id rowID, head, msgs []byte) {
+func (s *searchIndex) install(id rowID, head, hcaps, msgs, mcaps []byte) {
 	s.grow(id)
 	if old, oh := s.doc(id); old != nil {
+		cd, ch := s.caps.doc(id)
 		if oh > 0 {
-			head = old[:oh]
+			head, hcaps = old[:oh], cd[:ch]
 		}
+		mcaps, _ = capsShift(mcaps, capsLast(mcaps), cd[ch:], len(msgs))
 		msgs = append(msgs, old[oh:]...)
 	}
 	if len(head) == 0 && len(msgs) == 0 {
 		head = []byte{fieldEnd}
 	}
-	doc, hl := s.assemble(head, msgs)
-	s.write(id, doc, hl)
+	doc, hl, caps, ch := s.assemble(head, hcaps, msgs, mcaps)
+	s.write(id, doc, hl, caps, ch)
 }
 
 // query is a compiled search text.
@@ -609,23 +647,55 @@ func (s *searchIndex) filter(t *table, o order, q string) []rowID {
 }
 
 // Snippet is where a search matched in a case: the field and the text
-// around the match, lower-cased as the index holds it; Start and End are
-// the match's byte offsets in Text.
+// around the match as it was written; Start and End are the match's byte
+// offsets in Text, Cut and CutEnd say that the field's text goes on
+// before or after it.
 type Snippet struct {
-	Field      string
-	Text       string
-	Start, End int
+	Field       string
+	Text        string
+	Start, End  int
+	Cut, CutEnd bool
 }
 
-// snippetContext is how many bytes of context a snippet keeps each side.
-const snippetContext = 40
+// Line is the snippet as a queue row's line shows it: the text as
+// written, with "…" where it is cut. It is "" for no match and for a
+// match in the case's author, handle, customer number or tags: the row
+// keeps its first line then (its name line shows the author).
+func (s Snippet) Line() string {
+	if s.Text == "" || (s.Field != "message" && s.Field != "subject") {
+		return ""
+	}
+	text := s.Text
+	if s.Cut {
+		text = "… " + strings.TrimLeft(text, " ")
+	}
+	if s.CutEnd {
+		text = strings.TrimRight(text, " ") + " …"
+	}
+	return strings.TrimSpace(text)
+}
+
+// snippetBefore and snippetAfter are how many bytes of context a snippet
+// keeps before the match (a row shows the start of its line, so little:
+// the match stays in sight) and after it.
+const (
+	snippetBefore = 24
+	snippetAfter  = 80
+)
 
 func (s *searchIndex) snippet(id rowID, q string) Snippet {
 	if !s.indexed(id) || q == "" {
 		return Snippet{}
 	}
 	d, h := s.doc(id)
-	for _, doc := range [][]byte{d[h:], d[:h]} {
+	cd, ch := s.caps.doc(id)
+	// The messages first, then the case fields; caps count from the
+	// part's start.
+	for _, part := range [...]struct {
+		base, end int
+		caps      []byte
+	}{{h, len(d), cd[ch:]}, {0, h, cd[:ch]}} {
+		doc := d[part.base:part.end]
 		i := bytes.Index(doc, []byte(q))
 		if i < 0 {
 			continue
@@ -640,14 +710,27 @@ func (s *searchIndex) snippet(id rowID, q string) Snippet {
 		if end < i {
 			end = len(doc)
 		}
-		from, to := max(start+1, i-snippetContext), min(end, i+len(q)+snippetContext)
+		from, to := max(start+1, i-snippetBefore), min(end, i+len(q)+snippetAfter)
 		for from > start+1 && !utf8.RuneStart(doc[from]) {
 			from--
+		}
+		if from > start+1 {
+			// Begin at a word where one begins in the context.
+			if k := bytes.IndexByte(doc[from:i], ' '); k >= 0 && from+k+1 < i {
+				from += k + 1
+			}
 		}
 		for to < end && !utf8.RuneStart(doc[to]) {
 			to++
 		}
-		return Snippet{Field: fieldNames[field], Text: string(doc[from:to]), Start: i - from, End: i - from + len(q)}
+		if to < end {
+			// End after a word where one ends in the context.
+			if k := bytes.LastIndexByte(doc[i+len(q):to], ' '); k > 0 {
+				to = i + len(q) + k
+			}
+		}
+		text, a, b := asWritten(doc, part.caps, from, to, i, i+len(q))
+		return Snippet{Field: fieldNames[field], Text: text, Start: a, End: b, Cut: from > start+1, CutEnd: to < end}
 	}
 	return Snippet{}
 }
@@ -718,8 +801,8 @@ func (c *Core) buildSearch() {
 	}
 	c.mu.RUnlock()
 	type read struct {
-		id         string
-		head, msgs []byte
+		id                       string
+		head, hcaps, msgs, mcaps []byte
 	}
 	batch := make([]read, 0, searchBatch)
 	for len(ids) > 0 {
@@ -736,12 +819,14 @@ func (c *Core) buildSearch() {
 				continue // gone (a reset) or unreadable: its summary still matches
 			}
 			var text []byte
+			var w capsWriter
 			for i := range msgs {
 				if !msgs[i].Deleted {
-					text = appendField(text, fieldMessage, msgs[i].Text)
+					text = appendFieldCaps(text, &w, 0, fieldMessage, msgs[i].Text)
 				}
 			}
-			batch = append(batch, read{id, caseHead(&cs), text})
+			head, hcaps := caseHead(&cs)
+			batch = append(batch, read{id, head, hcaps, text, w.b})
 		}
 		ids = ids[n:]
 		c.mu.Lock()
@@ -750,7 +835,7 @@ func (c *Core) buildSearch() {
 			return // reset: the new index fills from events
 		}
 		for _, r := range batch {
-			t.search.install(t.slot(r.id), r.head, r.msgs)
+			t.search.install(t.slot(r.id), r.head, r.hcaps, r.msgs, r.mcaps)
 		}
 		c.mu.Unlock()
 	}

@@ -58,7 +58,7 @@ func TestSearchFindsEveryMessageCustomerAndTag(t *testing.T) {
 		t.Fatalf("search %q: %v, want %s among them", word, got, cs.ID)
 	}
 	i := slices.Index(ids(res.Page(0, res.Len())), cs.ID)
-	if sn := res.Match(i); sn.Field != "message" || sn.Text[sn.Start:sn.End] != searchText(word) {
+	if sn := res.Match(i); sn.Field != "message" || sn.Text[sn.Start:sn.End] != strings.TrimSpace(spaced(word)) {
 		t.Errorf("snippet = %+v, want the match in a message", sn)
 	}
 
@@ -209,13 +209,15 @@ func TestSearchIndexAgainstNaiveTexts(t *testing.T) {
 			}
 		} else { // read by the build
 			var text []byte
+			var w capsWriter
 			for _, m := range ms {
-				text = appendField(text, fieldMessage, m.Text)
+				text = appendFieldCaps(text, &w, 0, fieldMessage, m.Text)
 				msgs[id] = append(msgs[id], m.Text)
 			}
-			tb.search.install(id, caseHead(c), text)
+			head, hcaps := caseHead(c)
+			tb.search.install(id, head, hcaps, text, w.b)
 		}
-		heads[id] = string(caseHead(c))
+		heads[id] = headText(c)
 	}
 	tb.search.built = true
 	naive := func(q string) []rowID {
@@ -268,7 +270,7 @@ func TestSearchIndexAgainstNaiveTexts(t *testing.T) {
 				}
 				cases[id] = &c
 				tb.search.setCase(id, &c)
-				heads[id] = string(caseHead(&c))
+				heads[id] = headText(&c)
 			default: // a message
 				text := fmt.Sprintf("a unicorn ate ticket %d of LIS-SW-%d", r.IntN(100000), r.IntN(1000))
 				tb.search.addMessage(id, text)
@@ -297,8 +299,46 @@ func TestSearchIndexAgainstNaiveTexts(t *testing.T) {
 		}
 		m := msgs[id][len(msgs[id])-1]
 		q := searchText(m[len(m)/2:])
-		if sn := tb.search.snippet(id, q); sn.Field != "message" || sn.Text[sn.Start:sn.End] != q {
+		sn := tb.search.snippet(id, q)
+		if sn.Field != "message" || searchText(sn.Text[sn.Start:sn.End]) != q {
 			t.Fatalf("snippet of %q in case %d: %+v", q, id, sn)
 		}
+		// As written: the match and its context are the message's own text.
+		if written := spaced(m); sn.Text[sn.Start:sn.End] != strings.TrimSpace(spaced(m[len(m)/2:])) || !strings.Contains(written, sn.Text) {
+			t.Fatalf("snippet of %q in case %d: %q, not as written in %q", q, id, sn.Text, written)
+		}
 	}
+	// A case field's snippet is the field as written, after every refiling.
+	authors := 0
+	for id := range rowID(n) {
+		name := cases[id].Author.DisplayName
+		if name == "" {
+			continue
+		}
+		if sn := tb.search.snippet(id, searchText(name)); sn.Field == "author" {
+			authors++
+			if sn.Text != name || sn.Text[sn.Start:sn.End] != name || sn.Cut || sn.CutEnd {
+				t.Fatalf("author snippet of case %d: %+v, want %q", id, sn, name)
+			}
+		}
+	}
+	if authors < n/10 {
+		t.Errorf("only %d of %d author snippets were in the author field", authors, n)
+	}
+}
+
+// headText is the case fields as the index holds them.
+func headText(c *model.Case) string {
+	b, _ := caseHead(c)
+	return string(b)
+}
+
+// spaced is text with its control characters as spaces, as a snippet shows it.
+func spaced(text string) string {
+	return strings.Map(func(r rune) rune {
+		if r < ' ' {
+			return ' '
+		}
+		return r
+	}, text)
 }

@@ -695,9 +695,7 @@ func (c *Console) fillRow(s model.Summary, r *CaseRow) {
 	}
 	if q := c.search.Text; q != "" {
 		if sn, ok := c.be.(snippeter); ok {
-			if m := sn.Snippet(s.ID, q); m.Text != "" && !strings.Contains(strings.ToLower(s.Preview), strings.ToLower(strings.TrimSpace(q))) {
-				info.Match = strings.TrimSpace(m.Text)
-			}
+			info.Match = sn.Snippet(s.ID, q).Line()
 		}
 	}
 	r.SetInfo(s, c.now(), info)

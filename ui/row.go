@@ -66,7 +66,7 @@ type RowInfo struct {
 	Unsynced bool     // actions on the case wait in the outbox
 	Selected bool     // the open case
 	Gone     bool     // it left the view; it stays until the agent shows the new order
-	Match    string   // where the search text occurs, when not in the first line
+	Match    string   // the line where the search text occurs in a message (app.Snippet.Line), shown for the first line
 }
 
 // NewCaseRow makes an empty row for the list to fill.
@@ -143,7 +143,7 @@ func (r *CaseRow) SetInfo(s model.Summary, now time.Time, info RowInfo) {
 	r.age.SetText(Age(now.Sub(s.LastMessageAt)))
 	text := s.Preview
 	if info.Match != "" {
-		text = "… " + info.Match
+		text = info.Match
 	}
 	r.preview.SetText(text)
 	if info.Gone {
