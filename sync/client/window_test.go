@@ -92,8 +92,13 @@ func (h *holdingHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return
 		}
-		ops, ok := f.(wire.Ops)
-		if !ok {
+		var ops wire.Ops
+		switch f := f.(type) {
+		case wire.Ops:
+			ops = f
+		case wire.Op: // a window with room for one op sends it alone
+			ops.Ops = []model.Op{f.Op}
+		default:
 			continue // presence
 		}
 		var acks wire.Acks
