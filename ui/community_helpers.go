@@ -105,8 +105,8 @@ func (v *HelpersView) show(rec community.Recognition, err error) {
 		v.hero.SetText(T("No community answers in this month yet."))
 	} else {
 		h := rec.Helpers[0]
-		v.hero.SetText(T("Hero of the month: {{.Name}} — {{.N}} community answers, {{.Solved}} solved a case",
-			"Name", helperName(h), "N", h.Answers, "Solved", h.Solved))
+		v.hero.SetText(T("Hero of the month: {{.Name}} — {{.A}}, {{.Solved}} solved a case",
+			"Name", helperName(h), "A", communityAnswers(h.Answers), "Solved", h.Solved))
 	}
 	for i, h := range rec.Helpers {
 		v.list.Add(helperCard(i+1, h))

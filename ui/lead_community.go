@@ -189,8 +189,13 @@ func (c *LeadCommunity) show(rec community.Recognition, rows []TopicRow, err err
 		if len(rec.Answers) == 0 {
 			c.summary.SetText(T("No community answers in this month yet."))
 		} else {
-			c.summary.SetText(T("{{.N}} community answers by {{.E}} experts · median {{.W}} to a community answer",
-				"N", len(rec.Answers), "E", len(rec.Helpers), "W", Age(median(waits))))
+			answers := communityAnswers(len(rec.Answers))
+			by := T("by {{.E}} experts", "E", len(rec.Helpers))
+			if len(rec.Helpers) == 1 {
+				by = T("by 1 expert")
+			}
+			c.summary.SetText(T("{{.A}} {{.B}} · median {{.W}} to a community answer",
+				"A", answers, "B", by, "W", Age(median(waits))))
 		}
 	}
 	c.mu.Lock()
@@ -269,4 +274,13 @@ func (r recognitionTap) Community(ctx context.Context, from, to time.Time) (comm
 	rec, err := r.Recognitions.Community(ctx, from, to)
 	r.tap(rec, err)
 	return rec, err
+}
+
+// communityAnswers counts community answers: "1 community answer", "4
+// community answers".
+func communityAnswers(n int) string {
+	if n == 1 {
+		return T("1 community answer")
+	}
+	return T("{{.N}} community answers", "N", n)
 }

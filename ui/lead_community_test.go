@@ -128,3 +128,29 @@ func TestLeadCommunityTabFitsTheSmallWindow(t *testing.T) {
 		w.Close()
 	}
 }
+
+// The community line counts in the singular where there is one: "1
+// community answer by 1 expert", not "1 community answers by 1 experts"
+// (seen on a young demo hub's board); in German too.
+func TestLeadCommunityLineSingular(t *testing.T) {
+	test.NewTempApp(t)
+	now := time.Now()
+	one := []community.Answer{{Expert: "forum:tom@f.example", Name: "tom", Topic: "router", Asked: now.Add(-2 * time.Hour), At: now.Add(-time.Hour)}}
+	rec := community.Recognition{Answers: one, Helpers: community.Recognise(one, now.Add(-24*time.Hour), now.Add(time.Hour))}
+	for _, tc := range []struct{ lang, want string }{
+		{"en", "1 community answer by 1 expert · median 1h"},
+		{"de", "1 Community-Antwort von 1 Expert:in · Median"},
+	} {
+		ui.SetLanguage(tc.lang)
+		rep := leadReports{fakeRecognitions{rec}}
+		content := ui.LeadContent(ui.NewLeadView(nil, rep, nil), rep, t.TempDir())
+		lc := content.(*container.AppTabs).Items[1].Content.(*ui.LeadCommunity)
+		w := test.NewWindow(content)
+		lc.Load()
+		if sum := lc.Summary(); !strings.Contains(sum, tc.want) {
+			t.Errorf("%s: summary %q, want %q", tc.lang, sum, tc.want)
+		}
+		w.Close()
+	}
+	ui.SetLanguage("en")
+}
