@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -19,7 +18,6 @@ import (
 	"switchboard/app"
 	"switchboard/community"
 	"switchboard/model"
-	"switchboard/store"
 	"switchboard/sync/hub"
 	"switchboard/ui"
 )
@@ -309,20 +307,5 @@ func TestDirectoryViewManagesTheHubsDirectory(t *testing.T) {
 // cacheCore writes evs into a console cache in dir and opens the core on it.
 func cacheCore(t *testing.T, dir string, evs []model.Event) *app.Core {
 	t.Helper()
-	st, err := store.Open(filepath.Join(dir, "console.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Apply(evs); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
-	core, err := app.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { core.Close() })
-	return core
+	return openCache(t, dir, evs)
 }

@@ -55,20 +55,7 @@ func busyCache(t *testing.T, now time.Time, n int) *app.Core {
 		m.ID, m.CaseID, m.Time = fmt.Sprintf("t-%d", i), "c-lounge", now.Add(-time.Duration(50-10*i)*time.Minute)
 		add(model.Event{Type: model.EventMessageAdded, Message: &m})
 	}
-	st, err := store.Open(filepath.Join(dir, "console.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Apply(evs); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
-	core, err := app.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { core.Close() })
-	return core
+	return openCache(t, dir, evs)
 }
 
 // openAt shows a console on a busy cache in a test window of size sz with
@@ -329,4 +316,27 @@ func TestCustomerPanelFoldsAwayAndTheChoiceIsKept(t *testing.T) {
 			t.Errorf("%d splits found with the panel folded; want 2", n)
 		}
 	})
+}
+
+// openCache writes evs to a new cache in dir as the sync client does and
+// opens it as the console would at start-up (ui_test.go has its twin for
+// the external tests).
+func openCache(t *testing.T, dir string, evs []model.Event) *app.Core {
+	t.Helper()
+	st, err := store.Open(filepath.Join(dir, "console.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Apply(evs); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	core, err := app.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { core.Close() })
+	return core
 }

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -10,7 +9,6 @@ import (
 
 	"switchboard/app"
 	"switchboard/model"
-	"switchboard/store"
 )
 
 // The main window in light and dark, English and German, on fixed data at
@@ -84,18 +82,5 @@ func goldenCache(t *testing.T, now time.Time) *app.Core {
 	for i := range msgs {
 		add(model.Event{Type: model.EventMessageAdded, Message: &msgs[i]})
 	}
-	st, err := store.Open(filepath.Join(dir, "console.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Apply(evs); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
-	core, err := app.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { core.Close() })
-	return core
+	return openCache(t, dir, evs)
 }

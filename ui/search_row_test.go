@@ -1,7 +1,6 @@
 package ui_test
 
 import (
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,7 +11,6 @@ import (
 
 	"switchboard/app"
 	"switchboard/model"
-	"switchboard/store"
 	"switchboard/ui"
 )
 
@@ -48,22 +46,7 @@ func searchFixture(t *testing.T) *app.Core {
 	for i := range msgs {
 		add(model.Event{Type: model.EventMessageAdded, Message: &msgs[i]})
 	}
-	st, err := store.Open(filepath.Join(dir, "console.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Apply(evs); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
-	core, err := app.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { core.Close() })
-	return core
+	return openCache(t, dir, evs)
 }
 
 // The row of a search match shows the matching text as written: a match

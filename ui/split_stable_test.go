@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +11,6 @@ import (
 
 	"switchboard/app"
 	"switchboard/model"
-	"switchboard/store"
 	"switchboard/sync/client"
 )
 
@@ -136,18 +134,5 @@ func wideCache(t *testing.T, now time.Time) *app.Core {
 				Direction: model.DirectionIn, Author: cs.c.Author, Text: text, Time: now.Add(-time.Duration(10-i) * time.Minute)}})
 		}
 	}
-	st, err := store.Open(filepath.Join(dir, "console.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Apply(evs); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
-	core, err := app.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { core.Close() })
-	return core
+	return openCache(t, dir, evs)
 }

@@ -90,6 +90,29 @@ func fixture(t *testing.T) *app.Core {
 	return core
 }
 
+// openCache writes evs to a new cache in dir as the sync client does and
+// opens it as the console would at start-up (compact_test.go has its twin
+// for the internal tests).
+func openCache(t *testing.T, dir string, evs []model.Event) *app.Core {
+	t.Helper()
+	st, err := store.Open(filepath.Join(dir, "console.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Apply(evs); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	core, err := app.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { core.Close() })
+	return core
+}
+
 // openConsole shows the fixture cache in a test window; the console's
 // background work is waited for before the test app goes away.
 func openConsole(t *testing.T) (*app.Core, *ui.Console) {
