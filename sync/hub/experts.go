@@ -66,6 +66,15 @@ type Experts struct {
 	// handoffs are the cases handed to an expert: the hand-off, the
 	// case's status and topic.
 	handoffs map[string]handoffRec
+	// saved is the seq of the fold last saved to (or resumed from) the
+	// log's store (experts_saved.go); folded counts the events folded
+	// since NewExperts (tests).
+	saved, folded uint64
+	// resumed: the saved fold was tried (once a start).
+	resumed bool
+	// testBeforeSave, when set, runs before a save is written (tests: a
+	// hub killed between fold and save).
+	testBeforeSave func() error
 }
 
 type handoffRec struct {
@@ -111,12 +120,26 @@ func NewExperts(h *Hub) *Experts {
 func (x *Experts) Run(ctx context.Context) {
 	wake, stop := x.h.subscribe()
 	defer stop()
+	var lastSave time.Time
 	for {
 		if err := x.sync(); err != nil && ctx.Err() == nil {
 			x.h.cfg.Logger.Error("experts: fold log", "err", err)
 		}
+		// The first fold of a start is saved at once, later ones at most
+		// every expertsSaveEvery, and the last when the hub stops.
+		if time.Since(lastSave) >= expertsSaveEvery {
+			if err := x.save(false); err != nil {
+				x.h.cfg.Logger.Warn("experts: save fold", "err", err)
+			}
+			lastSave = time.Now()
+		}
 		select {
 		case <-ctx.Done():
+			if err := x.sync(); err == nil {
+				if err := x.save(false); err != nil {
+					x.h.cfg.Logger.Warn("experts: save fold", "err", err)
+				}
+			}
 			return
 		case <-wake:
 			gap := time.NewTimer(time.Second)
@@ -149,9 +172,16 @@ func (x *Experts) sync() error {
 }
 
 func (x *Experts) catchUpLocked() error {
+	if !x.loaded && !x.resumed {
+		x.resumed = true // once a start: after a compaction, the Snapshot
+		if x.loadFoldLocked() {
+			x.loaded = true
+			x.publishLocked()
+		}
+	}
 	if !x.loaded {
 		x.dir, x.threads, x.evidence, x.cursor, x.posts = map[string]model.Expert{}, map[string]*forumThread{}, nil, 0, 0
-		x.handoffs = map[string]handoffRec{}
+		x.handoffs, x.tick = map[string]handoffRec{}, 0
 		if x.h.log.Horizon() > 0 {
 			seq, err := x.h.log.Snapshot(func(ev model.Event) error { x.fold(ev, false); x.boundLocked(); return nil })
 			if err != nil {
@@ -227,9 +257,15 @@ func (h *Hub) mayWrite(key, via string) bool {
 // fold applies one event; live is false while loading a snapshot (whose
 // messages are history: no away notice is read from them).
 func (x *Experts) fold(ev model.Event, live bool) {
+	x.folded++
 	switch {
 	case ev.Type == model.EventExpertUpserted && ev.Expert != nil:
 		x.dir[ev.Expert.Key] = *ev.Expert
+		// An away notice read again from the log's tail after a restart
+		// (the fold resumed from before the post) is logged already.
+		x.selfAway = slices.DeleteFunc(x.selfAway, func(e model.Expert) bool {
+			return e.Key == ev.Expert.Key && ev.Expert.Away != nil && e.Away != nil && e.Away.Until.Equal(ev.Expert.Away.Until)
+		})
 		x.evidence = nil
 		x.dirty = true
 	case ev.Type == model.EventCaseUpserted && ev.Case != nil && ev.Case.Channel != model.ChannelForum:
