@@ -120,19 +120,42 @@ func TestTokenCommands(t *testing.T) {
 // address and the hub's log.
 func serveHub(t *testing.T, hc *http.Client, scheme string, args ...string) (string, *lockedBuffer) {
 	t.Helper()
+	addr, logs, _ := serveHubStop(t, hc, scheme, args...)
+	return addr, logs
+}
+
+// serveHubStop is serveHub with the stop handle: stop cancels the hub's
+// context and returns what run returned, or an error when it did not stop
+// within 15 s. The test's end stops a hub not stopped yet (an error of
+// run fails the test there); stopping twice returns the first answer.
+func serveHubStop(t *testing.T, hc *http.Client, scheme string, args ...string) (addr string, logs *lockedBuffer, stop func() error) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
+	addr = ln.Addr().String()
 	ln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &lockedBuffer{}
+	logs = &lockedBuffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, append([]string{"--listen", addr}, args...), io.Discard, logs) }()
+	var once sync.Once
+	var stopErr error
+	halt := func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case stopErr = <-done:
+			case <-time.After(15 * time.Second):
+				stopErr = errors.New("hub did not stop within 15 s")
+			}
+		})
+		return stopErr
+	}
+	stopped := false
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := halt(); err != nil && !stopped {
 			t.Errorf("hub ended with %v; log:\n%s", err, logs)
 		}
 	})
@@ -141,7 +164,7 @@ func serveHub(t *testing.T, hc *http.Client, scheme string, args ...string) (str
 		resp, err := hc.Get(scheme + "://" + addr + "/healthz")
 		if err == nil {
 			resp.Body.Close()
-			return addr, logs
+			return addr, logs, func() error { stopped = true; return halt() }
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("hub not up over %s: %v; log:\n%s", scheme, err, logs)
