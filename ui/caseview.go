@@ -31,6 +31,7 @@ type CaseView struct {
 	// above the thread; compact, it is in the thread's scroll (inner),
 	// above the messages, and scrolls away (SetCompact).
 	top      *fyne.Container
+	topBox   *container.Scroll // top, when not compact: scrolls when taller than headerShare of the pane
 	inner    *fyne.Container
 	compact  bool
 	toBottom bool
@@ -77,7 +78,8 @@ func NewCaseView() *CaseView {
 	v.community = newCommunityPanel()
 	head := container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSquareSize(32), v.icon), nil, container.NewVBox(v.title, v.meta))
 	v.top = container.NewVBox(head, v.caution, v.others, v.triage.box, v.assist.box, v.community.box, widget.NewSeparator())
-	v.body = container.New(caseBody{v}, v.top, v.scroll)
+	v.topBox = container.NewVScroll(v.top)
+	v.body = container.New(caseBody{v}, v.topBox, v.scroll)
 	v.body.Hide()
 	v.ExtendBaseWidget(v)
 	return v
@@ -94,12 +96,15 @@ func (v *CaseView) SetCompact(on bool) {
 	}
 	v.compact = on
 	if on {
+		v.topBox.Content = container.NewStack() // top is in one parent at a time
 		v.inner.Objects = []fyne.CanvasObject{v.top, v.thread}
 		v.body.Objects = []fyne.CanvasObject{v.scroll}
 	} else {
 		v.inner.Objects = []fyne.CanvasObject{v.thread}
-		v.body.Objects = []fyne.CanvasObject{v.top, v.scroll}
+		v.topBox.Content = v.top
+		v.body.Objects = []fyne.CanvasObject{v.topBox, v.scroll}
 	}
+	v.topBox.Refresh()
 	v.toBottom = true // once the body is laid out at its new size
 	v.inner.Refresh()
 	v.body.Refresh()
@@ -108,15 +113,26 @@ func (v *CaseView) SetCompact(on bool) {
 // caseBody lays out the case view's body: the header above the thread's
 // scroll, or (compact) the scroll alone; after a switch it scrolls the
 // thread to its newest message once the scroll has its size.
+//
+// The header takes at most headerShare of the body's height and scrolls
+// within it beyond that: with the caution, the triage, the assistant's
+// drafts and a hand-off under the title, a case at 1400×860 left its
+// thread about 100 units (the header scrolls with the thread only in a
+// pane shorter than compactCaseH).
 type caseBody struct{ v *CaseView }
+
+// headerShare is the most of the case view's height its header takes: the
+// thread keeps 45 % (the padding between them), and the main window's
+// goldens (a header of 210 in a 395-unit view) are as before.
+const headerShare = 0.54
 
 func (l caseBody) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	v := l.v
 	y := float32(0)
 	if !v.compact {
-		h := v.top.MinSize().Height
-		v.top.Move(fyne.NewPos(0, 0))
-		v.top.Resize(fyne.NewSize(size.Width, h))
+		h := min(v.top.MinSize().Height, float32(int(size.Height*headerShare)))
+		v.topBox.Move(fyne.NewPos(0, 0))
+		v.topBox.Resize(fyne.NewSize(size.Width, h))
 		y = h + theme.Padding()
 	}
 	// A thread shown at its newest message stays there when the pane
@@ -135,14 +151,22 @@ func (l caseBody) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	v := l.v
 	m := v.scroll.MinSize()
 	if !v.compact {
-		t := v.top.MinSize()
-		m = fyne.NewSize(max(m.Width, t.Width), m.Height+t.Height+theme.Padding())
+		t := v.topBox.MinSize()
+		m = fyne.NewSize(max(m.Width, v.top.MinSize().Width), m.Height+t.Height+theme.Padding())
 	}
 	return m
 }
 
 // Compact reports whether the header is in the thread's scroll.
 func (v *CaseView) Compact() bool { return v.compact }
+
+// HeaderHeight is the height the header has on the screen (0 when compact).
+func (v *CaseView) HeaderHeight() float32 {
+	if v.compact {
+		return 0
+	}
+	return v.topBox.Size().Height
+}
 
 // ThreadHeight is the height the thread's scroll has on the screen.
 func (v *CaseView) ThreadHeight() float32 { return v.scroll.Size().Height }
