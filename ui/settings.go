@@ -89,7 +89,13 @@ func NewSettingsPanel(s app.Settings, save func(app.Settings)) *SettingsPanel {
 	// the multi-line box kept it: Mute and the rest were out of reach).
 	top := container.NewVBox(heading(T("Settings")), form, widget.NewSeparator(), heading(T("Canned answers")), help)
 	bottom := container.New(layout.NewBorderLayout(nil, nil, add, saveB), add, p.info, saveB)
-	p.body = container.New(layout.NewBorderLayout(top, bottom, nil, nil), top, container.NewVScroll(p.canned), bottom)
+	// The settings sit in a scroll (keys.go's showSettings), whose bar is
+	// drawn over the content's right edge: at 200 % on a 1600×1000 screen
+	// the fields ran under it. The panel and the canned answers' own
+	// scroll keep the bar's width free on the right.
+	inner := container.New(barInset{}, p.canned)
+	body := container.New(layout.NewBorderLayout(top, bottom, nil, nil), top, container.NewVScroll(inner), bottom)
+	p.body = container.New(barInset{}, body)
 	p.ExtendBaseWidget(p)
 	return p
 }
@@ -147,6 +153,27 @@ func (p *SettingsPanel) save() {
 	p.s = s
 	p.onSave(s)
 	p.info.SetText(T("Saved. Language and theme apply at the next start."))
+}
+
+// barInset lays its objects out leaving a scroll bar's width free on the
+// right, so a scroll's bar lies beside them, not over them.
+type barInset struct{}
+
+func (barInset) bar() float32 { return theme.Size(theme.SizeNameScrollBar) }
+
+func (l barInset) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(fyne.NewSize(max(size.Width-l.bar(), 0), size.Height))
+	}
+}
+
+func (l barInset) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var m fyne.Size
+	for _, o := range objs {
+		m = m.Max(o.MinSize())
+	}
+	return m.AddWidthHeight(l.bar(), 0)
 }
 
 type errText string
